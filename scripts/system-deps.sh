@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests use when they are missing: InfluxDB (the real database,
+# Debian's 1.6) and mosquitto-clients (third-party MQTT clients for interop tests).
+# Runs before `npm test` (the `pretest` script); does nothing when all are present.
+set -euo pipefail
+
+if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
+  cat <<'TXT'
+Usage: scripts/system-deps.sh
+Installs Debian packages the test suite needs when missing: influxdb, mosquitto-clients.
+Needs root on Debian/Ubuntu; elsewhere it prints what to install by hand.
+TXT
+  exit 0
+fi
+
+declare -A want=([influxd]=influxdb [mosquitto_pub]=mosquitto-clients)
+missing=()
+for cmd in "${!want[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${want[$cmd]}")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+  echo "system-deps: installing ${missing[*]} (apt-get)" >&2
+  apt-get update -qq
+  # No services are started here: there is no init system, and the tests start their own InfluxDB.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+else
+  echo "system-deps: missing ${missing[*]}. Install them (Debian/Ubuntu: sudo apt-get install ${missing[*]})," >&2
+  echo "or point the tests at a running InfluxDB with HUB_INFLUX_URL=http://localhost:8086 (docker compose up influxdb)." >&2
+  exit 1
+fi

@@ -1,0 +1,109 @@
+/**
+ * CONNECT authentication (contract section 2): username = gateway id, password = its secret,
+ * checked against the inventory's scrypt hash; or a read-only observer account from the config.
+ * Never by client id. Refusals carry the CONNACK return code of [MQTT-3.2.2-5] / table 3.1:
+ * 3 server unavailable, 4 bad user name or password, 5 not authorized.
+ */
+import type { AuthErrorCode, AuthenticateError, Client } from 'aedes';
+import type { Duplex } from 'node:stream';
+import type { Inventory } from '../config/inventory.ts';
+import type { Logger } from '../log.ts';
+import { verifySecret } from '../secret.ts';
+import type { Account } from './acl.ts';
+import type { RefusalCounter, RefusalReason } from './refusals.ts';
+import type { MqttConfig } from './types.ts';
+
+/** What the broker remembers of an authenticated connection. */
+export interface Session {
+  account: Account;
+  /** The client id as sent in CONNECT (the registered id is namespaced, see below). */
+  clientId: string;
+  remote: string;
+  conn: Duplex;
+  /** Set once this connection's offline state was reported (status `offline` or its Will). */
+  offlineReported: boolean;
+}
+
+/** The aedes `authenticate` handler's signature. */
+type AuthenticateHandler = (
+  client: Client,
+  username: string | undefined,
+  password: Buffer | undefined,
+  done: (error: AuthenticateError | null, success: boolean | null) => void,
+) => void;
+
+/**
+ * Checked when the username is unknown, so an unknown gateway costs the same scrypt as a wrong
+ * secret and the answer (CONNACK 4 for both) does not reveal which ids exist.
+ */
+const DECOY_SECRET = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+/** CONNACK return code of each CONNECT refusal. */
+const CODES = {
+  anonymous: 5, // not authorized: nobody may connect without a username
+  bad_username: 4, // the user name is malformed for this hub
+  unknown_user: 4, // same code as a wrong secret: do not reveal which usernames exist
+  bad_secret: 4,
+  auth_error: 3,
+  connection_limit: 3, // [MQTT-3.2.2-5] table 3.1: "the MQTT service is unavailable"
+} as const satisfies Partial<Record<RefusalReason, AuthErrorCode>>;
+
+/** Dependencies of the authenticator. */
+export interface AuthDeps {
+  config: MqttConfig;
+  inventory: Inventory;
+  logger: Logger;
+  refusals: RefusalCounter;
+  sessions: WeakMap<Client, Session>;
+  /** Connections that passed CONNECT and are still open (the `maxConnections` budget). */
+  admitted: Set<Duplex>;
+  remoteOf: (conn: Duplex) => string;
+}
+
+/** Build the aedes `authenticate` handler. */
+export function createAuthenticator(deps: AuthDeps): AuthenticateHandler {
+  const observers = new Map(deps.config.observers.map((o) => [o.username, o.secret]));
+  return (client, username, password, done) => {
+    const conn = client.conn as Duplex;
+    const clientId = client.id;
+    const remote = deps.remoteOf(conn);
+    const refuse = (reason: keyof typeof CODES, detail?: string): void => {
+      deps.refusals.refuse(reason, { username, clientId, remote, detail });
+      const error = Object.assign(new Error(`connection refused: ${reason}`), { returnCode: CODES[reason] as AuthErrorCode });
+      done(error, null);
+    };
+    // [MQTT-3.1.3-11] a username is a UTF-8 string; an empty one is as anonymous as none.
+    if (username === undefined || username === '') return refuse('anonymous');
+    // Topic wildcards or levels in a username could widen a topic rule built from it.
+    if (/[+#/]/.test(username)) return refuse('bad_username');
+
+    const gateway = deps.inventory.gateway(username);
+    const account: Account | undefined = gateway
+      ? { kind: 'gateway', username, site: gateway.site }
+      : observers.has(username)
+        ? { kind: 'observer', username }
+        : undefined;
+    const stored = gateway?.secret ?? observers.get(username) ?? DECOY_SECRET;
+    verifySecret(password ?? Buffer.alloc(0), stored).then(
+      (ok) => {
+        // The socket went away during scrypt: aedes ignores the answer; do not admit a closed conn.
+        if (client.closed) return done(null, false);
+        if (!account) return refuse('unknown_user');
+        if (!ok) return refuse('bad_secret', password === undefined ? 'no password' : undefined);
+        // Checked after the (asynchronous) scrypt and admitted synchronously: no race between
+        // concurrent CONNECTs.
+        if (deps.admitted.size >= deps.config.maxConnections) return refuse('connection_limit');
+        deps.admitted.add(conn);
+        deps.sessions.set(client, { account, clientId, remote, conn, offlineReported: false });
+        // [MQTT-3.1.4-2] a second CONNECT with a registered client id disconnects the first. Keyed
+        // by username too, so one account can never take over another's session by its client id.
+        (client as { id: string }).id = `${username}/${clientId}`;
+        done(null, true);
+      },
+      (err: unknown) => {
+        deps.logger.error({ err, username }, 'mqtt secret check failed');
+        refuse('auth_error');
+      },
+    );
+  };
+}

@@ -1,0 +1,208 @@
+/**
+ * The MQTT broker (contract section 2): aedes 1.2 behind TCP, optional TLS and WebSocket
+ * listeners, with authentication, the ACL, packet limits and gateway presence. Accepted
+ * publishes go to the injected `onPublish`; the broker imports nothing from later stages.
+ *
+ * Constructing does nothing (architecture.md, "constructors only assign"); `start()` binds,
+ * `stop()` disconnects every client and closes.
+ */
+import { Aedes, type Client, type ConnectPacket } from 'aedes';
+import type { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import { HubError } from '../errors.ts';
+import { Acl } from './acl.ts';
+import { createAuthenticator, type Session } from './auth.ts';
+import { openListeners, type Listeners } from './listeners.ts';
+import { guardPacketSizes } from './packet-guard.ts';
+import { Presence } from './presence.ts';
+import { createPublishAuthorizer } from './publish.ts';
+import { RefusalCounter } from './refusals.ts';
+import { rootLevels } from './topic.ts';
+import type { Broker, BrokerOptions, BrokerPorts, BrokerStats } from './types.ts';
+
+export type { Broker, BrokerOptions, BrokerPorts, BrokerStats, GatewayStatusCause, PublishChannel, PublishContext } from './types.ts';
+export { REFUSAL_REASONS, type RefusalReason } from './refusals.ts';
+
+/** aedes' own errors for a wildcard in a PUBLISH topic (lib/handlers/publish.js), raised before authorizePublish. */
+const WILDCARD_ERRORS = new Set(['+ is not allowed in PUBLISH', '# is not allowed in PUBLISH']);
+
+/** Create the broker; nothing listens until `start()`. */
+export function createBroker(options: BrokerOptions): Broker {
+  return new MqttBroker(options);
+}
+
+class MqttBroker implements Broker {
+  private instance: Aedes | undefined;
+  private listeners: Listeners | undefined;
+  private stopping = false;
+  private readonly log;
+  private readonly refusals;
+  private readonly presence;
+  private readonly acl;
+  private readonly sessions = new WeakMap<Client, Session>();
+  private readonly admitted = new Set<Duplex>();
+  private readonly remotes = new WeakMap<Duplex, string>();
+  private readonly counts = { accepted: 0, failed: 0 };
+  private open = 0;
+
+  constructor(private readonly options: BrokerOptions) {
+    this.log = options.logger.child({ component: 'broker' });
+    this.refusals = new RefusalCounter(this.log);
+    this.presence = new Presence(this.log, options.onGatewayStatus);
+    this.acl = new Acl(rootLevels(options.config.rootTopic));
+  }
+
+  get aedes(): Aedes {
+    if (!this.instance) throw new HubError('HUB_ERR_INTERNAL', 'the broker is not started');
+    return this.instance;
+  }
+
+  async start(): Promise<BrokerPorts> {
+    if (this.instance) throw new HubError('HUB_ERR_INTERNAL', 'the broker is started already');
+    const { config, inventory } = this.options;
+    for (const o of config.observers) {
+      if (inventory.gateway(o.username)) this.log.warn({ username: o.username }, 'an observer has the id of a gateway; the gateway account wins');
+    }
+    const ceiling = this.options.packetCeilingBytes ?? 4 * config.maxPacketBytes;
+    const aedes = new Aedes({
+      connectTimeout: config.connectTimeout, // [MQTT-3.1.4-1] CONNECT must come first, and in time
+      preConnect: (_client, packet, done) => {
+        capKeepalive(packet, config.maxKeepaliveSeconds);
+        done(null, true);
+      },
+      authenticate: createAuthenticator({
+        config,
+        inventory,
+        logger: this.log,
+        refusals: this.refusals,
+        sessions: this.sessions,
+        admitted: this.admitted,
+        remoteOf: (conn) => this.remotes.get(conn) ?? '?',
+      }),
+      authorizePublish: createPublishAuthorizer({
+        acl: this.acl,
+        logger: this.log,
+        refusals: this.refusals,
+        sessions: this.sessions,
+        presence: this.presence,
+        onPublish: this.options.onPublish,
+        counts: this.counts,
+        stopping: () => this.stopping,
+      }),
+      authorizeSubscribe: (client, sub, done) => this.authorizeSubscribe(client, sub.topic) ? done(null, sub) : done(null, null),
+    });
+    this.watch(aedes);
+    await aedes.listen();
+    this.instance = aedes;
+    this.stopping = false;
+    const limits = { publish: ceiling, other: config.maxPacketBytes };
+    try {
+      this.listeners = await openListeners(config, this.log, (conn, remote, req) => this.accept(aedes, conn, remote, limits, req), 2 * ceiling);
+    } catch (err) {
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      this.instance = undefined;
+      throw err;
+    }
+    this.log.info({ ...this.listeners.ports, host: config.host }, 'mqtt broker listening');
+    return this.listeners.ports;
+  }
+
+  async stop(): Promise<void> {
+    const aedes = this.instance;
+    if (!aedes) return;
+    this.stopping = true;
+    this.presence.quiet = true;
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await this.listeners?.close();
+    this.listeners = undefined;
+    this.instance = undefined;
+    this.presence.quiet = false;
+    this.log.info('mqtt broker stopped');
+  }
+
+  stats(): BrokerStats {
+    return {
+      listening: this.listeners !== undefined,
+      connections: this.open,
+      clients: this.admitted.size,
+      gateways: this.presence.gateways(),
+      accepted: this.counts.accepted,
+      failed: this.counts.failed,
+      refusals: this.refusals.snapshot(),
+    };
+  }
+
+  /** A new network connection from any listener. */
+  private accept(aedes: Aedes, conn: Duplex, remote: string, limits: { publish: number; other: number }, req?: Parameters<Aedes['handle']>[1]): void {
+    const max = this.options.config.maxConnections;
+    // Sockets beyond the session limit still get a proper CONNACK 3 from authenticate; beyond a
+    // margin for those (a CONNECT flood), they are closed unread.
+    if (this.stopping || this.open >= max + Math.max(max, 100)) {
+      if (!this.stopping) this.refusals.refuse('connection_limit', { remote, detail: `${this.open} connections open` });
+      conn.destroy();
+      return;
+    }
+    this.open++;
+    this.remotes.set(conn, remote);
+    conn.once('close', () => {
+      this.open--;
+      this.admitted.delete(conn);
+    });
+    aedes.handle(conn, req);
+    guardPacketSizes(conn, limits, (v) => {
+      const type = v.type === 3 ? 'PUBLISH' : `type ${v.type}`;
+      const size = v.bytes === undefined ? 'a malformed Remaining Length' : `${v.bytes} bytes`;
+      this.refusals.refuse('packet_too_large', { remote, detail: `${type} packet of ${size}, limit ${v.limit}` });
+    });
+  }
+
+  private authorizeSubscribe(client: Client, filter: string): boolean {
+    const session = this.sessions.get(client);
+    if (session && this.acl.subscribe(session.account, filter)) return true;
+    // [MQTT-3.9.3] a refused filter gets return code 0x80 in the SUBACK; the connection stays.
+    this.refusals.refuse('subscribe_denied', { username: session?.account.username, clientId: session?.clientId, remote: session?.remote, topic: filter });
+    return false;
+  }
+
+  /** Log and track what aedes reports. */
+  private watch(aedes: Aedes): void {
+    aedes.on('clientReady', (client) => {
+      const s = this.sessions.get(client);
+      if (!s) return;
+      if (s.account.kind === 'gateway') this.presence.connected(s.account.username);
+      this.log.info({ username: s.account.username, kind: s.account.kind, clientId: s.clientId, remote: s.remote }, 'mqtt client connected');
+    });
+    aedes.on('clientDisconnect', (client) => {
+      const s = this.sessions.get(client);
+      if (!s) return;
+      this.log.info({ username: s.account.username, clientId: s.clientId }, 'mqtt client disconnected');
+      if (s.account.kind === 'gateway') this.presence.disconnected(s.account.site, s.account.username, s);
+    });
+    aedes.on('subscribe', (subs, client) => {
+      const s = this.sessions.get(client);
+      this.log.debug({ username: s?.account.username, clientId: s?.clientId, subscriptions: subs.map((x) => `${x.topic} (${x.qos})`) }, 'mqtt subscribed');
+    });
+    aedes.on('clientError', (client, err) => {
+      const s = this.sessions.get(client);
+      if (WILDCARD_ERRORS.has(err.message) && s) {
+        this.refusals.refuse('publish_wildcard', { username: s.account.username, clientId: s.clientId, remote: s.remote, detail: err.message });
+        return;
+      }
+      this.log.debug({ username: s?.account.username, err: err.message }, 'mqtt client error; connection closed');
+    });
+    aedes.on('connectionError', (_client, err) => this.log.debug({ err: err.message }, 'mqtt connection error before CONNECT completed'));
+    aedes.on('keepaliveTimeout', (client) => this.log.info({ username: this.sessions.get(client)?.account.username }, 'mqtt keepalive timeout [MQTT-3.1.2-24]'));
+    // aedes emits 'error' on persistence failures; unhandled, it would crash the process.
+    (aedes as EventEmitter).on('error', (err: Error) => this.log.error({ err }, 'aedes error'));
+  }
+}
+
+/**
+ * MQTT 3.1.1 lets the server only enforce, not negotiate, the keepalive: aedes' `keepaliveLimit`
+ * would refuse with CONNACK 6, a return code 3.1.1 reserves. So a keepalive of 0 (none) or above
+ * `max` is replaced by `max` before aedes arms its timer: the client is disconnected after 1.5 ×
+ * `max` seconds of silence [MQTT-3.1.2-24].
+ */
+function capKeepalive(packet: ConnectPacket, max: number): void {
+  if (!packet.keepalive || packet.keepalive > max) packet.keepalive = max;
+}

@@ -1,0 +1,90 @@
+/**
+ * The broker's public shapes: what the hub passes in (options, handlers) and what it gets back
+ * (ports, stats). The broker knows nothing of normalise or store (architecture.md: data flows
+ * one way); the hub wires `onPublish` to the ingest pipeline.
+ */
+import type { Aedes } from 'aedes';
+import type { Inventory } from '../config/inventory.ts';
+import type { HubConfig } from '../config/schema.ts';
+import type { Logger } from '../log.ts';
+import type { RefusalReason } from './refusals.ts';
+
+/** The `mqtt` section of hub.yaml. */
+export type MqttConfig = HubConfig['mqtt'];
+
+/** Topic channel of an accepted publish (contract section 2). */
+export type PublishChannel = 'telemetry' | 'event' | 'status';
+
+/** An accepted gateway publish, handed to `onPublish` (payload verbatim, never parsed here). */
+export interface PublishContext {
+  site: string;
+  gateway: string;
+  /** Set for `telemetry` and `event`; absent for `status`. */
+  device?: string;
+  channel: PublishChannel;
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+  /** The client id the gateway sent in CONNECT (for logs only: never used to authorise). */
+  clientId: string;
+}
+
+/** Why `onGatewayStatus` was called. */
+export type GatewayStatusCause = 'status' | 'will' | 'disconnect';
+
+/** What `createBroker` needs. */
+export interface BrokerOptions {
+  config: MqttConfig;
+  inventory: Inventory;
+  logger: Logger;
+  /**
+   * Called for every publish the ACL accepts. Resolve once the message is durable (written, spooled
+   * or dead-lettered): only then is the QoS 1 PUBACK sent (contract section 2, "Delivery"). Reject
+   * when it cannot be made durable: the PUBLISH is not acknowledged and the connection is closed,
+   * so the gateway sends it again after reconnecting.
+   */
+  onPublish: (ctx: PublishContext) => Promise<void>;
+  /** A gateway went online or offline (status message, Last Will, or a connection ending). */
+  onGatewayStatus?: (site: string, gateway: string, online: boolean, cause: GatewayStatusCause) => void;
+  /**
+   * Largest PUBLISH packet read at all; bigger ones close the connection at their fixed header,
+   * before the body is buffered. Default `4 × config.maxPacketBytes`. A PUBLISH between
+   * `maxPacketBytes` and this ceiling reaches `onPublish`, so the pipeline keeps it as an
+   * `oversized` dead letter (contract section 2: "never silently dropped").
+   */
+  packetCeilingBytes?: number;
+}
+
+/** The ports the broker bound (0 in the config means any free port). */
+export interface BrokerPorts {
+  port: number;
+  tlsPort?: number;
+  wsPort?: number;
+}
+
+/** Counters and current state, for `/metrics`, `/ready` and logs. */
+export interface BrokerStats {
+  listening: boolean;
+  /** Open network connections on every listener, authenticated or not. */
+  connections: number;
+  /** Authenticated MQTT sessions (gateways and observers). */
+  clients: number;
+  /** Ids of the gateways with at least one authenticated connection, sorted. */
+  gateways: string[];
+  /** Publishes that `onPublish` accepted (and that were acknowledged, for QoS > 0). */
+  accepted: number;
+  /** Publishes whose `onPublish` rejected: not acknowledged, connection closed. */
+  failed: number;
+  /** Refusals at CONNECT or at the packet, by reason. */
+  refusals: Record<RefusalReason, number>;
+}
+
+/** The broker: constructed idle; `start()` listens, `stop()` disconnects everyone and closes. */
+export interface Broker {
+  start(): Promise<BrokerPorts>;
+  stop(): Promise<void>;
+  stats(): BrokerStats;
+  /** The aedes instance (for the hub's own retained publishes); throws before `start()`. */
+  readonly aedes: Aedes;
+}

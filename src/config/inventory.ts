@@ -1,0 +1,155 @@
+/**
+ * The inventory (contract section 1): sites, their gateways and the devices behind them.
+ * Parsed once with zod by `loadInventory` (load.ts), then frozen and indexed here.
+ */
+import { z } from 'zod';
+import { isHashedSecret } from '../secret.ts';
+
+/** Ids of sites, gateways, devices and buildings (contract section 1). */
+export const ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const id = z.string().regex(ID_PATTERN, 'must match ^[a-z0-9][a-z0-9_-]{0,63}$');
+
+/** Device types the hub knows; each model folder lives under `devices/<type>/`. */
+export const DEVICE_TYPES = ['waste-bin', 'access-gate'] as const;
+export type DeviceType = (typeof DEVICE_TYPES)[number];
+
+const deviceSchema = z.strictObject({
+  id,
+  type: z.enum(DEVICE_TYPES),
+  model: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'must be a model folder name such as generic-v1'),
+  building: id.optional(),
+});
+
+const gatewaySchema = z.strictObject({
+  id,
+  secret: z.string().refine(isHashedSecret, 'must be a "scrypt$…" string from `community-hub secret hash`, never plaintext'),
+  devices: z.array(deviceSchema).default([]),
+});
+
+const siteSchema = z.strictObject({
+  id,
+  name: z.string().min(1).optional(),
+  timezone: z
+    .string()
+    .default('Asia/Shanghai')
+    .refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai'),
+  households: z.number().int().nonnegative(),
+  buildings: z.array(z.strictObject({ id, households: z.number().int().nonnegative() })).optional(),
+  gateways: z.array(gatewaySchema).default([]),
+});
+
+/** zod schema of inventory.yaml, with the cross-references checked. */
+export const inventorySchema = z
+  .strictObject({ sites: z.array(siteSchema).min(1, 'at least one site is needed') })
+  .superRefine((inv, ctx) => {
+    const seen = new Map<string, string>();
+    inv.sites.forEach((site, si) => {
+      dup(ctx, seen, `site ${site.id}`, ['sites', si, 'id']);
+      const buildings = new Set((site.buildings ?? []).map((b) => b.id));
+      if (site.buildings) {
+        const sum = site.buildings.reduce((a, b) => a + b.households, 0);
+        if (sum !== site.households) {
+          ctx.addIssue({ code: 'custom', path: ['sites', si, 'buildings'], message: `building households sum to ${sum}, but the site has ${site.households}` });
+        }
+      }
+      site.gateways.forEach((gw, gi) => {
+        // Gateway ids are MQTT usernames: unique across the whole hub, not just the site.
+        dup(ctx, seen, `gateway ${gw.id}`, ['sites', si, 'gateways', gi, 'id']);
+        gw.devices.forEach((d, di) => {
+          dup(ctx, seen, `device ${site.id}/${d.id}`, ['sites', si, 'gateways', gi, 'devices', di, 'id']);
+          if (d.building !== undefined && !buildings.has(d.building)) {
+            ctx.addIssue({ code: 'custom', path: ['sites', si, 'gateways', gi, 'devices', di, 'building'], message: `building "${d.building}" is not listed under the site's buildings` });
+          }
+        });
+      });
+    });
+  });
+
+function dup(ctx: z.RefinementCtx, seen: Map<string, string>, key: string, path: (string | number)[]): void {
+  if (seen.has(key)) ctx.addIssue({ code: 'custom', path, message: `duplicate ${key} (first at ${seen.get(key)})` });
+  else seen.set(key, path.join('.'));
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type InventoryData = z.infer<typeof inventorySchema>;
+export type SiteData = InventoryData['sites'][number];
+export type GatewayData = SiteData['gateways'][number];
+export type DeviceData = GatewayData['devices'][number];
+
+/** A device with where it sits: what the ingest path needs after a topic lookup. */
+export interface DeviceInfo {
+  readonly site: string;
+  readonly gateway: string;
+  readonly id: string;
+  readonly type: DeviceType;
+  readonly model: string;
+  /** The inventory's building, or `none` (contract section 4). */
+  readonly building: string;
+}
+
+/** A gateway with its site, for authentication. */
+export interface GatewayInfo {
+  readonly site: string;
+  readonly id: string;
+  readonly secret: string;
+  readonly devices: ReadonlyMap<string, DeviceInfo>;
+}
+
+/** The frozen, indexed inventory. */
+export class Inventory {
+  readonly sites: readonly Readonly<SiteData>[];
+  private readonly gateways = new Map<string, GatewayInfo>();
+  private readonly siteById = new Map<string, Readonly<SiteData>>();
+
+  constructor(data: InventoryData) {
+    this.sites = deepFreeze(structuredClone(data)).sites;
+    for (const site of this.sites) {
+      this.siteById.set(site.id, site);
+      for (const gw of site.gateways) {
+        const devices = new Map<string, DeviceInfo>();
+        for (const d of gw.devices) {
+          devices.set(d.id, Object.freeze({ site: site.id, gateway: gw.id, id: d.id, type: d.type, model: d.model, building: d.building ?? 'none' }));
+        }
+        this.gateways.set(gw.id, Object.freeze({ site: site.id, id: gw.id, secret: gw.secret, devices }));
+      }
+    }
+  }
+
+  /** The gateway with this id (MQTT username), wherever its site. */
+  gateway(id: string): GatewayInfo | undefined {
+    return this.gateways.get(id);
+  }
+
+  /** The site with this id. */
+  site(id: string): Readonly<SiteData> | undefined {
+    return this.siteById.get(id);
+  }
+
+  /** The device behind `gateway` at `site`, or undefined when the inventory does not place it there. */
+  device(site: string, gateway: string, device: string): DeviceInfo | undefined {
+    const gw = this.gateways.get(gateway);
+    return gw && gw.site === site ? gw.devices.get(device) : undefined;
+  }
+
+  /** Every device of every site. */
+  *allDevices(): Iterable<DeviceInfo> {
+    for (const gw of this.gateways.values()) yield* gw.devices.values();
+  }
+}
+
+/** Freeze an object graph (config and inventory are read-only after loading). */
+export function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}

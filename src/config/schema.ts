@@ -1,0 +1,110 @@
+/**
+ * The hub's configuration (hub.yaml): one zod schema whose defaults are the only defaults
+ * (architecture.md, "defaults in one constant"). Every leaf also has an environment variable,
+ * derived from its path by env.ts: `mqtt.port` → `HUB_MQTT_PORT` (contract section 7).
+ */
+import { z } from 'zod';
+import { isHashedSecret } from '../secret.ts';
+import { duration, port, size } from './units.ts';
+
+const hashed = z.string().refine(isHashedSecret, 'must be a "scrypt$…" string from `community-hub secret hash`, never plaintext');
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const mqtt = z.strictObject({
+  host: z.string().default('0.0.0.0'),
+  /** Default 1883 (contract section 7); 0 = any free port. */
+  port: port.default(1883),
+  /** Topic root (contract section 2). */
+  rootTopic: z.string().regex(/^[^#+]+[^/#+]$/, 'must be a topic prefix without wildcards or a trailing /').default('community/v1'),
+  /** Largest MQTT packet accepted; bigger ones become `oversized` dead letters or are refused. */
+  maxPacketBytes: size.prefault('256KiB'),
+  maxConnections: z.number().int().positive().default(10_000),
+  /** A client asking for a longer keepalive (or 0 = none) is given this one. */
+  maxKeepaliveSeconds: z.number().int().positive().default(300),
+  connectTimeout: duration.prefault('30s'),
+  tlsPort: port.optional(),
+  tlsCertFile: z.string().optional(),
+  tlsKeyFile: z.string().optional(),
+  websocketPort: port.optional(),
+  /** Read-only accounts that may subscribe to `{root}/#` (contract section 2). */
+  observers: z.array(z.strictObject({ username: z.string().regex(/^[^+#/]+$/, 'must not contain +, # or /'), secret: hashed })).default([]),
+});
+
+const http = z.strictObject({
+  host: z.string().default('0.0.0.0'),
+  /** Default 8080 (contract section 7); 0 = any free port. */
+  port: port.default(8080),
+  bodyLimit: size.prefault('1MiB'),
+  /** Hashed operator (read) and admin (write) API keys (contract section 6). */
+  operatorKeys: z.array(hashed).default([]),
+  adminKeys: z.array(hashed).default([]),
+});
+
+/**
+ * InfluxDB connection and writer tuning. Unset tuning keys take the store's defaults
+ * (`DEFAULT_INFLUX_SETTINGS` in src/store/settings.ts, the one place they live).
+ */
+const influx = z.strictObject({
+  /** Unset: `scripts/influxdb.sh` starts a private server for the demo and the tests. */
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://localhost:8086' }).default('http://localhost:8086'),
+  /** 1.x database (also the 2.x/3.x bucket when `bucket` is unset). */
+  database: z.string().min(1).default('community'),
+  retentionPolicy: z.string().min(1).optional(),
+  /** Retention (InfluxQL duration: 90d, 52w, 0s = forever) given to a 1.x database the hub creates. */
+  retention: z.string().regex(/^(INF|(\d+(ns|u|ms|s|m|h|d|w))+)$/, 'must be an InfluxQL duration such as 90d, 52w or 0s (forever)').optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  /** A token selects the 2.x/3.x API (org, bucket); without one the 1.x API is used. */
+  token: z.string().optional(),
+  org: z.string().optional(),
+  bucket: z.string().optional(),
+  batchSize: z.number().int().positive().optional(),
+  flushIntervalMs: z.number().int().nonnegative().optional(),
+  maxBatchesInFlight: z.number().int().positive().optional(),
+  maxQueuedPoints: z.number().int().positive().optional(),
+  maxRetries: z.number().int().nonnegative().optional(),
+  minRetryDelayMs: z.number().int().positive().optional(),
+  maxRetryDelayMs: z.number().int().nonnegative().optional(),
+  requestTimeoutMs: z.number().int().positive().optional(),
+});
+
+const ingest = z.strictObject({
+  /** Contract section 3: more than this ahead of the hub's clock is `clock_skew`. */
+  maxFutureSkew: duration.prefault('5m'),
+  /** Contract section 3: older than this is `too_old`. */
+  maxAge: duration.prefault('30d'),
+});
+
+const deadLetters = z.strictObject({
+  maxBytes: size.prefault('256MiB'),
+  maxAge: duration.prefault('30d'),
+});
+
+const spool = z.strictObject({
+  maxBytes: size.prefault('1GiB'),
+  fsync: z.boolean().default(true),
+});
+
+/** zod schema of hub.yaml. */
+export const configSchema = z.strictObject({
+  /** Inventory file; relative paths resolve against the config file's folder. */
+  inventory: z.string().default('inventory.yaml'),
+  /** Spool, dead letters and reports (contract section 7). */
+  dataDir: z.string().default('data'),
+  /** Key of the HMAC that pseudonymises household and credential ids (contract section 3). */
+  pseudonymKey: z.string().min(16, 'must be at least 16 characters; generate one with `openssl rand -hex 32`'),
+  /** One extra API key of each role in plain, for deployments and tests (contract section 7). */
+  adminKey: z.string().min(16).optional(),
+  operatorKey: z.string().min(16).optional(),
+  log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+  mqtt: mqtt.prefault({}),
+  http: http.prefault({}),
+  influx: influx.prefault({}),
+  ingest: ingest.prefault({}),
+  deadLetters: deadLetters.prefault({}),
+  spool: spool.prefault({}),
+  shutdown: z.strictObject({ timeout: duration.prefault('10s') }).prefault({}),
+});
+
+/** The validated, frozen configuration. */
+export type HubConfig = Readonly<z.output<typeof configSchema>>;

@@ -1,0 +1,54 @@
+/**
+ * The catalogue of stable error codes (`HUB_ERR_*`). Every code is documented in README.md
+ * ("Error codes"), and test/errors.test.ts checks that the two agree — as fastify's
+ * `lib/errors.js` is checked by `test/internals/errors.test.js`.
+ *
+ * Each entry says whether the failure is worth retrying (after the InfluxDB client's
+ * `HttpError.canRetry()`) and which HTTP status the API answers with.
+ */
+export const ERROR_CATALOGUE = {
+  HUB_ERR_CONFIG_NOT_FOUND: { status: 500, retryable: false, summary: 'the config or inventory file cannot be read' },
+  HUB_ERR_CONFIG_INVALID: { status: 500, retryable: false, summary: 'the config file (or an environment variable) is not valid' },
+  HUB_ERR_INVENTORY_INVALID: { status: 500, retryable: false, summary: 'the inventory file is not valid' },
+  HUB_ERR_SECRET_FORMAT: { status: 500, retryable: false, summary: 'a stored secret is not a `scrypt$…` string' },
+  HUB_ERR_USAGE: { status: 400, retryable: false, summary: 'a command was called with unknown or missing arguments' },
+  HUB_ERR_INFLUX_UNREACHABLE: { status: 503, retryable: true, summary: 'InfluxDB did not answer (connection refused, timeout, 5xx, 429)' },
+  HUB_ERR_INFLUX_AUTH: { status: 503, retryable: false, summary: 'InfluxDB refused the credentials (401/403)' },
+  HUB_ERR_INFLUX_WRITE_REJECTED: { status: 500, retryable: false, summary: 'InfluxDB refused the points themselves (400, e.g. a field type conflict); its message is kept' },
+  HUB_ERR_INFLUX_QUERY: { status: 500, retryable: false, summary: 'InfluxDB refused an InfluxQL query; its message is kept' },
+  HUB_ERR_WRITER_CLOSED: { status: 503, retryable: true, summary: 'a write was offered to a writer that is shutting down' },
+  HUB_ERR_WRITER_QUEUE_FULL: { status: 503, retryable: true, summary: 'the InfluxDB writer already holds as many points as it may queue; try again later' },
+  HUB_ERR_UNKNOWN_MODEL: { status: 500, retryable: false, summary: 'the inventory names a device model that no folder under devices/ provides' },
+  HUB_ERR_MODEL_INVALID: { status: 500, retryable: false, summary: 'a folder under devices/ does not hold a valid device model (missing index.ts, bad export, or type/model not equal to its folder)' },
+  HUB_ERR_LISTEN: { status: 500, retryable: false, summary: 'a listener (MQTT TCP, TLS or WebSocket) could not bind its host and port, e.g. the port is in use' },
+  HUB_ERR_INTERNAL: { status: 500, retryable: false, summary: 'a bug: an unexpected exception' },
+} as const satisfies Record<string, { status: number; retryable: boolean; summary: string }>;
+
+/** A code from the catalogue. */
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** An error with a stable code; `retryable` tells callers whether trying again may succeed. */
+export class HubError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly status: number;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryable?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'HubError';
+    this.code = code;
+    const entry = ERROR_CATALOGUE[code];
+    this.retryable = options?.retryable ?? entry.retryable;
+    this.status = entry.status;
+  }
+
+  /** Same question as the InfluxDB client's `HttpError.canRetry()`. */
+  canRetry(): boolean {
+    return this.retryable;
+  }
+}
+
+/** True when `e` is a HubError, optionally with the given code. */
+export function isHubError(e: unknown, code?: ErrorCode): e is HubError {
+  return e instanceof HubError && (code === undefined || e.code === code);
+}

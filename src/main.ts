@@ -1,0 +1,53 @@
+/**
+ * The `community-hub` command: parse the subcommand, run it, map errors to a message a person
+ * reads and an exit code (contract section 7).
+ */
+import { isHubError } from './errors.ts';
+import { EXIT } from './cli/args.ts';
+import { secretCommand } from './cli/secret.ts';
+import { startCommand } from './cli/start.ts';
+
+const HELP = `Usage: community-hub <command> [options]
+
+Commands:
+  start [--config FILE]   run the hub: broker, ingest, store (default config: config/hub.yaml)
+  secret hash             read a secret on stdin, print the scrypt$… string for the inventory
+  help                    show this help
+
+Run \`community-hub <command> --help\` for a command's options.
+Every setting can also be given in the environment (\`community-hub start --help\` lists them).
+`;
+
+const CONFIG_CODES = new Set(['HUB_ERR_CONFIG_INVALID', 'HUB_ERR_CONFIG_NOT_FOUND', 'HUB_ERR_INVENTORY_INVALID', 'HUB_ERR_UNKNOWN_MODEL', 'HUB_ERR_SECRET_FORMAT']);
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return startCommand(rest);
+    case 'secret':
+      process.stdout.write(await secretCommand(rest));
+      return EXIT.ok;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(HELP);
+      return command === undefined ? EXIT.usage : EXIT.ok;
+    default:
+      process.stderr.write(`community-hub: unknown command "${command}"\n\n${HELP}`);
+      return EXIT.usage;
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (e) {
+  if (isHubError(e)) {
+    process.stderr.write(`community-hub: ${e.code}: ${e.message}\n`);
+    process.exitCode = e.code === 'HUB_ERR_USAGE' ? EXIT.usage : CONFIG_CODES.has(e.code) ? EXIT.config : EXIT.failure;
+  } else {
+    process.stderr.write(`community-hub: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = EXIT.failure;
+  }
+}

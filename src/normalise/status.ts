@@ -1,0 +1,19 @@
+/**
+ * Gateway status (contract section 2): `{root}/{site}/{gateway}/status` carries `online` or
+ * `offline`, retained, and is also the gateway's Last Will. It becomes a `gateway_status` point
+ * (contract section 4).
+ */
+import { nsFromMs, type Point } from '../point.ts';
+
+/** `true` for `online`, `false` for `offline`, undefined for anything else (surrounding whitespace ignored). */
+export function parseStatusPayload(payload: Buffer | string): boolean | undefined {
+  const s = (typeof payload === 'string' ? payload : payload.toString('utf8')).trim();
+  if (s === 'online') return true;
+  if (s === 'offline') return false;
+  return undefined;
+}
+
+/** The `gateway_status` point for a status message received at `receivedAt` (epoch ms). */
+export function gatewayStatusPoint(site: string, gateway: string, online: boolean, receivedAt: number): Point {
+  return { measurement: 'gateway_status', tags: { site, gateway }, fields: { online }, time: nsFromMs(receivedAt) };
+}

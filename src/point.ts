@@ -1,0 +1,34 @@
+/**
+ * The one value that crosses from normalise to store (architecture.md): a plain InfluxDB point.
+ * Plain JSON so it can be spooled, kept in fixtures and compared in tests.
+ */
+
+/** A field value. Numbers are written as floats, so a field never changes type between writes. */
+export type FieldValue = number | boolean | string;
+
+/** One InfluxDB point. */
+export interface Point {
+  measurement: string;
+  tags: Record<string, string>;
+  fields: Record<string, FieldValue>;
+  /**
+   * Nanoseconds since the Unix epoch, as a decimal string (JSON has no 64-bit integers).
+   * Nanosecond precision lets two events in the same millisecond keep distinct keys
+   * (contract section 4).
+   */
+  time: string;
+}
+
+/** Nanosecond timestamp string from epoch milliseconds plus an offset below one millisecond. */
+export function nsFromMs(ms: number, subMsNs = 0): string {
+  if (!Number.isInteger(ms)) ms = Math.floor(ms);
+  if (!Number.isInteger(subMsNs) || subMsNs < 0 || subMsNs >= 1_000_000) {
+    throw new RangeError(`subMsNs must be an integer in [0, 1e6), got ${subMsNs}`);
+  }
+  return (BigInt(ms) * 1_000_000n + BigInt(subMsNs)).toString();
+}
+
+/** Epoch milliseconds of a nanosecond timestamp string (floored). */
+export function msFromNs(ns: string): number {
+  return Number(BigInt(ns) / 1_000_000n);
+}

@@ -1,0 +1,53 @@
+/**
+ * Stored secrets (gateway passwords, API keys): `scrypt$N$r$p$<salt b64>$<hash b64>`.
+ * Never plaintext in the inventory (contract section 1); verification runs in constant time.
+ */
+import { randomBytes, scrypt as scryptCb, scryptSync, timingSafeEqual } from 'node:crypto';
+import { HubError } from './errors.ts';
+
+const PREFIX = 'scrypt';
+/** scrypt cost parameters for new hashes: N=2^14, r=8, p=1 (OWASP's minimum for scrypt). */
+const DEFAULTS = { N: 16384, r: 8, p: 1, keyLen: 32, saltLen: 16 } as const;
+const FORMAT = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/;
+
+interface Parsed {
+  N: number;
+  r: number;
+  p: number;
+  salt: Buffer;
+  hash: Buffer;
+}
+
+/** True when `s` has the shape of a stored secret. */
+export function isHashedSecret(s: string): boolean {
+  return FORMAT.test(s);
+}
+
+function parse(stored: string): Parsed {
+  const m = FORMAT.exec(stored);
+  if (!m) {
+    throw new HubError('HUB_ERR_SECRET_FORMAT', 'expected "scrypt$N$r$p$salt$hash" (print one with `community-hub secret hash`)');
+  }
+  return { N: Number(m[1]), r: Number(m[2]), p: Number(m[3]), salt: Buffer.from(m[4]!, 'base64'), hash: Buffer.from(m[5]!, 'base64') };
+}
+
+/** Hash a plaintext secret for the inventory or config. */
+export function hashSecret(plain: string): string {
+  const salt = randomBytes(DEFAULTS.saltLen);
+  const hash = scryptSync(plain, salt, DEFAULTS.keyLen, { N: DEFAULTS.N, r: DEFAULTS.r, p: DEFAULTS.p });
+  return [PREFIX, DEFAULTS.N, DEFAULTS.r, DEFAULTS.p, salt.toString('base64'), hash.toString('base64')].join('$');
+}
+
+/**
+ * Check `plain` against a stored secret. The comparison is constant-time; scrypt runs on the
+ * libuv thread pool so a burst of CONNECTs does not block the event loop.
+ */
+export async function verifySecret(plain: string | Buffer, stored: string): Promise<boolean> {
+  const { N, r, p, salt, hash } = parse(stored);
+  const derived = await new Promise<Buffer>((resolve, reject) => {
+    scryptCb(plain, salt, hash.length, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    );
+  });
+  return derived.length === hash.length && timingSafeEqual(derived, hash);
+}

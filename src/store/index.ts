@@ -1,0 +1,15 @@
+/**
+ * The store stage (architecture.md): points into InfluxDB, InfluxQL out of it.
+ * Other stages import from here only.
+ */
+export { DEFAULT_INFLUX_SETTINGS, influxApiVersion, resolveInfluxSettings, type InfluxSettings } from './settings.ts';
+export { connectInflux, type InfluxConnection } from './connection.ts';
+export { createTransport, toV1Path, v1Bucket } from './transport.ts';
+export { classifyInfluxError, classifyWriteError, influxMessage } from './classify.ts';
+export { toLineProtocol } from './line.ts';
+export { ensureDatabase, quoteIdent, type EnsureResult } from './database.ts';
+export { ping, query, rfc3339ToNs, type PingResult, type QueryOptions, type QueryRow, type QueryValue } from './query.ts';
+export { emptyStats, type PointWriter, type WriterStats } from './point-writer.ts';
+export { InfluxPointWriter } from './influx-writer.ts';
+export { MemoryPointWriter, type MemoryWriterOptions } from './memory-writer.ts';
+export { retryDelayMs } from './retry.ts';

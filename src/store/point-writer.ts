@@ -1,0 +1,49 @@
+/**
+ * The writer as later stages see it (architecture.md example 8: an interface file, its
+ * implementations, one contract suite for all: test/store/point-writer.contract.ts).
+ */
+import type { ErrorCode } from '../errors.ts';
+import type { Point } from '../point.ts';
+
+/** Counters for metrics (contract section 6, `/metrics`). All only ever grow, except the gauges. */
+export interface WriterStats {
+  /** Points InfluxDB acknowledged. */
+  pointsWritten: number;
+  /** Write requests InfluxDB acknowledged. */
+  batchesWritten: number;
+  /** Attempts repeated after a retryable failure. */
+  retries: number;
+  /** Points of rejected `write` calls. */
+  pointsFailed: number;
+  /** Rejected `write` calls, by error code. */
+  failures: Partial<Record<ErrorCode, number>>;
+  /** Gauge: points accepted and not yet sent. */
+  queuedPoints: number;
+  /** Gauge: write requests outstanding (retries included). */
+  batchesInFlight: number;
+}
+
+/** Stores points durably. */
+export interface PointWriter {
+  /**
+   * Resolves once every one of `points` is stored (for InfluxDB: acknowledged with 204), which is
+   * what lets the broker send a PUBACK (contract section 2). Points of many callers share batches.
+   * Rejects with a HubError, and then none of the points should be taken as stored (some may be:
+   * writing them again is harmless, a point with the same series and time is overwritten):
+   * - `HUB_ERR_INFLUX_UNREACHABLE` (retryable) after the retries are spent;
+   * - `HUB_ERR_WRITER_QUEUE_FULL` (retryable), at once, when the queue bound would be exceeded;
+   * - `HUB_ERR_WRITER_CLOSED` (retryable) once `close` was called;
+   * - `HUB_ERR_INFLUX_WRITE_REJECTED` (not retryable) for points InfluxDB refuses, with its message;
+   * - `HUB_ERR_INFLUX_AUTH` (not retryable) when InfluxDB refuses the credentials.
+   */
+  write(points: readonly Point[]): Promise<void>;
+  /** A snapshot of the counters. */
+  stats(): WriterStats;
+  /** Stops taking writes, sends what is queued and waits for every outstanding write. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Counters at zero. */
+export function emptyStats(): WriterStats {
+  return { pointsWritten: 0, batchesWritten: 0, retries: 0, pointsFailed: 0, failures: {}, queuedPoints: 0, batchesInFlight: 0 };
+}

@@ -1,0 +1,67 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { verifySecret } from '../../src/secret.ts';
+import { runCli } from '../helpers/cli.ts';
+
+// Variables a developer's shell might set; the CLI tests must not depend on them.
+const CLEAN_ENV = { HUB_CONFIG: undefined, HUB_INVENTORY: undefined, HUB_PSEUDONYM_KEY: undefined };
+
+describe('community-hub command line', () => {
+  it('prints help for the command and each subcommand', async () => {
+    const top = await runCli(['--help']);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toContain('Usage: community-hub <command>');
+    const start = await runCli(['start', '--help']);
+    expect(start.code).toBe(0);
+    expect(start.stdout).toContain('HUB_MQTT_PORT');
+    expect(start.stdout).toContain('HUB_INFLUX_URL');
+    const secret = await runCli(['secret', '--help']);
+    expect(secret.code).toBe(0);
+    expect(secret.stdout).toContain('community-hub secret hash');
+  });
+
+  it('refuses an unknown command or flag with a usage exit code', async () => {
+    const cmd = await runCli(['frobnicate']);
+    expect(cmd.code).toBe(64);
+    expect(cmd.stderr).toContain('unknown command "frobnicate"');
+    const flag = await runCli(['start', '--bogus']);
+    expect(flag.code).toBe(64);
+    expect(flag.stderr).toContain("Unknown option '--bogus'");
+  });
+
+  it('`secret hash` reads stdin and prints a hash that verifies', async () => {
+    const r = await runCli(['secret', 'hash'], { stdin: 'gateway-secret\n' });
+    expect(r.code).toBe(0);
+    const hash = r.stdout.trim();
+    expect(hash).toMatch(/^scrypt\$/);
+    await expect(verifySecret('gateway-secret', hash)).resolves.toBe(true);
+    const empty = await runCli(['secret', 'hash'], { stdin: '' });
+    expect(empty.code).toBe(64);
+    expect(empty.stderr).toContain('no secret on standard input');
+  });
+
+  it('a broken config stops start-up with the file, path and reason, before any port is bound', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hub-cli-'));
+    writeFileSync(join(dir, 'hub.yaml'), 'pseudonymKey: 0123456789abcdef\nmqtt:\n  port: -1\n');
+    const r = await runCli(['start', '--config', join(dir, 'hub.yaml')], { env: CLEAN_ENV });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain('HUB_ERR_CONFIG_INVALID');
+    expect(r.stderr).toContain(`${join(dir, 'hub.yaml')} is invalid`);
+    expect(r.stderr).toMatch(/mqtt\.port: .*>=0/);
+    expect(r.stdout).not.toMatch(/listening/i);
+  });
+
+  it('a broken inventory stops start-up with the file, path and reason', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hub-cli-'));
+    writeFileSync(join(dir, 'hub.yaml'), 'pseudonymKey: 0123456789abcdef\n');
+    writeFileSync(join(dir, 'inventory.yaml'), 'sites:\n  - id: Maple Court\n    households: 3\n');
+    const r = await runCli(['start', '--config', join(dir, 'hub.yaml')], { env: CLEAN_ENV });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain('HUB_ERR_INVENTORY_INVALID');
+    expect(r.stderr).toContain('inventory.yaml is invalid');
+    expect(r.stderr).toContain('sites.0.id: must match');
+    expect(r.stdout).not.toMatch(/listening/i);
+  });
+});

@@ -3,7 +3,7 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Acl, type Account } from '../../src/broker/acl.ts';
 import { filterWithin, levelsAfter, rootLevels } from '../../src/broker/topic.ts';
-import { ROOT, connect, mosquittoPub, mosquittoSub, refusalLogs, startBroker, suback, telemetry, testInventory, waitFor, type TestBroker } from './helpers.ts';
+import { ROOT, connect, mosquittoPub, mosquittoSub, refusalLogs, startBroker, suback, telemetry, waitFor, type TestBroker } from './helpers.ts';
 
 const EAST = { username: 'gw-east', password: 'east-secret' };
 let t: TestBroker;

@@ -1,0 +1,13 @@
+# The hub's image: Node 20 and the TypeScript sources run through tsx (no build step).
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts
+COPY bin ./bin
+COPY src ./src
+COPY devices ./devices
+COPY config ./config
+USER node
+EXPOSE 1883 8080
+ENTRYPOINT ["node", "bin/community-hub.js"]
+CMD ["start", "--config", "config/hub.yaml"]

@@ -7,6 +7,7 @@ COPY bin ./bin
 COPY src ./src
 COPY devices ./devices
 COPY config ./config
+RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 1883 8080
 ENTRYPOINT ["node", "bin/community-hub.js"]

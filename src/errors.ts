@@ -18,9 +18,13 @@ export const ERROR_CATALOGUE = {
   HUB_ERR_INFLUX_QUERY: { status: 500, retryable: false, summary: 'InfluxDB refused an InfluxQL query; its message is kept' },
   HUB_ERR_WRITER_CLOSED: { status: 503, retryable: true, summary: 'a write was offered to a writer that is shutting down' },
   HUB_ERR_WRITER_QUEUE_FULL: { status: 503, retryable: true, summary: 'the InfluxDB writer already holds as many points as it may queue; try again later' },
+  HUB_ERR_SPOOL_FULL: { status: 503, retryable: true, summary: 'the on-disk spool is full (spool.maxBytes) and no room came within spool.backpressureTimeout, or spool.maxBufferedBytes already wait in memory; the message is not acknowledged, send it again later' },
+  HUB_ERR_SPOOL_IO: { status: 503, retryable: true, summary: 'the spool could not write or sync its log file (disk full, permissions, I/O error); the message is not acknowledged' },
   HUB_ERR_UNKNOWN_MODEL: { status: 500, retryable: false, summary: 'the inventory names a device model that no folder under devices/ provides' },
   HUB_ERR_MODEL_INVALID: { status: 500, retryable: false, summary: 'a folder under devices/ does not hold a valid device model (missing index.ts, bad export, or type/model not equal to its folder)' },
   HUB_ERR_LISTEN: { status: 500, retryable: false, summary: 'a listener (MQTT TCP, TLS or WebSocket) could not bind its host and port, e.g. the port is in use' },
+  HUB_ERR_UNKNOWN_SITE: { status: 404, retryable: false, summary: 'no site of the inventory has this id' },
+  HUB_ERR_KPI_PERIOD: { status: 400, retryable: false, summary: 'a KPI period that cannot be computed: not a calendar date, an unknown time zone, or a period that has not started yet' },
   HUB_ERR_INTERNAL: { status: 500, retryable: false, summary: 'a bug: an unexpected exception' },
 } as const satisfies Record<string, { status: number; retryable: boolean; summary: string }>;
 

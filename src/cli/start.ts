@@ -12,7 +12,9 @@ function help(): string {
     .join('\n');
   return `Usage: community-hub start [--config FILE]
 
-Runs the hub: MQTT broker, ingest, InfluxDB writer. Stops cleanly on SIGTERM or SIGINT.
+Runs the hub: MQTT broker, ingest, spool, InfluxDB writer. Stops cleanly on SIGTERM or SIGINT:
+stops taking messages, leaves what InfluxDB has not taken yet in the spool (written after the
+next start), and exits 0 within shutdown.timeout even when InfluxDB is down.
 
 Options:
   -c, --config FILE   hub config (YAML). Default: $HUB_CONFIG, else config/hub.yaml if it
@@ -41,7 +43,14 @@ export async function startCommand(argv: string[]): Promise<number> {
   const hub = buildHub(loaded, { logger });
   await hub.start();
 
-  return new Promise<number>((resolveExit) => {
+  return new Promise<number>((resolve) => {
+    // Once stopped, exit even if a socket or timer outlives the stop (an InfluxDB request left in
+    // flight by a shutdown that did not wait for it: its records are in the spool). The timer is
+    // unref'd: a process with nothing left running exits on its own before it fires.
+    const resolveExit = (code: number): void => {
+      resolve(code);
+      setTimeout(() => process.exit(code), 1000).unref();
+    };
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {
       if (stopping) {

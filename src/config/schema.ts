@@ -3,6 +3,7 @@
  * (architecture.md, "defaults in one constant"). Every leaf also has an environment variable,
  * derived from its path by env.ts: `mqtt.port` → `HUB_MQTT_PORT` (contract section 7).
  */
+import { validate as isCronExpression } from 'node-cron';
 import { z } from 'zod';
 import { isHashedSecret } from '../secret.ts';
 import { duration, port, size } from './units.ts';
@@ -80,10 +81,57 @@ const deadLetters = z.strictObject({
   maxAge: duration.prefault('30d'),
 });
 
+/** The on-disk spool every accepted message goes through (src/store/spool/). */
 const spool = z.strictObject({
+  /** Bound of the spool's files on disk; when reached, acknowledgements wait for room. */
   maxBytes: size.prefault('1GiB'),
+  /** fsync each group commit: a PUBACK then survives a power cut, not only a crash of the hub. */
   fsync: z.boolean().default(true),
+  /** Bound of records held in memory, waiting for room or for their group commit. */
+  maxBufferedBytes: size.prefault('64MiB'),
+  /**
+   * Longest a message waits for room in a full spool before it is refused (no PUBACK, connection
+   * closed, the gateway resends). Keep it below the gateways' keepalive: a waiting client's
+   * PINGREQ is not answered meanwhile.
+   */
+  backpressureTimeout: duration.prefault('30s'),
 });
+
+/** Period kinds of the KPIs (contract section 5): a day, a week starting Monday, a month, in the site's timezone. */
+export const KPI_PERIODS = ['day', 'week', 'month'] as const;
+const ratioTarget = z.number().min(0).max(1);
+const countTarget = z.number().int().nonnegative();
+
+/**
+ * KPIs (contract section 5): targets, periods and the schedule. The formulas live in src/kpi/definitions/.
+ * Ratio targets are met when value ≥ target; `bin_overflow_alarms` when the count ≤ its target for the period kind.
+ */
+const kpi = z
+  .strictObject({
+    /** Run the KPI scheduler in `community-hub start`. */
+    enabled: z.boolean().default(true),
+    /** node-cron expression of a refresh: recompute the current period of each kind, close the ones just ended. */
+    schedule: z.string().refine((s) => isCronExpression(s), 'must be a cron expression such as "*/5 * * * *"').default('*/5 * * * *'),
+    /** Period kinds the scheduler computes. */
+    periods: z.array(z.enum(KPI_PERIODS)).min(1).default(['day', 'week', 'month']),
+    /** A period is closed (computed a last time) at the first refresh this long after its end: late data lands first. */
+    closeDelay: duration.prefault('10m'),
+    /** The period kind whose current values are published, retained, on `{root}/{site}/kpi/{kpi}` (contract section 2). */
+    publishPeriod: z.enum(KPI_PERIODS).default('day'),
+    targets: z
+      .strictObject({
+        sorting_coverage: ratioTarget.default(0.95),
+        participation_rate: ratioTarget.default(0.9),
+        sorting_accuracy: ratioTarget.default(0.9),
+        device_availability: ratioTarget.default(0.98),
+        /** Most `overflow` alarms a site may raise in a period of each kind. */
+        bin_overflow_alarms: z
+          .strictObject({ day: countTarget.default(3), week: countTarget.default(20), month: countTarget.default(80) })
+          .prefault({}),
+      })
+      .prefault({}),
+  })
+  .refine((k) => k.periods.includes(k.publishPeriod), { path: ['publishPeriod'], message: 'must be one of kpi.periods' });
 
 /** zod schema of hub.yaml. */
 export const configSchema = z.strictObject({
@@ -104,6 +152,7 @@ export const configSchema = z.strictObject({
   deadLetters: deadLetters.prefault({}),
   spool: spool.prefault({}),
   shutdown: z.strictObject({ timeout: duration.prefault('10s') }).prefault({}),
+  kpi: kpi.prefault({}),
 });
 
 /** The validated, frozen configuration. */

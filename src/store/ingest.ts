@@ -1,17 +1,28 @@
 /**
  * The ingest path shared by MQTT and (later) HTTP: topic route → device lookup → normalise →
- * points to the writer, rejects to the dead-letter store. `handle()` resolves only when every part
- * of the message is durable — its points written, its rejects on disk — which is when the broker
- * may send the PUBACK (contract section 2, "Delivery"). It rejects only when the message could
- * not be made durable and should be sent again (InfluxDB unreachable after retries, writer full).
+ * points to the spool (or, without one, straight to the writer), rejects to the dead-letter store.
+ * `handle()` resolves only when every part of the message is durable — its points in the spool's
+ * fsync'd log or written to InfluxDB, its rejects on disk — which is when the broker may send the
+ * PUBACK (contract section 2, "Delivery"). It rejects only when the message could not be made
+ * durable and should be sent again (spool full for too long, disk error, shutting down; without a
+ * spool: InfluxDB unreachable after retries, writer full).
+ *
+ * Why every message goes through the spool, not only when InfluxDB fails (issue 4): aedes reads
+ * nothing more from a client while its onPublish is pending, so the PUBACK must wait for something
+ * fast and steady; a group-committed local fsync is (about a millisecond a group), an InfluxDB
+ * write is not (its flush interval, then HTTP; seconds of retries when it is down). One path for
+ * every message also means the outage path is the path exercised all day, not a rarely run
+ * fallback, and a crash leaves nothing acknowledged in memory only. bench/durability.bench.ts
+ * measures what this costs against writing straight to InfluxDB.
  */
 import type { Inventory } from '../config/inventory.ts';
 import type { DeadLetterStore } from '../deadletters/store.ts';
-import { isHubError } from '../errors.ts';
+import { HubError, isHubError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { gatewayStatusPoint, parseStatusPayload, unknownDeviceReject, type Normaliser, type Reject } from '../normalise/index.ts';
 import type { Point } from '../point.ts';
 import type { PointWriter } from './point-writer.ts';
+import type { RecordSource, SpoolRecord } from './spool/record.ts';
 
 /** One message as received, whatever the transport. */
 export interface IngestMessage {
@@ -35,6 +46,7 @@ export interface IngestOutcome {
 /** Counters for logs and metrics. */
 export interface IngestStats {
   messages: number;
+  /** Points made durable: spooled (with a spool) or written to InfluxDB (without one). */
   pointsWritten: number;
   /** Messages with at least one reject (each kept in the dead-letter store). */
   deadLettered: number;
@@ -42,29 +54,50 @@ export interface IngestStats {
   failed: number;
 }
 
+/** Where points go: the spool's `append` (spool.ts). */
+export interface PointSpool {
+  append(record: SpoolRecord): Promise<void>;
+}
+
 export interface IngestDeps {
   inventory: Inventory;
   normaliser: Normaliser;
-  writer: PointWriter;
+  /** The durable path: points are acknowledged once in the spool; the drainer writes them. */
+  spool?: PointSpool;
+  /** Without a spool: points are acknowledged once InfluxDB has them (tests, benchmarks). */
+  writer?: PointWriter;
   deadLetters: DeadLetterStore;
   logger: Logger;
+  /** Clock of the spool records' `at` (default Date.now). */
+  now?: () => number;
 }
 
-/** Routes messages to the writer and the dead-letter store. */
+/** Routes messages to the spool (or the writer) and the dead-letter store. */
 export class Ingest {
   private readonly counts: IngestStats = { messages: 0, pointsWritten: 0, deadLettered: 0, failed: 0 };
 
-  constructor(private readonly deps: IngestDeps) {}
+  constructor(private readonly deps: IngestDeps) {
+    if (!deps.spool && !deps.writer) throw new HubError('HUB_ERR_INTERNAL', 'Ingest needs a spool or a writer');
+  }
 
   stats(): IngestStats {
     return { ...this.counts };
   }
 
-  /** Make one message durable (points written, rejects dead-lettered); see the file comment. */
+  /** Make one message durable (points spooled or written, rejects dead-lettered); see the file comment. */
   async handle(msg: IngestMessage): Promise<IngestOutcome> {
     this.counts.messages++;
     const { points, rejects } = this.route(msg);
+    const { spool } = this.deps;
     try {
+      if (spool) {
+        // Both to disk at once: the spool's group commit and the dead letters' share no file.
+        const spooled = points.length > 0 ? spool.append(this.record(points, sourceOf(msg))) : undefined;
+        const kept = rejects.length > 0 ? this.deadLetter(msg, rejects) : undefined;
+        await Promise.all([spooled, kept]);
+        this.counts.pointsWritten += points.length;
+        return { points: points.length, rejects };
+      }
       const writeRejects = await this.write(points);
       rejects.push(...writeRejects);
       if (rejects.length > 0) await this.deadLetter(msg, rejects);
@@ -79,7 +112,19 @@ export class Ingest {
 
   /** A status change the broker saw without a status message (connection lost, no Will). */
   async gatewayOffline(site: string, gateway: string, at: number): Promise<void> {
-    await this.deps.writer.write([gatewayStatusPoint(site, gateway, false, at)]);
+    const point = gatewayStatusPoint(site, gateway, false, at);
+    const { spool, writer } = this.deps;
+    if (spool) {
+      // No message carried it: the dead letter a refusal would make names what happened instead.
+      const source: RecordSource = { topic: `(connection lost) ${site}/${gateway}/status`, site, gateway, channel: 'status', receivedAt: at, payload: Buffer.from('offline') };
+      await spool.append(this.record([point], source));
+    } else {
+      await writer!.write([point]);
+    }
+  }
+
+  private record(points: Point[], source: RecordSource): SpoolRecord {
+    return { at: (this.deps.now ?? Date.now)(), points, source };
   }
 
   private route(msg: IngestMessage): { points: Point[]; rejects: Reject[] } {
@@ -101,7 +146,7 @@ export class Ingest {
   private async write(points: Point[]): Promise<Reject[]> {
     if (points.length === 0) return [];
     try {
-      await this.deps.writer.write(points);
+      await this.deps.writer!.write(points);
       return [];
     } catch (e) {
       if (isHubError(e) && !e.retryable) return [{ reason: 'write_rejected', detail: `${e.code}: ${e.message}` }];
@@ -127,4 +172,10 @@ export class Ingest {
       'message kept as a dead letter',
     );
   }
+}
+
+/** What a dead letter needs of the message, should InfluxDB refuse its points while draining. */
+function sourceOf(msg: IngestMessage): RecordSource {
+  const { topic, site, gateway, device, channel, receivedAt, payload } = msg;
+  return { topic, site, gateway, ...(device === undefined ? {} : { device }), channel, receivedAt, payload };
 }

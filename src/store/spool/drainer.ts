@@ -1,0 +1,265 @@
+/**
+ * Empties the spool into InfluxDB: oldest segment first, a bounded chunk of records at a time,
+ * through a {@link PointWriter}; a segment is removed only once every record in it is written
+ * (or kept as a dead letter: chunk-writer.ts). Chunks go in order; within one chunk the writer may
+ * run up to `maxBatchesInFlight` requests at once (InfluxDB keys points by series and time, so only
+ * two different values for one key could notice, and the hub's point keys make those distinct).
+ *
+ * A retryable failure (InfluxDB down, slow, 5xx, refusing credentials) keeps the chunk and tries
+ * it again after a backoff, forever: nothing acknowledged is ever given up. `stop()` ends the loop
+ * at once, even mid-write: the records stay in the spool for the next start.
+ */
+import type { DeadLetterStore } from '../../deadletters/store.ts';
+import { HubError } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
+import type { PointWriter } from '../point-writer.ts';
+import { retryDelayMs } from '../retry.ts';
+import { ChunkWriter, type Attempt } from './chunk-writer.ts';
+import { SEGMENT_MAGIC } from './frame.ts';
+import { SegmentReader, type Damage } from './reader.ts';
+import type { SpoolRecord } from './record.ts';
+import type { SegmentView, Spool } from './spool.ts';
+
+/** Options of {@link Drainer}. */
+export interface DrainerOptions {
+  spool: Spool;
+  /** A writer of its own (the drainer retries; give it `maxRetries: 0`, `flushIntervalMs: 0`). */
+  writer: PointWriter;
+  deadLetters: Pick<DeadLetterStore, 'add'>;
+  logger: Logger;
+  /** Most points read from the spool and offered to the writer at once (bounds memory). */
+  chunkPoints: number;
+  /** Most points in one `write` call (the writer's batch size). */
+  batchPoints: number;
+  /** Backoff bounds between attempts (ms). */
+  retry: { minRetryDelayMs: number; maxRetryDelayMs: number };
+  /** Run before writing, again after every failed attempt (e.g. create the database). */
+  prepare?: () => Promise<unknown>;
+  now?: () => number;
+}
+
+/** Drainer gauges and counters. */
+export interface DrainerStats {
+  state: 'idle' | 'draining' | 'retrying' | 'stopped';
+  recordsWritten: number;
+  pointsWritten: number;
+  /** Records InfluxDB refused, kept as `write_rejected` dead letters. */
+  deadLettered: number;
+  /** Attempts repeated after a retryable failure. */
+  retries: number;
+  /** Torn or damaged stretches of the log that were skipped (each logged). */
+  damaged: number;
+  /** Age of the oldest record not yet written (ms), null when none is known to wait. */
+  oldestRecordAgeMs: number | null;
+  /** Bytes of the spool not yet written (approximate: includes segment headers). */
+  lagBytes: number;
+  lastError?: string;
+}
+
+/** Seal a fully written active segment once it holds this much, so a restart replays little. */
+const ROTATE_IDLE_BYTES = 1024 * 1024;
+/** Most bytes of records read at once. */
+const CHUNK_BYTES = 8 * 1024 * 1024;
+
+const STOPPED = Symbol('stopped');
+
+/** Where the drainer reads: a segment and the offset of its next unwritten record. */
+interface Cursor {
+  seq: number;
+  offset: number;
+  reader: SegmentReader;
+}
+
+/** See the file comment. Constructing does nothing; `start()` runs it, `stop()` ends it. */
+export class Drainer {
+  readonly #o: DrainerOptions;
+  readonly #now: () => number;
+  #cursor: Cursor | undefined;
+  #loop: Promise<void> | undefined;
+  #stop!: () => void;
+  readonly #stopped = new Promise<typeof STOPPED>((resolve) => (this.#stop = () => resolve(STOPPED)));
+  #stopping = false;
+  #prepared = false;
+  #oldestAt: number | undefined;
+  #drainWaiters: { seq: number; end: number; resolve: () => void; reject: (e: Error) => void }[] = [];
+  #stats: Pick<DrainerStats, 'state' | 'retries' | 'damaged' | 'lastError'> = { state: 'idle', retries: 0, damaged: 0 };
+  readonly #chunks: ChunkWriter;
+
+  constructor(options: DrainerOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+    this.#chunks = new ChunkWriter(options);
+  }
+
+  start(): void {
+    this.#loop ??= this.#run().catch((e: unknown) => {
+      // A bug, not an outage (those are retried): say so loudly; the spool keeps the records.
+      this.#o.logger.fatal({ err: e }, 'spool drainer stopped by an unexpected error; records stay in the spool until restart');
+      this.#stats.state = 'stopped';
+    });
+  }
+
+  /**
+   * Resolves once every record committed to the spool before this call is written to InfluxDB (or
+   * kept as a dead letter). A PUBACK means "in the spool"; tests and tools that read InfluxDB right
+   * after publishing wait for this. Never resolves while InfluxDB is away: bound the wait.
+   * Rejects when the drainer stops first.
+   */
+  drained(): Promise<void> {
+    const last = this.#o.spool.segments().at(-1);
+    if (!last) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.#drainWaiters.push({ seq: last.seq, end: last.end, resolve, reject });
+      this.#settleDrained();
+    });
+  }
+
+  /** Ends the loop at once, without waiting for writes in flight (their records stay spooled). */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#stop();
+    for (const w of this.#drainWaiters.splice(0)) w.reject(new HubError('HUB_ERR_WRITER_CLOSED', 'the spool drainer stopped before it got there'));
+    await this.#loop;
+    await this.#cursor?.reader.close();
+    this.#cursor = undefined;
+    this.#stats.state = 'stopped';
+  }
+
+  stats(): DrainerStats {
+    const at = this.#oldestAt;
+    return {
+      ...this.#stats,
+      ...this.#chunks.counts,
+      oldestRecordAgeMs: at === undefined ? null : Math.max(0, this.#now() - at),
+      lagBytes: Math.max(0, this.#o.spool.stats().bytes - (this.#cursor?.offset ?? 0)),
+    };
+  }
+
+  async #run(): Promise<void> {
+    for (let failures = 0; !this.#stopping; ) {
+      try {
+        if ((await this.#step()) === STOPPED) return;
+        failures = 0;
+      } catch (e) {
+        // The disk, not InfluxDB (a segment that cannot be read or removed): log, wait, and read
+        // the segment again from its start; rewriting points is harmless.
+        failures++;
+        this.#o.logger.error({ err: e, attempt: failures }, 'spool drainer: cannot read or remove a segment; retrying');
+        await this.#cursor?.reader.close().catch(() => undefined);
+        this.#cursor = undefined;
+        if ((await this.#sleep(retryDelayMs(this.#o.retry, failures))) === STOPPED) return;
+      }
+    }
+  }
+
+  /** One move: wait for records, write a chunk of them, or remove a segment that is done. */
+  async #step(): Promise<typeof STOPPED | void> {
+    const { spool } = this.#o;
+    const segment = spool.segments()[0];
+    if (!segment) return this.#idle();
+    const cursor = this.#cursor?.seq === segment.seq ? this.#cursor : await this.#enter(segment);
+    if (cursor.offset >= segment.end) {
+      if (!segment.sealed) {
+        // Caught up with the segment being appended to: everything is written.
+        if (segment.end - SEGMENT_MAGIC.length >= ROTATE_IDLE_BYTES || spool.stats().backpressure) spool.rotate();
+        return this.#idle();
+      }
+      await cursor.reader.close();
+      this.#cursor = undefined;
+      await spool.remove(segment.seq);
+      this.#settleDrained();
+      return;
+    }
+    const chunk = await cursor.reader.read(cursor.offset, segment.end, { points: this.#o.chunkPoints, bytes: CHUNK_BYTES });
+    chunk.damage.forEach((d) => this.#damaged(segment, d));
+    if (chunk.records.length > 0) {
+      this.#oldestAt = chunk.records[0]!.record.at;
+      this.#stats.state = 'draining';
+      if (!(await this.#write(chunk.records.map((r) => r.record)))) return STOPPED;
+    }
+    cursor.offset = chunk.next;
+    this.#settleDrained();
+  }
+
+  /** Resolves after `ms`, or at once with STOPPED when the drainer stops. */
+  async #sleep(ms: number): Promise<typeof STOPPED | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const slept = await Promise.race([new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms))), this.#stopped]);
+    clearTimeout(timer);
+    return slept;
+  }
+
+  /** Prepares if needed (after a failure), then one attempt at `todo`; undefined when stopped. */
+  async #attempt(todo: SpoolRecord[]): Promise<Attempt | undefined> {
+    if (!this.#prepared && this.#o.prepare) {
+      // Raced with stop: a hung InfluxDB must not hold up a shutdown here either.
+      const prepared = this.#o.prepare().then(
+        () => ({ ok: true as const }),
+        (e: unknown) => ({ ok: false as const, e }),
+      );
+      const outcome = await Promise.race([prepared, this.#stopped]);
+      if (outcome === STOPPED) return undefined;
+      if (!outcome.ok) return { retry: todo, failure: outcome.e };
+    }
+    this.#prepared = true;
+    return this.#chunks.attempt(todo, this.#stopped, () => this.#stopping);
+  }
+
+  /** Resolves the {@link drained} calls whose records are all behind the cursor now. */
+  #settleDrained(): void {
+    const oldest = this.#o.spool.segments()[0];
+    const cursor = this.#cursor;
+    this.#drainWaiters = this.#drainWaiters.filter((w) => {
+      // The drainer leaves a segment only by removing it, so a removed one is behind the cursor.
+      const passed = !oldest || oldest.seq > w.seq || (cursor?.seq === w.seq && cursor.offset >= w.end);
+      if (passed) w.resolve();
+      return !passed;
+    });
+  }
+
+  async #enter(segment: SegmentView): Promise<Cursor> {
+    await this.#cursor?.reader.close();
+    const reader = new SegmentReader(segment.path);
+    const opened = await reader.open(segment.end);
+    if ('damage' in opened) this.#damaged(segment, opened.damage);
+    this.#cursor = { seq: segment.seq, offset: 'start' in opened ? opened.start : segment.end, reader };
+    return this.#cursor;
+  }
+
+  async #idle(): Promise<void> {
+    this.#stats.state = 'idle';
+    this.#oldestAt = undefined;
+    await Promise.race([this.#o.spool.changed(), this.#stopped]);
+  }
+
+  #damaged(segment: SegmentView, d: Damage): void {
+    this.#stats.damaged++;
+    const fields = { file: segment.path, offset: d.offset, bytes: d.bytes, detail: d.detail };
+    if (d.torn) this.#o.logger.warn(fields, 'spool: torn record at the end of a segment (a crash mid-write) skipped; every whole record before it is replayed');
+    else this.#o.logger.error(fields, 'spool: damaged stretch of a segment skipped; the records before it are replayed');
+  }
+
+  /** Writes `records` until each is written or dead-lettered; false when stopped first. */
+  async #write(records: SpoolRecord[]): Promise<boolean> {
+    let todo = records;
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.#attempt(todo);
+      if (outcome === undefined) return false;
+      if (outcome.retry.length === 0) {
+        if (attempt > 1) this.#o.logger.info({ attempts: attempt }, 'spool drainer: InfluxDB takes writes again');
+        delete this.#stats.lastError;
+        return true;
+      }
+      todo = outcome.retry;
+      const failure = outcome.failure;
+      this.#stats.retries++;
+      this.#stats.state = 'retrying';
+      this.#stats.lastError = failure instanceof Error ? failure.message : String(failure);
+      this.#prepared = false; // e.g. the database was dropped, or InfluxDB came back empty
+      if (attempt === 1 || attempt % 10 === 0) {
+        this.#o.logger.warn({ err: failure, attempt, records: todo.length }, 'spool drainer: InfluxDB write failed; the points stay in the spool and are retried');
+      }
+      if ((await this.#sleep(retryDelayMs(this.#o.retry, attempt, failure))) === STOPPED) return false;
+    }
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The spool's files on disk: `<dir>/seg-<16-digit sequence>.wal`, listed in order, created with
+ * their magic and, when asked, with their directory entry synced (fsync(2): syncing a file does
+ * not sync the entry that names it, so a new file could vanish in a power cut without it).
+ */
+import { mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SEGMENT_MAGIC } from './frame.ts';
+
+const SEGMENT = /^seg-(\d{16})\.wal$/;
+
+/** A segment file found on disk. */
+export interface SegmentFile {
+  seq: number;
+  path: string;
+  bytes: number;
+}
+
+/** Creates `dir` if needed and lists its segment files, oldest (lowest sequence) first. */
+export async function listSegments(dir: string): Promise<SegmentFile[]> {
+  await mkdir(dir, { recursive: true });
+  const names = (await readdir(dir)).filter((n) => SEGMENT.test(n)).sort();
+  const out: SegmentFile[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    out.push({ seq: Number(SEGMENT.exec(name)![1]), path, bytes: (await stat(path)).size });
+  }
+  return out;
+}
+
+/** Creates segment `seq` (never over an existing file) holding its magic; returns it open. */
+export async function createSegment(dir: string, seq: number, fsync: boolean): Promise<{ path: string; handle: FileHandle }> {
+  const path = join(dir, `seg-${String(seq).padStart(16, '0')}.wal`);
+  const handle = await open(path, 'wx');
+  try {
+    await writeAll(handle, SEGMENT_MAGIC);
+    if (fsync) await syncDir(dir);
+  } catch (e) {
+    // No half-made segment left behind (disk full): it holds no record.
+    await handle.close().catch(() => undefined);
+    await unlink(path).catch(() => undefined);
+    throw e;
+  }
+  return { path, handle };
+}
+
+/** Writes all of `data` at the file's position (a write may take less than it is given). */
+export async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
+  for (let done = 0; done < data.length; ) {
+    const { bytesWritten } = await handle.write(data, done, data.length - done);
+    done += bytesWritten;
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Spool full (issue 4): a small `spool.maxBytes` and InfluxDB stopped. The publisher is slowed,
+ * not lied to: PUBACKs stop once the spool holds `maxBytes`, every acknowledged message is on disk
+ * in the spool, the hub says it is not ready; once InfluxDB returns, the backlog drains, the
+ * held messages are acknowledged, and InfluxDB holds every message exactly once.
+ */
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { waitFor } from '../broker/helpers.ts';
+import { startInflux, type InfluxServer } from '../helpers/influx.ts';
+import { eventIds, influxAt, spooledEventIds, startLocalHub, storedEvents, writeHubFiles, type LocalHub } from './helpers.ts';
+import { Publisher } from './publisher.ts';
+
+const MAX_BYTES = 32 * 1024;
+const WINDOW = 20;
+
+let influx: InfluxServer;
+let hub: LocalHub | undefined;
+let pub: Publisher | undefined;
+let dir: string | undefined;
+
+beforeAll(async () => {
+  influx = await startInflux();
+});
+
+afterAll(async () => {
+  await pub?.end();
+  await hub?.stop();
+  await influx?.destroy();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+it('a full spool holds PUBACKs back (nothing acknowledged that is not on disk) and loses nothing', async () => {
+  // A long backpressure timeout: the messages wait for room instead of being refused.
+  const files = await writeHubFiles({ influxUrl: influx.url, database: 'full', spool: { maxBytes: MAX_BYTES, backpressureTimeout: '5m' } });
+  dir = files.dir;
+  hub = await startLocalHub(files);
+  await influx.stop();
+  pub = await Publisher.connect(hub.port);
+  pub.start(WINDOW);
+
+  const stats = () => hub!.hub.stats().spool!;
+  // Let acknowledgements already on their way arrive: the drainer fails twice more meanwhile.
+  const settle = async (): Promise<void> => {
+    const retries = stats().drainer.retries;
+    await waitFor(() => stats().drainer.retries >= retries + 2, 20_000, 'two more failed attempts');
+  };
+  // Full: messages wait for room, and the publisher's whole window is unacknowledged.
+  await waitFor(() => stats().backpressure && pub!.inflight === WINDOW, 30_000, 'the spool to fill');
+  await settle();
+  const acked = new Set(pub.acked);
+  expect(acked.size).toBeGreaterThan(0);
+  expect(stats().bytes).toBeLessThanOrEqual(MAX_BYTES);
+  // Not lied to: every acknowledged message is in the spool on disk.
+  const spooled = await spooledEventIds(files.spoolDir);
+  expect([...eventIds(acked)].filter((id) => !spooled.has(id))).toEqual([]);
+  const ready = await hub.hub.ready();
+  expect(ready.ready).toBe(false);
+  expect(ready.reasons).toContain('the spool is full: acknowledgements are held back');
+  // Slowed: no PUBACK while the spool stays full; the whole window waits.
+  await settle();
+  expect(pub.acked.size).toBe(acked.size);
+  expect(pub.published).toBe(acked.size + WINDOW);
+  expect(stats().backpressure).toBe(true);
+
+  await influx.start();
+  await pub.waitAcked(acked.size + 100, 60_000);
+  await pub.stop();
+  const n = pub.published;
+  await pub.waitAcked(n, 60_000);
+  await hub.hub.drained();
+  const stored = await storedEvents(influxAt(influx.url, 'full'));
+  expect(stored.ids).toEqual(eventIds(Array.from({ length: n }, (_, i) => i)));
+  expect(stored.rows).toBe(n);
+  expect(stats().refused).toBe(0);
+}, 150_000);

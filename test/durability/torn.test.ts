@@ -1,0 +1,55 @@
+/**
+ * A torn last record (issue 4): a hub takes messages while InfluxDB is unreachable, so they are
+ * only in its spool; it stops, and the spool's last file is cut in the middle of its last record,
+ * as a crash mid-append leaves it. The next hub on the same data directory logs the torn record,
+ * skips it, and replays every whole record before it into the real InfluxDB.
+ */
+import { rm, stat, truncate } from 'node:fs/promises';
+import { afterAll, expect, it } from 'vitest';
+import { deadUrl } from '../helpers/influx.ts';
+import { sharedInflux, uniqueName } from '../helpers/influx-shared.ts';
+import { eventIds, influxAt, spooledFrames, startLocalHub, storedEvents, writeHubFiles, type LocalHub } from './helpers.ts';
+import { Publisher } from './publisher.ts';
+
+const database = uniqueName('torn');
+let hub: LocalHub | undefined;
+let pub: Publisher | undefined;
+let dir: string | undefined;
+
+afterAll(async () => {
+  await pub?.end();
+  await hub?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+it('a record cut mid-write is detected and skipped with a log line; every complete record before it is replayed', async () => {
+  const files = await writeHubFiles({ influxUrl: await deadUrl(), database });
+  dir = files.dir;
+  hub = await startLocalHub(files);
+  pub = await Publisher.connect(hub.port);
+  pub.start(10, 60);
+  await pub.waitAcked(60, 30_000);
+  await hub.stop(); // first: a stopping broker records no "gateway offline" after the last event
+  await pub.end();
+
+  const frames = await spooledFrames(files.spoolDir);
+  expect(frames).toHaveLength(60);
+  const last = frames.at(-1)!;
+  const lastId = last.record.points.find((p) => p.measurement === 'deposit')!.fields.event_id;
+  const size = (await stat(last.file)).size;
+  expect(size).toBe(last.end);
+  await truncate(last.file, size - 10);
+
+  const { url } = sharedInflux();
+  await writeHubFiles({ influxUrl: url, database, dir: files.dir }); // same folder: InfluxDB is back
+  hub = await startLocalHub(files);
+  await hub.hub.drained();
+  const torn = hub.logs.find((l) => String(l.msg).startsWith('spool: torn record'));
+  expect(torn).toMatchObject({ level: 40, file: last.file, detail: expect.stringMatching(/cut short/) });
+  const want = eventIds(Array.from({ length: 60 }, (_, i) => i));
+  want.delete(String(lastId));
+  const stored = await storedEvents(influxAt(url, database));
+  expect(stored.ids).toEqual(want);
+  expect(stored.rows).toBe(59);
+  expect(hub.hub.stats().spool?.drainer.damaged).toBe(1);
+}, 60_000);

@@ -4,6 +4,7 @@
  */
 import { isHubError } from './errors.ts';
 import { EXIT } from './cli/args.ts';
+import { kpiCommand } from './cli/kpi.ts';
 import { secretCommand } from './cli/secret.ts';
 import { startCommand } from './cli/start.ts';
 
@@ -12,6 +13,8 @@ const HELP = `Usage: community-hub <command> [options]
 Commands:
   start [--config FILE]   run the hub: broker, ingest, store (default config: config/hub.yaml)
   secret hash             read a secret on stdin, print the scrypt$… string for the inventory
+  kpi compute --site S [--period day|week|month] [--date YYYY-MM-DD]
+                          compute, store and print one period's KPIs (past ones too)
   help                    show this help
 
 Run \`community-hub <command> --help\` for a command's options.
@@ -25,6 +28,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'start':
       return startCommand(rest);
+    case 'kpi':
+      return kpiCommand(rest);
     case 'secret':
       process.stdout.write(await secretCommand(rest));
       return EXIT.ok;

@@ -1,0 +1,93 @@
+/**
+ * What a KPI definition is (contract section 5): its formula in words, unit, numerator and
+ * denominator, direction of its target, a version, and how it is measured with InfluxQL.
+ * Targets themselves are configuration (`kpi.targets`, defaults in src/config/schema.ts).
+ */
+import type { HubConfig } from '../../config/schema.ts';
+import type { DeviceType } from '../../config/inventory.ts';
+import type { QueryRow } from '../../store/index.ts';
+import type { Period, PeriodKind } from '../period.ts';
+
+/** The KPIs of contract section 5, in its order. */
+export const KPI_IDS = [
+  'sorting_coverage',
+  'participation_rate',
+  'sorting_accuracy',
+  'device_availability',
+  'bin_overflow_alarms',
+  'gate_denied_rate',
+  'gate_security_alarms',
+] as const;
+/** A KPI name, as in the `kpi` tag and the MQTT topic. */
+export type KpiId = (typeof KPI_IDS)[number];
+
+/** Why a value is `null`: its denominator is zero, or it does not apply to the site. */
+export const NULL_REASONS = {
+  no_registered_households: 'the inventory registers no household for the site',
+  no_judged_deposits: 'no deposit judged correct or incorrect in the period',
+  no_registered_devices: 'the inventory registers no device for the site',
+  no_complete_hours: 'no hour of the period has ended yet',
+  no_access_attempts: 'no access attempt in the period',
+  no_waste_bins: 'the site has no waste-sorting station',
+  no_access_gates: 'the site has no access gate',
+} as const;
+export type NullReason = keyof typeof NULL_REASONS;
+
+/** Data-quality warnings: the value is reported as computed, and flagged. */
+export const QUALITY_WARNINGS = {
+  numerator_exceeds_denominator: 'more distinct households deposited than the inventory registers',
+  no_deposits: 'no deposit at all was recorded in the period: are the stations reporting?',
+  unregistered_devices_heard: 'devices the inventory does not list reported at the site (not counted)',
+} as const;
+export type QualityWarning = keyof typeof QUALITY_WARNINGS;
+
+/** What a definition measures for: one site and one period. */
+export interface KpiScope {
+  readonly site: string;
+  /** Registered households (inventory). */
+  readonly households: number;
+  /** Registered devices (inventory). */
+  readonly devices: ReadonlyArray<{ readonly id: string; readonly type: DeviceType }>;
+  readonly period: Period;
+  /** The computation's clock (epoch ms); before the period's end the period is still running. */
+  readonly now: number;
+  /** `"site" = '…'`. */
+  readonly siteIs: string;
+  /** `time >= <start> AND time < <end>` of the period; the end is `now` while the period runs. */
+  readonly during: string;
+}
+
+/** A definition's raw outcome; value, met and status are derived from it (result.ts). */
+export interface Measure {
+  /** Always a count (households, deposits, device-hours, alarms, attempts). */
+  readonly numerator: number;
+  /** A count for ratios; `null` for counts, which have none. */
+  readonly denominator: number | null;
+  /** Set when the value is `null`. */
+  readonly reason?: NullReason;
+  readonly warnings?: readonly QualityWarning[];
+}
+
+/** The `kpi` section of the config. */
+export type KpiConfig = HubConfig['kpi'];
+
+/** One KPI. */
+export interface KpiDefinition {
+  readonly id: KpiId;
+  /** Bumped when the formula changes, so stored values say which formula made them. */
+  readonly version: number;
+  readonly title: string;
+  /** `ratio` (0–1; more than 1 only with a data-quality warning) or `count`. */
+  readonly unit: 'ratio' | 'count';
+  readonly formula: string;
+  readonly numerator: string;
+  readonly denominator: string | null;
+  /** `>=`: met when value ≥ target; `<=`: met when value ≤ target; `null`: informative, no target. */
+  readonly direction: '>=' | '<=' | null;
+  /** The configured target for periods of `kind`, or null when informative. */
+  target(config: KpiConfig, kind: PeriodKind): number | null;
+  /** InfluxQL statements (possibly none); their rows come back to {@link measure} in order. */
+  statements(scope: KpiScope): string[];
+  /** Numerator, denominator, reason and warnings from the rows of {@link statements}. */
+  measure(results: ReadonlyArray<readonly QueryRow[]>, scope: KpiScope): Measure;
+}

@@ -1,0 +1,19 @@
+/**
+ * The kpi stage (architecture.md: broker → normalise → store → kpi → report → api): the KPIs of
+ * contract section 5, computed with InfluxQL per site and period in the site's timezone, stored
+ * in the `kpi` measurement (section 4), published retained (section 2), on a node-cron schedule.
+ * It imports from the root files, config and store only. See src/kpi/README.md.
+ */
+export {
+  KPI_DEFINITIONS, KPI_IDS, NULL_REASONS, QUALITY_WARNINGS, SECURITY_ALARMS, countedHours, isKpiId, kpiDefinition,
+  type KpiConfig, type KpiDefinition, type KpiId, type KpiScope, type Measure, type NullReason, type QualityWarning,
+} from './definitions/index.ts';
+export {
+  addDays, firstDay, formatLocal, hoursOf, localDate, offsetMs, parseDate, periodAt, periodLabel, periodOf, previousPeriod, startOfDay,
+  type Period, type PeriodKind,
+} from './period.ts';
+export { quoteIdent, quoteString, tagEquals, tagIn, timeRange } from './influxql.ts';
+export { decimalFraction, evaluate, kpiTopic, meetsTarget, toMessage, toPoint, type KpiResult, type KpiStatus } from './result.ts';
+export { computeKpis, siteOf, sitePeriod, type ComputeDeps } from './compute.ts';
+export { readKpiResults, recomputeKpis, writeKpiResults, type KpiQuery, type RecomputeDeps } from './persist.ts';
+export { createKpiScheduler, type KpiScheduler, type KpiSchedulerDeps, type TickReport } from './scheduler.ts';

@@ -1,0 +1,160 @@
+/**
+ * A KPI result: one KPI of one site for one period, as stored in the `kpi` measurement
+ * (contract section 4), published on `{root}/{site}/kpi/{kpi}` (section 2) and read back for
+ * reports and the API. Built from a definition's {@link Measure} by {@link evaluate}.
+ *
+ * Contract section 5: a zero denominator gives `value: null` with a `reason`, never 0 or 1; a
+ * numerator above its denominator is reported as computed, with a warning, never clamped.
+ */
+import { nsFromMs, type Point } from '../point.ts';
+import type { KpiDefinition, KpiId, Measure, NullReason, QualityWarning } from './definitions/index.ts';
+import { formatLocal, type Period, type PeriodKind } from './period.ts';
+
+/** `ok`: a value; `warning`: a value with data-quality warnings; `null`: no value, see `reason`. */
+export type KpiStatus = 'ok' | 'warning' | 'null';
+
+/** One KPI of one site for one period: a row a report can be built from. */
+export interface KpiResult {
+  readonly site: string;
+  readonly kpi: KpiId;
+  readonly period: PeriodKind;
+  /** First local day of the period, `YYYY-MM-DD`. */
+  readonly date: string;
+  readonly timezone: string;
+  /** Period start and end (exclusive), local time with offset: `2026-11-27T00:00:00+08:00`. */
+  readonly start: string;
+  readonly end: string;
+  readonly unit: 'ratio' | 'count';
+  /** numerator ÷ denominator for ratios, the count for counts; null with a reason. */
+  readonly value: number | null;
+  /** null for informative KPIs. */
+  readonly target: number | null;
+  readonly direction: '>=' | '<=' | null;
+  /** null when there is no value or no target. */
+  readonly met: boolean | null;
+  readonly numerator: number;
+  /** null for counts. */
+  readonly denominator: number | null;
+  readonly status: KpiStatus;
+  readonly reason: NullReason | null;
+  readonly warnings: readonly QualityWarning[];
+  /** True when computed after the period ended: the value is final unless late data arrives. */
+  readonly complete: boolean;
+  /** When it was computed, RFC 3339 UTC. */
+  readonly computedAt: string;
+  /** The definition's version. */
+  readonly version: number;
+}
+
+/**
+ * `target` as the exact fraction p/q of the decimal it is written as (0.95 → 95/100), not of its
+ * binary double (0.9499999999999999555…).
+ */
+export function decimalFraction(target: number): [bigint, bigint] {
+  const m = /^(\d+)(?:\.(\d+))?(?:e([+-]?\d+))?$/.exec(String(target));
+  if (!m) throw new RangeError(`a target must be a finite number ≥ 0, got ${target}`);
+  const frac = m[2] ?? '';
+  const exp = Number(m[3] ?? 0) - frac.length;
+  const p = BigInt(`${m[1]}${frac}`);
+  return exp >= 0 ? [p * 10n ** BigInt(exp), 1n] : [p, 10n ** BigInt(-exp)];
+}
+
+/**
+ * Is numerator ÷ denominator (or the count, with denominator null) on the right side of `target`?
+ * Numerators and denominators are counts, so the comparison is exact in integers:
+ * n/d ≥ p/q ⇔ n·q ≥ p·d. 19/20 against 0.95 is met, 18/20 is not; no floating-point tolerance
+ * is involved. (A non-integer input falls back to a 1e-9 tolerance.)
+ */
+export function meetsTarget(direction: '>=' | '<=', numerator: number, denominator: number | null, target: number): boolean {
+  const d = denominator ?? 1;
+  if (Number.isSafeInteger(numerator) && Number.isSafeInteger(d) && d > 0) {
+    const [p, q] = decimalFraction(target);
+    const lhs = BigInt(numerator) * q;
+    const rhs = p * BigInt(d);
+    return direction === '>=' ? lhs >= rhs : lhs <= rhs;
+  }
+  const value = numerator / d;
+  return direction === '>=' ? value >= target - 1e-9 : value <= target + 1e-9;
+}
+
+/** What {@link evaluate} needs besides the definition and its measure. */
+export interface EvaluateContext {
+  site: string;
+  period: Period;
+  target: number | null;
+  /** The computation's clock, epoch ms. */
+  now: number;
+}
+
+/** The result of `def` from its measure. */
+export function evaluate(def: KpiDefinition, m: Measure, ctx: EvaluateContext): KpiResult {
+  const value = m.reason !== undefined ? null : m.denominator === null ? m.numerator : m.numerator / m.denominator;
+  const warnings = [...(m.warnings ?? [])];
+  const met = value === null || def.direction === null || ctx.target === null ? null : meetsTarget(def.direction, m.numerator, m.denominator, ctx.target);
+  const { period: p } = ctx;
+  return Object.freeze({
+    site: ctx.site,
+    kpi: def.id,
+    period: p.kind,
+    date: p.date,
+    timezone: p.timezone,
+    start: formatLocal(p.startMs, p.timezone),
+    end: formatLocal(p.endMs, p.timezone),
+    unit: def.unit,
+    value,
+    target: def.direction === null ? null : ctx.target,
+    direction: def.direction,
+    met,
+    numerator: m.numerator,
+    denominator: m.denominator,
+    status: value === null ? 'null' : warnings.length > 0 ? 'warning' : 'ok',
+    reason: m.reason ?? null,
+    warnings: Object.freeze(warnings),
+    complete: ctx.now >= p.endMs,
+    computedAt: new Date(ctx.now).toISOString(),
+    version: def.version,
+  });
+}
+
+/**
+ * The `kpi` point of a result (contract section 4), stamped at the period's start so a recompute
+ * lands on the same point. Tags: site, kpi, period. Fields:
+ * - `value`, `met`: only when there is a value (a null is never written as 0);
+ * - `target`: only for KPIs with a target; `denominator`: only for ratios;
+ * - `numerator`, `status` (ok | warning | null), `reason` ('' unless null), `warnings`
+ *   (comma-separated codes, '' for none), `complete` (bool), `computed_at` (RFC 3339), `version`:
+ *   always, so a rewrite replaces every one of them (InfluxDB merges the field sets of a rewritten point).
+ */
+export function toPoint(r: KpiResult): Point {
+  const fields: Point['fields'] = {
+    numerator: r.numerator,
+    status: r.status,
+    reason: r.reason ?? '',
+    warnings: r.warnings.join(','),
+    complete: r.complete,
+    computed_at: r.computedAt,
+    version: r.version,
+  };
+  if (r.value !== null) fields['value'] = r.value;
+  if (r.met !== null) fields['met'] = r.met;
+  if (r.target !== null) fields['target'] = r.target;
+  if (r.denominator !== null) fields['denominator'] = r.denominator;
+  return { measurement: 'kpi', tags: { site: r.site, kpi: r.kpi, period: r.period }, fields, time: nsFromMs(Date.parse(r.start)) };
+}
+
+/** The retained topic of a KPI: `{root}/{site}/kpi/{kpi}` (contract section 2). */
+export function kpiTopic(rootTopic: string, site: string, kpi: KpiId): string {
+  return `${rootTopic}/${site}/kpi/${kpi}`;
+}
+
+/**
+ * The retained message of a result (contract section 2): `{"kpi","period","start","value",
+ * "target","met","computedAt"}`, plus `status`, `reason` and `warnings` so a null is explained.
+ */
+export function toMessage(r: KpiResult, rootTopic: string): { topic: string; payload: string } {
+  const body = {
+    kpi: r.kpi, period: r.period, start: r.start, value: r.value, target: r.target, met: r.met, computedAt: r.computedAt,
+    status: r.status, reason: r.reason, warnings: r.warnings,
+  };
+  return { topic: kpiTopic(rootTopic, r.site, r.kpi), payload: JSON.stringify(body) };
+}

@@ -1,0 +1,185 @@
+/**
+ * The KPI scheduler (contract section 5: "computes the current period every few minutes and closes
+ * each period shortly after it ends"). On each node-cron tick (`kpi.schedule`), for every site and
+ * every period kind of `kpi.periods`, in the site's timezone:
+ *
+ * 1. the period before the current one, until it is closed: it is recomputed at every tick, and
+ *    the first tick at or after its end + `kpi.closeDelay` computes it a last time and closes it.
+ *    Closed periods are remembered in memory only, so after a restart the previous period of each
+ *    kind is computed once more (harmless: a recompute overwrites). Older periods (the hub was
+ *    down across several boundaries, or late data) are recomputed with `community-hub kpi compute`;
+ * 2. the current period; for the kind `kpi.publishPeriod` its results are then published,
+ *    retained, on `{root}/{site}/kpi/{kpi}` (contract section 2).
+ *
+ * Runs never overlap: a tick that comes while one runs is skipped (and logged). A failure is logged
+ * and nothing of that period is written; the next tick tries again. A retryable failure (InfluxDB
+ * unreachable) ends the run early: the rest would fail the same way.
+ */
+import { createTask } from 'node-cron';
+import type { Inventory } from '../config/inventory.ts';
+import { isHubError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { InfluxConnection, PointWriter } from '../store/index.ts';
+import type { KpiConfig } from './definitions/index.ts';
+import { recomputeKpis } from './persist.ts';
+import { periodAt, periodLabel, previousPeriod, type Period } from './period.ts';
+import { toMessage, type KpiResult } from './result.ts';
+
+/** What {@link createKpiScheduler} needs. */
+export interface KpiSchedulerDeps {
+  /** The InfluxDB queried. */
+  conn: InfluxConnection;
+  /** Where `kpi` points go (the hub's writer). */
+  writer: PointWriter;
+  inventory: Inventory;
+  /** The hub config; only `kpi` and `mqtt.rootTopic` are read. */
+  config: { readonly kpi: KpiConfig; readonly mqtt: { readonly rootTopic: string } };
+  logger: Logger;
+  /** Publishes a message (the broker's `aedes.publish` with QoS 1). Failures are logged, not retried. */
+  publish(topic: string, payload: string, retain: boolean): void | Promise<void>;
+  /** Clock, epoch ms; default `Date.now`. */
+  now?: () => number;
+  /** False while data is known to be missing from InfluxDB (e.g. the spool is draining): periods are then refreshed but not closed. */
+  canClose?: () => boolean;
+  /** Runs `run` on the cron `expression`; default node-cron. Tests pass their own. */
+  schedule?: (expression: string, run: () => void) => { stop(): void | Promise<void> };
+}
+
+/** What one run did. */
+export interface TickReport {
+  /** True when the tick came while a run was in progress, or after `stop()`, and did nothing. */
+  skipped: boolean;
+  /** Site-periods computed and written. */
+  computed: number;
+  /** Periods closed in this run. */
+  closed: number;
+  /** Site-periods that failed (retried next tick). */
+  failed: number;
+}
+
+/** The scheduler. */
+export interface KpiScheduler {
+  /** Schedules the ticks and runs one at once. */
+  start(): void;
+  /** Stops scheduling and waits for a run in progress. Idempotent. */
+  stop(): Promise<void>;
+  /** One run now (what each cron tick calls). Never rejects. */
+  tick(): Promise<TickReport>;
+}
+
+const SKIPPED: TickReport = Object.freeze({ skipped: true, computed: 0, closed: 0, failed: 0 });
+
+function cronSchedule(expression: string, run: () => void): { stop(): void | Promise<void> } {
+  const task = createTask(expression, run, { name: 'community-hub-kpi' });
+  void task.start();
+  return task;
+}
+
+/** Build the scheduler; nothing runs until `start()` (or a direct `tick()`). */
+export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
+  const log = deps.logger.child({ component: 'kpi' });
+  const now = deps.now ?? Date.now;
+  const canClose = deps.canClose ?? (() => true);
+  const { kpi, mqtt } = deps.config;
+  let closed = new Set<string>();
+  let running: Promise<TickReport> | undefined;
+  let task: { stop(): void | Promise<void> } | undefined;
+  let stopped = false;
+
+  const recompute = (site: string, p: Period): Promise<KpiResult[]> =>
+    recomputeKpis({ conn: deps.conn, inventory: deps.inventory, config: kpi, writer: deps.writer, now }, site, p.kind, p.date);
+
+  async function publish(results: readonly KpiResult[]): Promise<void> {
+    for (const r of results) {
+      const { topic, payload } = toMessage(r, mqtt.rootTopic);
+      try {
+        await deps.publish(topic, payload, true);
+      } catch (err) {
+        log.warn({ err, topic }, 'could not publish a KPI');
+      }
+    }
+  }
+
+  async function run(): Promise<TickReport> {
+    const report = { skipped: false, computed: 0, closed: 0, failed: 0 };
+    const at = now();
+    const keep = new Set<string>();
+    /** Computes one site-period; false when the run must end (a retryable failure). */
+    const attempt = async (site: string, p: Period, what: 'close' | 'refresh' | 'previous'): Promise<KpiResult[] | false | undefined> => {
+      try {
+        const results = await recompute(site, p);
+        report.computed++;
+        return results;
+      } catch (err) {
+        report.failed++;
+        const retryable = isHubError(err) && err.retryable;
+        log.warn({ err, site, period: periodLabel(p), what, retryable }, 'KPI computation failed; retried at the next tick');
+        return retryable ? false : undefined;
+      }
+    };
+    for (const site of deps.inventory.sites) {
+      for (const kind of kpi.periods) {
+        const current = periodAt(kind, at, site.timezone);
+        const previous = previousPeriod(current);
+        const key = `${site.id}\u0000${kind}\u0000${previous.date}`;
+        keep.add(key);
+        if (!closed.has(key)) {
+          const closing = at >= previous.endMs + kpi.closeDelay && canClose();
+          const done = await attempt(site.id, previous, closing ? 'close' : 'previous');
+          if (done === false) return finish(report);
+          if (done && closing) {
+            closed.add(key);
+            report.closed++;
+            log.info({ site: site.id, period: periodLabel(previous) }, 'KPI period closed');
+          }
+        }
+        const results = await attempt(site.id, current, 'refresh');
+        if (results === false) return finish(report);
+        if (results && kind === kpi.publishPeriod) await publish(results);
+      }
+    }
+    closed = new Set([...closed].filter((k) => keep.has(k))); // forget periods no longer "previous"
+    return finish(report);
+  }
+
+  function finish(report: TickReport): TickReport {
+    log.debug(report, 'KPI run finished');
+    return report;
+  }
+
+  async function tick(): Promise<TickReport> {
+    if (stopped) return SKIPPED;
+    if (running) {
+      log.info('a KPI run is still in progress; this tick is skipped');
+      return SKIPPED;
+    }
+    const current = (running = run().catch((err: unknown) => {
+      log.error({ err }, 'KPI run failed');
+      return { skipped: false, computed: 0, closed: 0, failed: 1 };
+    }));
+    try {
+      return await current;
+    } finally {
+      running = undefined;
+    }
+  }
+
+  return {
+    start() {
+      if (task || stopped) return;
+      task = (deps.schedule ?? cronSchedule)(kpi.schedule, () => void tick());
+      log.info({ schedule: kpi.schedule, periods: kpi.periods, closeDelayMs: kpi.closeDelay }, 'KPI scheduler started');
+      void tick();
+    },
+
+    async stop() {
+      stopped = true;
+      const t = task;
+      task = undefined;
+      await t?.stop();
+      await running;
+    },
+
+    tick,
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * The KPI scheduler (contract section 5): refreshes the current period, closes the one just ended
+ * after `kpi.closeDelay`, publishes retained results (section 2), never overlaps, and retries after
+ * a failure. Ticks are called directly with a controlled clock: no timers, no timing assertions.
+ */
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { HubError } from '../../src/errors.ts';
+import { createKpiScheduler, type KpiSchedulerDeps } from '../../src/kpi/index.ts';
+import { createLogger } from '../../src/log.ts';
+import { connectInflux, MemoryPointWriter, type InfluxConnection, type InfluxPointWriter } from '../../src/store/index.ts';
+import { deadUrl } from '../helpers/influx.ts';
+import { sharedSettings } from '../helpers/influx-shared.ts';
+import { deposit, freshDatabase, inventoryOf, kpiConfig, storedKpis } from './helpers.ts';
+
+let conn: InfluxConnection;
+let writer: InfluxPointWriter;
+let database: string;
+const inventory = inventoryOf({ id: 'elm', households: 2, devices: [['bin-01', 'waste-bin']] });
+
+beforeAll(async () => {
+  ({ conn, writer, database } = await freshDatabase('kpi_sched'));
+  await writer.write([deposit('elm', 'bin-01', 'h1', 'correct', '2026-11-27T09:00:00+08:00')]);
+});
+afterAll(() => writer.close());
+
+/** A scheduler over `elm` with a settable clock, captured logs and published messages. */
+function setup(overrides: Partial<KpiSchedulerDeps> = {}, kpi: Record<string, unknown> = { periods: ['day'] }) {
+  const logs: Array<Record<string, unknown>> = [];
+  const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (logs.push(JSON.parse(chunk.toString()) as Record<string, unknown>), done()) });
+  const published: Array<{ topic: string; payload: Record<string, unknown>; retain: boolean }> = [];
+  const clock = { now: Date.parse('2026-11-26T16:05:00Z') }; // 2026-11-27 00:05 local
+  const deps: KpiSchedulerDeps = {
+    conn,
+    writer,
+    inventory,
+    config: { kpi: kpiConfig({}, kpi), mqtt: { rootTopic: 'community/v1' } },
+    logger: createLogger('debug', sink),
+    publish: (topic, payload, retain) => void published.push({ topic, payload: JSON.parse(payload) as Record<string, unknown>, retain }),
+    now: () => clock.now,
+    ...overrides,
+  };
+  return { scheduler: createKpiScheduler(deps), deps, clock, logs, published };
+}
+
+describe('KPI scheduler', () => {
+  it('refreshes the current period, closes the previous one after the delay, and retries after a failure', async () => {
+    const { scheduler, deps, clock, logs, published } = setup();
+    // 00:05 local: yesterday ended 5 minutes ago (< closeDelay 10m): computed, not yet closed.
+    expect(await scheduler.tick()).toEqual({ skipped: false, computed: 2, closed: 0, failed: 0 });
+    expect(published.map((m) => m.topic)).toContain('community/v1/elm/kpi/sorting_coverage');
+    expect(published).toHaveLength(7);
+    expect(published.every((m) => m.retain && m.payload['period'] === 'day' && m.payload['start'] === '2026-11-27T00:00:00+08:00')).toBe(true);
+
+    clock.now = Date.parse('2026-11-26T16:12:00Z'); // 00:12 local: closed now
+    expect(await scheduler.tick()).toEqual({ skipped: false, computed: 2, closed: 1, failed: 0 });
+    expect(await scheduler.tick()).toEqual({ skipped: false, computed: 1, closed: 0, failed: 0 }); // closed stays closed
+
+    // The next day, InfluxDB down: the run fails, is logged, writes nothing, closes nothing.
+    clock.now = Date.parse('2026-11-27T16:11:00Z'); // 2026-11-28 00:11 local
+    deps.conn = connectInflux(sharedSettings({ url: await deadUrl(), database }));
+    const before = published.length;
+    expect(await scheduler.tick()).toEqual({ skipped: false, computed: 0, closed: 0, failed: 1 });
+    expect(published).toHaveLength(before);
+    expect(logs.find((l) => l['msg'] === 'KPI computation failed; retried at the next tick')).toMatchObject({ site: 'elm', period: 'day 2026-11-27', retryable: true });
+
+    // Back up: the next tick closes 2026-11-27 (with its deposit) and refreshes 2026-11-28.
+    deps.conn = conn;
+    expect(await scheduler.tick()).toEqual({ skipped: false, computed: 2, closed: 1, failed: 0 });
+    const stored = (await storedKpis(conn, 'elm', 'day')).filter((p) => p['kpi'] === 'sorting_coverage');
+    expect(stored.map((p) => [p['time'], p['numerator'], p['complete']])).toEqual([
+      [Date.parse('2026-11-25T16:00:00Z'), 0, true],
+      [Date.parse('2026-11-26T16:00:00Z'), 1, true],
+      [Date.parse('2026-11-27T16:00:00Z'), 0, false],
+    ]);
+  });
+
+  it('never overlaps: a tick during a slow run is skipped', async () => {
+    const slow = new MemoryPointWriter();
+    const { scheduler, logs } = setup({ writer: slow });
+    slow.pause(); // writes hang, as a slow InfluxDB would
+    const first = scheduler.tick();
+    await vi.waitFor(() => expect(slow.stats().queuedPoints).toBeGreaterThan(0));
+    expect(await scheduler.tick()).toEqual({ skipped: true, computed: 0, closed: 0, failed: 0 });
+    expect(logs.some((l) => l['msg'] === 'a KPI run is still in progress; this tick is skipped')).toBe(true);
+    slow.resume();
+    expect(await first).toMatchObject({ skipped: false, failed: 0 });
+    expect(await scheduler.tick()).toMatchObject({ skipped: false }); // and runs again once it is done
+  });
+
+  it('a failed write is retried at the next tick and nothing is marked closed', async () => {
+    const flaky = new MemoryPointWriter();
+    const { scheduler, clock } = setup({ writer: flaky });
+    clock.now = Date.parse('2026-11-26T16:30:00Z');
+    flaky.failWith(new HubError('HUB_ERR_INFLUX_UNREACHABLE', 'down'));
+    expect(await scheduler.tick()).toMatchObject({ computed: 0, closed: 0, failed: 1 });
+    flaky.failWith(undefined);
+    expect(await scheduler.tick()).toMatchObject({ computed: 2, closed: 1, failed: 0 });
+    expect(flaky.points).toHaveLength(14);
+  });
+
+  it('publishes only the kind of kpi.publishPeriod; start() ticks at once and on each cron tick; stop() ends it', async () => {
+    let cronTick: (() => void) | undefined;
+    const stop = vi.fn();
+    const { scheduler, published } = setup(
+      { writer: new MemoryPointWriter(), schedule: (expression, run) => ((cronTick = run), expect(expression).toBe('*/2 * * * *'), { stop }) },
+      { periods: ['day', 'week'], publishPeriod: 'week', schedule: '*/2 * * * *' },
+    );
+    scheduler.start();
+    await vi.waitFor(() => expect(published).toHaveLength(7));
+    expect(published.every((m) => m.payload['period'] === 'week' && m.payload['start'] === '2026-11-23T00:00:00+08:00')).toBe(true);
+    cronTick?.();
+    await vi.waitFor(() => expect(published).toHaveLength(14));
+    await scheduler.stop();
+    expect(stop).toHaveBeenCalledOnce();
+    expect(await scheduler.tick()).toMatchObject({ skipped: true });
+  });
+});

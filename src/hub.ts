@@ -1,18 +1,46 @@
 /**
  * `buildHub(loaded)` → `{start, stop}`: wiring only (architecture.md). The stages never know each
- * other; this file connects broker → ingest (normalise, dead letters, store). Building does no
- * work and binds nothing; `start()` does, in an order that refuses to run half-configured:
- * models and inventory checked, InfluxDB database ensured, dead-letter store opened, and only
- * then the broker listens.
+ * other; this file connects broker → ingest (normalise, dead letters, spool) and the spool's
+ * drainer → InfluxDB. Building does no work and binds nothing; `start()` does, in an order that
+ * refuses to run half-configured: models and inventory checked, InfluxDB database ensured (or, if
+ * InfluxDB is down, left to the drainer: the spool takes messages meanwhile), dead-letter store
+ * and spool opened (the spool replays what an earlier run left), and only then the broker listens.
  */
 import { join } from 'node:path';
 import { createBroker, type BrokerPorts } from './broker/index.ts';
 import type { Loaded } from './config/load.ts';
 import { DeadLetterStore } from './deadletters/store.ts';
+import { isHubError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { checkInventoryModels, createNormaliser, loadRegistry } from './normalise/index.ts';
-import { connectInflux, ensureDatabase, InfluxPointWriter, type PointWriter } from './store/index.ts';
+import { connectInflux, DEFAULT_INFLUX_SETTINGS, ensureDatabase, InfluxPointWriter, ping } from './store/index.ts';
 import { Ingest } from './store/ingest.ts';
+import { Drainer, Spool, type DrainerStats, type SpoolStats } from './store/spool/index.ts';
+import { createKpiScheduler, type KpiScheduler } from './kpi/index.ts';
+
+/** The spool as `/metrics` and `/ready` will show it. */
+export interface HubSpoolStats extends SpoolStats {
+  /** Records wait to be written to InfluxDB and the drainer is at them (or retrying). */
+  draining: boolean;
+  /** Age of the oldest record not yet in InfluxDB (ms); null when none waits. */
+  oldestRecordAgeMs: number | null;
+  drainer: DrainerStats;
+}
+
+/** What the future `GET /ready` answers (contract section 6). */
+export interface Readiness {
+  /** True when the hub takes and acknowledges messages now. */
+  ready: boolean;
+  /** Why not, one phrase each; empty when ready. */
+  reasons: string[];
+  broker: { listening: boolean };
+  /**
+   * Reported, but not a reason to be unready: while InfluxDB is away the spool keeps every
+   * acknowledged message, so the hub can still take data (it is unready once the spool is full).
+   */
+  influx: { reachable: boolean; version?: string; error?: string };
+  spool: HubSpoolStats | undefined;
+}
 
 /** A built hub. */
 export interface Hub {
@@ -20,8 +48,17 @@ export interface Hub {
   start(): Promise<BrokerPorts>;
   /** Stop accepting, finish what is in flight, close InfluxDB writes. Safe to call twice. */
   stop(): Promise<void>;
-  /** Counters of every stage, for logs, tests and (later) /metrics. */
-  stats(): Record<string, unknown>;
+  /** Counters of every stage, for logs, tests and (later) /metrics; `spool` is a {@link HubSpoolStats}. */
+  stats(): Record<string, unknown> & { spool?: HubSpoolStats };
+  /** Broker listening, spool taking messages, InfluxDB reachable (pinged): for `/ready`. */
+  ready(): Promise<Readiness>;
+  /**
+   * Resolves once every message acknowledged so far is in InfluxDB (or kept as a dead letter). A
+   * PUBACK means "on disk in the spool", and the drainer writes it moments later: whoever reads
+   * InfluxDB right after publishing waits for this first. Never resolves while InfluxDB is away
+   * (bound the wait); rejects if the hub stops first.
+   */
+  drained(): Promise<void>;
 }
 
 export interface HubDeps {
@@ -36,20 +73,64 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
   const { logger } = deps;
   const now = deps.now ?? Date.now;
   const connection = connectInflux({ ...config.influx });
+  // The drainer retries by itself, forever and stoppably; its writer tries each request once and
+  // sends what it is handed at once (the drainer hands over whole chunks: no batch to wait for).
+  const drainConnection = connectInflux({ ...config.influx, maxRetries: 0, flushIntervalMs: 0 });
+  // A readiness probe answers quickly or not at all.
+  const probe = connectInflux({ ...config.influx, requestTimeoutMs: Math.min(2000, config.influx.requestTimeoutMs ?? DEFAULT_INFLUX_SETTINGS.requestTimeoutMs) });
   const deadLetters = new DeadLetterStore({ dir: join(config.dataDir, 'dead-letters'), maxBytes: config.deadLetters.maxBytes, maxAgeMs: config.deadLetters.maxAge, now });
-  let writer: PointWriter | undefined;
+  const spool = new Spool({
+    dir: join(config.dataDir, 'spool'),
+    maxBytes: config.spool.maxBytes,
+    fsync: config.spool.fsync,
+    maxBufferedBytes: config.spool.maxBufferedBytes,
+    backpressureTimeoutMs: config.spool.backpressureTimeout,
+    logger: logger.child({ component: 'spool' }),
+  });
+  let writer: InfluxPointWriter | undefined;
+  let drainer: Drainer | undefined;
   let ingest: Ingest | undefined;
   let broker: ReturnType<typeof createBroker> | undefined;
+  let kpi: KpiScheduler | undefined;
+  let kpiWriter: InfluxPointWriter | undefined;
   let stopped: Promise<void> | undefined;
+
+  const spoolStats = (): HubSpoolStats | undefined => {
+    if (!drainer) return undefined;
+    const d = drainer.stats();
+    return { ...spool.stats(), draining: d.state === 'draining' || d.state === 'retrying', oldestRecordAgeMs: d.oldestRecordAgeMs, drainer: d };
+  };
 
   return {
     async start() {
       const registry = await loadRegistry();
       checkInventoryModels(inventory, registry);
-      const ensured = await ensureDatabase(connection);
-      logger.info({ url: connection.settings.url, api: connection.version, ...ensured }, 'InfluxDB ready');
+      try {
+        const ensured = await ensureDatabase(connection);
+        logger.info({ url: connection.settings.url, api: connection.version, ...ensured }, 'InfluxDB ready');
+      } catch (e) {
+        // Down now is no reason to refuse data: the spool keeps it and the drainer ensures the
+        // database before its first write. Refused credentials are a configuration error.
+        if (!isHubError(e) || !e.retryable) throw e;
+        logger.warn({ url: connection.settings.url, err: e }, 'InfluxDB not reachable at start; spooling until it is');
+      }
       await deadLetters.start();
-      writer = new InfluxPointWriter(connection);
+      const left = await spool.open();
+      if (left.segments > 0) logger.info({ ...left, dir: join(config.dataDir, 'spool') }, 'spool: replaying what an earlier run left');
+      const settings = drainConnection.settings;
+      writer = new InfluxPointWriter(drainConnection);
+      drainer = new Drainer({
+        spool,
+        writer,
+        deadLetters,
+        logger: logger.child({ component: 'spool' }),
+        chunkPoints: Math.min(settings.batchSize * settings.maxBatchesInFlight, settings.maxQueuedPoints),
+        batchPoints: Math.min(settings.batchSize, settings.maxQueuedPoints),
+        retry: settings,
+        prepare: () => ensureDatabase(connection),
+        now,
+      });
+      drainer.start();
       const normaliser = createNormaliser({
         models: registry,
         pseudonymKey: config.pseudonymKey,
@@ -58,7 +139,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
         maxAgeMs: config.ingest.maxAge,
         now,
       });
-      const ing = (ingest = new Ingest({ inventory, normaliser, writer, deadLetters, logger }));
+      const ing = (ingest = new Ingest({ inventory, normaliser, spool, deadLetters, logger, now }));
       broker = createBroker({
         config: config.mqtt,
         inventory,
@@ -75,22 +156,89 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
         },
       });
       const ports = await broker.start();
-      logger.info({ mqtt: ports, sites: inventory.sites.length, models: registry.list().length }, 'hub started: listening');
+      if (config.kpi.enabled) {
+        const b = broker;
+        const d = drainer;
+        // KPI points go straight to InfluxDB with the writer's own retries: a KPI run that cannot
+        // write is retried at the next tick, never recorded as zero (contract section 5).
+        kpiWriter = new InfluxPointWriter(connection);
+        kpi = createKpiScheduler({
+          conn: connection,
+          writer: kpiWriter,
+          inventory,
+          config,
+          logger: logger.child({ component: 'kpi' }),
+          now,
+          // Retained `{root}/{site}/kpi/{kpi}` (contract section 2); the hub's own publish passes the ACL.
+          publish: (topic, payload, retain) =>
+            new Promise<void>((resolve, reject) =>
+              b.aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain, dup: false }, (e) => (e ? reject(e) : resolve())),
+            ),
+          // Refresh while the spool drains, but close a period only once what was acknowledged is in InfluxDB.
+          canClose: () => spool.stats().records === 0 && d.stats().state !== 'retrying',
+        });
+        kpi.start();
+      }
+      logger.info({ mqtt: ports, sites: inventory.sites.length, models: registry.list().length, kpi: config.kpi.enabled }, 'hub started: listening');
       return ports;
     },
 
     stop() {
-      // Broker first, so nothing new arrives; then drain the writer and the dead letters.
+      // Broker first, so nothing new arrives; the spool then commits what it admitted (everything
+      // acknowledged is on disk already), the drainer stops at once, and InfluxDB writes in flight
+      // get what is left of half the shutdown budget: their records stay in the spool either way,
+      // so a down InfluxDB never holds up the exit (issue 4, graceful shutdown).
       stopped ??= (async () => {
+        const deadline = Date.now() + config.shutdown.timeout / 2;
+        await kpi?.stop();
         await broker?.stop();
-        await writer?.close();
+        await spool.close();
+        await drainer?.stop();
+        if (writer && !(await settlesBy(writer.close(), deadline))) {
+          logger.warn({ inFlight: writer.stats().batchesInFlight }, 'InfluxDB writes still in flight at shutdown; their points stay in the spool for the next start');
+        }
+        if (kpiWriter) await settlesBy(kpiWriter.close(), deadline);
         await deadLetters.flush();
+        const s = spool.stats();
+        logger.info({ bytes: s.bytes, segments: s.segments }, s.segments > 0 ? 'spool closed; its records are written after the next start' : 'spool closed, empty');
       })();
       return stopped;
     },
 
     stats() {
-      return { broker: broker?.stats(), ingest: ingest?.stats(), writer: writer?.stats(), deadLetters: deadLetters.countsByReason() };
+      return { broker: broker?.stats(), ingest: ingest?.stats(), writer: writer?.stats(), spool: spoolStats(), deadLetters: deadLetters.countsByReason() };
+    },
+
+    drained() {
+      return drainer ? drainer.drained() : Promise.resolve();
+    },
+
+    async ready() {
+      const listening = broker?.stats().listening ?? false;
+      const pinged = await ping(probe);
+      const s = spoolStats();
+      const reasons: string[] = [];
+      if (!listening) reasons.push('the MQTT broker is not listening');
+      if (!s) reasons.push('the spool is not open');
+      else if (s.backpressure) reasons.push('the spool is full: acknowledgements are held back');
+      if (s?.drainer.state === 'stopped' && !stopped) reasons.push('the spool drainer stopped');
+      const influx = pinged.ok ? { reachable: true, ...(pinged.version ? { version: pinged.version } : {}) } : { reachable: false, error: pinged.error.message };
+      return { ready: reasons.length === 0, reasons, broker: { listening }, influx, spool: s };
     },
   };
+}
+
+/** True when `p` settles before `deadline` (epoch ms); its outcome is not needed. */
+async function settlesBy(p: Promise<unknown>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
+  const settled = p.then(
+    () => true,
+    () => true,
+  );
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,0 +1,153 @@
+/**
+ * The KPIs of contract section 5, computed from the simulator's own ground truth, independently of
+ * the hub's code: per site and per period (`day`, `week` from Monday, `month`) in the site's time
+ * zone. Households are counted by raw id (pseudonyms are one-to-one with raw ids for a key).
+ *
+ * Each value carries its numerator and denominator. A zero denominator gives `value: null` with a
+ * `reason`, never 0 or 1; a numerator above its denominator is kept and flagged with a `warning`
+ * (contract section 5).
+ */
+import { PERIOD_TYPES, iso, periodsBetween, type PeriodType } from './time.ts';
+
+/** A deposit the hub stores (distinct device and event id). */
+export interface DepositFact {
+  ms: number;
+  household: string;
+  sorting: 'correct' | 'incorrect' | 'unchecked';
+}
+/** An access attempt the hub stores. */
+export interface AccessFact {
+  ms: number;
+  result: 'granted' | 'denied';
+}
+/** An alarm the hub stores. */
+export interface AlarmFact {
+  ms: number;
+  alarm: string;
+  deviceType: 'waste-bin' | 'access-gate';
+}
+
+/** What one site's KPIs are computed from. */
+export interface SiteFacts {
+  id: string;
+  timezone: string;
+  /** Registered households (the inventory's). */
+  households: number;
+  /** Registered devices (the inventory's). */
+  devices: number;
+  /** Registered waste stations and gates: a count KPI of a kind the site lacks is null, not 0. */
+  bins?: number;
+  gates?: number;
+  deposits: Iterable<DepositFact>;
+  accesses: Iterable<AccessFact>;
+  alarms: Iterable<AlarmFact>;
+  /** Per device, the quarter hours (epoch ms ÷ 900 000) in which it was heard (any stored element). */
+  heard: ReadonlyMap<string, ReadonlySet<number>>;
+}
+
+/** One KPI value. */
+export interface KpiValue {
+  value: number | null;
+  numerator: number;
+  /** Null for counts. */
+  denominator: number | null;
+  reason?: string;
+  warning?: string;
+}
+
+/** The KPIs of one period. */
+export interface PeriodKpis {
+  start: string;
+  end: string;
+  /** True when the period reaches outside the simulated window (its values cover only part of it). */
+  partial: boolean;
+  /** Hours of the period inside the simulated window (device_availability over only those: numerator ÷ (windowHours × devices)). */
+  windowHours: number;
+  kpis: Record<KpiName, KpiValue>;
+}
+
+/** KPI names of contract section 5. */
+export const KPI_NAMES = ['sorting_coverage', 'participation_rate', 'sorting_accuracy', 'device_availability', 'bin_overflow_alarms', 'gate_denied_rate', 'gate_security_alarms'] as const;
+export type KpiName = (typeof KPI_NAMES)[number];
+
+/** Site → period type → period key (local date of its first day) → KPIs. */
+export type KpiReport = Record<string, Record<PeriodType, Record<string, PeriodKpis>>>;
+
+const QUARTER = 900_000;
+const HOUR = 3_600_000;
+const SECURITY = new Set(['forced_open', 'tailgating', 'climbing']);
+
+/** A ratio, or null with a reason when the denominator is zero. */
+export function ratio(numerator: number, denominator: number, what: string): KpiValue {
+  if (denominator === 0) return { value: null, numerator, denominator, reason: `no ${what} in the period` };
+  const v: KpiValue = { value: numerator / denominator, numerator, denominator };
+  if (numerator > denominator) v.warning = `data quality: numerator ${numerator} is above the denominator ${denominator}`;
+  return v;
+}
+
+/** Compute every KPI of every period that overlaps the window or holds a fact. */
+export function computeKpis(sites: SiteFacts[], window: { startMs: number; endMs: number }): KpiReport {
+  const report: KpiReport = {};
+  for (const s of sites) {
+    const deposits = [...s.deposits];
+    const accesses = [...s.accesses];
+    const alarms = [...s.alarms];
+    let from = window.startMs;
+    let to = window.endMs;
+    for (const f of [...deposits, ...accesses, ...alarms]) [from, to] = [Math.min(from, f.ms), Math.max(to, f.ms + 1)];
+    const out = {} as Record<PeriodType, Record<string, PeriodKpis>>;
+    for (const type of PERIOD_TYPES) {
+      out[type] = {};
+      for (const p of periodsBetween(type, from, to, s.timezone)) {
+        const inP = <T extends { ms: number }>(list: T[]): T[] => list.filter((f) => f.ms >= p.startMs && f.ms < p.endMs);
+        const dep = inP(deposits);
+        const acc = inP(accesses);
+        const alm = inP(alarms);
+        const correctHh = new Set(dep.filter((d) => d.sorting === 'correct').map((d) => d.household));
+        const anyHh = new Set(dep.map((d) => d.household));
+        const correct = dep.filter((d) => d.sorting === 'correct').length;
+        const judged = dep.filter((d) => d.sorting !== 'unchecked').length;
+        const hours = Math.round((p.endMs - p.startMs) / HOUR);
+        const windowHours = Math.max(0, Math.round((Math.min(p.endMs, window.endMs) - Math.max(p.startMs, window.startMs)) / HOUR));
+        const heardHours = deviceHours(s.heard, p.startMs, p.endMs);
+        const overflow = alm.filter((a) => a.deviceType === 'waste-bin' && a.alarm === 'overflow').length;
+        const security = alm.filter((a) => a.deviceType === 'access-gate' && SECURITY.has(a.alarm)).length;
+        out[type][p.key] = {
+          start: iso(p.startMs),
+          end: iso(p.endMs),
+          partial: p.startMs < window.startMs || p.endMs > window.endMs,
+          windowHours,
+          kpis: {
+            sorting_coverage: ratio(correctHh.size, s.households, 'registered households'),
+            participation_rate: ratio(anyHh.size, s.households, 'registered households'),
+            sorting_accuracy: ratio(correct, judged, 'deposits judged correct or incorrect'),
+            device_availability: ratio(heardHours, hours * s.devices, 'registered devices'),
+            bin_overflow_alarms: s.bins === 0 ? { value: null, numerator: 0, denominator: null, reason: 'the site has no waste-sorting station' } : { value: overflow, numerator: overflow, denominator: null },
+            gate_denied_rate: ratio(acc.filter((a) => a.result === 'denied').length, acc.length, 'access attempts'),
+            gate_security_alarms: s.gates === 0 ? { value: null, numerator: 0, denominator: null, reason: 'the site has no access gate' } : { value: security, numerator: security, denominator: null },
+          },
+        };
+      }
+    }
+    report[s.id] = out;
+  }
+  return report;
+}
+
+/**
+ * Σ over the period's hours of the devices heard in that hour (contract section 5,
+ * device_availability: the mean over hours of the share heard is this ÷ (hours × devices)).
+ * Hours are counted from the period's start, so zones with a half-hour offset work too.
+ */
+export function deviceHours(heard: ReadonlyMap<string, ReadonlySet<number>>, startMs: number, endMs: number): number {
+  let total = 0;
+  for (const quarters of heard.values()) {
+    const hours = new Set<number>();
+    for (const q of quarters) {
+      const ms = q * QUARTER;
+      if (ms >= startMs && ms < endMs) hours.add(Math.floor((ms - startMs) / HOUR));
+    }
+    total += hours.size;
+  }
+  return total;
+}

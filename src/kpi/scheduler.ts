@@ -119,6 +119,9 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
     };
     for (const site of deps.inventory.sites) {
       for (const kind of kpi.periods) {
+        // A stop ends the run at the next site-period, so shutdown never waits for a whole run
+        // over many sites (shutdown.timeout); the rest is computed at the next start.
+        if (stopped) return finish(report);
         const current = periodAt(kind, at, site.timezone);
         const previous = previousPeriod(current);
         const key = `${site.id}\u0000${kind}\u0000${previous.date}`;
@@ -172,6 +175,7 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
       void tick();
     },
 
+    /** Stops scheduling; a run in progress ends after its current site-period. */
     async stop() {
       stopped = true;
       const t = task;

@@ -88,6 +88,21 @@ describe('KPI scheduler', () => {
     expect(await scheduler.tick()).toMatchObject({ skipped: false }); // and runs again once it is done
   });
 
+  it('stop() ends a run in progress after its current site-period (shutdown does not wait for a whole run)', async () => {
+    const slow = new MemoryPointWriter();
+    // Two period kinds: a run computes previous + current for each, four site-periods in all.
+    const { scheduler } = setup({ writer: slow }, { periods: ['day', 'week'] });
+    slow.pause();
+    const run = scheduler.tick();
+    await vi.waitFor(() => expect(slow.stats().queuedPoints).toBeGreaterThan(0));
+    const stopping = scheduler.stop();
+    slow.resume();
+    await stopping;
+    // The first site-period (previous day) and the current day, then the stop is seen before 'week'.
+    expect((await run).computed).toBeLessThan(4);
+    expect(await scheduler.tick()).toEqual({ skipped: true, computed: 0, closed: 0, failed: 0 });
+  });
+
   it('a failed write is retried at the next tick and nothing is marked closed', async () => {
     const flaky = new MemoryPointWriter();
     const { scheduler, clock } = setup({ writer: flaky });

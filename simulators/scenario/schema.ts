@@ -7,6 +7,7 @@
  * simulators/README.md documents every key.
  */
 import { z } from 'zod';
+import { isTimeZone } from '../../src/config/inventory.ts';
 import { duration } from '../../src/config/units.ts';
 
 /** The payload models the simulator speaks (contract section 3), by device type. */
@@ -155,11 +156,3 @@ export type Behaviour = Required<z.output<typeof behaviourSchema>>;
 /** Fault rates with every key present. */
 export type Faults = z.output<typeof faultsSchema>;
 
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -70,7 +70,8 @@ function dup(ctx: z.RefinementCtx, seen: Map<string, string>, key: string, path:
   else seen.set(key, path.join('.'));
 }
 
-function isTimeZone(tz: string): boolean {
+/** True when `tz` is an IANA time zone this Node.js knows. */
+export function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
     return true;

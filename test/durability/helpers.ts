@@ -156,6 +156,22 @@ export function eventIds(indices: Iterable<number>): Set<string> {
   return new Set([...indices].map((i) => `e-${i}`));
 }
 
+/**
+ * `hub.drained()`, bounded: it never resolves while the drainer cannot get there, so after `ms`
+ * it fails with the spool's and the drainer's state (what is left, where the drainer is, why).
+ */
+export async function drainedWithin(hub: Hub, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for the spool to be drained; spool: ${JSON.stringify(hub.stats().spool)}`)), ms);
+  });
+  try {
+    await Promise.race([hub.drained(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Polls the async `check` until it is true, for at most `ms` (a bounded wait, no timing claim). */
 export async function pollUntil(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
   const end = Date.now() + ms;

@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { waitFor } from '../broker/helpers.ts';
 import { startInflux, type InfluxServer } from '../helpers/influx.ts';
-import { eventIds, influxAt, startLocalHub, storedEvents, writeHubFiles, type LocalHub } from './helpers.ts';
+import { drainedWithin, eventIds, influxAt, startLocalHub, storedEvents, writeHubFiles, type LocalHub } from './helpers.ts';
 import { Publisher } from './publisher.ts';
 
 let influx: InfluxServer;
@@ -53,7 +53,7 @@ it('InfluxDB stopped mid-stream: acknowledgements go on, and every acknowledged 
   await pub.stop();
   const n = pub.published;
   await pub.waitAcked(n, 30_000);
-  await hub.hub.drained();
+  await drainedWithin(hub.hub, 30_000);
 
   const stored = await storedEvents(influxAt(influx.url, 'outage'));
   expect(stored.ids).toEqual(eventIds(range(n)));

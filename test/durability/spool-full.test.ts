@@ -6,9 +6,10 @@
  */
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { IngestStats } from '../../src/store/ingest.ts';
 import { waitFor } from '../broker/helpers.ts';
 import { startInflux, type InfluxServer } from '../helpers/influx.ts';
-import { eventIds, influxAt, spooledEventIds, startLocalHub, storedEvents, writeHubFiles, type LocalHub } from './helpers.ts';
+import { drainedWithin, eventIds, influxAt, spooledEventIds, startLocalHub, storedEvents, writeHubFiles, type LocalHub } from './helpers.ts';
 import { Publisher } from './publisher.ts';
 
 const MAX_BYTES = 32 * 1024;
@@ -40,14 +41,32 @@ it('a full spool holds PUBACKs back (nothing acknowledged that is not on disk) a
   pub.start(WINDOW);
 
   const stats = () => hub!.hub.stats().spool!;
-  // Let acknowledgements already on their way arrive: the drainer fails twice more meanwhile.
+  // Every wait is bounded and, should it time out, says where the spool, drainer and publisher are.
+  const state = (): string => {
+    const { drainer, ...spool } = stats();
+    const p = { published: pub!.published, acked: pub!.acked.size, inflight: pub!.inflight };
+    return JSON.stringify({ spool, drainer, ingest: hub!.hub.stats().ingest, publisher: p });
+  };
+  const until = (check: () => boolean, ms: number, what: string): Promise<void> =>
+    waitFor(check, ms, what).catch((e: Error) => {
+      throw new Error(`${e.message}; state: ${state()}`);
+    });
+  // The spool stays full a while: the drainer fails twice more meanwhile.
   const settle = async (): Promise<void> => {
     const retries = stats().drainer.retries;
-    await waitFor(() => stats().drainer.retries >= retries + 2, 20_000, 'two more failed attempts');
+    await until(() => stats().drainer.retries >= retries + 2, 15_000, 'two more failed attempts');
+  };
+  // Nothing on its way: every message the hub took is on disk and acknowledged, or waits for
+  // room (none is admitted and not yet committed, no PUBACK is still travelling), and the
+  // publisher's whole window is unacknowledged.
+  const quiet = (): boolean => {
+    const s = stats();
+    const ingest = hub!.hub.stats().ingest as IngestStats;
+    return ingest.messages === s.records + s.waiting + ingest.failed && pub!.acked.size === s.records && pub!.inflight === WINDOW;
   };
   // Full: messages wait for room, and the publisher's whole window is unacknowledged.
-  await waitFor(() => stats().backpressure && pub!.inflight === WINDOW, 30_000, 'the spool to fill');
-  await settle();
+  await until(() => stats().backpressure && pub!.inflight === WINDOW, 30_000, 'the spool to fill');
+  await until(quiet, 15_000, 'the PUBACKs of every committed message, the other messages waiting for room');
   const acked = new Set(pub.acked);
   expect(acked.size).toBeGreaterThan(0);
   expect(stats().bytes).toBeLessThanOrEqual(MAX_BYTES);
@@ -57,18 +76,18 @@ it('a full spool holds PUBACKs back (nothing acknowledged that is not on disk) a
   const ready = await hub.hub.ready();
   expect(ready.ready).toBe(false);
   expect(ready.reasons).toContain('the spool is full: acknowledgements are held back');
-  // Slowed: no PUBACK while the spool stays full; the whole window waits.
+  // Slowed: no PUBACK while the spool stays full; the whole window waits, nothing more is committed.
   await settle();
   expect(pub.acked.size).toBe(acked.size);
   expect(pub.published).toBe(acked.size + WINDOW);
-  expect(stats().backpressure).toBe(true);
+  expect(stats()).toMatchObject({ backpressure: true, records: acked.size });
 
   await influx.start();
-  await pub.waitAcked(acked.size + 100, 60_000);
+  await until(() => pub!.acked.size >= acked.size + 100, 30_000, `${acked.size + 100} PUBACKs once InfluxDB is back`);
   await pub.stop();
   const n = pub.published;
-  await pub.waitAcked(n, 60_000);
-  await hub.hub.drained();
+  await until(() => pub!.acked.size >= n, 30_000, `all ${n} PUBACKs`);
+  await drainedWithin(hub.hub, 20_000);
   const stored = await storedEvents(influxAt(influx.url, 'full'));
   expect(stored.ids).toEqual(eventIds(Array.from({ length: n }, (_, i) => i)));
   expect(stored.rows).toBe(n);

@@ -4,16 +4,17 @@
  * the byte bound holds acknowledgements back instead of dropping, memory is bounded, and a record
  * InfluxDB refuses becomes a `write_rejected` dead letter without blocking the rest.
  */
-import { mkdtemp, open, readdir, rm, stat, truncate } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DeadLetterStore } from '../../src/deadletters/store.ts';
 import { HubError } from '../../src/errors.ts';
 import type { Point } from '../../src/point.ts';
 import { MemoryPointWriter } from '../../src/store/index.ts';
-import { crc32, Drainer, Spool, type SpoolOptions, type SpoolRecord } from '../../src/store/spool/index.ts';
+import { crc32, Drainer, SEGMENT_MAGIC, Spool, type SpoolOptions, type SpoolRecord } from '../../src/store/spool/index.ts';
 import { crc32ByTable } from '../../src/store/spool/frame.ts';
+import { SegmentReader } from '../../src/store/spool/reader.ts';
 import { waitFor } from '../broker/helpers.ts';
 import { captureLogs, spooledFrames, spooledRecords } from './helpers.ts';
 
@@ -21,6 +22,7 @@ const dirs: string[] = [];
 const running: { stop(): Promise<unknown> }[] = [];
 
 afterEach(async () => {
+  vi.restoreAllMocks();
   for (const r of running.splice(0).reverse()) await r.stop();
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
@@ -55,6 +57,13 @@ function drain(dir: string, spool: Spool, writer: MemoryPointWriter, logs = capt
   drainer.start();
   running.push(drainer);
   return { drainer, deadLetters, logs };
+}
+
+/** A promise the test resolves when it chooses. */
+function latch(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
 }
 
 const seqs = (w: MemoryPointWriter): number[] => w.points.map((p) => Number(BigInt(p.time) - 1_795_737_600_000_000_000n));
@@ -200,6 +209,47 @@ describe('Spool and Drainer', () => {
     writer.failWith(undefined);
     await drained;
     expect(seqs(writer)).toEqual([1]);
+  });
+
+  it('a commit made while the drainer opens its segment is not missed: the record is written without a further message', async () => {
+    // The race behind a flaky spool-full test: the drainer looked at a new segment (header only,
+    // its first group being synced), opened it, and meanwhile that group committed and woke no
+    // one; the drainer then idled on what it had seen, leaving the record unwritten until some
+    // later message came (never, at the end of a stream). Both awaits are held here to force it.
+    const dir = await tempDir();
+    const { spool } = await openSpool(dir);
+    const probe = await open(join(dir, 'probe'), 'w');
+    const handles = Object.getPrototypeOf(probe) as FileHandle;
+    await probe.close();
+    const datasync = handles.datasync;
+    const syncing = latch();
+    const synced = latch();
+    vi.spyOn(handles, 'datasync').mockImplementationOnce(async function (this: FileHandle) {
+      syncing.open();
+      await synced.promise;
+      return datasync.call(this);
+    });
+    const appended = spool.append(record(0));
+    await syncing.promise;
+    expect(spool.segments()).toMatchObject([{ end: SEGMENT_MAGIC.length, sealed: false }]);
+
+    const openSegment = SegmentReader.prototype.open;
+    const opening = latch();
+    const opened = latch();
+    vi.spyOn(SegmentReader.prototype, 'open').mockImplementationOnce(async function (this: SegmentReader, end: number) {
+      opening.open();
+      await opened.promise;
+      return openSegment.call(this, end);
+    });
+    const writer = new MemoryPointWriter();
+    const { drainer } = drain(dir, spool, writer); // sees the header-only segment and opens it
+    await opening.promise;
+    synced.open();
+    await appended; // committed while the drainer is still opening the segment
+    opened.open();
+    await waitFor(() => writer.points.length === 1, 5_000, `record 0 to be written (drainer ${JSON.stringify(drainer.stats())}, spool ${JSON.stringify(spool.segments())})`);
+    await drainer.drained();
+    expect(seqs(writer)).toEqual([0]);
   });
 
   it('stop() returns at once while InfluxDB hangs, in a write or in preparing; drained() then rejects', async () => {

@@ -155,14 +155,19 @@ export class Drainer {
   /** One move: wait for records, write a chunk of them, or remove a segment that is done. */
   async #step(): Promise<typeof STOPPED | void> {
     const { spool } = this.#o;
+    // `segment` is what the spool held at `seen`; it may be out of date after an await (entering
+    // a segment takes file I/O, during which its first group may commit): idling waits only for
+    // changes after `seen`, so one made meanwhile sends the drainer round again instead of being
+    // missed, which would leave acknowledged records unwritten until the next message arrives.
+    const seen = spool.version;
     const segment = spool.segments()[0];
-    if (!segment) return this.#idle();
+    if (!segment) return this.#idle(seen);
     const cursor = this.#cursor?.seq === segment.seq ? this.#cursor : await this.#enter(segment);
     if (cursor.offset >= segment.end) {
       if (!segment.sealed) {
         // Caught up with the segment being appended to: everything is written.
         if (segment.end - SEGMENT_MAGIC.length >= ROTATE_IDLE_BYTES || spool.stats().backpressure) spool.rotate();
-        return this.#idle();
+        return this.#idle(seen);
       }
       await cursor.reader.close();
       this.#cursor = undefined;
@@ -226,10 +231,11 @@ export class Drainer {
     return this.#cursor;
   }
 
-  async #idle(): Promise<void> {
+  /** Waits for a change of the spool after its version `seen` (at once if there was one). */
+  async #idle(seen: number): Promise<void> {
     this.#stats.state = 'idle';
     this.#oldestAt = undefined;
-    await Promise.race([this.#o.spool.changed(), this.#stopped]);
+    await Promise.race([this.#o.spool.changed(seen), this.#stopped]);
   }
 
   #damaged(segment: SegmentView, d: Damage): void {

@@ -107,6 +107,7 @@ export class Spool {
   #io: Promise<void> | undefined;
   #rotate = false;
   #wakers: (() => void)[] = [];
+  #version = 0;
   #nextSeq = 1;
   #state: 'new' | 'open' | 'closed' = 'new';
   readonly #counts = { records: 0, commits: 0, refused: 0 };
@@ -151,8 +152,17 @@ export class Spool {
     return this.#segments.map(({ seq, path, bytes, sealed }) => ({ seq, path, end: bytes, sealed }));
   }
 
-  /** Resolves at the next commit, seal, removal or close. */
-  changed(): Promise<void> {
+  /** Counts commits, seals, removals and the close: read it before looking at {@link segments}. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /**
+   * Resolves at the next commit, seal, removal or close; at once when there was one since
+   * `version` `since` (what the caller looked at may be out of date: no change is missed).
+   */
+  changed(since?: number): Promise<void> {
+    if (since !== undefined && since !== this.#version) return Promise.resolve();
     return new Promise((resolve) => this.#wakers.push(resolve));
   }
 
@@ -305,6 +315,7 @@ export class Spool {
   }
 
   #wake(): void {
+    this.#version++;
     for (const wake of this.#wakers.splice(0)) wake();
   }
 }

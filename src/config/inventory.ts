@@ -21,7 +21,8 @@ const deviceSchema = z.strictObject({
 });
 
 const gatewaySchema = z.strictObject({
-  id,
+  // `kpi` is reserved: `{root}/{site}/kpi/…` carries the hub's retained KPI values (contract section 2).
+  id: id.refine((v) => v !== 'kpi', '"kpi" is reserved for the KPI topics {root}/{site}/kpi/…'),
   secret: z.string().refine(isHashedSecret, 'must be a "scrypt$…" string from `community-hub secret hash`, never plaintext'),
   devices: z.array(deviceSchema).default([]),
 });

@@ -118,6 +118,7 @@ describe('inventory loading', () => {
     ['buildings that do not sum to the site', GOOD_INVENTORY.replace('households: 10 }', 'households: 9 }'), /sites\.0\.buildings: building households sum to 9, but the site has 10/],
     ['a device in an unknown building', GOOD_INVENTORY.replace('building: b1 }', 'building: b9 }'), /devices\.0\.building: building "b9" is not listed/],
     ['a duplicate gateway', GOOD_INVENTORY + `  - id: other\n    households: 1\n    gateways:\n      - id: gw-1\n        secret: ${SECRET}\n`, /sites\.1\.gateways\.0\.id: duplicate gateway gw-1/],
+    ['the reserved gateway id kpi', GOOD_INVENTORY.replace('id: gw-1', 'id: kpi'), /sites\.0\.gateways\.0\.id: "kpi" is reserved/],
     ['an unknown time zone', GOOD_INVENTORY.replace('households: 10\n', 'households: 10\n    timezone: Mars/Olympus\n'), /sites\.0\.timezone: must be an IANA time zone/],
   ];
   for (const [what, text, message] of cases) {

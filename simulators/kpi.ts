@@ -4,8 +4,10 @@
  * zone. Households are counted by raw id (pseudonyms are one-to-one with raw ids for a key).
  *
  * Each value carries its numerator and denominator. A zero denominator gives `value: null` with a
- * `reason`, never 0 or 1; a numerator above its denominator is kept and flagged with a `warning`
- * (contract section 5).
+ * `reason`, never 0 or 1, and so does a KPI about a kind of device the site lacks (the deposit
+ * KPIs and overflow alarms without a waste-sorting station, the gate KPIs without a gate), as the
+ * hub does (src/kpi/README.md, `no_waste_bins` / `no_access_gates`); a numerator above its
+ * denominator is kept and flagged with a `warning` (contract section 5).
  */
 import { PERIOD_TYPES, iso, periodsBetween, type PeriodType } from './time.ts';
 
@@ -35,7 +37,7 @@ export interface SiteFacts {
   households: number;
   /** Registered devices (the inventory's). */
   devices: number;
-  /** Registered waste stations and gates: a count KPI of a kind the site lacks is null, not 0. */
+  /** Registered waste stations and gates: a KPI about a kind of device the site lacks is null, not 0 (see onlyWith). */
   bins?: number;
   gates?: number;
   deposits: Iterable<DepositFact>;
@@ -85,6 +87,19 @@ export function ratio(numerator: number, denominator: number, what: string): Kpi
   return v;
 }
 
+const NO_BINS = 'the site has no waste-sorting station';
+const NO_GATES = 'the site has no access gate';
+
+/**
+ * A KPI about a kind of device the site lacks (deposits without a waste-sorting station, access
+ * attempts without a gate) does not apply: null with a reason, numerator and denominator kept as
+ * counted, whatever the ratio would have been (a coverage of 0 would say households sort badly
+ * where they cannot sort at all). Undefined `devices` means the kind is not tracked: a value.
+ */
+function onlyWith(devices: number | undefined, reason: string, v: KpiValue): KpiValue {
+  return devices === 0 ? { value: null, numerator: v.numerator, denominator: v.denominator, reason } : v;
+}
+
 /** Compute every KPI of every period that overlaps the window or holds a fact. */
 export function computeKpis(sites: SiteFacts[], window: { startMs: number; endMs: number }): KpiReport {
   const report: KpiReport = {};
@@ -118,13 +133,13 @@ export function computeKpis(sites: SiteFacts[], window: { startMs: number; endMs
           partial: p.startMs < window.startMs || p.endMs > window.endMs,
           windowHours,
           kpis: {
-            sorting_coverage: ratio(correctHh.size, s.households, 'registered households'),
-            participation_rate: ratio(anyHh.size, s.households, 'registered households'),
-            sorting_accuracy: ratio(correct, judged, 'deposits judged correct or incorrect'),
+            sorting_coverage: onlyWith(s.bins, NO_BINS, ratio(correctHh.size, s.households, 'registered households')),
+            participation_rate: onlyWith(s.bins, NO_BINS, ratio(anyHh.size, s.households, 'registered households')),
+            sorting_accuracy: onlyWith(s.bins, NO_BINS, ratio(correct, judged, 'deposits judged correct or incorrect')),
             device_availability: ratio(heardHours, hours * s.devices, 'registered devices'),
-            bin_overflow_alarms: s.bins === 0 ? { value: null, numerator: 0, denominator: null, reason: 'the site has no waste-sorting station' } : { value: overflow, numerator: overflow, denominator: null },
-            gate_denied_rate: ratio(acc.filter((a) => a.result === 'denied').length, acc.length, 'access attempts'),
-            gate_security_alarms: s.gates === 0 ? { value: null, numerator: 0, denominator: null, reason: 'the site has no access gate' } : { value: security, numerator: security, denominator: null },
+            bin_overflow_alarms: onlyWith(s.bins, NO_BINS, { value: overflow, numerator: overflow, denominator: null }),
+            gate_denied_rate: onlyWith(s.gates, NO_GATES, ratio(acc.filter((a) => a.result === 'denied').length, acc.length, 'access attempts')),
+            gate_security_alarms: onlyWith(s.gates, NO_GATES, { value: security, numerator: security, denominator: null }),
           },
         };
       }

@@ -89,9 +89,16 @@ describe('ledger KPIs on a hand-computed case', () => {
     expect(k.participation_rate.value).toBe(1.5);
     expect(k.participation_rate.warning).toBe('data quality: numerator 3 is above the denominator 2');
     expect(computeKpis([{ ...tiny, households: 0 }], WINDOW).tiny!.day['2026-11-23']!.kpis.sorting_coverage.value).toBeNull();
-    // A count of a kind of device the site lacks is null with a reason, not 0.
+    // A count of a kind of device the site lacks is null with a reason, not 0 (its count kept, as the hub keeps it).
     const noGates = computeKpis([{ ...tiny, gates: 0 }], WINDOW).tiny!.day['2026-11-23']!.kpis;
-    expect(noGates.gate_security_alarms).toEqual({ value: null, numerator: 0, denominator: null, reason: 'the site has no access gate' });
+    expect(noGates.gate_security_alarms).toEqual({ value: null, numerator: 1, denominator: null, reason: 'the site has no access gate' });
+    // So is a ratio about such devices (as the hub's no_waste_bins / no_access_gates), its counts kept.
+    expect(noGates.gate_denied_rate).toEqual({ value: null, numerator: 1, denominator: 4, reason: 'the site has no access gate' });
+    const noBins = computeKpis([{ ...tiny, bins: 0 }], WINDOW).tiny!.day['2026-11-23']!.kpis;
+    expect(noBins.sorting_coverage).toMatchObject({ value: null, denominator: 4, reason: 'the site has no waste-sorting station' });
+    expect(noBins.participation_rate).toMatchObject({ value: null, denominator: 4, reason: 'the site has no waste-sorting station' });
+    expect(noBins.sorting_accuracy).toEqual({ value: null, numerator: 2, denominator: 3, reason: 'the site has no waste-sorting station' });
+    expect(noBins.bin_overflow_alarms).toEqual({ value: null, numerator: 2, denominator: null, reason: 'the site has no waste-sorting station' });
   });
 });
 

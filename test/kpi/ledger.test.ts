@@ -1,0 +1,216 @@
+/**
+ * Issue 6, "Done when": every KPI of a simulated week and month, computed by the hub (src/kpi,
+ * InfluxQL over what it stored), matches the simulator's ledger: counts exactly, ratios to 1e-9,
+ * nulls with the same reason. The community (simulators/scenarios/kpi-month.yaml) is one whole
+ * calendar month, February 2027 (four whole weeks from Monday, Asia/Shanghai), sent over MQTT to an
+ * in-process hub and stored in the real InfluxDB; two of its sites have zero deposits (one with a
+ * station, one without), and the local
+ * days start at 16:00 UTC the day before, so deposits between local 00:00 and 08:00 must be
+ * counted in their local day.
+ */
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { computeKpis as hubKpis, type KpiResult, type NullReason, type QualityWarning } from '../../src/kpi/index.ts';
+import { query } from '../../src/store/index.ts';
+import { loadScenario, resolveWindow, simulate, type LedgerFile, type Scenario, type Window } from '../../simulators/index.ts';
+import { KPI_NAMES, type KpiName, type KpiValue, type PeriodKpis } from '../../simulators/kpi.ts';
+import { startSimHub, type SimHub } from '../simulators/helpers.ts';
+
+const SCENARIO = fileURLToPath(new URL('../../simulators/scenarios/kpi-month.yaml', import.meta.url));
+const ZONE = 'Asia/Shanghai';
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/**
+ * The ledger words a null's reason for people (simulators/kpi.ts), the hub with a code
+ * (src/kpi/README.md, "Null values and warnings"): the same reasons, one to one.
+ */
+const REASON: Record<string, NullReason> = {
+  'no registered households in the period': 'no_registered_households',
+  'no deposits judged correct or incorrect in the period': 'no_judged_deposits',
+  'no registered devices in the period': 'no_registered_devices',
+  'no access attempts in the period': 'no_access_attempts',
+  'the site has no waste-sorting station': 'no_waste_bins',
+  'the site has no access gate': 'no_access_gates',
+};
+
+let scenario: Scenario;
+let window: Window;
+let sim: SimHub;
+let ledger: LedgerFile;
+let hubNow: () => number;
+/** The hub's results, by `site kind date`. */
+const hub = new Map<string, KpiResult[]>();
+let t0 = 0;
+
+beforeAll(async () => {
+  t0 = performance.now();
+  scenario = loadScenario(SCENARIO);
+  window = resolveWindow(scenario);
+  // The hub's clock starts at the end of the window and runs: inside ledger.hubClock, so a message
+  // of the month's first day is still younger than ingest.maxAge (30 d) and nothing is too_old.
+  const start = Date.now();
+  hubNow = () => window.endMs + (Date.now() - start);
+  sim = await startSimHub(scenario, { now: hubNow, kpi: false });
+  ({ ledger } = await simulate({ scenario, window, url: sim.url }));
+  await sim.drained();
+  const deps = { conn: sim.influx, inventory: sim.loaded.inventory, config: sim.loaded.config.kpi, now: hubNow };
+  for (const site of scenario.sites) {
+    for (const kind of ['day', 'week', 'month'] as const) {
+      for (const date of Object.keys(ledger.kpis[site.id]![kind])) hub.set(`${site.id} ${kind} ${date}`, await hubKpis(deps, site.id, kind, date));
+    }
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await sim?.stop();
+  console.info(`kpi ledger test: ${((performance.now() - t0) / 1000).toFixed(1)} s, ${ledger?.totals.messages ?? 0} messages`);
+});
+
+/** The closed periods of a site and kind, wholly inside the window (the ones compared). */
+function closed(site: string, kind: 'day' | 'week' | 'month'): Array<[string, PeriodKpis]> {
+  return Object.entries(ledger.kpis[site]![kind]).filter(([, p]) => !p.partial);
+}
+
+/** The warnings the hub must give for a ledger value (src/kpi/README.md). */
+function expectedWarnings(kpi: KpiName, mine: KpiValue, p: PeriodKpis): QualityWarning[] {
+  const out: QualityWarning[] = [];
+  if (mine.warning !== undefined) out.push('numerator_exceeds_denominator');
+  // "no deposit at all in the period": the ledger's participation numerator counts every deposit's household.
+  if ((kpi === 'sorting_coverage' || kpi === 'participation_rate') && p.kpis.participation_rate.numerator === 0) out.push('no_deposits');
+  return out;
+}
+
+/** Compare the hub's results of one period with the ledger's, KPI by KPI. */
+function compare(at: string, results: KpiResult[], p: PeriodKpis): void {
+  expect(results.map((r) => r.kpi).sort(), at).toEqual([...KPI_NAMES].sort());
+  for (const r of results) {
+    const mine = p.kpis[r.kpi];
+    const where = `${at} ${r.kpi}`;
+    expect(r.start, where).toBe(new Date(Date.parse(p.start) + 8 * HOUR).toISOString().slice(0, 19) + '+08:00');
+    expect(Date.parse(r.end), where).toBe(Date.parse(p.end));
+    expect(r.complete, where).toBe(true);
+    expect(r.numerator, where).toBe(mine.numerator);
+    expect(r.denominator, where).toBe(mine.denominator);
+    if (mine.value === null) {
+      expect(r.value, where).toBeNull();
+      expect(r.status, where).toBe('null');
+      expect(r.reason, where).toBe(REASON[mine.reason!] ?? `unmapped ledger reason: ${mine.reason}`);
+      continue;
+    }
+    expect(r.value, where).not.toBeNull();
+    expect(r.reason, where).toBeNull();
+    if (r.unit === 'count') expect(r.value, where).toBe(mine.value);
+    else expect(Math.abs(r.value! - mine.value), `${where}: ${r.value} vs ${mine.value}`).toBeLessThanOrEqual(1e-9);
+    expect([...r.warnings].sort(), where).toEqual(expectedWarnings(r.kpi, mine, p).sort());
+    expect(r.status, where).toBe(r.warnings.length > 0 ? 'warning' : 'ok');
+  }
+}
+
+describe('KPIs of a simulated month: the hub against the ledger', () => {
+  it('a whole month and four whole weeks of three Asia/Shanghai sites, every message acknowledged', () => {
+    expect(ledger.window).toEqual({ start: '2027-01-31T16:00:00.000Z', end: '2027-02-28T16:00:00.000Z', timezone: ZONE });
+    expect(window.startMs).toBeGreaterThanOrEqual(Date.parse(ledger.hubClock.from) - 28 * DAY);
+    expect(hubNow()).toBeGreaterThanOrEqual(Date.parse(ledger.hubClock.from));
+    expect(hubNow()).toBeLessThanOrEqual(Date.parse(ledger.hubClock.to));
+    expect(ledger.totals.unconfirmed).toBe(0);
+    expect(ledger.totals.acked).toBe(ledger.totals.messages);
+    for (const site of scenario.sites) {
+      expect(site.timezone).toBe(ZONE);
+      expect(closed(site.id, 'month').map(([d]) => d), site.id).toEqual(['2027-02-01']);
+      expect(closed(site.id, 'week').map(([d]) => d), site.id).toEqual(['2027-02-01', '2027-02-08', '2027-02-15', '2027-02-22']);
+      expect(closed(site.id, 'day').length, site.id).toBe(28);
+    }
+  });
+
+  it('stored what the ledger expects (deposits, access attempts, alarms, heartbeats per site)', async () => {
+    const FIELD = { deposit: 'event_id', access: 'event_id', alarm: 'event_id', device_health: 'heartbeat' } as const;
+    for (const [m, field] of Object.entries(FIELD) as Array<[keyof typeof FIELD, string]>) {
+      const rows = await query(sim.influx, `SELECT count("${field}") FROM ${m} GROUP BY site`);
+      const bySite = Object.fromEntries(rows.map((r) => [r.tags.site, Number(r.values.count)]));
+      for (const site of scenario.sites) expect(bySite[site.id] ?? 0, `${m} at ${site.id}`).toBe(ledger.expected.pointsBySite[site.id]![m]);
+    }
+  });
+
+  for (const kind of ['month', 'week', 'day'] as const) {
+    it(`every KPI of every closed ${kind} of each site matches the ledger`, () => {
+      let compared = 0;
+      for (const site of scenario.sites) {
+        for (const [date, p] of closed(site.id, kind)) {
+          compare(`${site.id} ${kind} ${date}`, hub.get(`${site.id} ${kind} ${date}`)!, p);
+          compared++;
+        }
+      }
+      expect(compared).toBe(scenario.sites.length * { month: 1, week: 4, day: 28 }[kind]);
+    });
+  }
+
+  it('the site whose households never deposit: coverage and participation are a measured 0 with a warning, accuracy null', () => {
+    const site = 'birch-row';
+    expect(ledger.expected.pointsBySite[site]!.deposit).toBe(0);
+    // Not an empty site: its station and gate report, so the other KPIs have values.
+    expect(ledger.expected.pointsBySite[site]!.access).toBeGreaterThan(0);
+    for (const kind of ['week', 'month'] as const) {
+      for (const [date, p] of closed(site, kind)) {
+        const by = Object.fromEntries(hub.get(`${site} ${kind} ${date}`)!.map((r) => [r.kpi, r]));
+        const at = `${site} ${kind} ${date}`;
+        for (const kpi of ['sorting_coverage', 'participation_rate'] as const) {
+          expect(p.kpis[kpi], at).toEqual({ value: 0, numerator: 0, denominator: 8 });
+          expect(by[kpi], at).toMatchObject({ value: 0, numerator: 0, denominator: 8, status: 'warning', reason: null, warnings: ['no_deposits'], met: false });
+        }
+        expect(p.kpis.sorting_accuracy, at).toMatchObject({ value: null, numerator: 0, denominator: 0 });
+        expect(by.sorting_accuracy, at).toMatchObject({ value: null, numerator: 0, denominator: 0, status: 'null', reason: 'no_judged_deposits', met: null });
+        expect(by.device_availability!.value, at).toBeGreaterThan(0.9);
+        expect(by.gate_denied_rate!.denominator, at).toBeGreaterThan(0);
+        expect(by.bin_overflow_alarms!.value, at).toBe(0);
+      }
+    }
+  });
+
+  it('the site without a waste-sorting station: no deposits either, and the deposit KPIs do not apply (null, no_waste_bins)', () => {
+    const site = 'elm-yard';
+    expect(ledger.expected.pointsBySite[site]!.deposit).toBe(0);
+    for (const kind of ['week', 'month'] as const) {
+      for (const [date, p] of closed(site, kind)) {
+        const by = Object.fromEntries(hub.get(`${site} ${kind} ${date}`)!.map((r) => [r.kpi, r]));
+        const at = `${site} ${kind} ${date}`;
+        for (const kpi of ['sorting_coverage', 'participation_rate', 'sorting_accuracy', 'bin_overflow_alarms'] as const) {
+          expect(p.kpis[kpi].value, `${at} ${kpi}`).toBeNull();
+          expect(by[kpi], `${at} ${kpi}`).toMatchObject({ value: null, numerator: 0, status: 'null', reason: 'no_waste_bins', met: null });
+        }
+        expect(by.sorting_coverage!.denominator, at).toBe(5);
+        expect(by.gate_denied_rate!.value, at).not.toBeNull();
+      }
+    }
+  });
+
+  it('a deposit between 00:00 and 08:00 in Asia/Shanghai (the previous UTC day) counts in its local day', async () => {
+    const site = 'maple-court';
+    // Deposits as stored, with their ids: every one of them is in the ledger.
+    const rows = await query<{ time: number; event_id: string; sorting: string }>(sim.influx, `SELECT "event_id", "sorting" FROM deposit WHERE site = '${site}'`, { epoch: 'ms' });
+    const ids = new Set(Object.entries(ledger.expected.eventIds!.deposit!).filter(([k]) => k.startsWith(`${site}/`)).flatMap(([, v]) => v));
+    const deposits = rows.map((r) => ({ ms: Number(r.values.time), id: r.values.event_id, sorting: r.values.sorting }));
+    expect(deposits.length).toBe(ids.size);
+    for (const d of deposits) expect(ids.has(d.id), d.id).toBe(true);
+
+    const judged = (from: number, to: number): number => deposits.filter((d) => d.ms >= from && d.ms < to && d.sorting !== 'unchecked').length;
+    const early = deposits.filter((d) => (d.ms + 8 * HOUR) % DAY < 8 * HOUR && d.sorting !== 'unchecked');
+    expect(early.length, 'judged deposits between local 00:00 and 08:00').toBeGreaterThan(0);
+    // The local days on which counting by UTC day would give another number: the test has teeth.
+    let told = 0;
+    for (const d of early) {
+      const date = new Date(d.ms + 8 * HOUR).toISOString().slice(0, 10); // its local (UTC+8) date
+      const p = ledger.kpis[site]!.day[date];
+      if (!p || p.partial) continue;
+      const localStart = Date.parse(`${date}T00:00:00+08:00`);
+      expect(Date.parse(p.start), date).toBe(localStart);
+      expect(d.ms, `${d.id} is on the previous UTC day`).toBeLessThan(Date.parse(`${date}T00:00:00Z`));
+      const r = hub.get(`${site} day ${date}`)!.find((x) => x.kpi === 'sorting_accuracy')!;
+      expect(r.start, date).toBe(`${date}T00:00:00+08:00`);
+      expect(r.denominator, date).toBe(judged(localStart, localStart + DAY));
+      expect(r.denominator, date).toBe(p.kpis.sorting_accuracy.denominator);
+      if (judged(localStart, localStart + DAY) !== judged(Date.parse(`${date}T00:00:00Z`), Date.parse(`${date}T00:00:00Z`) + DAY)) told++;
+    }
+    expect(told, 'local days whose count differs from the UTC day of the same date').toBeGreaterThan(0);
+  });
+});

@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests use when they are missing: InfluxDB (the real database,
-# Debian's 1.6) and mosquitto-clients (third-party MQTT clients for interop tests).
+# Debian's 1.6), mosquitto-clients (third-party MQTT clients for interop tests) and chromium (the
+# headless browser that checks the HTML reports, driven by playwright-core).
 # Runs before `npm test` (the `pretest` script); does nothing when all are present.
 set -euo pipefail
 
 if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
   cat <<'TXT'
 Usage: scripts/system-deps.sh
-Installs Debian packages the test suite needs when missing: influxdb, mosquitto-clients.
+Installs Debian packages the test suite needs when missing: influxdb, mosquitto-clients, chromium.
 Needs root on Debian/Ubuntu; elsewhere it prints what to install by hand.
 TXT
   exit 0
 fi
 
-declare -A want=([influxd]=influxdb [mosquitto_pub]=mosquitto-clients)
+declare -A want=([influxd]=influxdb [mosquitto_pub]=mosquitto-clients [chromium]=chromium)
 missing=()
 for cmd in "${!want[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${want[$cmd]}")

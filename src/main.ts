@@ -5,6 +5,7 @@
 import { isHubError } from './errors.ts';
 import { EXIT } from './cli/args.ts';
 import { kpiCommand } from './cli/kpi.ts';
+import { reportCommand } from './cli/report.ts';
 import { secretCommand } from './cli/secret.ts';
 import { startCommand } from './cli/start.ts';
 
@@ -15,6 +16,8 @@ Commands:
   secret hash             read a secret on stdin, print the scrypt$… string for the inventory
   kpi compute --site S [--period day|week|month] [--date YYYY-MM-DD]
                           compute, store and print one period's KPIs (past ones too)
+  report --site S [--period day|week|month] [--date YYYY-MM-DD] [--format json|md|html]
+                          build, print and keep a monitoring report (JSON, Markdown, HTML)
   help                    show this help
 
 Run \`community-hub <command> --help\` for a command's options.
@@ -30,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
       return startCommand(rest);
     case 'kpi':
       return kpiCommand(rest);
+    case 'report':
+      return reportCommand(rest);
     case 'secret':
       process.stdout.write(await secretCommand(rest));
       return EXIT.ok;

@@ -1,0 +1,120 @@
+/**
+ * The I/O half of a monitoring report (contract section 5): reads the KPIs of the period and of the
+ * one before, the devices' last heartbeats, full bins, gate security alarms and the site's dead
+ * letters, then hands them to the pure {@link buildReport}.
+ *
+ * Rules (documented in README.md, "Monitoring reports"):
+ * - silent devices: `SELECT last("heartbeat") FROM "device_health" … GROUP BY "device"` up to the
+ *   period's end (or now while it runs), for the registered devices; never heard come first;
+ * - full bins: readings of `bin_level` with `fill_pct >= 90` plus `overflow` alarms in the period,
+ *   counted per device;
+ * - gates: `alarm` forced_open, tailgating and climbing in the period, per device and kind;
+ * - dead letters: those of the site received during the period (arrival time), by reason.
+ */
+import type { Inventory } from '../config/inventory.ts';
+import type { DeadLetterStore } from '../deadletters/store.ts';
+import { HubError, isHubError } from '../errors.ts';
+import {
+  computeKpis, periodLabel, periodOf, previousPeriod, readKpiResults, SECURITY_ALARMS, siteOf, tagEquals, tagIn, timeRange,
+  type KpiConfig, type KpiResult, type Period, type PeriodKind,
+} from '../kpi/index.ts';
+import { query, type InfluxConnection, type QueryRow } from '../store/index.ts';
+import { buildReport, FULL_FILL_PCT, type ReportData, type ReportInput } from './build.ts';
+
+/** What {@link gatherReport} reads. */
+export interface ReportDeps {
+  conn: InfluxConnection;
+  inventory: Inventory;
+  /** The `kpi` section of the config (targets). */
+  config: KpiConfig;
+  /** The dead-letter store of `<dataDir>/dead-letters` (only `list` is used). */
+  deadLetters: Pick<DeadLetterStore, 'list'>;
+  /**
+   * `compute` (default): compute both periods' KPIs now; `stored`: read the `kpi` measurement,
+   * computing a period whose results are not stored.
+   */
+  kpiSource?: 'compute' | 'stored';
+  /** Clock, epoch ms; default `Date.now`. */
+  now?: () => number;
+  /** Length of the device lists. */
+  top?: number;
+}
+
+/** At most this many dead letters are read for one report. */
+const MAX_DEAD_LETTERS = 1_000_000;
+
+async function kpisOf(deps: ReportDeps, site: string, p: Period, now: number): Promise<KpiResult[]> {
+  if (deps.kpiSource === 'stored') {
+    const stored = await readKpiResults(deps.conn, deps.inventory, { site, period: p.kind, fromMs: p.startMs, toMs: p.startMs + 1 });
+    if (stored.length > 0) return stored;
+  }
+  return computeKpis({ conn: deps.conn, inventory: deps.inventory, config: deps.config, now: () => now }, site, p.kind, p.date);
+}
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+
+/** The InfluxQL statements of a report, in the order {@link facts} reads them. */
+export function reportStatements(site: string, p: Period, now: number): string[] {
+  const siteIs = tagEquals('site', site);
+  const until = Math.min(p.endMs, now);
+  const during = timeRange(p.startMs, until);
+  return [
+    `SELECT last("heartbeat") FROM "device_health" WHERE ${siteIs} AND time < ${BigInt(until) * 1_000_000n} GROUP BY "device"`,
+    `SELECT COUNT("fill_pct") AS "n" FROM "bin_level" WHERE ${siteIs} AND ${during} AND "fill_pct" >= ${FULL_FILL_PCT} GROUP BY "device"`,
+    `SELECT COUNT("event_id") AS "n" FROM "alarm" WHERE ${siteIs} AND ${during} AND ${tagEquals('alarm', 'overflow')} GROUP BY "device"`,
+    `SELECT COUNT("event_id") AS "n" FROM "alarm" WHERE ${siteIs} AND ${during} AND ${tagIn('alarm', SECURITY_ALARMS)} GROUP BY "device", "alarm"`,
+  ];
+}
+
+/** Rows of the report statements → the device facts of {@link ReportInput}. */
+function facts(rows: readonly QueryRow[], devices: ReadonlyArray<{ id: string; type: string }>): Pick<ReportInput, 'lastHeard' | 'fullReadings' | 'overflowAlarms' | 'securityAlarms'> {
+  const last = new Map<string, number>();
+  const fullReadings: Record<string, number> = {};
+  const overflowAlarms: Record<string, number> = {};
+  const securityAlarms: Record<string, Record<string, number>> = {};
+  for (const r of rows) {
+    const device = r.tags['device'];
+    if (device === undefined) continue;
+    if (r.statement === 0 && typeof r.values['time'] === 'number') last.set(device, r.values['time']);
+    else if (r.statement === 1) fullReadings[device] = num(r.values['n']);
+    else if (r.statement === 2) overflowAlarms[device] = num(r.values['n']);
+    else if (r.statement === 3) (securityAlarms[device] ??= {})[r.tags['alarm'] ?? ''] = num(r.values['n']);
+  }
+  return { lastHeard: devices.map((d) => ({ device: d.id, type: d.type, lastMs: last.get(d.id) ?? null })), fullReadings, overflowAlarms, securityAlarms };
+}
+
+/**
+ * Gathers and builds the report of site `siteId` for the period of `kind` holding local day `date`.
+ * @throws HubError `HUB_ERR_UNKNOWN_SITE`; `HUB_ERR_KPI_PERIOD` (bad date, period not started);
+ *   the store's query errors (`HUB_ERR_INFLUX_UNREACHABLE` is retryable).
+ */
+export async function gatherReport(deps: ReportDeps, siteId: string, kind: PeriodKind, date: string): Promise<ReportData> {
+  const site = siteOf(deps.inventory, siteId);
+  const period = periodOf(kind, date, site.timezone);
+  const now = (deps.now ?? Date.now)();
+  if (now < period.startMs) {
+    throw new HubError('HUB_ERR_KPI_PERIOD', `${site.id} ${periodLabel(period)} has not started yet (it starts at ${new Date(period.startMs).toISOString()})`);
+  }
+  const before = previousPeriod(period);
+  const devices = site.gateways.flatMap((g) => g.devices.map((d) => ({ id: d.id, type: d.type })));
+  const [kpis, previous, rows, deadLetters] = await Promise.all([
+    kpisOf(deps, site.id, period, now),
+    kpisOf(deps, site.id, before, now),
+    query(deps.conn, reportStatements(site.id, period, now).join(';\n'), { epoch: 'ms' }).catch((e: unknown) => {
+      if (!isHubError(e)) throw e;
+      throw new HubError(e.code, `report of ${site.id} ${periodLabel(period)}: ${e.message}`, { cause: e, retryable: e.retryable });
+    }),
+    deps.deadLetters.list({ site: site.id, fromMs: period.startMs, toMs: Math.min(period.endMs, now + 1), limit: MAX_DEAD_LETTERS }),
+  ]);
+  return buildReport({
+    site: { id: site.id, timezone: site.timezone, households: site.households },
+    period,
+    previousPeriod: before,
+    kpis,
+    previous,
+    ...facts(rows, devices),
+    deadLetters: deadLetters.map((dl) => ({ reasons: dl.rejects.map((r) => r.reason) })),
+    now,
+    ...(deps.top !== undefined ? { top: deps.top } : {}),
+  });
+}

@@ -1,0 +1,67 @@
+/**
+ * Hand-made report inputs for the pure builder and the renderers: KPI results built with the real
+ * `evaluate` (so `met` is decided exactly as computeKpis decides it), a few devices and dead letters.
+ */
+import { evaluate, kpiDefinition, periodOf, previousPeriod, type KpiId, type KpiResult, type Measure, type Period } from '../../src/kpi/index.ts';
+import type { ReportInput } from '../../src/report/index.ts';
+
+const TZ = 'Asia/Shanghai';
+export const PERIOD: Period = periodOf('day', '2026-11-27', TZ);
+export const PREVIOUS: Period = previousPeriod(PERIOD);
+const AFTER = PERIOD.endMs + 3_600_000;
+
+/** A result of `kpi` from a measure, with the default targets. */
+export function result(kpi: KpiId, m: Measure, period: Period = PERIOD, target?: number | null): KpiResult {
+  const def = kpiDefinition(kpi)!;
+  const defaults: Record<string, number | null> = { sorting_coverage: 0.95, participation_rate: 0.9, sorting_accuracy: 0.9, device_availability: 0.98, bin_overflow_alarms: 3 };
+  return evaluate(def, m, { site: 'maple-court', period, target: target === undefined ? (defaults[kpi] ?? null) : target, now: AFTER });
+}
+
+/** Seven results: coverage 19/20 (the 0.95 boundary), accuracy not met, denied rate null. */
+export function kpis(coverage: [number, number] = [19, 20]): KpiResult[] {
+  return [
+    result('sorting_coverage', { numerator: coverage[0], denominator: coverage[1] }),
+    result('participation_rate', { numerator: 20, denominator: 20 }),
+    result('sorting_accuracy', { numerator: 17, denominator: 20 }),
+    result('device_availability', { numerator: 70, denominator: 72, warnings: ['unregistered_devices_heard'] }),
+    result('bin_overflow_alarms', { numerator: 2, denominator: null }),
+    result('gate_denied_rate', { numerator: 0, denominator: 0, reason: 'no_access_attempts' }),
+    result('gate_security_alarms', { numerator: 3, denominator: null }),
+  ];
+}
+
+/** The previous day's results: coverage 18/20, accuracy null, no overflow result at all. */
+export function previous(): KpiResult[] {
+  return [
+    result('sorting_coverage', { numerator: 18, denominator: 20 }, PREVIOUS),
+    result('participation_rate', { numerator: 19, denominator: 20 }, PREVIOUS),
+    result('sorting_accuracy', { numerator: 0, denominator: 0, reason: 'no_judged_deposits' }, PREVIOUS),
+    result('device_availability', { numerator: 72, denominator: 72 }, PREVIOUS),
+    result('gate_denied_rate', { numerator: 1, denominator: 4 }, PREVIOUS),
+    result('gate_security_alarms', { numerator: 1, denominator: null }, PREVIOUS),
+  ];
+}
+
+/** A complete input; `site` may be overridden (the escaping test). */
+export function input(over: Partial<ReportInput> = {}): ReportInput {
+  return {
+    site: { id: 'maple-court', timezone: TZ, households: 20 },
+    period: PERIOD,
+    previousPeriod: PREVIOUS,
+    kpis: kpis(),
+    previous: previous(),
+    lastHeard: [
+      { device: 'bin-02', type: 'waste-bin', lastMs: PERIOD.endMs - 2 * 3_600_000 },
+      { device: 'gate-01', type: 'access-gate', lastMs: PERIOD.startMs + 6 * 3_600_000 },
+      { device: 'bin-09', type: 'waste-bin', lastMs: null },
+      { device: 'bin-01', type: 'waste-bin', lastMs: PERIOD.endMs - 1 },
+      { device: 'bin-03', type: 'waste-bin', lastMs: null },
+    ],
+    fullReadings: { 'bin-01': 4, 'bin-02': 1, 'bin-03': 0 },
+    overflowAlarms: { 'bin-02': 2, 'bin-04': 1 },
+    securityAlarms: { 'gate-01': { forced_open: 1, climbing: 2 }, 'gate-02': { tailgating: 1 }, 'gate-03': {} },
+    deadLetters: [{ reasons: ['schema'] }, { reasons: ['schema', 'clock_skew'] }, { reasons: ['bad_json'] }, { reasons: ['schema'] }],
+    now: AFTER,
+    ...over,
+  };
+}

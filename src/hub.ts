@@ -4,17 +4,21 @@
  * drainer → InfluxDB. Building does no work and binds nothing; `start()` does, in an order that
  * refuses to run half-configured: models and inventory checked, InfluxDB database ensured (or, if
  * InfluxDB is down, left to the drainer: the spool takes messages meanwhile), dead-letter store
- * and spool opened (the spool replays what an earlier run left), and only then the broker listens.
+ * and spool opened (the spool replays what an earlier run left), and only then the broker listens,
+ * then the HTTP API (src/api/). `stop()` closes the API first.
  */
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createBroker, type BrokerPorts } from './broker/index.ts';
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from './api/server.ts';
+import { createBroker, type BrokerPorts, type BrokerStats } from './broker/index.ts';
 import type { Loaded } from './config/load.ts';
 import { DeadLetterStore } from './deadletters/store.ts';
-import { isHubError } from './errors.ts';
+import { HubError, isHubError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { checkInventoryModels, createNormaliser, loadRegistry } from './normalise/index.ts';
-import { connectInflux, DEFAULT_INFLUX_SETTINGS, ensureDatabase, InfluxPointWriter, ping } from './store/index.ts';
-import { Ingest } from './store/ingest.ts';
+import { connectInflux, DEFAULT_INFLUX_SETTINGS, ensureDatabase, InfluxPointWriter, ping, type WriterStats } from './store/index.ts';
+import { Ingest, type IngestStats } from './store/ingest.ts';
 import { Drainer, Spool, type DrainerStats, type SpoolStats } from './store/spool/index.ts';
 import { createKpiScheduler, type KpiScheduler } from './kpi/index.ts';
 
@@ -42,14 +46,29 @@ export interface Readiness {
   spool: HubSpoolStats | undefined;
 }
 
+/** Counters of every stage (`/metrics` reads them); a stage not started yet is absent. */
+export interface HubStats {
+  broker: BrokerStats | undefined;
+  ingest: IngestStats | undefined;
+  writer: WriterStats | undefined;
+  spool: HubSpoolStats | undefined;
+  /** Dead letters stored, by reason. */
+  deadLetters: Record<string, number>;
+}
+
+/** The ports a started hub bound: MQTT (and TLS, WebSocket) and the HTTP API. */
+export interface HubPorts extends BrokerPorts {
+  http: number;
+}
+
 /** A built hub. */
 export interface Hub {
-  /** Start every stage; resolves with the bound ports once the broker listens. */
-  start(): Promise<BrokerPorts>;
+  /** Start every stage; resolves with the bound ports once the broker and the HTTP API listen. */
+  start(): Promise<HubPorts>;
   /** Stop accepting, finish what is in flight, close InfluxDB writes. Safe to call twice. */
   stop(): Promise<void>;
-  /** Counters of every stage, for logs, tests and (later) /metrics; `spool` is a {@link HubSpoolStats}. */
-  stats(): Record<string, unknown> & { spool?: HubSpoolStats };
+  /** Counters of every stage, for logs, tests and /metrics; `spool` is a {@link HubSpoolStats}. */
+  stats(): HubStats;
   /** Broker listening, spool taking messages, InfluxDB reachable (pinged): for `/ready`. */
   ready(): Promise<Readiness>;
   /**
@@ -93,6 +112,8 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
   let broker: ReturnType<typeof createBroker> | undefined;
   let kpi: KpiScheduler | undefined;
   let kpiWriter: InfluxPointWriter | undefined;
+  let apiWriter: InfluxPointWriter | undefined;
+  let api: FastifyInstance | undefined;
   let stopped: Promise<void> | undefined;
 
   const spoolStats = (): HubSpoolStats | undefined => {
@@ -101,7 +122,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
     return { ...spool.stats(), draining: d.state === 'draining' || d.state === 'retrying', oldestRecordAgeMs: d.oldestRecordAgeMs, drainer: d };
   };
 
-  return {
+  const hub: Hub = {
     async start() {
       const registry = await loadRegistry();
       checkInventoryModels(inventory, registry);
@@ -179,8 +200,17 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
         });
         kpi.start();
       }
-      logger.info({ mqtt: ports, sites: inventory.sites.length, models: registry.list().length, kpi: config.kpi.enabled }, 'hub started: listening');
-      return ports;
+      // The HTTP API last: it answers /ready, so it listens once there is something to be ready.
+      apiWriter = new InfluxPointWriter(connection);
+      api = await buildServer({ config, inventory, conn: connection, writer: apiWriter, logger, now, hub });
+      try {
+        await api.listen({ host: config.http.host, port: config.http.port });
+      } catch (e) {
+        throw new HubError('HUB_ERR_LISTEN', `the HTTP API cannot listen on ${config.http.host}:${config.http.port}: ${(e as Error).message}`, { cause: e });
+      }
+      const http = (api.server.address() as AddressInfo).port;
+      logger.info({ mqtt: ports, http, sites: inventory.sites.length, models: registry.list().length, kpi: config.kpi.enabled }, 'hub started: listening');
+      return { ...ports, http };
     },
 
     stop() {
@@ -190,6 +220,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
       // so a down InfluxDB never holds up the exit (issue 4, graceful shutdown).
       stopped ??= (async () => {
         const deadline = Date.now() + config.shutdown.timeout / 2;
+        await api?.close();
         await kpi?.stop();
         await broker?.stop();
         await spool.close();
@@ -198,6 +229,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
           logger.warn({ inFlight: writer.stats().batchesInFlight }, 'InfluxDB writes still in flight at shutdown; their points stay in the spool for the next start');
         }
         if (kpiWriter) await settlesBy(kpiWriter.close(), deadline);
+        if (apiWriter) await settlesBy(apiWriter.close(), deadline);
         await deadLetters.flush();
         const s = spool.stats();
         logger.info({ bytes: s.bytes, segments: s.segments }, s.segments > 0 ? 'spool closed; its records are written after the next start' : 'spool closed, empty');
@@ -226,6 +258,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
       return { ready: reasons.length === 0, reasons, broker: { listening }, influx, spool: s };
     },
   };
+  return hub;
 }
 
 /** True when `p` settles before `deadline` (epoch ms); its outcome is not needed. */

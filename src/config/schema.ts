@@ -39,6 +39,10 @@ const http = z.strictObject({
   /** Hashed operator (read) and admin (write) API keys (contract section 6). */
   operatorKeys: z.array(hashed).default([]),
   adminKeys: z.array(hashed).default([]),
+  /** `GET /api/v1/sites/{site}/devices` calls a device online when heard within this window. */
+  onlineWindow: duration.prefault('1h'),
+  /** Failed API key attempts allowed per client address and minute before 429 (0 = no limit). */
+  maxAuthFailures: z.number().int().nonnegative().default(10),
 });
 
 /**

@@ -67,6 +67,7 @@ export async function writeHubFiles(spec: HubFilesSpec): Promise<HubFiles> {
     pseudonymKey: 'durability-pseudonym-key-0123456789',
     log: { level: 'info' },
     mqtt: { host: '127.0.0.1', port: 0 },
+    http: { host: '127.0.0.1', port: 0 },
     influx: { url: spec.influxUrl, database: spec.database, minRetryDelayMs: 50, maxRetryDelayMs: 500, requestTimeoutMs: 2000, ...spec.influx },
     spool: { ...spec.spool },
     shutdown: { timeout: spec.shutdownTimeout ?? '10s' },

@@ -79,6 +79,10 @@ export interface HubSpec {
   clock?: Clock;
   /** Run the KPI scheduler with this `kpi` section (default: off, see below). */
   kpi?: Record<string, unknown>;
+  /** Overrides of the `http` section (host 127.0.0.1 and port 0 are set). */
+  http?: Record<string, unknown>;
+  /** Top-level config keys to add (e.g. `adminKey`, `operatorKey`). */
+  extra?: Record<string, unknown>;
 }
 
 /** A started hub with what the test needs to drive and read it. */
@@ -87,6 +91,9 @@ export interface E2eHub {
   loaded: Loaded;
   port: number;
   url: string;
+  /** The HTTP API's port and base URL (http://127.0.0.1:port). */
+  httpPort: number;
+  httpUrl: string;
   clock: Clock;
   conn: InfluxConnection;
   /** Every log line, parsed. */
@@ -115,10 +122,13 @@ export async function startHub(spec: HubSpec): Promise<E2eHub> {
     pseudonymKey: FIXTURE.pseudonymKey,
     log: { level: 'info' },
     mqtt: { host: '127.0.0.1', port: 0, observers, ...spec.mqtt },
+    // Tests never take 8080.
+    http: { host: '127.0.0.1', port: 0, ...spec.http },
     influx,
     // These tests count every point in InfluxDB; the KPI scheduler's own points would be noise.
     // KPIs are tested in test/kpi/ and the hub's wiring of them in test/e2e/kpi-wiring.test.ts.
     kpi: spec.kpi ?? { enabled: false },
+    ...spec.extra,
   };
   await writeFile(join(dir, 'inventory.yaml'), stringify(inventory));
   await writeFile(join(dir, 'hub.yaml'), stringify(config));
@@ -147,6 +157,8 @@ export async function startHub(spec: HubSpec): Promise<E2eHub> {
     loaded,
     port: ports.port,
     url: `mqtt://127.0.0.1:${ports.port}`,
+    httpPort: ports.http,
+    httpUrl: `http://127.0.0.1:${ports.http}`,
     clock,
     conn: connectInflux({ ...loaded.config.influx }),
     logs,

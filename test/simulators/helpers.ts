@@ -55,6 +55,7 @@ export async function startSimHub(scenario: Scenario, o: SimHubOptions = {}): Pr
   writeFileSync(join(dir, 'hub.yaml'), stringify({
     inventory: 'inventory.yaml', dataDir: 'data', pseudonymKey: 'simulator-test-pseudonym-key-0123456789', log: { level: 'silent' },
     mqtt: { host: '127.0.0.1', port: 0, rootTopic: scenario.hub.rootTopic, ...o.mqtt },
+    http: { host: '127.0.0.1', port: 0 },
     influx: { url, database, ...(token ? { token } : {}), ...(username ? { username, password } : {}) },
     ingest: { maxFutureSkew: scenario.hub.maxFutureSkewMs, maxAge: scenario.hub.maxAgeMs },
     ...(o.kpi === false && 'kpi' in configSchema.shape ? { kpi: { enabled: false } } : {}),

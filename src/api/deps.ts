@@ -1,0 +1,42 @@
+/**
+ * What the API reads: the hub's config and inventory, InfluxDB, a writer for KPI recomputes, and
+ * the hub's own `ready()`/`stats()` (hub.ts passes itself; the api stage never imports hub.ts).
+ */
+import type { BrokerStats } from '../broker/index.ts';
+import type { Inventory } from '../config/inventory.ts';
+import type { HubConfig } from '../config/schema.ts';
+import type { Logger } from '../log.ts';
+import type { InfluxConnection, PointWriter, WriterStats } from '../store/index.ts';
+import type { IngestStats } from '../store/ingest.ts';
+import type { DrainerStats, SpoolStats } from '../store/spool/index.ts';
+
+/** The counters `/metrics` shows (what `hub.stats()` returns). */
+export interface StatsView {
+  broker?: BrokerStats | undefined;
+  ingest?: IngestStats | undefined;
+  writer?: WriterStats | undefined;
+  spool?: (SpoolStats & { oldestRecordAgeMs: number | null; drainer: DrainerStats }) | undefined;
+  deadLetters?: Record<string, number> | undefined;
+}
+
+/** The readiness `/ready` answers (what `hub.ready()` returns; more fields pass through). */
+export interface ReadinessView {
+  ready: boolean;
+  reasons: string[];
+}
+
+export interface ApiDeps {
+  config: HubConfig;
+  inventory: Inventory;
+  /** InfluxDB, for the devices, KPI and report routes. */
+  conn: InfluxConnection;
+  /** Where `POST …/kpis/compute` writes its results. */
+  writer: PointWriter;
+  logger: Logger;
+  /** The hub's clock (epoch ms). */
+  now?: () => number;
+  hub: {
+    ready(): Promise<ReadinessView>;
+    stats(): StatsView;
+  };
+}

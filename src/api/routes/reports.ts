@@ -1,0 +1,71 @@
+/**
+ * `GET /api/v1/sites/{site}/reports` (kept reports) and `…/reports/{id}` where id is `<kind>-<date>`,
+ * optionally ending in `.json`, `.md` or `.html`; without an extension the `Accept` header picks
+ * (text/html, text/markdown, else JSON).
+ */
+import { readFile } from 'node:fs/promises';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { HubError } from '../../errors.ts';
+import { siteOf } from '../../kpi/index.ts';
+import { listReports, type ReportFormat } from '../../report/index.ts';
+import { SECURED, type RouteOptions } from './options.ts';
+import { siteParams } from './sites.ts';
+
+const ID = /^(day|week|month)-(\d{4}-\d{2}-\d{2})(?:\.(json|md|html))?$/;
+const TYPES: Record<ReportFormat, string> = { json: 'application/json; charset=utf-8', md: 'text/markdown; charset=utf-8', html: 'text/html; charset=utf-8' };
+
+/** The format `Accept` asks for (the first of html, markdown, json it names; JSON by default). */
+function fromAccept(accept: string | undefined): ReportFormat {
+  const a = (accept ?? '').toLowerCase();
+  const html = a.indexOf('text/html');
+  const md = a.indexOf('text/markdown');
+  if (html >= 0 && (md < 0 || html < md)) return 'html';
+  return md >= 0 ? 'md' : 'json';
+}
+
+export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps, keys }) => {
+  const { inventory, config } = deps;
+
+  app.get(
+    '/api/v1/sites/:site/reports',
+    { onRequest: keys.require('operator'), schema: { summary: 'Kept reports of a site, newest first', tags: ['reports'], security: SECURED, params: siteParams } },
+    async (req) => {
+      const site = siteOf(inventory, req.params.site);
+      const entries = await listReports(config.dataDir, site.id);
+      return {
+        site: site.id,
+        reports: entries.map((e) => ({
+          id: `${e.kind}-${e.date}`,
+          period: e.kind,
+          date: e.date,
+          formats: e.formats,
+          links: Object.fromEntries(e.formats.map((f) => [f, `/api/v1/sites/${site.id}/reports/${e.kind}-${e.date}.${f}`])),
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/api/v1/sites/:site/reports/:id',
+    {
+      onRequest: keys.require('operator'),
+      schema: {
+        summary: 'One report as JSON, Markdown or HTML (extension .json/.md/.html, else the Accept header)',
+        tags: ['reports'],
+        security: SECURED,
+        params: siteParams.extend({ id: z.string().regex(ID, 'must be <day|week|month>-<YYYY-MM-DD>, optionally with .json, .md or .html') }),
+      },
+    },
+    async (req, reply) => {
+      const site = siteOf(inventory, req.params.site);
+      const m = ID.exec(req.params.id)!;
+      const [, kind, date, ext] = m;
+      const format: ReportFormat = (ext as ReportFormat | undefined) ?? fromAccept(req.headers.accept);
+      const entry = (await listReports(config.dataDir, site.id)).find((e) => e.kind === kind && e.date === date);
+      const path = entry?.paths[format];
+      if (!path) throw new HubError('HUB_ERR_NOT_FOUND', `no ${format} report ${kind}-${date} for site "${site.id}"`);
+      return reply.type(TYPES[format]).send(await readFile(path, 'utf8'));
+    },
+  );
+};

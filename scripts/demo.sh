@@ -15,6 +15,8 @@ days of history at once, then live. Prints where to look. Ctrl-C stops everythin
 
 Environment:
   HUB_MQTT_PORT   MQTT port of the hub (default 1883)
+  HUB_HTTP_PORT   HTTP API port of the hub (default 8080)
+  HUB_ADMIN_KEY   the API key printed for curl (default: a demo key; set your own for anything real)
   HUB_DATA_DIR    dead letters, spool, hub log, simulator ledger (default data/demo)
   DEMO_SCENARIO   another scenario (its inventory is then generated into HUB_DATA_DIR)
   DEMO_SIM=0      run the hub alone, without the simulated community
@@ -33,6 +35,9 @@ fi
 export HUB_DATA_DIR="${HUB_DATA_DIR:-$PWD/data/demo}"
 mkdir -p "$HUB_DATA_DIR"
 port="${HUB_MQTT_PORT:-1883}"
+http_port="${HUB_HTTP_PORT:-8080}"
+# The API needs a key (contract section 6); the demo makes an admin key unless one is given.
+export HUB_ADMIN_KEY="${HUB_ADMIN_KEY:-demo-admin-key-change-me}"
 scenario="${DEMO_SCENARIO:-simulators/scenarios/demo.yaml}"
 if [[ -n "${DEMO_SCENARIO:-}" ]]; then
   # Another community: the hub gets the inventory that matches it (secrets hashed).
@@ -82,12 +87,19 @@ $(q 'SELECT count("heartbeat") FROM device_health WHERE time > now() - 6h GROUP 
 Dead letters (refused messages, verbatim, with the reason):
   tail -n 3 $HUB_DATA_DIR/dead-letters/*.jsonl
 TXT
-if [[ -z "${DEMO_SCENARIO:-}" ]] && grep -q "'kpi'" src/main.ts 2>/dev/null; then
-  echo "KPIs (contract section 5):"
-  echo "  HUB_INFLUX_URL=$HUB_INFLUX_URL node bin/community-hub.js kpi compute --config config/hub.yaml --site maple-court --period day"
-  echo "  (compare with the simulator's own: kpis in $HUB_DATA_DIR/sim-ledger.json, written when the demo stops)"
-fi
-echo "The HTTP API and monitoring reports follow in later milestones. Ctrl-C stops everything."
+api="curl -s -H 'Authorization: Bearer $HUB_ADMIN_KEY' http://localhost:$http_port"
+cat <<TXT
+HTTP API (OpenAPI at http://localhost:$http_port/docs):
+  $api/ready
+  $api/api/v1/sites/maple-court/devices
+  $api/api/v1/sites/maple-court/kpis?period=day
+  $api/metrics
+KPIs and the monitoring report (contract section 5):
+  HUB_INFLUX_URL=$HUB_INFLUX_URL node bin/community-hub.js kpi compute --config config/hub.yaml --site maple-court --period day
+  HUB_INFLUX_URL=$HUB_INFLUX_URL node bin/community-hub.js report --config config/hub.yaml --site maple-court --period day
+  (compare with the simulator's own: kpis in $HUB_DATA_DIR/sim-ledger.json, written when the demo stops)
+Ctrl-C stops everything.
+TXT
 echo
 
 if [[ "${DEMO_SIM:-1}" != "0" ]]; then

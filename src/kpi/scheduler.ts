@@ -85,6 +85,8 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
   let running: Promise<TickReport> | undefined;
   let task: { stop(): void | Promise<void> } | undefined;
   let stopped = false;
+  /** When `start()` ran: gateways send their backlog after a hub restart, so nothing closes at once. */
+  let startedAt: number | undefined;
 
   const recompute = (site: string, p: Period): Promise<KpiResult[]> =>
     recomputeKpis({ conn: deps.conn, inventory: deps.inventory, config: kpi, writer: deps.writer, now }, site, p.kind, p.date);
@@ -127,7 +129,10 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
         const key = `${site.id}\u0000${kind}\u0000${previous.date}`;
         keep.add(key);
         if (!closed.has(key)) {
-          const closing = at >= previous.endMs + kpi.closeDelay && canClose();
+          // Closing waits `closeDelay` after the period's end and after the scheduler's start: a
+          // restarted hub receives the gateways' backlogs (late data) in its first minutes.
+          const settled = startedAt === undefined || at >= startedAt + kpi.closeDelay;
+          const closing = at >= previous.endMs + kpi.closeDelay && settled && canClose();
           const done = await attempt(site.id, previous, closing ? 'close' : 'previous');
           if (done === false) return finish(report);
           if (done && closing) {
@@ -170,6 +175,7 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
   return {
     start() {
       if (task || stopped) return;
+      startedAt = now();
       task = (deps.schedule ?? cronSchedule)(kpi.schedule, () => void tick());
       log.info({ schedule: kpi.schedule, periods: kpi.periods, closeDelayMs: kpi.closeDelay }, 'KPI scheduler started');
       void tick();

@@ -88,6 +88,28 @@ describe('KPI scheduler', () => {
     expect(await scheduler.tick()).toMatchObject({ skipped: false }); // and runs again once it is done
   });
 
+  it('after start(), closes nothing until closeDelay has passed: a restarted hub first receives the gateways\' backlogs', async () => {
+    const { scheduler, clock } = setup({ schedule: () => ({ stop: () => undefined }) });
+    clock.now = Date.parse('2026-11-27T04:00:00Z'); // hours after the previous local day ended
+    scheduler.start(); // runs a first tick at once (in the background)
+    /** The next tick that is not skipped because the start's own run is still going. */
+    const nextRun = async () => {
+      for (let i = 0; i < 500; i++) {
+        const r = await scheduler.tick();
+        if (!r.skipped) return r;
+        await new Promise((res) => setTimeout(res, 10));
+      }
+      throw new Error('the first run never finished');
+    };
+    // Within closeDelay (10m) of the start: the previous day is refreshed, not closed.
+    clock.now = Date.parse('2026-11-27T04:05:00Z');
+    expect(await nextRun()).toMatchObject({ computed: 2, closed: 0, failed: 0 });
+    // Past it: closed.
+    clock.now = Date.parse('2026-11-27T04:11:00Z');
+    expect(await nextRun()).toMatchObject({ computed: 2, closed: 1, failed: 0 });
+    await scheduler.stop();
+  });
+
   it('stop() ends a run in progress after its current site-period (shutdown does not wait for a whole run)', async () => {
     const slow = new MemoryPointWriter();
     // Two period kinds: a run computes previous + current for each, four site-periods in all.

@@ -26,11 +26,11 @@ export const ERROR_CATALOGUE = {
   HUB_ERR_UNKNOWN_SITE: { status: 404, retryable: false, summary: 'no site of the inventory has this id' },
   HUB_ERR_KPI_PERIOD: { status: 400, retryable: false, summary: 'a KPI period that cannot be computed: not a calendar date, an unknown time zone, or a period that has not started yet' },
   HUB_ERR_VALIDATION: { status: 400, retryable: false, summary: 'an HTTP request whose parameters, query or body are not valid; the message names the field' },
-  HUB_ERR_UNAUTHORIZED: { status: 401, retryable: false, summary: 'an HTTP request without an API key (`Authorization: Bearer <key>`) or with one the hub does not know' },
+  HUB_ERR_UNAUTHORIZED: { status: 401, retryable: false, summary: 'an HTTP request without an API key (`Authorization: Bearer <key>`) or with one the hub does not know; for HTTP ingest, without the HTTP Basic credentials of a gateway of that site and path' },
   HUB_ERR_FORBIDDEN: { status: 403, retryable: false, summary: 'an operator (read) API key was sent to a route that needs an admin key' },
   HUB_ERR_NOT_FOUND: { status: 404, retryable: false, summary: 'no HTTP route, or no such report, at this path' },
   HUB_ERR_PAYLOAD_TOO_LARGE: { status: 413, retryable: false, summary: 'an HTTP request body larger than http.bodyLimit' },
-  HUB_ERR_RATE_LIMITED: { status: 429, retryable: true, summary: 'too many failed API key attempts from this address; wait and try again' },
+  HUB_ERR_RATE_LIMITED: { status: 429, retryable: true, summary: 'too many failed API keys or gateway secrets (HTTP ingest) from this address; wait and try again' },
   HUB_ERR_INTERNAL: { status: 500, retryable: false, summary: 'a bug: an unexpected exception' },
 } as const satisfies Record<string, { status: number; retryable: boolean; summary: string }>;
 

@@ -16,7 +16,10 @@ import type { Loaded } from './config/load.ts';
 import { DeadLetterStore } from './deadletters/store.ts';
 import { HubError, isHubError } from './errors.ts';
 import type { Logger } from './log.ts';
-import { checkInventoryModels, createNormaliser, loadRegistry } from './normalise/index.ts';
+import { checkInventoryModels, createNormaliser, loadRegistry, type ModelLookup } from './normalise/index.ts';
+import type { ReplayResult, ReplaySelection } from './api/deps.ts';
+import type { DeadLetter, DeadLetterFilter } from './deadletters/store.ts';
+import type { IngestMessage, IngestOutcome } from './store/ingest.ts';
 import { connectInflux, DEFAULT_INFLUX_SETTINGS, ensureDatabase, InfluxPointWriter, ping, type WriterStats } from './store/index.ts';
 import { Ingest, type IngestStats } from './store/ingest.ts';
 import { Drainer, Spool, type DrainerStats, type SpoolStats } from './store/spool/index.ts';
@@ -78,12 +81,20 @@ export interface Hub {
    * (bound the wait); rejects if the hub stops first.
    */
   drained(): Promise<void>;
+  /** The MQTT ingest path, for HTTP ingest: resolves once the message is durable. */
+  ingest(msg: IngestMessage): Promise<IngestOutcome>;
+  /** Stored dead letters matching `filter`, newest first. */
+  deadLetters(filter: DeadLetterFilter): Promise<DeadLetter[]>;
+  /** Re-run the selected dead letters through the current normalisers (see Ingest.replay). */
+  replay(selection: ReplaySelection): Promise<ReplayResult[]>;
 }
 
 export interface HubDeps {
   logger: Logger;
   /** The hub's clock (tests fix it). */
   now?: () => number;
+  /** Wrap the model registry (tests swap a model for a double); the registry itself by default. */
+  models?: (registry: ModelLookup) => ModelLookup;
 }
 
 /** Build a hub from a loaded config; nothing runs until `start()`. */
@@ -153,7 +164,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
       });
       drainer.start();
       const normaliser = createNormaliser({
-        models: registry,
+        models: deps.models ? deps.models(registry) : registry,
         pseudonymKey: config.pseudonymKey,
         maxPayloadBytes: config.mqtt.maxPacketBytes,
         maxFutureSkewMs: config.ingest.maxFutureSkew,
@@ -243,6 +254,33 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
 
     drained() {
       return drainer ? drainer.drained() : Promise.resolve();
+    },
+
+    ingest(msg) {
+      if (!ingest) return Promise.reject(new HubError('HUB_ERR_WRITER_CLOSED', 'the hub is not taking messages (not started, or stopping)'));
+      return ingest.handle(msg);
+    },
+
+    deadLetters(filter) {
+      return deadLetters.list(filter);
+    },
+
+    async replay(selection) {
+      const ing = ingest;
+      if (!ing || stopped) throw new HubError('HUB_ERR_WRITER_CLOSED', 'the hub is not taking messages (not started, or stopping)');
+      const { ids, ...filter } = selection;
+      let chosen: DeadLetter[];
+      if (ids) {
+        const wanted = new Set(ids);
+        chosen = (await deadLetters.list({ limit: Number.MAX_SAFE_INTEGER })).filter((dl) => wanted.has(dl.id));
+      } else chosen = await deadLetters.list(filter);
+      const out: ReplayResult[] = [];
+      for (const dl of chosen) {
+        const r = await ing.replay(dl);
+        out.push({ id: dl.id, points: r.points, stillRejected: r.rejects.map(({ reason, index }) => (index === undefined ? { reason } : { reason, index })) });
+      }
+      if (out.length > 0) logger.info({ replayed: out.length, points: out.reduce((a, r) => a + r.points, 0) }, 'dead letters replayed');
+      return out;
     },
 
     async ready() {

@@ -3,7 +3,7 @@
  * and write. Keys from the config are `scrypt$…` hashes (checked with verifySecret, constant time);
  * a key that verified is remembered briefly as sha256(key) → role so not every request pays an
  * scrypt. The plain HUB_ADMIN_KEY / HUB_OPERATOR_KEY are compared with timingSafeEqual.
- * Wrong keys (each costs scrypts) are counted per client address: past `maxAuthFailures` a minute, 429.
+ * Wrong keys and wrong gateway secrets of HTTP ingest (each costs scrypts) are counted per client address: past `maxAuthFailures` a minute, 429.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -29,6 +29,10 @@ export interface KeyChecker {
   roleOf(key: string): Promise<Role | undefined>;
   /** An onRequest hook admitting keys of `role` (admin also passes an operator route). */
   require(role: Role): (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  /** Count a failed credential (API key or a gateway's Basic secret) of a client address. */
+  failed(ip: string): void;
+  /** True while an address is past `maxAuthFailures` failures within a minute. */
+  limited(ip: string): boolean;
 }
 
 export function createKeyChecker(config: HubConfig, now: () => number = Date.now): KeyChecker {
@@ -67,6 +71,8 @@ export function createKeyChecker(config: HubConfig, now: () => number = Date.now
 
   return {
     roleOf,
+    failed,
+    limited,
     require(needed) {
       return async (req) => {
         if (limited(req.ip)) throw new HubError('HUB_ERR_RATE_LIMITED', 'too many failed API key attempts; try again in a minute');

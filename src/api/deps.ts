@@ -7,7 +7,8 @@ import type { Inventory } from '../config/inventory.ts';
 import type { HubConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import type { InfluxConnection, PointWriter, WriterStats } from '../store/index.ts';
-import type { IngestStats } from '../store/ingest.ts';
+import type { DeadLetter, DeadLetterFilter } from '../deadletters/store.ts';
+import type { IngestMessage, IngestOutcome, IngestStats } from '../store/ingest.ts';
 import type { DrainerStats, SpoolStats } from '../store/spool/index.ts';
 
 /** The counters `/metrics` shows (what `hub.stats()` returns). */
@@ -17,6 +18,18 @@ export interface StatsView {
   writer?: WriterStats | undefined;
   spool?: (SpoolStats & { oldestRecordAgeMs: number | null; drainer: DrainerStats }) | undefined;
   deadLetters?: Record<string, number> | undefined;
+}
+
+/** Which dead letters a replay takes: `ids`, else those matching the filter. */
+export interface ReplaySelection extends DeadLetterFilter {
+  ids?: string[];
+}
+
+/** What a replay did with one dead letter. */
+export interface ReplayResult {
+  id: string;
+  points: number;
+  stillRejected: { reason: string; index?: number }[];
 }
 
 /** The readiness `/ready` answers (what `hub.ready()` returns; more fields pass through). */
@@ -38,5 +51,11 @@ export interface ApiDeps {
   hub: {
     ready(): Promise<ReadinessView>;
     stats(): StatsView;
+    /** The ingest path of MQTT (normalise, spool, dead letters): resolves once durable. */
+    ingest(msg: IngestMessage): Promise<IngestOutcome>;
+    /** Stored dead letters, newest first. */
+    deadLetters(filter: DeadLetterFilter): Promise<DeadLetter[]>;
+    /** Re-run dead letters through the current normalisers; their points go to the spool. */
+    replay(selection: ReplaySelection): Promise<ReplayResult[]>;
   };
 }

@@ -12,7 +12,9 @@ import { ERROR_CATALOGUE, isHubError, type ErrorCode, type HubError } from '../e
 import { createKeyChecker } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
 import { createMetrics } from './metrics.ts';
+import { deadLetterRoutes } from './routes/dead-letters.ts';
 import { healthRoutes } from './routes/health.ts';
+import { ingestRoutes } from './routes/ingest.ts';
 import { kpiRoutes } from './routes/kpis.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { siteRoutes } from './routes/sites.ts';
@@ -86,7 +88,12 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       info: { title: 'community-hub', version: '1', description: 'IoT data hub of smart residential communities (contract section 6)' },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'an operator (read) or admin (read and write) API key' } } },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'an operator (read) or admin (read and write) API key' },
+          gateway: { type: 'http', scheme: 'basic', description: 'HTTP ingest: the gateway id and its secret' },
+        },
+      },
     },
     transform: jsonSchemaTransform,
   });
@@ -97,5 +104,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(siteRoutes, opts);
   await app.register(kpiRoutes, opts);
   await app.register(reportRoutes, opts);
+  await app.register(ingestRoutes, opts);
+  await app.register(deadLetterRoutes, opts);
   return app;
 }

@@ -44,6 +44,10 @@ export interface NormaliseInput {
   payload: Buffer;
   /** When the hub received it, epoch ms: the stamp of a reading without time. */
   receivedAt: number;
+  /** The time the time rules judge against (default the hub's clock); a replay passes `receivedAt`. */
+  clock?: number;
+  /** Normalise only these element indexes of an array payload (a replay of element rejects). */
+  only?: ReadonlySet<number>;
 }
 
 /** Points to store and rejects to dead-letter; both may be non-empty for an array. */
@@ -102,9 +106,10 @@ export function createNormaliser(options: NormaliserOptions): Normaliser {
     if (!decoded.ok) return { points: [], rejects: [decoded.reject] };
     const points: Point[] = [];
     const rejects: Reject[] = [];
-    const clock = now();
+    const clock = input.clock ?? now();
     const heartbeats = new Set<string>();
     decoded.elements.forEach((element, index) => {
+      if (input.only && !input.only.has(index)) return;
       let out: Point[] | Omit<Reject, 'index' | 'element'>;
       try {
         out = normaliseElement(input, element, index, clock);

@@ -1,5 +1,5 @@
 /**
- * The ingest path shared by MQTT and (later) HTTP: topic route → device lookup → normalise →
+ * The ingest path shared by MQTT and HTTP (src/api/routes/ingest.ts): topic route → device lookup → normalise →
  * points to the spool (or, without one, straight to the writer), rejects to the dead-letter store.
  * `handle()` resolves only when every part of the message is durable — its points in the spool's
  * fsync'd log or written to InfluxDB, its rejects on disk — which is when the broker may send the
@@ -16,7 +16,7 @@
  * measures what this costs against writing straight to InfluxDB.
  */
 import type { Inventory } from '../config/inventory.ts';
-import type { DeadLetterStore } from '../deadletters/store.ts';
+import { DeadLetterStore, type DeadLetter } from '../deadletters/store.ts';
 import { HubError, isHubError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { gatewayStatusPoint, parseStatusPayload, unknownDeviceReject, type Normaliser, type Reject } from '../normalise/index.ts';
@@ -110,6 +110,29 @@ export class Ingest {
     return { points: written, rejects };
   }
 
+  /**
+   * Run a stored dead letter through the current normalisers again (issue 7, replay after a model
+   * fix): only its rejected indexes when every reject names one (an array payload), else the whole
+   * payload; judged by the time rules at its original arrival, stamped with its original
+   * `receivedAt`. Points go to the spool as `handle()`'s do and land on the same keys, so a second
+   * replay overwrites rather than duplicates. What is still refused is returned, not stored again.
+   */
+  async replay(dl: DeadLetter): Promise<IngestOutcome> {
+    if ((dl.channel !== 'telemetry' && dl.channel !== 'event') || dl.site === undefined || dl.gateway === undefined || dl.device === undefined) {
+      return { points: 0, rejects: dl.rejects.map((r) => ({ reason: r.reason as Reject['reason'], detail: 'only device telemetry and events can be replayed' })) };
+    }
+    const indexes = dl.rejects.map((r) => r.index);
+    const only = dl.rejects.length > 0 && indexes.every((i) => i !== undefined) ? new Set(indexes as number[]) : undefined;
+    const msg: IngestMessage = { topic: dl.topic, site: dl.site, gateway: dl.gateway, device: dl.device, channel: dl.channel, payload: DeadLetterStore.payloadOf(dl), receivedAt: dl.receivedAt };
+    const { points, rejects } = this.route(msg, { clock: dl.receivedAt, ...(only ? { only } : {}) });
+    if (points.length > 0) {
+      if (this.deps.spool) await this.deps.spool.append(this.record(points, sourceOf(msg)));
+      else await this.deps.writer!.write(points);
+      this.counts.pointsWritten += points.length;
+    }
+    return { points: points.length, rejects };
+  }
+
   /** A status change the broker saw without a status message (connection lost, no Will). */
   async gatewayOffline(site: string, gateway: string, at: number): Promise<void> {
     const point = gatewayStatusPoint(site, gateway, false, at);
@@ -127,7 +150,7 @@ export class Ingest {
     return { at: (this.deps.now ?? Date.now)(), points, source };
   }
 
-  private route(msg: IngestMessage): { points: Point[]; rejects: Reject[] } {
+  private route(msg: IngestMessage, replay: { clock?: number; only?: ReadonlySet<number> } = {}): { points: Point[]; rejects: Reject[] } {
     if (msg.channel === 'status') {
       const online = parseStatusPayload(msg.payload);
       if (online === undefined) return { points: [], rejects: [{ reason: 'bad_status', detail: 'expected "online" or "offline"' }] };
@@ -135,7 +158,7 @@ export class Ingest {
     }
     const device = msg.device === undefined ? undefined : this.deps.inventory.device(msg.site, msg.gateway, msg.device);
     if (!device) return { points: [], rejects: [unknownDeviceReject(msg.site, msg.gateway, msg.device ?? '')] };
-    return this.deps.normaliser.normalise({ site: msg.site, gateway: msg.gateway, device, channel: msg.channel, payload: msg.payload, receivedAt: msg.receivedAt });
+    return this.deps.normaliser.normalise({ site: msg.site, gateway: msg.gateway, device, channel: msg.channel, payload: msg.payload, receivedAt: msg.receivedAt, ...replay });
   }
 
   /**

@@ -81,7 +81,7 @@ describe('health, readiness, metrics', () => {
   it('GET /ready is 503 when the hub is not ready', async () => {
     const notReady = await buildServer({
       config: h.loaded.config, inventory: h.loaded.inventory, conn: h.conn, writer, logger: createLogger('silent'),
-      hub: { ready: () => Promise.resolve({ ready: false, reasons: ['the MQTT broker is not listening'] }), stats: () => ({}) },
+      hub: { ...h.hub, ready: () => Promise.resolve({ ready: false, reasons: ['the MQTT broker is not listening'] }), stats: () => ({}) },
     });
     try {
       const r = await notReady.inject({ url: '/ready', headers: op });
@@ -282,6 +282,7 @@ describe('OpenAPI', () => {
     expect(doc.openapi).toMatch(/^3\./);
     const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
     expect(routes.sort()).toEqual([
+      'GET /api/v1/dead-letters',
       'GET /api/v1/sites',
       'GET /api/v1/sites/{site}/devices',
       'GET /api/v1/sites/{site}/kpis',
@@ -290,9 +291,12 @@ describe('OpenAPI', () => {
       'GET /health',
       'GET /metrics',
       'GET /ready',
+      'POST /api/v1/dead-letters/replay',
+      'POST /api/v1/ingest/{site}/{gateway}/{device}/{channel}',
       'POST /api/v1/sites/{site}/kpis/compute',
     ]);
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.components.securitySchemes.gateway).toMatchObject({ type: 'http', scheme: 'basic' });
     const ui = await app.inject({ url: '/docs' });
     expect([200, 302]).toContain(ui.statusCode);
   });

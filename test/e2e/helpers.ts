@@ -12,7 +12,7 @@ import { Writable } from 'node:stream';
 import { stringify } from 'yaml';
 import { loadConfig, type Loaded } from '../../src/config/load.ts';
 import { DeadLetterStore, type DeadLetter } from '../../src/deadletters/store.ts';
-import { buildHub, type Hub } from '../../src/hub.ts';
+import { buildHub, type Hub, type HubDeps } from '../../src/hub.ts';
 import { createLogger } from '../../src/log.ts';
 import type { FieldValue, Point } from '../../src/point.ts';
 import { hashSecret } from '../../src/secret.ts';
@@ -83,6 +83,8 @@ export interface HubSpec {
   http?: Record<string, unknown>;
   /** Top-level config keys to add (e.g. `adminKey`, `operatorKey`). */
   extra?: Record<string, unknown>;
+  /** Wrap the hub's model registry (a test double of a model). */
+  models?: HubDeps['models'];
 }
 
 /** A started hub with what the test needs to drive and read it. */
@@ -143,7 +145,7 @@ export async function startHub(spec: HubSpec): Promise<E2eHub> {
     },
   });
   const clock = spec.clock ?? fixedClock();
-  const hub = buildHub(loaded, { logger: createLogger('info', sink), now: clock.now });
+  const hub = buildHub(loaded, { logger: createLogger('info', sink), now: clock.now, ...(spec.models ? { models: spec.models } : {}) });
   let ports;
   try {
     ports = await hub.start();

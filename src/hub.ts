@@ -23,7 +23,7 @@ import type { IngestMessage, IngestOutcome } from './store/ingest.ts';
 import { connectInflux, DEFAULT_INFLUX_SETTINGS, ensureDatabase, InfluxPointWriter, ping, type WriterStats } from './store/index.ts';
 import { Ingest, type IngestStats } from './store/ingest.ts';
 import { Drainer, Spool, type DrainerStats, type SpoolStats } from './store/spool/index.ts';
-import { createKpiScheduler, type KpiScheduler } from './kpi/index.ts';
+import { createKpiScheduler, type KpiScheduler, type KpiSchedulerStats } from './kpi/index.ts';
 
 /** The spool as `/metrics` and `/ready` will show it. */
 export interface HubSpoolStats extends SpoolStats {
@@ -53,8 +53,11 @@ export interface Readiness {
 export interface HubStats {
   broker: BrokerStats | undefined;
   ingest: IngestStats | undefined;
+  /** The drainer's writer: every ingest point goes to InfluxDB through it. */
   writer: WriterStats | undefined;
   spool: HubSpoolStats | undefined;
+  /** The KPI scheduler's runs; absent when `kpi.enabled` is false. */
+  kpi: KpiSchedulerStats | undefined;
   /** Dead letters stored, by reason. */
   deadLetters: Record<string, number>;
 }
@@ -249,7 +252,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
     },
 
     stats() {
-      return { broker: broker?.stats(), ingest: ingest?.stats(), writer: writer?.stats(), spool: spoolStats(), deadLetters: deadLetters.countsByReason() };
+      return { broker: broker?.stats(), ingest: ingest?.stats(), writer: writer?.stats(), spool: spoolStats(), kpi: kpi?.stats(), deadLetters: deadLetters.countsByReason() };
     },
 
     drained() {

@@ -5,6 +5,7 @@
 import type { BrokerStats } from '../broker/index.ts';
 import type { Inventory } from '../config/inventory.ts';
 import type { HubConfig } from '../config/schema.ts';
+import type { KpiSchedulerStats } from '../kpi/index.ts';
 import type { Logger } from '../log.ts';
 import type { InfluxConnection, PointWriter, WriterStats } from '../store/index.ts';
 import type { DeadLetter, DeadLetterFilter } from '../deadletters/store.ts';
@@ -18,6 +19,7 @@ export interface StatsView {
   writer?: WriterStats | undefined;
   spool?: (SpoolStats & { oldestRecordAgeMs: number | null; drainer: DrainerStats }) | undefined;
   deadLetters?: Record<string, number> | undefined;
+  kpi?: KpiSchedulerStats | undefined;
 }
 
 /** Which dead letters a replay takes: `ids`, else those matching the filter. */

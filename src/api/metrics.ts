@@ -1,8 +1,18 @@
 /**
  * `/metrics`: Prometheus text from a registry of the server's own (no global state), whose
  * metrics read `hub.stats()` when scraped (prom-client `collect()` callbacks).
+ *
+ * Histograms (write latency, KPI run durations): the stages keep a cumulative
+ * {@link DurationHistogram} in their `stats()` (src/histogram.ts), and {@link histogram} below
+ * turns that snapshot into histogram samples when scraped. Why not prom-client Histograms fed by
+ * an `onDuration` callback: the stages are built before the API (hub.ts) and must not import it
+ * (data flows one way, test/architecture.test.ts), so the registry would have to be created early
+ * and threaded through them; and a Histogram cannot be set from cumulative counts. Reading a
+ * snapshot like every other metric here keeps the stages free of prom-client and the registry
+ * rebuilt-per-server.
  */
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry, type Metric } from 'prom-client';
+import { emptyHistogram, type DurationHistogram } from '../histogram.ts';
 import type { StatsView } from './deps.ts';
 
 /** A counter whose value is a running total kept elsewhere. */
@@ -36,6 +46,29 @@ function gauge(registry: Registry, name: string, help: string, read: () => numbe
   });
 }
 
+/**
+ * A histogram whose samples (`_bucket{le}`, `_sum`, `_count`) are a cumulative snapshot kept
+ * elsewhere; all zero (over the default buckets) while `read` gives nothing. prom-client's
+ * registry formats any registered object with `name`, `help`, `type` and an async `get()` (its
+ * Counter and Gauge work the same way); its typings only list its own classes, hence the cast.
+ */
+function histogram(registry: Registry, name: string, help: string, read: () => DurationHistogram | undefined): void {
+  const metric = {
+    name, help, type: 'histogram', aggregator: 'sum', collect: () => undefined,
+    get() {
+      const h = read() ?? emptyHistogram();
+      const values = [
+        ...h.buckets.map((le, i) => ({ metricName: `${name}_bucket`, labels: { le }, value: h.counts[i] ?? 0 })),
+        { metricName: `${name}_bucket`, labels: { le: '+Inf' }, value: h.count },
+        { metricName: `${name}_sum`, labels: {}, value: h.sum },
+        { metricName: `${name}_count`, labels: {}, value: h.count },
+      ];
+      return Promise.resolve({ name, help, type: 'histogram', aggregator: 'sum', values });
+    },
+  };
+  registry.registerMetric(metric as unknown as Metric);
+}
+
 /** The hub's metrics over `stats`. */
 export function createMetrics(stats: () => StatsView): Registry {
   const r = new Registry();
@@ -56,6 +89,11 @@ export function createMetrics(stats: () => StatsView): Registry {
   gauge(r, 'hub_spool_backpressure', '1 while acknowledgements wait for room in the spool', () => (stats().spool?.backpressure ? 1 : 0));
   gauge(r, 'hub_mqtt_connections', 'open MQTT network connections', () => stats().broker?.connections);
   gauge(r, 'hub_gateways_connected', 'gateways with an authenticated MQTT connection', () => stats().broker?.gateways.length);
+  histogram(r, 'hub_influx_write_duration_seconds', 'durations of the InfluxDB write requests of the spool drainer (ingest points), acknowledged or failed', () => stats().writer?.writeDuration);
+  histogram(r, 'hub_kpi_run_duration_seconds', 'durations of the KPI scheduler runs', () => stats().kpi?.runDuration);
+  total(r, 'hub_kpi_runs_total', 'KPI scheduler runs finished', () => stats().kpi?.runs);
+  total(r, 'hub_kpi_run_failures_total', 'KPI scheduler runs with at least one failed site-period', () => stats().kpi?.failedRuns);
+  gauge(r, 'hub_kpi_last_run_duration_seconds', 'duration of the last KPI scheduler run (0 before the first)', () => stats().kpi?.lastRunSeconds ?? 0);
   totalsBy(r, 'hub_mqtt_refusals_total', 'MQTT connections or packets refused, by reason', 'reason', () => stats().broker?.refusals);
   return r;
 }

@@ -16,4 +16,4 @@ export { quoteIdent, quoteString, tagEquals, tagIn, timeRange } from './influxql
 export { decimalFraction, evaluate, kpiTopic, meetsTarget, toMessage, toPoint, type KpiResult, type KpiStatus } from './result.ts';
 export { computeKpis, siteOf, sitePeriod, type ComputeDeps } from './compute.ts';
 export { readKpiResults, recomputeKpis, writeKpiResults, type KpiQuery, type RecomputeDeps } from './persist.ts';
-export { createKpiScheduler, type KpiScheduler, type KpiSchedulerDeps, type TickReport } from './scheduler.ts';
+export { createKpiScheduler, type KpiScheduler, type KpiSchedulerDeps, type KpiSchedulerStats, type TickReport } from './scheduler.ts';

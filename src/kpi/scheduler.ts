@@ -18,6 +18,7 @@
 import { createTask } from 'node-cron';
 import type { Inventory } from '../config/inventory.ts';
 import { isHubError } from '../errors.ts';
+import { copyHistogram, emptyHistogram, observeDuration, secondsSince, type DurationHistogram } from '../histogram.ts';
 import type { Logger } from '../log.ts';
 import type { InfluxConnection, PointWriter } from '../store/index.ts';
 import type { KpiConfig } from './definitions/index.ts';
@@ -57,6 +58,22 @@ export interface TickReport {
   failed: number;
 }
 
+/** Counters of the runs (`/metrics`); skipped ticks are not runs. */
+export interface KpiSchedulerStats {
+  /** Runs finished. */
+  runs: number;
+  /** Runs with at least one failed site-period (or that failed as a whole). */
+  failedRuns: number;
+  /** Site-periods that failed, over all runs. */
+  failures: number;
+  /** Duration of the last finished run, seconds; null before the first. */
+  lastRunSeconds: number | null;
+  /** Whether the last finished run had no failure; null before the first. */
+  lastRunOk: boolean | null;
+  /** Durations (seconds) of the finished runs (`hub_kpi_run_duration_seconds`). */
+  runDuration: DurationHistogram;
+}
+
 /** The scheduler. */
 export interface KpiScheduler {
   /** Schedules the ticks and runs one at once. */
@@ -65,6 +82,8 @@ export interface KpiScheduler {
   stop(): Promise<void>;
   /** One run now (what each cron tick calls). Never rejects. */
   tick(): Promise<TickReport>;
+  /** A snapshot of the run counters. */
+  stats(): KpiSchedulerStats;
 }
 
 const SKIPPED: TickReport = Object.freeze({ skipped: true, computed: 0, closed: 0, failed: 0 });
@@ -87,6 +106,7 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
   let stopped = false;
   /** When `start()` ran: gateways send their backlog after a hub restart, so nothing closes at once. */
   let startedAt: number | undefined;
+  const counters: KpiSchedulerStats = { runs: 0, failedRuns: 0, failures: 0, lastRunSeconds: null, lastRunOk: null, runDuration: emptyHistogram() };
 
   const recompute = (site: string, p: Period): Promise<KpiResult[]> =>
     recomputeKpis({ conn: deps.conn, inventory: deps.inventory, config: kpi, writer: deps.writer, now }, site, p.kind, p.date);
@@ -161,10 +181,22 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
       log.info('a KPI run is still in progress; this tick is skipped');
       return SKIPPED;
     }
-    const current = (running = run().catch((err: unknown) => {
-      log.error({ err }, 'KPI run failed');
-      return { skipped: false, computed: 0, closed: 0, failed: 1 };
-    }));
+    const started = process.hrtime.bigint();
+    const current = (running = run()
+      .catch((err: unknown) => {
+        log.error({ err }, 'KPI run failed');
+        return { skipped: false, computed: 0, closed: 0, failed: 1 };
+      })
+      .then((report) => {
+        const seconds = secondsSince(started);
+        counters.runs++;
+        counters.failures += report.failed;
+        if (report.failed > 0) counters.failedRuns++;
+        counters.lastRunSeconds = seconds;
+        counters.lastRunOk = report.failed === 0;
+        observeDuration(counters.runDuration, seconds);
+        return report;
+      }));
     try {
       return await current;
     } finally {
@@ -191,5 +223,9 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
     },
 
     tick,
+
+    stats() {
+      return { ...counters, runDuration: copyHistogram(counters.runDuration) };
+    },
   };
 }

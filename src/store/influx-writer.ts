@@ -3,11 +3,12 @@
  * flight, retries what may succeed later, and tells each caller when its points are in InfluxDB.
  */
 import { HubError } from '../errors.ts';
+import { observeDuration, secondsSince } from '../histogram.ts';
 import type { Point } from '../point.ts';
 import { classifyWriteError } from './classify.ts';
 import type { InfluxConnection } from './connection.ts';
 import { toLineProtocol } from './line.ts';
-import { emptyStats, type PointWriter, type WriterStats } from './point-writer.ts';
+import { copyStats, emptyStats, type PointWriter, type WriterStats } from './point-writer.ts';
 import { retryDelayMs, sleep } from './retry.ts';
 
 /** One `write` call: settled once all its lines are acknowledged, or at its first failure. */
@@ -76,8 +77,7 @@ export class InfluxPointWriter implements PointWriter {
 
   stats(): WriterStats {
     return {
-      ...this.#stats,
-      failures: { ...this.#stats.failures },
+      ...copyStats(this.#stats),
       queuedPoints: this.#pending.length,
       batchesInFlight: this.#inFlight.size,
     };
@@ -150,7 +150,17 @@ export class InfluxPointWriter implements PointWriter {
     }
   }
 
+  /** One HTTP write request; its duration, acknowledged or failed, goes to `writeDuration`. */
   async #post(lines: string[]): Promise<void> {
+    const started = process.hrtime.bigint();
+    try {
+      await this.#request(lines);
+    } finally {
+      observeDuration(this.#stats.writeDuration, secondsSince(started));
+    }
+  }
+
+  async #request(lines: string[]): Promise<void> {
     const { org, bucket } = this.#conn.writeTarget;
     const api = this.#conn.client.getWriteApi(org, bucket, 'ns', {
       batchSize: lines.length + 1, // never auto-flush: close() below sends all lines as one request

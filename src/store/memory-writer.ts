@@ -7,7 +7,7 @@
 import { HubError } from '../errors.ts';
 import type { FieldValue, Point } from '../point.ts';
 import { toLineProtocol } from './line.ts';
-import { emptyStats, type PointWriter, type WriterStats } from './point-writer.ts';
+import { copyStats, emptyStats, type PointWriter, type WriterStats } from './point-writer.ts';
 import { DEFAULT_INFLUX_SETTINGS } from './settings.ts';
 
 /** Options of {@link MemoryPointWriter}. */
@@ -86,7 +86,7 @@ export class MemoryPointWriter implements PointWriter {
   }
 
   stats(): WriterStats {
-    return { ...this.#stats, failures: { ...this.#stats.failures }, queuedPoints: this.#queuedPoints, batchesInFlight: 0 };
+    return { ...copyStats(this.#stats), queuedPoints: this.#queuedPoints, batchesInFlight: 0 };
   }
 
   async close(): Promise<void> {

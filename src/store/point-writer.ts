@@ -3,6 +3,7 @@
  * implementations, one contract suite for all: test/store/point-writer.contract.ts).
  */
 import type { ErrorCode } from '../errors.ts';
+import { copyHistogram, emptyHistogram, type DurationHistogram } from '../histogram.ts';
 import type { Point } from '../point.ts';
 
 /** Counters for metrics (contract section 6, `/metrics`). All only ever grow, except the gauges. */
@@ -21,6 +22,12 @@ export interface WriterStats {
   queuedPoints: number;
   /** Gauge: write requests outstanding (retries included). */
   batchesInFlight: number;
+  /**
+   * Durations (seconds) of the write requests sent, acknowledged or failed, each attempt one
+   * observation (`/metrics`: `hub_influx_write_duration_seconds`). A writer that sends
+   * no requests (MemoryPointWriter) keeps it empty.
+   */
+  writeDuration: DurationHistogram;
 }
 
 /** Stores points durably. */
@@ -45,5 +52,10 @@ export interface PointWriter {
 
 /** Counters at zero. */
 export function emptyStats(): WriterStats {
-  return { pointsWritten: 0, batchesWritten: 0, retries: 0, pointsFailed: 0, failures: {}, queuedPoints: 0, batchesInFlight: 0 };
+  return { pointsWritten: 0, batchesWritten: 0, retries: 0, pointsFailed: 0, failures: {}, queuedPoints: 0, batchesInFlight: 0, writeDuration: emptyHistogram() };
+}
+
+/** A snapshot of `s` that later counting does not change (its records and histogram copied). */
+export function copyStats(s: WriterStats): WriterStats {
+  return { ...s, failures: { ...s.failures }, writeDuration: copyHistogram(s.writeDuration) };
 }

@@ -136,6 +136,32 @@ describe('KPI scheduler', () => {
     expect(flaky.points).toHaveLength(14);
   });
 
+  it('stats() counts runs, failed runs and their durations; skipped ticks are no runs', async () => {
+    const flaky = new MemoryPointWriter();
+    const { scheduler, clock } = setup({ writer: flaky });
+    expect(scheduler.stats()).toMatchObject({ runs: 0, failedRuns: 0, failures: 0, lastRunSeconds: null, lastRunOk: null, runDuration: { count: 0, sum: 0 } });
+    clock.now = Date.parse('2026-11-26T16:30:00Z');
+    flaky.failWith(new HubError('HUB_ERR_INFLUX_UNREACHABLE', 'down'));
+    await scheduler.tick();
+    expect(scheduler.stats()).toMatchObject({ runs: 1, failedRuns: 1, failures: 1, lastRunOk: false });
+    flaky.failWith(undefined);
+    await scheduler.tick();
+    const s = scheduler.stats();
+    expect(s).toMatchObject({ runs: 2, failedRuns: 1, failures: 1, lastRunOk: true });
+    expect(s.lastRunSeconds).toBeGreaterThan(0);
+    expect(s.runDuration.count).toBe(2);
+    expect(s.runDuration.sum).toBeGreaterThanOrEqual(s.lastRunSeconds!);
+    expect(s.runDuration.buckets).toHaveLength(s.runDuration.counts.length);
+    // Cumulative: never decreasing, never above the count.
+    expect(s.runDuration.counts).toEqual([...s.runDuration.counts].sort((a, b) => a - b));
+    expect(s.runDuration.counts.at(-1)).toBeLessThanOrEqual(2);
+    // A snapshot: later runs do not change it.
+    await scheduler.stop();
+    expect(await scheduler.tick()).toMatchObject({ skipped: true });
+    expect(scheduler.stats().runs).toBe(2);
+    expect(s.runDuration.count).toBe(2);
+  });
+
   it('publishes only the kind of kpi.publishPeriod; start() ticks at once and on each cron tick; stop() ends it', async () => {
     let cronTick: (() => void) | undefined;
     const stop = vi.fn();

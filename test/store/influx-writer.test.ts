@@ -67,6 +67,31 @@ describe('InfluxPointWriter on a real InfluxDB', () => {
     await writer.close();
   });
 
+  it('records the duration of every write request, acknowledged or failed, in a cumulative histogram', async () => {
+    const writer = new InfluxPointWriter(connect({ batchSize: 5, flushIntervalMs: 1 }));
+    expect(writer.stats().writeDuration).toMatchObject({ count: 0, sum: 0 });
+    await writer.write(Array.from({ length: 12 }, (_, i) => binLevel('timed', i))); // 3 requests
+    const ok = writer.stats().writeDuration;
+    expect(ok.count).toBe(3);
+    expect(ok.sum).toBeGreaterThan(0);
+    expect(ok.buckets).toEqual([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+    expect(ok.counts).toHaveLength(ok.buckets.length);
+    expect(ok.counts).toEqual([...ok.counts].sort((a, b) => a - b));
+    expect(ok.counts.at(-1)).toBeLessThanOrEqual(3);
+    await writer.close();
+
+    // Failed requests count too: connection refused, tried once and retried twice.
+    const failing = new InfluxPointWriter(connectInflux({ url: await deadUrl(), database, maxRetries: 2, minRetryDelayMs: 5, maxRetryDelayMs: 10 }));
+    await expect(failing.write([binLevel('timed', 0)])).rejects.toMatchObject({ code: 'HUB_ERR_INFLUX_UNREACHABLE' });
+    expect(failing.stats().writeDuration.count).toBe(3);
+    // stats() is a snapshot: it does not change afterwards.
+    const before = failing.stats().writeDuration;
+    await failing.write([binLevel('timed', 1)]).catch(() => undefined);
+    expect(before.count).toBe(3);
+    expect(failing.stats().writeDuration.count).toBe(6);
+    await failing.close();
+  });
+
   it('writes into a named retention policy', async () => {
     const db = uniqueName('rp');
     const c = connect({ database: db, retentionPolicy: 'hub_rp', retention: '520w' });

@@ -7,7 +7,10 @@ COPY bin ./bin
 COPY src ./src
 COPY devices ./devices
 COPY config ./config
-RUN mkdir -p /data && chown node:node /data
+# dashboards/*.yaml for `dashboards build` (compose's one-shot service); the simulator for the sim profile.
+COPY dashboards ./dashboards
+COPY simulators ./simulators
+RUN mkdir -p /data /build && chown node:node /data /build
 USER node
 EXPOSE 1883 8080
 ENTRYPOINT ["node", "bin/community-hub.js"]

@@ -47,7 +47,7 @@ find_influxd() {
 cannot_install() {
   die "influxd was not found and $1.
 Instead, either:
-  - run InfluxDB in a container:  docker compose up influxdb
+  - run InfluxDB in a container:  docker run -d -p 8086:8086 influxdb:1.8
     and then:                     export HUB_INFLUX_URL=http://localhost:8086
   - or install InfluxDB (1.x, 2.x or 3.x) yourself and set HUB_INFLUX_URL to its URL
     (plus HUB_INFLUX_TOKEN for 2.x/3.x, or HUB_INFLUX_USERNAME/HUB_INFLUX_PASSWORD for 1.x)."

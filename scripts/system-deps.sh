@@ -28,6 +28,6 @@ if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 else
   echo "system-deps: missing ${missing[*]}. Install them (Debian/Ubuntu: sudo apt-get install ${missing[*]})," >&2
-  echo "or point the tests at a running InfluxDB with HUB_INFLUX_URL=http://localhost:8086 (docker compose up influxdb)." >&2
+  echo "or point the tests at a running InfluxDB with HUB_INFLUX_URL=http://localhost:8086 (docker run -d -p 8086:8086 influxdb:1.8)." >&2
   exit 1
 fi

@@ -4,6 +4,7 @@
  */
 import { isHubError } from './errors.ts';
 import { EXIT } from './cli/args.ts';
+import { dashboardsCommand } from './cli/dashboards.ts';
 import { kpiCommand } from './cli/kpi.ts';
 import { reportCommand } from './cli/report.ts';
 import { secretCommand } from './cli/secret.ts';
@@ -18,6 +19,8 @@ Commands:
                           compute, store and print one period's KPIs (past ones too)
   report --site S [--period day|week|month] [--date YYYY-MM-DD] [--format json|md|html]
                           build, print and keep a monitoring report (JSON, Markdown, HTML)
+  dashboards build [--out DIR]
+                          build dashboards/*.yaml into Grafana JSON (default: dashboards/build)
   help                    show this help
 
 Run \`community-hub <command> --help\` for a command's options.
@@ -35,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
       return kpiCommand(rest);
     case 'report':
       return reportCommand(rest);
+    case 'dashboards':
+      return dashboardsCommand(rest);
     case 'secret':
       process.stdout.write(await secretCommand(rest));
       return EXIT.ok;

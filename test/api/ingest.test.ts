@@ -8,46 +8,17 @@
  * dead letter, a body over mqtt.maxPacketBytes an `oversized` dead letter and one over
  * http.bodyLimit a 413.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceType } from '../../src/config/inventory.ts';
-import { findModelFolders } from '../../src/normalise/index.ts';
-import type { Point } from '../../src/point.ts';
 import { connectInflux } from '../../src/store/index.ts';
+import { expectation, fixtureInput, modelFixtures } from '../helpers/fixtures.ts';
 import { sharedSettings, uniqueName } from '../helpers/influx-shared.ts';
 import { canonical, deadLetters, drained, dropDatabase, EAST, FIXTURE, newDeadLetters, startHub, storedPoints, WEST, wipe, type E2eHub } from '../e2e/helpers.ts';
 
-interface FixtureInput {
-  channel: 'telemetry' | 'event';
-  receivedAt?: string;
-  now?: string;
-  payload?: unknown;
-  raw?: string;
-}
-interface ExpectedReject {
-  reason: string;
-  index?: number;
-  detail?: string;
-}
 
 const DATABASE = uniqueName('api_ingest');
 
-const models = findModelFolders().flatMap(({ type, model, dir }) => {
-  const fixtures = join(dir, 'fixtures');
-  if (!existsSync(fixtures)) return [];
-  return [{ type: type as DeviceType, model, cases: readdirSync(fixtures).sort().map((name) => ({ name, dir: join(fixtures, name) })) }];
-});
+const models = modelFixtures();
 
-function expectation(dir: string): { points: Point[]; rejects: ExpectedReject[] } {
-  const err = join(dir, 'expected.err');
-  if (existsSync(err)) {
-    const [reason = '', detail] = readFileSync(err, 'utf8').split('\n').map((l) => l.trim());
-    return { points: [], rejects: [detail ? { reason, detail } : { reason }] };
-  }
-  const json = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as { points: Point[]; rejects?: ExpectedReject[] };
-  return { points: json.points, rejects: json.rejects ?? [] };
-}
 
 const basic = ([user, secret]: [string, string]): string => `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
 
@@ -75,7 +46,7 @@ describe.each(models)('$type/$model fixtures through HTTP ingest, the hub and In
   });
 
   it.each(cases)('$name', async ({ dir }) => {
-    const input = JSON.parse(readFileSync(join(dir, 'input.json'), 'utf8')) as FixtureInput;
+    const input = fixtureInput(dir);
     const receivedAt = input.receivedAt ?? FIXTURE.receivedAt;
     const text = input.raw ?? JSON.stringify(input.payload);
     const want = expectation(dir);

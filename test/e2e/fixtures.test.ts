@@ -12,30 +12,14 @@
  * holds afterwards is what that one message wrote. A PUBACK means "in the hub's spool": each case
  * waits (bounded) for the hub to drain it into InfluxDB before reading.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceType } from '../../src/config/inventory.ts';
-import { findModelFolders } from '../../src/normalise/index.ts';
-import type { Point } from '../../src/point.ts';
 import { connect } from '../broker/helpers.ts';
+import { expectation, fixtureInput, modelFixtures } from '../helpers/fixtures.ts';
 import { sharedSettings, uniqueName } from '../helpers/influx-shared.ts';
 import { connectInflux } from '../../src/store/index.ts';
 import { canonical, deadLetters, drained, newDeadLetters, deviceTopic, dropDatabase, EAST, FIXTURE, mosquittoPublish, startHub, storedPoints, wipe, type E2eHub } from './helpers.ts';
 
-interface FixtureInput {
-  channel: 'telemetry' | 'event';
-  receivedAt?: string;
-  now?: string;
-  payload?: unknown;
-  raw?: string;
-}
-interface ExpectedReject {
-  reason: string;
-  index?: number;
-  detail?: string;
-}
 interface Case {
   name: string;
   dir: string;
@@ -44,24 +28,13 @@ interface Case {
 
 const DATABASE = uniqueName('e2e_fixtures');
 
-const models = findModelFolders().flatMap(({ type, model, dir }) => {
-  const fixtures = join(dir, 'fixtures');
-  if (!existsSync(fixtures)) return [];
-  const names = readdirSync(fixtures).sort();
-  const cases: Case[] = names.map((name, i) => ({ name, dir: join(fixtures, name), via: i % 3 === 2 ? 'mqtt.js' : 'mosquitto_pub' }));
-  return [{ type: type as DeviceType, model, cases }];
-});
+// Two in three cases go through mosquitto_pub (a third-party client), one in three through mqtt.js.
+const models = modelFixtures().map(({ type, model, cases }) => ({
+  type,
+  model,
+  cases: cases.map((c, i): Case => ({ ...c, via: i % 3 === 2 ? 'mqtt.js' : 'mosquitto_pub' })),
+}));
 
-/** What a case expects: its points, and its rejects (one dead letter when there are any). */
-function expectation(dir: string): { points: Point[]; rejects: ExpectedReject[] } {
-  const err = join(dir, 'expected.err');
-  if (existsSync(err)) {
-    const [reason = '', detail] = readFileSync(err, 'utf8').split('\n').map((l) => l.trim());
-    return { points: [], rejects: [detail ? { reason, detail } : { reason }] };
-  }
-  const json = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as { points: Point[]; rejects?: ExpectedReject[] };
-  return { points: json.points, rejects: json.rejects ?? [] };
-}
 
 afterAll(async () => {
   await dropDatabase(connectInflux(sharedSettings({ database: DATABASE })));
@@ -91,7 +64,7 @@ describe.each(models)('$type/$model fixtures through MQTT, the hub and InfluxDB'
   });
 
   it.each(cases)('$name (via $via)', async ({ dir, via }) => {
-    const input = JSON.parse(readFileSync(join(dir, 'input.json'), 'utf8')) as FixtureInput;
+    const input = fixtureInput(dir);
     const receivedAt = input.receivedAt ?? FIXTURE.receivedAt;
     const now = input.now ?? receivedAt;
     // The hub has one clock: a message arrives (receivedAt) when the time rules judge it (now).

@@ -1,85 +1,53 @@
 /**
- * Dashboards as YAML → Grafana dashboard JSON (schemaVersion 39). The JSON model is emitted
- * directly: it is small, stable and what Grafana's provisioning reads.
+ * One parsed YAML dashboard → Grafana dashboard JSON, assembled with `@grafana/grafana-foundation-sdk`
+ * builders (issue 8): the SDK owns the JSON model and its defaults, we own the layout, the
+ * components and the InfluxQL targets (./influxql.ts).
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import type { z } from 'zod';
 import { HubError } from '../errors.ts';
-import { componentsSchema, dashboardSchema, panelSchema, usePanelSchema, type Components, type DashboardSpec, type PanelSpec } from './schema.ts';
+import { panelBuilder } from './panels.ts';
+import { componentParamsSchema, panelSchema, usePanelSchema, type Components, type DashboardSpec, type PanelSpec } from './schema.ts';
 
 /** The provisioned InfluxDB datasource (dashboards/provisioning/datasources/influxdb.yaml). */
 export const DATASOURCE = { type: 'influxdb', uid: 'community-influx' } as const;
-export const SCHEMA_VERSION = 39;
-export const COMPONENTS_FILE = '_components.yaml';
 
-/** One built dashboard: its file name stem and Grafana's JSON model. */
-export interface BuiltDashboard {
-  name: string;
-  json: GrafanaDashboard;
-}
+/** Grafana's dashboard JSON model (the SDK's type of it). */
+export type GrafanaDashboard = dashboard.Dashboard;
 
-export interface GrafanaTarget {
-  refId: string;
-  datasource: typeof DATASOURCE;
-  rawQuery: true;
-  resultFormat: 'time_series' | 'table';
-  query: string;
-  alias?: string;
-}
-export interface GrafanaPanel {
-  id: number;
-  type: string;
-  title: string;
-  gridPos: { x: number; y: number; w: number; h: number };
-  datasource?: typeof DATASOURCE;
-  targets?: GrafanaTarget[];
-  fieldConfig?: { defaults: Record<string, unknown> & { unit: string }; overrides: unknown[] };
-  options?: Record<string, unknown>;
-  collapsed?: boolean;
-  panels?: GrafanaPanel[];
-  description?: string;
-}
-export interface GrafanaDashboard {
-  uid: string;
-  title: string;
-  description?: string;
-  tags: string[];
-  schemaVersion: number;
-  version: number;
-  editable: boolean;
-  refresh: string;
-  time: { from: string; to: string };
-  timezone: string;
-  templating: { list: unknown[] };
-  annotations: { list: unknown[] };
-  panels: GrafanaPanel[];
-}
+/** Grafana's grid is 24 columns wide. */
+const GRID_COLUMNS = 24;
 
-function invalid(file: string, message: string): never {
+export function invalid(file: string, message: string): never {
   throw new HubError('HUB_ERR_CONFIG_INVALID', `${file}: ${message}`);
 }
 
-function issues(file: string, error: z.ZodError): never {
+export function issues(file: string, error: z.ZodError): never {
   invalid(file, error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
 }
 
-/** A stable uid from the file name: `waste-stations.yaml` → `ch-waste-stations` (Grafana allows 40). */
+/** A stable uid from the dashboard's name: `waste-stations` → `ch-waste-stations` (Grafana allows 40). */
 export function dashboardUid(name: string): string {
   return `ch-${name}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40);
+}
+
+const PLACEHOLDER = /(?<!\$)\{([a-z_][a-z0-9_]*)\}/g;
+
+/** The `{placeholder}` names used anywhere in `value`'s strings. */
+export function placeholders(value: unknown): Set<string> {
+  return new Set([...JSON.stringify(value).matchAll(PLACEHOLDER)].map((m) => m[1]!));
 }
 
 /**
  * Replaces `{param}` (not `${…}`) in every string of `value`; an unknown placeholder is an error.
  * A string that is one placeholder takes the parameter's value and type.
  */
-export function fillPlaceholders(value: unknown, params: Record<string, string | number>, where: string): unknown {
+export function fillPlaceholders(value: unknown, params: Readonly<Record<string, string | number>>, where: string): unknown {
   if (typeof value === 'string') {
     // A whole-string placeholder keeps its value's type: `width: "{width}"` with 12 gives 12.
     const whole = /^\{([a-z_][a-z0-9_]*)\}$/.exec(value);
     if (whole && params[whole[1]!] !== undefined) return params[whole[1]!];
-    return value.replace(/(?<!\$)\{([a-z_][a-z0-9_]*)\}/g, (_m, key: string) => {
+    return value.replace(PLACEHOLDER, (_m, key: string) => {
       const v = params[key];
       if (v === undefined) throw new HubError('HUB_ERR_CONFIG_INVALID', `${where}: no value for placeholder {${key}}`);
       return String(v);
@@ -98,163 +66,74 @@ function resolvePanel(raw: unknown, components: Components, where: string): Pane
   if (use.success) {
     const component = components[use.data.use];
     if (component === undefined) invalid(where, `unknown component "${use.data.use}"`);
-    panel = fillPlaceholders(component, use.data.with, `${where} (component ${use.data.use})`);
+    const { params, ...body } = component;
+    const defaults = componentParamsSchema.safeParse(params);
+    if (!defaults.success) issues(`${where} (component ${use.data.use}) params`, defaults.error);
+    // A `with` key the component never uses is a typo, not a no-op.
+    const used = placeholders(body);
+    const unused = Object.keys(use.data.with).filter((k) => !used.has(k));
+    if (unused.length > 0) invalid(where, `component "${use.data.use}" has no placeholder {${unused.join('}, {')}}`);
+    panel = fillPlaceholders(body, { ...defaults.data, ...use.data.with }, `${where} (component ${use.data.use})`);
   }
   const parsed = panelSchema.safeParse(panel);
   if (!parsed.success) issues(where, parsed.error);
   return parsed.data;
 }
 
-function fieldDefaults(p: PanelSpec): Record<string, unknown> & { unit: string } {
-  const steps = [{ color: p.baseColor, value: null as number | null }, ...(p.thresholds ?? []).map((t) => ({ color: t.color, value: t.value }))];
-  const defaults: Record<string, unknown> & { unit: string } = {
-    unit: p.unit,
-    thresholds: { mode: 'absolute', steps },
-    color: { mode: p.type === 'timeseries' || p.type === 'barchart' ? 'palette-classic' : 'thresholds' },
-  };
-  if (p.min !== undefined) defaults['min'] = p.min;
-  if (p.max !== undefined) defaults['max'] = p.max;
-  if (p.decimals !== undefined) defaults['decimals'] = p.decimals;
-  if (p.type === 'timeseries') {
-    defaults['custom'] = {
-      drawStyle: p.bars ? 'bars' : 'line',
-      fillOpacity: p.bars ? 80 : 10,
-      lineWidth: 1,
-      spanNulls: true,
-      thresholdsStyle: { mode: p.thresholds && p.thresholds.length > 0 ? 'line' : 'off' },
-    };
-  }
-  return defaults;
+function variable(v: DashboardSpec['variables'][number]): dashboard.QueryVariableBuilder | dashboard.ConstantVariableBuilder {
+  if ('value' in v) return new dashboard.ConstantVariableBuilder(v.name).label(v.label ?? v.name).value(v.value);
+  return new dashboard.QueryVariableBuilder(v.name)
+    .label(v.label ?? v.name)
+    .datasource(DATASOURCE)
+    .query(v.query)
+    .definition(v.query)
+    .refresh(dashboard.VariableRefresh.OnDashboardLoad)
+    .sort(dashboard.VariableSort.AlphabeticalAsc)
+    .multi(false)
+    .includeAll(false);
 }
 
-function panelOptions(p: PanelSpec): Record<string, unknown> {
-  switch (p.type) {
-    case 'timeseries':
-    case 'barchart':
-      return { legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'none' } };
-    case 'stat':
-    case 'gauge':
-    case 'bargauge':
-      return { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false } };
-    case 'table':
-      return { showHeader: true };
-  }
-}
-
-/** Builds one dashboard's Grafana JSON from its parsed YAML. */
+/**
+ * Builds one dashboard's Grafana JSON (plain data, as written to disk) from its parsed YAML.
+ * Panels fill a row's 24 columns left to right and wrap; an open row is followed by its panels,
+ * a collapsed one holds them (Grafana's model for both).
+ */
 export function buildDashboard(name: string, spec: DashboardSpec, components: Components = {}): GrafanaDashboard {
-  const panels: GrafanaPanel[] = [];
+  const b = new dashboard.DashboardBuilder(spec.title)
+    .uid(dashboardUid(name))
+    .tags(spec.tags)
+    .refresh(spec.refresh)
+    .time(spec.time)
+    .timezone(spec.timezone)
+    .editable()
+    .version(1);
+  if (spec.description !== undefined) b.description(spec.description);
+  for (const v of spec.variables) b.withVariable(variable(v));
   let id = 1;
   let y = 0;
   for (const [r, row] of spec.rows.entries()) {
-    const children: GrafanaPanel[] = [];
-    const rowPanel: GrafanaPanel = { id: id++, type: 'row', title: row.title, collapsed: row.collapsed, gridPos: { x: 0, y, w: 24, h: 1 }, panels: [] };
-    panels.push(rowPanel);
+    const rowBuilder = new dashboard.RowBuilder(row.title).id(id++).collapsed(row.collapsed).gridPos({ x: 0, y, w: GRID_COLUMNS, h: 1 });
+    // The SDK places a row's own panels inside it: right for a collapsed row only.
+    if (!row.collapsed) b.withRow(rowBuilder);
     y += 1;
     let x = 0;
     let lineHeight = 0;
     for (const [i, raw] of row.panels.entries()) {
       const p = resolvePanel(raw, components, `${name}.yaml rows[${r}].panels[${i}]`);
-      if (x + p.width > 24) {
+      if (x + p.width > GRID_COLUMNS) {
         x = 0;
         y += lineHeight;
         lineHeight = 0;
       }
-      const panel: GrafanaPanel = {
-        id: id++,
-        type: p.type,
-        title: p.title,
-        gridPos: { x, y, w: p.width, h: p.height },
-        datasource: DATASOURCE,
-        targets: p.targets.map((t, k) => ({
-          refId: String.fromCharCode(65 + k),
-          datasource: DATASOURCE,
-          rawQuery: true,
-          resultFormat: t.format ?? (p.type === 'table' ? 'table' : 'time_series'),
-          query: t.query,
-          ...(t.alias !== undefined ? { alias: t.alias } : {}),
-        })),
-        fieldConfig: { defaults: fieldDefaults(p), overrides: [] },
-        options: panelOptions(p),
-        ...(p.description !== undefined ? { description: p.description } : {}),
-      };
-      children.push(panel);
+      const panel = panelBuilder(p, { id: id++, gridPos: { x, y, w: p.width, h: p.height }, datasource: DATASOURCE });
+      if (row.collapsed) rowBuilder.withPanel(panel);
+      else b.withPanel(panel);
       x += p.width;
       lineHeight = Math.max(lineHeight, p.height);
     }
     y += lineHeight;
-    // A collapsed row holds its panels; an open row is followed by them.
-    if (row.collapsed) rowPanel.panels = children;
-    else panels.push(...children);
+    if (row.collapsed) b.withRow(rowBuilder);
   }
-  return {
-    uid: dashboardUid(name),
-    title: spec.title,
-    ...(spec.description !== undefined ? { description: spec.description } : {}),
-    tags: spec.tags,
-    schemaVersion: SCHEMA_VERSION,
-    version: 1,
-    editable: true,
-    refresh: spec.refresh,
-    time: spec.time,
-    timezone: spec.timezone,
-    templating: {
-      list: spec.variables.map((v) => ({
-        name: v.name,
-        label: v.label ?? v.name,
-        type: 'query',
-        datasource: DATASOURCE,
-        query: v.query,
-        definition: v.query,
-        refresh: 1,
-        sort: 1,
-        multi: false,
-        includeAll: false,
-      })),
-    },
-    annotations: { list: [] },
-    panels,
-  };
-}
-
-function readYaml(file: string): unknown {
-  try {
-    return parseYaml(readFileSync(file, 'utf8'));
-  } catch (e) {
-    return invalid(file, (e as Error).message);
-  }
-}
-
-/** Reads and validates `dir/_components.yaml` (none: no components). */
-export function loadComponents(dir: string): Components {
-  const file = join(dir, COMPONENTS_FILE);
-  let raw: unknown;
-  try {
-    raw = parseYaml(readFileSync(file, 'utf8'));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    invalid(file, (e as Error).message);
-  }
-  const parsed = componentsSchema.safeParse(raw);
-  if (!parsed.success) issues(file, parsed.error);
-  return parsed.data;
-}
-
-/** Builds every `dir/*.yaml` except `_*.yaml`, sorted by name. */
-export function buildDashboards(dir: string): BuiltDashboard[] {
-  const components = loadComponents(dir);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml') && !f.startsWith('_')).sort();
-  const built = files.map((f) => {
-    const file = join(dir, f);
-    const parsed = dashboardSchema.safeParse(readYaml(file));
-    if (!parsed.success) issues(file, parsed.error);
-    const name = basename(f, '.yaml');
-    return { name, json: buildDashboard(name, parsed.data, components) };
-  });
-  const seen = new Set<string>();
-  for (const b of built) {
-    if (seen.has(b.json.uid)) invalid(join(dir, `${b.name}.yaml`), `uid ${b.json.uid} is not unique`);
-    seen.add(b.json.uid);
-  }
-  return built;
+  // Plain JSON: what Grafana's file provider reads (drops the SDK's marker methods).
+  return JSON.parse(JSON.stringify(b.build())) as GrafanaDashboard;
 }

@@ -8,6 +8,9 @@ import { z } from 'zod';
 /** Panel types the builder emits (Grafana's built-in visualisations). */
 export const PANEL_TYPES = ['timeseries', 'stat', 'gauge', 'bargauge', 'table', 'barchart'] as const;
 
+/** A parameter's value: a whole-string placeholder takes its type (`width: "{width}"` → 12). */
+export const paramValue = z.union([z.string(), z.number()]);
+
 const name = z.string().regex(/^[a-z][a-z0-9_]*$/, 'lower-case letters, digits and _');
 
 export const targetSchema = z.strictObject({
@@ -40,22 +43,33 @@ export const panelSchema = z.strictObject({
   baseColor: z.string().default('green'),
   /** Time series drawn as bars (counts per interval). */
   bars: z.boolean().optional(),
-  targets: z.array(targetSchema).min(1),
+  /** Targets get refIds A…Z. */
+  targets: z.array(targetSchema).min(1).max(26),
 });
 export type PanelSpec = z.infer<typeof panelSchema>;
 
 /** A panel taken from a shared component. */
 export const usePanelSchema = z.strictObject({
   use: name,
-  with: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
+  with: z.record(z.string(), paramValue).default({}),
 });
 
-export const variableSchema = z.strictObject({
+/** A variable whose values an InfluxQL query lists: a drop-down, single-valued. */
+export const queryVariableSchema = z.strictObject({
   name,
   label: z.string().optional(),
   /** InfluxQL returning the values, e.g. SHOW TAG VALUES FROM "device_health" WITH KEY = "site". */
   query: z.string().min(1),
 });
+
+/** A hidden variable with one value, e.g. `{site}` in a dashboard built once per site (`each`). */
+export const constantVariableSchema = z.strictObject({
+  name,
+  label: z.string().optional(),
+  value: z.union([z.string().min(1), z.number()]).transform(String),
+});
+
+export const variableSchema = z.union([queryVariableSchema, constantVariableSchema]);
 
 export const rowSchema = z.strictObject({
   title: z.string().min(1),
@@ -71,10 +85,22 @@ export const dashboardSchema = z.strictObject({
   time: z.strictObject({ from: z.string(), to: z.string() }).default({ from: 'now-24h', to: 'now' }),
   timezone: z.string().default('browser'),
   variables: z.array(variableSchema).default([]),
+  /**
+   * One dashboard per value of a list parameter: `each: {site: [maple-court, birch-lane]}` builds
+   * `<file>-maple-court` and `<file>-birch-lane`, with `{site}` filled in everywhere.
+   */
+  each: z
+    .record(name, z.array(z.union([z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -'), z.number()]).transform(String)).min(1))
+    .refine((e) => Object.keys(e).length === 1, 'exactly one list parameter')
+    .optional(),
   rows: z.array(rowSchema).min(1),
 });
 export type DashboardSpec = z.infer<typeof dashboardSchema>;
 
-/** `_components.yaml`: name → a panel whose strings may hold `{placeholder}`s. */
+/**
+ * `_components.yaml`: name → a panel whose strings may hold `{placeholder}`s, and optional `params`:
+ * default values for placeholders a `with` may leave out.
+ */
 export const componentsSchema = z.record(name, z.record(z.string(), z.unknown()));
+export const componentParamsSchema = z.record(name, paramValue).default({});
 export type Components = z.infer<typeof componentsSchema>;

@@ -1,9 +1,15 @@
-/** The fields of Grafana's dashboard JSON model that the built dashboards rely on (zod). */
+/**
+ * A typed view (zod) of the built dashboards' fields the tests read. Whether the JSON is what
+ * Grafana accepts is checked against Grafana's own schema (./grafana-schema.ts); this only gives
+ * the tests types and fails early on the shape they rely on.
+ */
 import { z } from 'zod';
+
+const datasource = z.object({ type: z.literal('influxdb'), uid: z.string().min(1) });
 
 export const targetModel = z.object({
   refId: z.string().min(1),
-  datasource: z.object({ type: z.literal('influxdb'), uid: z.string().min(1) }),
+  datasource,
   rawQuery: z.literal(true),
   query: z.string().min(1),
 });
@@ -14,9 +20,10 @@ export const dataPanelModel = z.object({
   id: z.number().int(),
   type: z.enum(['timeseries', 'stat', 'gauge', 'bargauge', 'table', 'barchart']),
   title: z.string().min(1),
-  datasource: z.object({ type: z.literal('influxdb'), uid: z.string().min(1) }),
+  datasource,
   gridPos,
   targets: z.array(targetModel).min(1),
+  options: z.record(z.string(), z.unknown()),
   fieldConfig: z.object({ defaults: z.object({ unit: z.string().min(1) }).loose(), overrides: z.array(z.unknown()) }),
 });
 
@@ -25,9 +32,9 @@ export const rowPanelModel = z.object({ id: z.number().int(), type: z.literal('r
 export const dashboardModel = z.object({
   uid: z.string().regex(/^[a-zA-Z0-9_-]{1,40}$/),
   title: z.string().min(1),
-  schemaVersion: z.literal(39),
+  schemaVersion: z.number().int(),
   time: z.object({ from: z.string(), to: z.string() }),
-  templating: z.object({ list: z.array(z.object({ name: z.string(), type: z.literal('query'), query: z.string().min(1), datasource: z.object({ uid: z.string() }) }).loose()) }),
+  templating: z.object({ list: z.array(z.object({ name: z.string(), type: z.enum(['query', 'constant']), query: z.string().min(1) }).loose()) }),
   panels: z.array(z.union([rowPanelModel, dataPanelModel])).min(1),
 });
 export type DashboardModel = z.infer<typeof dashboardModel>;

@@ -22,6 +22,7 @@ import type { DeadLetter, DeadLetterFilter } from './deadletters/store.ts';
 import type { IngestMessage, IngestOutcome } from './store/ingest.ts';
 import { connectInflux, DEFAULT_INFLUX_SETTINGS, ensureDatabase, InfluxPointWriter, ping, type WriterStats } from './store/index.ts';
 import { Ingest, type IngestStats } from './store/ingest.ts';
+import { SelfStats, type SelfStatsCounts } from './store/self-stats.ts';
 import { Drainer, Spool, type DrainerStats, type SpoolStats } from './store/spool/index.ts';
 import { createKpiScheduler, type KpiScheduler, type KpiSchedulerStats } from './kpi/index.ts';
 
@@ -60,6 +61,8 @@ export interface HubStats {
   kpi: KpiSchedulerStats | undefined;
   /** Dead letters stored, by reason. */
   deadLetters: Record<string, number>;
+  /** The sampler of the hub's own series (`hub_stats`); absent when `selfStats.enabled` is false. */
+  selfStats: SelfStatsCounts | undefined;
 }
 
 /** The ports a started hub bound: MQTT (and TLS, WebSocket) and the HTTP API. */
@@ -128,6 +131,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
   let kpiWriter: InfluxPointWriter | undefined;
   let apiWriter: InfluxPointWriter | undefined;
   let api: FastifyInstance | undefined;
+  let selfStats: SelfStats | undefined;
   let stopped: Promise<void> | undefined;
 
   const spoolStats = (): HubSpoolStats | undefined => {
@@ -214,6 +218,11 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
         });
         kpi.start();
       }
+      if (config.selfStats.enabled) {
+        // Through the spool, like the data: see src/store/self-stats.ts.
+        selfStats = new SelfStats({ intervalMs: config.selfStats.interval, instance: config.selfStats.instance, stats: () => hub.stats(), spool, full: () => spool.stats().backpressure, logger: logger.child({ component: 'self-stats' }), now });
+        selfStats.start();
+      }
       // The HTTP API last: it answers /ready, so it listens once there is something to be ready.
       apiWriter = new InfluxPointWriter(connection);
       api = await buildServer({ config, inventory, conn: connection, writer: apiWriter, logger, now, hub });
@@ -234,6 +243,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
       // so a down InfluxDB never holds up the exit (issue 4, graceful shutdown).
       stopped ??= (async () => {
         const deadline = Date.now() + config.shutdown.timeout / 2;
+        selfStats?.stop();
         await api?.close();
         await kpi?.stop();
         await broker?.stop();
@@ -252,7 +262,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
     },
 
     stats() {
-      return { broker: broker?.stats(), ingest: ingest?.stats(), writer: writer?.stats(), spool: spoolStats(), kpi: kpi?.stats(), deadLetters: deadLetters.countsByReason() };
+      return { broker: broker?.stats(), ingest: ingest?.stats(), writer: writer?.stats(), spool: spoolStats(), kpi: kpi?.stats(), deadLetters: deadLetters.countsByReason(), selfStats: selfStats?.counts() };
     },
 
     drained() {

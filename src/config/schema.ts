@@ -101,6 +101,18 @@ const spool = z.strictObject({
   backpressureTimeout: duration.prefault('30s'),
 });
 
+/**
+ * The hub's own series in InfluxDB (`hub_stats`, `hub_rejects`: src/store/self-stats.ts), for the
+ * hub-health dashboard: Grafana reads only InfluxDB, not `/metrics`.
+ */
+const selfStats = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Time between samples. */
+  interval: duration.prefault('15s').refine((ms) => ms >= 100, 'must be at least 100ms'),
+  /** Tag `instance` of the points; unset: the host name. */
+  instance: z.string().min(1).optional(),
+});
+
 /** Period kinds of the KPIs (contract section 5): a day, a week starting Monday, a month, in the site's timezone. */
 export const KPI_PERIODS = ['day', 'week', 'month'] as const;
 const ratioTarget = z.number().min(0).max(1);
@@ -157,6 +169,7 @@ export const configSchema = z.strictObject({
   spool: spool.prefault({}),
   shutdown: z.strictObject({ timeout: duration.prefault('10s') }).prefault({}),
   kpi: kpi.prefault({}),
+  selfStats: selfStats.prefault({}),
 });
 
 /** The validated, frozen configuration. */

@@ -43,6 +43,29 @@ function simulatedDay(now: number): Point[] {
   for (const [kpi, value, target] of [['sorting_coverage', 0.96, 0.95], ['participation_rate', 0.5, 0.6], ['sorting_accuracy', 0.8, 0.9], ['device_availability', 1, 0.98]] as const) {
     points.push({ measurement: 'kpi', tags: { site: SITE, kpi, period: 'day' }, fields: { value, target, met: value >= target, numerator: Math.round(value * 100), denominator: 100 }, time: kpiTime });
   }
+  // The hub's own series, in the shape src/store/self-stats.ts writes (selfStatsPoints; its exact
+  // points are pinned in test/store/self-stats.test.ts): cumulative counters, gauges, and the
+  // write latency of the interval; per hub instance, not per site.
+  for (let h = 20; h >= 1; h--) {
+    const time = nsFromMs(now - h * HOUR);
+    const k = 21 - h;
+    const tags = { instance: 'hub-1' };
+    points.push({
+      measurement: 'hub_stats',
+      tags,
+      fields: {
+        messages: 100 * k, points_spooled: 250 * k, dead_lettered: 2 * k, failed: 0,
+        mqtt_connections: 4, gateways_connected: h === 10 ? 1 : 2, mqtt_refusals: k,
+        points_written: 250 * k - (h === 10 ? 40 : 0), drain_retries: h < 10 ? 3 : 0, spool_refused: 0,
+        spool_bytes: 4096 + 512 * (h % 3), spool_lag_bytes: h === 10 ? 8192 : 0, spool_segments: 1, spool_oldest_age_s: h === 10 ? 90 : 0,
+        batches_in_flight: h % 2, write_requests: 12 * k, write_latency_mean_s: 0.01 + h / 1000, write_latency_p95_s: 0.05 + h / 500,
+      },
+      time,
+    });
+    for (const [stage, reason, count] of [['mqtt', 'bad_secret', k], ['mqtt', 'anonymous', 0], ['dead_letter', 'bad_json', 2 * k], ['dead_letter', 'schema', k % 4]] as const) {
+      points.push({ measurement: 'hub_rejects', tags: { ...tags, stage, reason }, fields: { count }, time });
+    }
+  }
   return points;
 }
 

@@ -79,6 +79,8 @@ export interface HubSpec {
   clock?: Clock;
   /** Run the KPI scheduler with this `kpi` section (default: off, see below). */
   kpi?: Record<string, unknown>;
+  /** Record the hub's own series with this `selfStats` section (default: off, as the KPIs). */
+  selfStats?: Record<string, unknown>;
   /** Overrides of the `http` section (host 127.0.0.1 and port 0 are set). */
   http?: Record<string, unknown>;
   /** Top-level config keys to add (e.g. `adminKey`, `operatorKey`). */
@@ -130,6 +132,8 @@ export async function startHub(spec: HubSpec): Promise<E2eHub> {
     // These tests count every point in InfluxDB; the KPI scheduler's own points would be noise.
     // KPIs are tested in test/kpi/ and the hub's wiring of them in test/e2e/kpi-wiring.test.ts.
     kpi: spec.kpi ?? { enabled: false },
+    // The hub's own hub_stats / hub_rejects samples likewise (test/e2e/self-stats.test.ts).
+    selfStats: spec.selfStats ?? { enabled: false },
     ...spec.extra,
   };
   await writeFile(join(dir, 'inventory.yaml'), stringify(inventory));

@@ -213,8 +213,13 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
             new Promise<void>((resolve, reject) =>
               b.aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain, dup: false }, (e) => (e ? reject(e) : resolve())),
             ),
-          // Refresh while the spool drains, but close a period only once what was acknowledged is in InfluxDB.
-          canClose: () => spool.stats().records === 0 && d.stats().state !== 'retrying',
+          // Refresh while the spool drains, but close a period only once what was acknowledged is in
+          // InfluxDB: the drainer is idle with nothing left behind its cursor. (`spool.stats().records`
+          // counts records since start: no measure of what waits.)
+          canClose: () => {
+            const ds = d.stats();
+            return ds.state === 'idle' && ds.lagBytes === 0;
+          },
         });
         kpi.start();
       }

@@ -93,6 +93,7 @@ export function createMetrics(stats: () => StatsView): Registry {
   histogram(r, 'hub_kpi_run_duration_seconds', 'durations of the KPI scheduler runs', () => stats().kpi?.runDuration);
   total(r, 'hub_kpi_runs_total', 'KPI scheduler runs finished', () => stats().kpi?.runs);
   total(r, 'hub_kpi_run_failures_total', 'KPI scheduler runs with at least one failed site-period', () => stats().kpi?.failedRuns);
+  total(r, 'hub_kpi_periods_closed_total', 'KPI site-periods closed (computed a last time after their end)', () => stats().kpi?.closed);
   gauge(r, 'hub_kpi_last_run_duration_seconds', 'duration of the last KPI scheduler run (0 before the first)', () => stats().kpi?.lastRunSeconds ?? 0);
   totalsBy(r, 'hub_mqtt_refusals_total', 'MQTT connections or packets refused, by reason', 'reason', () => stats().broker?.refusals);
   return r;

@@ -66,6 +66,8 @@ export interface KpiSchedulerStats {
   failedRuns: number;
   /** Site-periods that failed, over all runs. */
   failures: number;
+  /** Site-periods closed (computed a last time once ended, closeDelay passed and nothing waited), over all runs. */
+  closed: number;
   /** Duration of the last finished run, seconds; null before the first. */
   lastRunSeconds: number | null;
   /** Whether the last finished run had no failure; null before the first. */
@@ -106,7 +108,7 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
   let stopped = false;
   /** When `start()` ran: gateways send their backlog after a hub restart, so nothing closes at once. */
   let startedAt: number | undefined;
-  const counters: KpiSchedulerStats = { runs: 0, failedRuns: 0, failures: 0, lastRunSeconds: null, lastRunOk: null, runDuration: emptyHistogram() };
+  const counters: KpiSchedulerStats = { runs: 0, failedRuns: 0, failures: 0, closed: 0, lastRunSeconds: null, lastRunOk: null, runDuration: emptyHistogram() };
 
   const recompute = (site: string, p: Period): Promise<KpiResult[]> =>
     recomputeKpis({ conn: deps.conn, inventory: deps.inventory, config: kpi, writer: deps.writer, now }, site, p.kind, p.date);
@@ -191,6 +193,7 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
         const seconds = secondsSince(started);
         counters.runs++;
         counters.failures += report.failed;
+        counters.closed += report.closed;
         if (report.failed > 0) counters.failedRuns++;
         counters.lastRunSeconds = seconds;
         counters.lastRunOk = report.failed === 0;

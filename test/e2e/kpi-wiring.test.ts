@@ -63,4 +63,16 @@ describe('KPI scheduler in the hub', () => {
     expect(msg).toMatchObject({ kpi: 'sorting_coverage', period: 'day', target: 0.95, met: false });
     expect(msg.value as number).toBeCloseTo(want, 12);
   });
+
+  it('closes the day once it has ended, closeDelay has passed and the spool has nothing waiting', async () => {
+    const closedBefore = h.hub.stats().kpi!.closed;
+    expect(closedBefore).toBe(0);
+    // 00:20 the next local day: past the day's end and the default 10 min closeDelay.
+    clock.set('2026-11-27T16:20:00Z');
+    for (const end = Date.now() + 15_000; h.hub.stats().kpi!.closed === closedBefore; ) {
+      if (Date.now() > end) throw new Error(`the ended day was not closed within 15 s: ${JSON.stringify(h.hub.stats().spool)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(h.hub.stats().kpi!.closed).toBe(1);
+  });
 });

@@ -44,6 +44,8 @@ export interface SimHubOptions {
   mqtt?: Record<string, unknown>;
   /** Run the hub's KPI scheduler (default true; where the hub has one). */
   kpi?: boolean;
+  /** The hub's own series (hub_stats, hub_rejects) every this often (default: the config's). */
+  selfStatsInterval?: string;
 }
 
 /** Build and start a hub that knows `scenario`'s community. */
@@ -59,6 +61,7 @@ export async function startSimHub(scenario: Scenario, o: SimHubOptions = {}): Pr
     influx: { url, database, ...(token ? { token } : {}), ...(username ? { username, password } : {}) },
     ingest: { maxFutureSkew: scenario.hub.maxFutureSkewMs, maxAge: scenario.hub.maxAgeMs },
     ...(o.kpi === false && 'kpi' in configSchema.shape ? { kpi: { enabled: false } } : {}),
+    ...(o.selfStatsInterval !== undefined ? { selfStats: { interval: o.selfStatsInterval } } : {}),
   }));
   const loaded = loadConfig({ configPath: join(dir, 'hub.yaml'), env: {} });
   const hub = buildHub(loaded, { logger: createLogger('silent'), ...(o.now ? { now: o.now } : {}) });

@@ -10,6 +10,7 @@ import { buildDashboard, fillPlaceholders, invalid, issues, type GrafanaDashboar
 import { componentsSchema, dashboardSchema, type Components } from './schema.ts';
 
 export const COMPONENTS_FILE = '_components.yaml';
+const EACH_VALUE = /^[A-Za-z0-9_-]+$/;
 
 /** One built dashboard: its file name stem (plus the `each` value) and Grafana's JSON model. */
 export interface BuiltDashboard {
@@ -64,15 +65,19 @@ export function loadComponents(dir: string): Components {
   return parsed.data;
 }
 
-/** One file → one dashboard, or one per value of its `each` parameter. */
-function buildFile(dir: string, f: string, components: Components, options: BuildOptions): BuiltDashboard[] {
+/** One file → one dashboard, or one per value of its `each` parameter (added to `declared`). */
+function buildFile(dir: string, f: string, components: Components, options: BuildOptions, declared: Set<string>): BuiltDashboard[] {
   const file = join(dir, f);
   const stem = basename(f, '.yaml');
   const first = dashboardSchema.safeParse(readYaml(file));
   if (!first.success) issues(file, first.error);
   const { each, ...spec } = first.data;
   const [param, listed] = Object.entries(each ?? {})[0] ?? [];
+  if (param !== undefined) declared.add(param);
   const values: Array<string | undefined> = param === undefined ? [undefined] : [...(options.each?.[param] ?? listed ?? [])];
+  // A value becomes part of a file name and a uid: the file's own values are checked by the schema.
+  const bad = values.find((v) => v !== undefined && !EACH_VALUE.test(v));
+  if (bad !== undefined) invalid(file, `each ${param}: "${bad}" is not a value of letters, digits, _ and -`);
   return values.map((value) => {
     const params = { ...DEFAULT_PARAMS, ...options.params, ...(param !== undefined && value !== undefined ? { [param]: value } : {}) };
     const name = value === undefined ? stem : `${stem}-${value}`;
@@ -87,7 +92,12 @@ function buildFile(dir: string, f: string, components: Components, options: Buil
 export function buildDashboards(dir: string, options: BuildOptions = {}): BuiltDashboard[] {
   const components = loadComponents(dir);
   const files = readdirSync(dir).filter((f) => f.endsWith('.yaml') && !f.startsWith('_')).sort();
-  const built = files.flatMap((f) => buildFile(dir, f, components, options));
+  const declared = new Set<string>();
+  const built = files.flatMap((f) => buildFile(dir, f, components, options, declared));
+  // An `each` override no dashboard declares is a mistake worth hearing about, not a no-op.
+  for (const name of Object.keys(options.each ?? {})) {
+    if (!declared.has(name)) invalid(dir, `no dashboard has a list parameter "${name}" (each: {${name}: [...]}) for --each to replace`);
+  }
   const seen = new Map<string, string>();
   for (const b of built) {
     const uid = b.json.uid ?? '';

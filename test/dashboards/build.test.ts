@@ -156,6 +156,9 @@ describe('dashboards build', () => {
     expect(dashboardsCommand(['build', '--from', d, '--out', out, '--each', 'site=oak-row'], { write: () => true } as unknown as NodeJS.WritableStream)).toBe(0);
     expect(readdirSync(out)).toEqual(['site-oak-row.json']);
     expect(() => dashboardsCommand(['build', '--from', d, '--each', 'site'])).toThrow(/--each wants NAME=VALUE/);
+    expect(() => dashboardsCommand(['build', '--from', d, '--each', 'sites=a'])).toThrow(/no dashboard has a list parameter "sites"/);
+    // A value becomes a file name: nothing that could leave the output folder.
+    expect(() => dashboardsCommand(['build', '--from', d, '--out', out, '--each', 'site=../escape'])).toThrow(/each site: "\.\.\/escape" is not a value/);
   });
 
   it('refuses invalid files, unknown components and parameters, with the file named', () => {

@@ -4,7 +4,6 @@
  */
 import { isHubError } from './errors.ts';
 import { EXIT } from './cli/args.ts';
-import { dashboardsCommand } from './cli/dashboards.ts';
 import { kpiCommand } from './cli/kpi.ts';
 import { reportCommand } from './cli/report.ts';
 import { secretCommand } from './cli/secret.ts';
@@ -19,7 +18,7 @@ Commands:
                           compute, store and print one period's KPIs (past ones too)
   report --site S [--period day|week|month] [--date YYYY-MM-DD] [--format json|md|html]
                           build, print and keep a monitoring report (JSON, Markdown, HTML)
-  dashboards build [--out DIR]
+  dashboards build [--out DIR] [--config FILE]
                           build dashboards/*.yaml into Grafana JSON (default: dashboards/build)
   help                    show this help
 
@@ -39,7 +38,8 @@ async function main(argv: string[]): Promise<number> {
     case 'report':
       return reportCommand(rest);
     case 'dashboards':
-      return dashboardsCommand(rest);
+      // Loaded on demand: the Grafana SDK costs every other command ~150 ms at start.
+      return (await import('./cli/dashboards.ts')).dashboardsCommand(rest);
     case 'secret':
       process.stdout.write(await secretCommand(rest));
       return EXIT.ok;

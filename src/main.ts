@@ -55,6 +55,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `community-hub … | head`: a reader that has seen enough is no error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (e) {

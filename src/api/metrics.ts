@@ -95,6 +95,8 @@ export function createMetrics(stats: () => StatsView): Registry {
   total(r, 'hub_kpi_run_failures_total', 'KPI scheduler runs with at least one failed site-period', () => stats().kpi?.failedRuns);
   total(r, 'hub_kpi_periods_closed_total', 'KPI site-periods closed (computed a last time after their end)', () => stats().kpi?.closed);
   gauge(r, 'hub_kpi_last_run_duration_seconds', 'duration of the last KPI scheduler run (0 before the first)', () => stats().kpi?.lastRunSeconds ?? 0);
+  total(r, 'hub_mqtt_auth_cache_hits_total', 'gateway CONNECTs accepted from the verified-credential cache, without scrypt', () => stats().broker?.authCache.hits);
+  total(r, 'hub_mqtt_auth_cache_misses_total', 'gateway CONNECTs checked with scrypt while the credential cache is on', () => stats().broker?.authCache.misses);
   totalsBy(r, 'hub_mqtt_refusals_total', 'MQTT connections or packets refused, by reason', 'reason', () => stats().broker?.refusals);
   return r;
 }

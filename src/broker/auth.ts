@@ -10,6 +10,7 @@ import type { Inventory } from '../config/inventory.ts';
 import type { Logger } from '../log.ts';
 import { verifySecret } from '../secret.ts';
 import type { Account } from './acl.ts';
+import type { AuthCache } from './auth-cache.ts';
 import type { RefusalCounter, RefusalReason } from './refusals.ts';
 import type { MqttConfig } from './types.ts';
 
@@ -58,6 +59,10 @@ export interface AuthDeps {
   /** Connections that passed CONNECT and are still open (the `maxConnections` budget). */
   admitted: Set<Duplex>;
   remoteOf: (conn: Duplex) => string;
+  /** Verified-credential cache (src/broker/auth-cache.ts); absent or disabled: scrypt every time. */
+  cache?: AuthCache;
+  /** The scrypt check; injectable so tests can count calls. */
+  verify?: (plain: Buffer, stored: string) => Promise<boolean>;
 }
 
 /** Build the aedes `authenticate` handler. */
@@ -84,21 +89,34 @@ export function createAuthenticator(deps: AuthDeps): AuthenticateHandler {
         ? { kind: 'observer', username }
         : undefined;
     const stored = gateway?.secret ?? observers.get(username) ?? DECOY_SECRET;
-    verifySecret(password ?? Buffer.alloc(0), stored).then(
+    const presented = password ?? Buffer.alloc(0);
+    const admit = (granted: Account): void => {
+      // Admitted synchronously after the check (cached or scrypt): no race between concurrent
+      // CONNECTs over the limit.
+      if (deps.admitted.size >= deps.config.maxConnections) return refuse('connection_limit');
+      deps.admitted.add(conn);
+      deps.sessions.set(client, { account: granted, clientId, remote, conn, offlineReported: false });
+      // [MQTT-3.1.4-2] a second CONNECT with a registered client id disconnects the first. Keyed
+      // by username too, so one account can never take over another's session by its client id.
+      (client as { id: string }).id = `${username}/${clientId}`;
+      done(null, true);
+    };
+    // Only inventory gateways are cached (one entry each at most). The digest is only ever
+    // compared with what a successful scrypt left; a wrong password falls through to scrypt.
+    const cache = gateway && deps.cache?.enabled ? deps.cache : undefined;
+    const digest = cache?.digest(username, presented);
+    if (account && cache && digest && password !== undefined && cache.check(username, digest, stored)) {
+      if (client.closed) return done(null, false);
+      return admit(account);
+    }
+    (deps.verify ?? verifySecret)(presented, stored).then(
       (ok) => {
+        if (ok && cache && digest && password !== undefined) cache.remember(username, digest, stored);
         // The socket went away during scrypt: aedes ignores the answer; do not admit a closed conn.
         if (client.closed) return done(null, false);
         if (!account) return refuse('unknown_user');
         if (!ok) return refuse('bad_secret', password === undefined ? 'no password' : undefined);
-        // Checked after the (asynchronous) scrypt and admitted synchronously: no race between
-        // concurrent CONNECTs.
-        if (deps.admitted.size >= deps.config.maxConnections) return refuse('connection_limit');
-        deps.admitted.add(conn);
-        deps.sessions.set(client, { account, clientId, remote, conn, offlineReported: false });
-        // [MQTT-3.1.4-2] a second CONNECT with a registered client id disconnects the first. Keyed
-        // by username too, so one account can never take over another's session by its client id.
-        (client as { id: string }).id = `${username}/${clientId}`;
-        done(null, true);
+        admit(account);
       },
       (err: unknown) => {
         deps.logger.error({ err, username }, 'mqtt secret check failed');

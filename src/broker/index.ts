@@ -11,6 +11,7 @@ import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { HubError } from '../errors.ts';
 import { Acl } from './acl.ts';
+import { AuthCache } from './auth-cache.ts';
 import { createAuthenticator, type Session } from './auth.ts';
 import { openListeners, type Listeners } from './listeners.ts';
 import { guardPacketSizes } from './packet-guard.ts';
@@ -20,6 +21,7 @@ import { RefusalCounter } from './refusals.ts';
 import { rootLevels } from './topic.ts';
 import type { Broker, BrokerOptions, BrokerPorts, BrokerStats } from './types.ts';
 
+export type { AuthCacheStats } from './auth-cache.ts';
 export type { Broker, BrokerOptions, BrokerPorts, BrokerStats, GatewayStatusCause, PublishChannel, PublishContext } from './types.ts';
 export { REFUSAL_REASONS, type RefusalReason } from './refusals.ts';
 
@@ -39,6 +41,7 @@ class MqttBroker implements Broker {
   private readonly refusals;
   private readonly presence;
   private readonly acl;
+  private readonly authCache;
   private readonly sessions = new WeakMap<Client, Session>();
   private readonly admitted = new Set<Duplex>();
   private readonly remotes = new WeakMap<Duplex, string>();
@@ -50,6 +53,7 @@ class MqttBroker implements Broker {
     this.refusals = new RefusalCounter(this.log);
     this.presence = new Presence(this.log, options.onGatewayStatus);
     this.acl = new Acl(rootLevels(options.config.rootTopic));
+    this.authCache = new AuthCache({ ttlMs: options.config.authCacheTtl, now: options.now });
   }
 
   get aedes(): Aedes {
@@ -78,6 +82,7 @@ class MqttBroker implements Broker {
         sessions: this.sessions,
         admitted: this.admitted,
         remoteOf: (conn) => this.remotes.get(conn) ?? '?',
+        cache: this.authCache,
       }),
       authorizePublish: createPublishAuthorizer({
         acl: this.acl,
@@ -129,6 +134,7 @@ class MqttBroker implements Broker {
       accepted: this.counts.accepted,
       failed: this.counts.failed,
       refusals: this.refusals.snapshot(),
+      authCache: this.authCache.stats(),
     };
   }
 

@@ -7,6 +7,7 @@ import type { Aedes } from 'aedes';
 import type { Inventory } from '../config/inventory.ts';
 import type { HubConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
+import type { AuthCacheStats } from './auth-cache.ts';
 import type { RefusalReason } from './refusals.ts';
 
 /** The `mqtt` section of hub.yaml. */
@@ -54,6 +55,8 @@ export interface BrokerOptions {
    * `oversized` dead letter (contract section 2: "never silently dropped").
    */
   packetCeilingBytes?: number;
+  /** Clock of the verified-credential cache's TTL, in ms (tests). Default `Date.now`. */
+  now?: () => number;
 }
 
 /** The ports the broker bound (0 in the config means any free port). */
@@ -78,6 +81,8 @@ export interface BrokerStats {
   failed: number;
   /** Refusals at CONNECT or at the packet, by reason. */
   refusals: Record<RefusalReason, number>;
+  /** The verified-credential cache of CONNECT (`mqtt.authCacheTtl`). */
+  authCache: AuthCacheStats;
 }
 
 /** The broker: constructed idle; `start()` listens, `stop()` disconnects everyone and closes. */

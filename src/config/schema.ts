@@ -23,6 +23,11 @@ const mqtt = z.strictObject({
   /** A client asking for a longer keepalive (or 0 = none) is given this one. */
   maxKeepaliveSeconds: z.number().int().positive().default(300),
   connectTimeout: duration.prefault('30s'),
+  /**
+   * How long a gateway password that passed scrypt is remembered (as a keyed HMAC, in memory only)
+   * so that its reconnects skip scrypt; 0 = off (src/broker/auth-cache.ts).
+   */
+  authCacheTtl: duration.prefault('1h'),
   tlsPort: port.optional(),
   tlsCertFile: z.string().optional(),
   tlsKeyFile: z.string().optional(),

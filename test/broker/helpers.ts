@@ -58,7 +58,7 @@ export interface TestBroker {
 }
 
 /** Start a broker on loopback; `stop()` it in afterEach/afterAll. */
-export async function startBroker(overrides: Record<string, unknown> = {}, extra: { packetCeilingBytes?: number } = {}): Promise<TestBroker> {
+export async function startBroker(overrides: Record<string, unknown> = {}, extra: { packetCeilingBytes?: number; now?: () => number } = {}): Promise<TestBroker> {
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {

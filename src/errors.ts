@@ -23,6 +23,7 @@ export const ERROR_CATALOGUE = {
   HUB_ERR_UNKNOWN_MODEL: { status: 500, retryable: false, summary: 'the inventory names a device model that no folder under devices/ provides' },
   HUB_ERR_MODEL_INVALID: { status: 500, retryable: false, summary: 'a folder under devices/ does not hold a valid device model (missing index.ts, bad export, or type/model not equal to its folder)' },
   HUB_ERR_LISTEN: { status: 500, retryable: false, summary: 'a listener (MQTT TCP, TLS or WebSocket, or the HTTP API) could not bind its host and port, e.g. the port is in use' },
+  HUB_ERR_DATA_DIR_LOCKED: { status: 500, retryable: false, summary: 'another hub holds the data directory (`<dataDir>/hub.lock`), or its lock file cannot be read; the message names the other pid and host and what to do' },
   HUB_ERR_UNKNOWN_SITE: { status: 404, retryable: false, summary: 'no site of the inventory has this id' },
   HUB_ERR_KPI_PERIOD: { status: 400, retryable: false, summary: 'a KPI period that cannot be computed: not a calendar date, an unknown time zone, or a period that has not started yet' },
   HUB_ERR_VALIDATION: { status: 400, retryable: false, summary: 'an HTTP request whose parameters, query or body are not valid; the message names the field' },

@@ -5,7 +5,8 @@
  * refuses to run half-configured: models and inventory checked, InfluxDB database ensured (or, if
  * InfluxDB is down, left to the drainer: the spool takes messages meanwhile), dead-letter store
  * and spool opened (the spool replays what an earlier run left), and only then the broker listens,
- * then the HTTP API (src/api/). `stop()` closes the API first.
+ * then the HTTP API (src/api/). Before all of it, `start()` locks the data directory (one hub per
+ * dataDir); `stop()` closes the API first and releases that lock last.
  */
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildServer } from './api/server.ts';
 import { createBroker, type BrokerPorts, type BrokerStats } from './broker/index.ts';
 import type { Loaded } from './config/load.ts';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 import { DeadLetterStore } from './deadletters/store.ts';
 import { HubError, isHubError } from './errors.ts';
 import type { Logger } from './log.ts';
@@ -133,6 +135,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
   let api: FastifyInstance | undefined;
   let selfStats: SelfStats | undefined;
   let stopped: Promise<void> | undefined;
+  let lock: DataDirLock | undefined;
 
   const spoolStats = (): HubSpoolStats | undefined => {
     if (!drainer) return undefined;
@@ -142,6 +145,9 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
 
   const hub: Hub = {
     async start() {
+      // First of all: a second hub on this data directory would drain and delete the same spool
+      // segments and append to the same dead-letter files (src/data-dir-lock.ts).
+      lock = await lockDataDir(config.dataDir, (fields, msg) => logger.warn(fields, msg));
       const registry = await loadRegistry();
       checkInventoryModels(inventory, registry);
       try {
@@ -260,8 +266,13 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
         if (kpiWriter) await settlesBy(kpiWriter.close(), deadline);
         if (apiWriter) await settlesBy(apiWriter.close(), deadline);
         await deadLetters.flush();
-        const s = spool.stats();
-        logger.info({ bytes: s.bytes, segments: s.segments }, s.segments > 0 ? 'spool closed; its records are written after the next start' : 'spool closed, empty');
+        // (A start refused before the spool opened has nothing to report.)
+        if (drainer) {
+          const s = spool.stats();
+          logger.info({ bytes: s.bytes, segments: s.segments }, s.segments > 0 ? 'spool closed; its records are written after the next start' : 'spool closed, empty');
+        }
+        // Last: only now may another hub open this spool and these dead letters.
+        await lock?.release();
       })();
       return stopped;
     },

@@ -41,7 +41,13 @@ export async function startCommand(argv: string[]): Promise<number> {
   const logger = createLogger(loaded.config.log.level);
   logger.info({ config: loaded.configPath ?? '(defaults and environment)', sites: loaded.inventory.sites.length }, 'configuration loaded');
   const hub = buildHub(loaded, { logger });
-  await hub.start();
+  try {
+    await hub.start();
+  } catch (e) {
+    // Undo what started (listeners, the spool, the data-dir lock) before the error is reported.
+    await hub.stop().catch((err: unknown) => logger.error({ err }, 'stopping after a failed start failed'));
+    throw e;
+  }
 
   return new Promise<number>((resolve) => {
     // Once stopped, exit even if a socket or timer outlives the stop (an InfluxDB request left in

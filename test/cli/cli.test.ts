@@ -1,5 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifySecret } from '../../src/secret.ts';
@@ -63,5 +64,26 @@ describe('community-hub command line', () => {
     expect(r.stderr).toContain('inventory.yaml is invalid');
     expect(r.stderr).toContain('sites.0.id: must match');
     expect(r.stdout).not.toMatch(/listening/i);
+  });
+
+  it('a data directory another hub holds stops start-up with HUB_ERR_DATA_DIR_LOCKED and exit code 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hub-cli-'));
+    writeFileSync(join(dir, 'hub.yaml'), 'pseudonymKey: 0123456789abcdef\ndataDir: data\n');
+    writeFileSync(join(dir, 'inventory.yaml'), 'sites:\n  - id: maple-court\n    households: 3\n');
+    mkdirSync(join(dir, 'data'));
+    // The "other hub": a live process of this host.
+    const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const lock = `${JSON.stringify({ pid: other.pid, hostname: hostname(), startedAt: '2026-11-27T00:00:00.000Z' })}\n`;
+      writeFileSync(join(dir, 'data', 'hub.lock'), lock);
+      const r = await runCli(['start', '--config', join(dir, 'hub.yaml')], { env: CLEAN_ENV });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`community-hub: HUB_ERR_DATA_DIR_LOCKED: the data directory ${join(dir, 'data')} is in use: another hub holds it: pid ${other.pid} on host ${hostname()}`);
+      expect(r.stderr).toContain('Stop that hub');
+      expect(r.stdout).not.toMatch(/listening/i);
+      expect(readFileSync(join(dir, 'data', 'hub.lock'), 'utf8')).toBe(lock);
+    } finally {
+      process.kill(other.pid!, 'SIGKILL');
+    }
   });
 });

@@ -87,6 +87,12 @@ export interface HubSpec {
   extra?: Record<string, unknown>;
   /** Wrap the hub's model registry (a test double of a model). */
   models?: HubDeps['models'];
+  /**
+   * An absolute data directory (spool, dead letters, hub.lock) to use instead of the temporary
+   * folder's own `data`; the caller owns and removes it (`stop()` leaves it), so several hubs, one
+   * after another or at once, can be given the same one.
+   */
+  dataDir?: string;
 }
 
 /** A started hub with what the test needs to drive and read it. */
@@ -102,7 +108,7 @@ export interface E2eHub {
   conn: InfluxConnection;
   /** Every log line, parsed. */
   logs: Record<string, unknown>[];
-  /** Stop the hub and remove its temporary folder. */
+  /** Stop the hub and remove its temporary folder (not a `dataDir` given in the spec). */
   stop(): Promise<void>;
 }
 
@@ -122,7 +128,7 @@ export async function startHub(spec: HubSpec): Promise<E2eHub> {
   };
   const config = {
     inventory: 'inventory.yaml',
-    dataDir: 'data',
+    dataDir: spec.dataDir ?? 'data',
     pseudonymKey: FIXTURE.pseudonymKey,
     log: { level: 'info' },
     mqtt: { host: '127.0.0.1', port: 0, observers, ...spec.mqtt },

@@ -39,15 +39,41 @@ export function hashSecret(plain: string): string {
 }
 
 /**
+ * How many scrypt derivations may run at once: half of libuv's thread pool (4 threads unless
+ * UV_THREADPOOL_SIZE says otherwise). The pool also runs every fs call, and the spool's fsyncs
+ * acknowledge messages: a reconnect storm of 1,000 gateways once held all four threads for
+ * seconds and stalled acknowledgements behind it (bench/auth.bench.ts measures the stall).
+ */
+export const SCRYPT_CONCURRENCY = Math.max(1, Math.floor((Number(process.env.UV_THREADPOOL_SIZE) || 4) / 2));
+
+let running = 0;
+const waiting: Array<() => void> = [];
+
+async function limited<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= SCRYPT_CONCURRENCY) await new Promise<void>((resolve) => waiting.push(resolve));
+  else running++;
+  try {
+    return await work();
+  } finally {
+    // Hand the slot straight to the next waiter (running stays the same), or free it.
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
+
+/**
  * Check `plain` against a stored secret. The comparison is constant-time; scrypt runs on the
- * libuv thread pool so a burst of CONNECTs does not block the event loop.
+ * libuv thread pool so a burst of CONNECTs does not block the event loop, at most
+ * {@link SCRYPT_CONCURRENCY} at a time so it does not starve the spool's fsyncs either.
  */
 export async function verifySecret(plain: string | Buffer, stored: string): Promise<boolean> {
   const { N, r, p, salt, hash } = parse(stored);
-  const derived = await new Promise<Buffer>((resolve, reject) => {
-    scryptCb(plain, salt, hash.length, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 }, (err, key) =>
-      err ? reject(err) : resolve(key),
-    );
-  });
+  const derived = await limited(
+    () =>
+      new Promise<Buffer>((resolve, reject) => {
+        scryptCb(plain, salt, hash.length, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 }, (err, key) => (err ? reject(err) : resolve(key)));
+      }),
+  );
   return derived.length === hash.length && timingSafeEqual(derived, hash);
 }

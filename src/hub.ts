@@ -255,7 +255,14 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
       stopped ??= (async () => {
         const deadline = Date.now() + config.shutdown.timeout / 2;
         selfStats?.stop();
-        await api?.close();
+        // Requests in flight get their answer (each then closes its connection: src/api/server.ts);
+        // a client that never reads its answer is cut off at the deadline.
+        const apiClosed = api?.close();
+        if (api && apiClosed && !(await settlesBy(apiClosed, deadline))) {
+          logger.warn('HTTP requests still open at shutdown; their connections are closed');
+          api.server.closeAllConnections();
+          await apiClosed.catch((err: unknown) => logger.warn({ err }, 'closing the HTTP API failed'));
+        }
         await kpi?.stop();
         await broker?.stop();
         await spool.close();

@@ -45,6 +45,16 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.http.bodyLimit,
+    // While the API closes, a request on a kept-alive connection still reaches its handler (the
+    // spool is open until the API has closed: the hub closes the API first) rather than fastify's
+    // bare 503 without a HUB_ERR_* code or Retry-After; its answer then closes the connection.
+    return503OnClosing: false,
+  });
+  // A connection busy when the close began would otherwise stay open after its answer until the
+  // keep-alive timeout (72 s), holding up the hub's stop beyond shutdown.timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -73,6 +83,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
 
   // A few security headers on every answer; the HTML report gets a CSP allowing only its inline style.
   app.addHook('onSend', async (req, reply, payload) => {
+    if (closing) void reply.header('Connection', 'close');
     void reply.header('X-Content-Type-Options', 'nosniff');
     void reply.header('Referrer-Policy', 'no-referrer');
     if (!req.url.startsWith('/docs')) {

@@ -7,44 +7,17 @@
  * `FIXTURES_WRITE=1 npx vitest run test/devices` writes the expected file of a case that has none
  * (never overwrites) and fails that case so the new file gets reviewed.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DeviceType } from '../../src/config/inventory.ts';
 import { createNormaliser, type NormaliseResult } from '../../src/normalise/pipeline.ts';
 import { isRejectReason } from '../../src/normalise/reasons.ts';
-import { findModelFolders, loadRegistry } from '../../src/normalise/registry.ts';
-
-/** Fixed identities and key of every fixture run (devices/README.md). */
-const FIXTURE = Object.freeze({
-  site: 'maple-court',
-  gateway: 'gw-east',
-  device: 'dev-01',
-  building: 'b1',
-  pseudonymKey: 'fixture-pseudonym-key-0123456789',
-  receivedAt: '2026-11-27T00:05:00Z',
-});
-
-interface FixtureInput {
-  channel: 'telemetry' | 'event';
-  receivedAt?: string;
-  now?: string;
-  payload?: unknown;
-  raw?: string;
-  note?: string;
-}
-
-interface ExpectedJson {
-  points: NormaliseResult['points'];
-  rejects?: { reason: string; index?: number; detail?: string }[];
-}
+import { loadRegistry } from '../../src/normalise/registry.ts';
+import { expectation, FIXTURE, fixtureInput, modelFixtures, type FixtureInput } from '../helpers/fixtures.ts';
 
 const registry = await loadRegistry();
-const cases = findModelFolders().flatMap(({ type, model, dir }) => {
-  const fixtures = join(dir, 'fixtures');
-  if (!existsSync(fixtures)) return [];
-  return readdirSync(fixtures).sort().map((name) => ({ type: type as DeviceType, model, name, dir: join(fixtures, name) }));
-});
+const cases = modelFixtures().flatMap(({ type, model, cases }) => cases.map(({ name, dir }) => ({ type, model, name, dir })));
 
 function run(type: DeviceType, model: string, input: FixtureInput): NormaliseResult {
   if ((input.payload === undefined) === (input.raw === undefined)) throw new Error('input.json needs exactly one of "payload" and "raw"');
@@ -80,31 +53,20 @@ describe('device fixtures', () => {
   });
 
   it.each(cases)('$type/$model/$name', ({ type, model, dir }) => {
-    const input = JSON.parse(readFileSync(join(dir, 'input.json'), 'utf8')) as FixtureInput;
+    const input = fixtureInput(dir);
     const result = run(type, model, input);
-    const jsonFile = join(dir, 'expected.json');
-    const errFile = join(dir, 'expected.err');
-    if (existsSync(jsonFile) === existsSync(errFile)) {
-      if (process.env.FIXTURES_WRITE === '1' && !existsSync(jsonFile)) {
+    if (existsSync(join(dir, 'expected.json')) === existsSync(join(dir, 'expected.err'))) {
+      if (process.env.FIXTURES_WRITE === '1' && !existsSync(join(dir, 'expected.json'))) {
         throw new Error(`wrote ${writeExpected(dir, result)}: review it, then run again`);
       }
       throw new Error(`${dir}: needs exactly one of expected.json and expected.err`);
     }
-    if (existsSync(errFile)) {
-      const [reason = '', detail] = readFileSync(errFile, 'utf8').split('\n').map((l) => l.trim());
-      expect(isRejectReason(reason), `expected.err names a known reason, not "${reason}"`).toBe(true);
-      expect(result.points).toEqual([]);
-      expect(result.rejects).toHaveLength(1);
-      expect(result.rejects[0]?.reason).toBe(reason);
-      expect(result.rejects[0]?.index).toBeUndefined();
-      if (detail) expect(result.rejects[0]?.detail).toContain(detail);
-      return;
-    }
-    const expected = JSON.parse(readFileSync(jsonFile, 'utf8')) as ExpectedJson;
-    expect(result.points).toEqual(expected.points);
-    const want = expected.rejects ?? [];
-    expect(result.rejects.map((r) => ({ reason: r.reason, index: r.index }))).toEqual(want.map((r) => ({ reason: r.reason, index: r.index })));
-    want.forEach((w, i) => {
+    // expected.err is one whole-message reject (no index); expected.json lists points and rejects.
+    const want = expectation(dir);
+    expect(result.points).toEqual(want.points);
+    expect(result.rejects.map((r) => ({ reason: r.reason, index: r.index }))).toEqual(want.rejects.map((r) => ({ reason: r.reason, index: r.index })));
+    want.rejects.forEach((w, i) => {
+      expect(isRejectReason(w.reason), `the expected reject names a known reason, not "${w.reason}"`).toBe(true);
       const got = result.rejects[i];
       if (w.detail !== undefined) expect(got?.detail).toContain(w.detail);
       // A rejected array element is kept verbatim for the dead-letter store.

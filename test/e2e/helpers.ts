@@ -17,19 +17,12 @@ import { createLogger } from '../../src/log.ts';
 import type { FieldValue, Point } from '../../src/point.ts';
 import { hashSecret } from '../../src/secret.ts';
 import { connectInflux, InfluxPointWriter, query, quoteIdent, type InfluxConnection } from '../../src/store/index.ts';
+import { FIXTURE } from '../helpers/fixtures.ts';
 import { sharedInflux } from '../helpers/influx-shared.ts';
 import { run, type Run } from '../broker/helpers.ts';
 
 export const ROOT = 'community/v1';
-/** The identities every device fixture is normalised with (devices/README.md, "Fixtures"). */
-export const FIXTURE = Object.freeze({
-  site: 'maple-court',
-  gateway: 'gw-east',
-  device: 'dev-01',
-  building: 'b1',
-  pseudonymKey: 'fixture-pseudonym-key-0123456789',
-  receivedAt: '2026-11-27T00:05:00Z',
-});
+export { FIXTURE };
 /** Plain secrets of the test gateways; hashed once per test file (scrypt is slowish). */
 export const SECRETS = Object.freeze({ 'gw-east': 'e2e-east-secret', 'gw-west': 'e2e-west-secret', watcher: 'e2e-watch-secret' });
 const hashed: Partial<Record<keyof typeof SECRETS, string>> = {};

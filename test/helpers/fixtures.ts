@@ -1,12 +1,23 @@
 /**
  * The golden fixtures of the device models (devices/README.md, "Fixtures"), read the same way by
- * every test that replays them: over MQTT (test/e2e) and over HTTP (test/api).
+ * every test that replays them: through the pipeline (test/devices), over MQTT (test/e2e) and over
+ * HTTP (test/api).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeviceType } from '../../src/config/inventory.ts';
 import { findModelFolders } from '../../src/normalise/index.ts';
 import type { Point } from '../../src/point.ts';
+
+/** The identities and key every device fixture is normalised with (devices/README.md, "Fixtures"). */
+export const FIXTURE = Object.freeze({
+  site: 'maple-court',
+  gateway: 'gw-east',
+  device: 'dev-01',
+  building: 'b1',
+  pseudonymKey: 'fixture-pseudonym-key-0123456789',
+  receivedAt: '2026-11-27T00:05:00Z',
+});
 
 /** A case's `input.json`. */
 export interface FixtureInput {
@@ -15,6 +26,8 @@ export interface FixtureInput {
   now?: string;
   payload?: unknown;
   raw?: string;
+  /** What the case shows, for people. */
+  note?: string;
 }
 
 /** One expected reject: `detail`, when given, is a substring of the actual detail. */

@@ -118,7 +118,7 @@ describe('Spool and Drainer', () => {
     expect(drainer.stats().damaged).toBe(1);
   });
 
-  it('a damaged record in the middle: the records before it are replayed, the damage logged', async () => {
+  it('a damaged record in the middle: the records before and after it are replayed, the damage logged', async () => {
     const dir = await tempDir();
     const first = await openSpool(dir);
     for (let i = 0; i < 6; i++) await first.spool.append(record(i));
@@ -133,8 +133,10 @@ describe('Spool and Drainer', () => {
     const writer = new MemoryPointWriter();
     const { drainer, logs } = drain(dir, second.spool, writer);
     await drainer.drained();
-    expect(seqs(writer)).toEqual([0, 1, 2]);
-    expect(logs.lines.find((l) => String(l.msg).startsWith('spool: damaged stretch'))).toMatchObject({ level: 50, file: path });
+    expect(seqs(writer)).toEqual([0, 1, 2, 4, 5]);
+    const start = records[2]!.end;
+    expect(logs.lines.find((l) => String(l.msg).startsWith('spool: damaged stretch'))).toMatchObject({ level: 50, file: path, offset: start, bytes: records[3]!.end - start });
+    expect(drainer.stats().damaged).toBe(1);
   });
 
   it('when full, holds acknowledgements (FIFO) instead of dropping, and takes them once the drainer frees room', async () => {

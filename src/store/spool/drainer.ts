@@ -242,7 +242,7 @@ export class Drainer {
     this.#stats.damaged++;
     const fields = { file: segment.path, offset: d.offset, bytes: d.bytes, detail: d.detail };
     if (d.torn) this.#o.logger.warn(fields, 'spool: torn record at the end of a segment (a crash mid-write) skipped; every whole record before it is replayed');
-    else this.#o.logger.error(fields, 'spool: damaged stretch of a segment skipped; the records before it are replayed');
+    else this.#o.logger.error(fields, 'spool: damaged stretch of a segment skipped; the whole records before and after it are replayed');
   }
 
   /** Writes `records` until each is written or dead-lettered; false when stopped first. */

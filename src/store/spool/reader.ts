@@ -1,11 +1,20 @@
 /**
  * Reads records back from one segment file, in order, a bounded chunk at a time. A frame that is
- * cut short or fails its CRC ends what can be trusted in the segment: every whole record before it
- * is returned, and the rest is reported as damage (torn when it is the file's last frame, as a
- * crash mid-append leaves it) for the drainer to log and skip.
+ * cut short or fails its checks (impossible length, CRC mismatch) is damage: the reader then
+ * resynchronises, scanning forward for the next offset at which a whole frame validates (length
+ * sane and within the data, CRC matching), reports the bytes in between as damage for the drainer
+ * to log and skip, and goes on from there, so one bad stretch (bit rot, a bad sector, a partial
+ * overwrite) costs only the records it touches. When no whole frame follows, the rest of the file
+ * is the damage: torn when it is the file's last frame, as a crash mid-append leaves it.
+ *
+ * A false resynchronisation needs 4 damaged bytes that read as a plausible length followed by 4
+ * that equal the CRC-32 of the bytes after them: 1 in 2^32 for each offset that gets as far as
+ * the CRC. Offsets inside an intact record's body never get that far: a body is JSON text, so
+ * each of its bytes is at least 0x20 and any 4 of them spell a length above the 64 MiB limit. A
+ * frame the scan accepts wrongly would still have to decode as a record to be written.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { FRAME_HEADER_BYTES, readFrame, SEGMENT_MAGIC } from './frame.ts';
+import { FRAME_HEADER_BYTES, MAX_FRAME_BODY_BYTES, readFrame, SEGMENT_MAGIC } from './frame.ts';
 import { decodeRecord, type SpoolRecord } from './record.ts';
 
 /** Bytes read from disk per call, unless one record is bigger (bounds the drainer's memory). */
@@ -19,12 +28,18 @@ export interface ReadRecord {
 
 /** Bytes of a segment that hold no record that can be trusted. */
 export interface Damage {
+  /** File offset of the first byte that could not be read as a record. */
   offset: number;
+  /** Bytes skipped: up to the next whole frame, or to the end of the data when none follows. */
   bytes: number;
   /** True when it is the file's last frame, cut short (a crash mid-append), not damage before it. */
   torn: boolean;
+  /** Why: what was wrong with the frame at `offset`, and where reading went on, if it did. */
   detail: string;
 }
+
+/** A leading length byte above this spells a length above {@link MAX_FRAME_BODY_BYTES}. */
+const MAX_LEAD_BYTE = MAX_FRAME_BODY_BYTES >>> 24;
 
 /** What one {@link SegmentReader.read} found. */
 export interface ReadChunk {
@@ -91,13 +106,47 @@ export class SegmentReader {
         off = 0;
         continue;
       }
-      // Nothing past this point can be framed: a length field cannot be trusted once one is wrong.
+      // A length field cannot be trusted once the frame fails: look for the next whole frame.
       const torn = found.kind === 'short' || (found.detail.startsWith('CRC') && lastFrameEnds(buf, off, end - base));
-      const detail = found.kind === 'short' ? `record cut short: ${end - at} of ${found.need} bytes present` : found.detail;
-      damage.push({ offset: at, bytes: end - at, torn, detail });
-      off = end - base;
+      const resync = await this.#resync(at + 1, end);
+      if (resync === undefined) {
+        // Nothing whole after it: the rest of the file is lost (torn, if it is the last write).
+        const detail = found.kind === 'short' ? `record cut short: ${end - at} of ${found.need} bytes present` : found.detail;
+        damage.push({ offset: at, bytes: end - at, torn, detail });
+        off = end - base;
+        continue;
+      }
+      const why = found.kind === 'short' ? `record length ${found.need - FRAME_HEADER_BYTES} runs past the data (${end - at} bytes left)` : found.detail;
+      damage.push({ offset: at, bytes: resync - at, torn: false, detail: `${why}; ${resync - at} bytes skipped, reading again from the whole record at ${resync}` });
+      base = resync;
+      buf = await this.#readAt(base, Math.min(end - base, READ_BLOCK_BYTES));
+      off = 0;
     }
     return { records, next: base + off, damage };
+  }
+
+  /**
+   * The offset of the first whole frame at or after `from` and before `end` (length within bounds
+   * and within `end`, CRC matching), or undefined when there is none. Runs only after damage:
+   * reads a block at a time, each offset tested first by its leading length byte, then by length,
+   * and only then by CRC (reading exactly the candidate frame when it runs past the block).
+   */
+  async #resync(from: number, end: number): Promise<number | undefined> {
+    for (let pos = from; end - pos > FRAME_HEADER_BYTES; ) {
+      const block = await this.#readAt(pos, Math.min(end - pos, READ_BLOCK_BYTES));
+      const last = block.length - FRAME_HEADER_BYTES; // offsets from here on are tested with the next block
+      if (last <= 0) return undefined; // the file is shorter than its committed length said
+      for (let i = 0; i < last; i++) {
+        if (block[i]! > MAX_LEAD_BYTE) continue;
+        const length = block.readUInt32BE(i);
+        const frameBytes = FRAME_HEADER_BYTES + length;
+        if (length === 0 || length > MAX_FRAME_BODY_BYTES || pos + i + frameBytes > end) continue;
+        const frame = i + frameBytes <= block.length ? block.subarray(i, i + frameBytes) : await this.#readAt(pos + i, frameBytes);
+        if ('body' in readFrame(frame, 0)) return pos + i;
+      }
+      pos += last;
+    }
+    return undefined;
   }
 
   async close(): Promise<void> {

@@ -12,98 +12,21 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from './api/server.ts';
-import { createBroker, type BrokerPorts, type BrokerStats } from './broker/index.ts';
+import { createBroker } from './broker/index.ts';
 import type { Loaded } from './config/load.ts';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
-import { DeadLetterStore } from './deadletters/store.ts';
+import type { ReplayResult } from './api/deps.ts';
+import { DeadLetterStore, type DeadLetter } from './deadletters/store.ts';
 import { HubError, isHubError } from './errors.ts';
-import type { Logger } from './log.ts';
-import { checkInventoryModels, createNormaliser, loadRegistry, type ModelLookup } from './normalise/index.ts';
-import type { ReplayResult, ReplaySelection } from './api/deps.ts';
-import type { DeadLetter, DeadLetterFilter } from './deadletters/store.ts';
-import type { IngestMessage, IngestOutcome } from './store/ingest.ts';
-import { connectInflux, DEFAULT_INFLUX_SETTINGS, ensureDatabase, InfluxPointWriter, ping, type WriterStats } from './store/index.ts';
-import { Ingest, type IngestStats } from './store/ingest.ts';
-import { SelfStats, type SelfStatsCounts } from './store/self-stats.ts';
-import { Drainer, Spool, type DrainerStats, type SpoolStats } from './store/spool/index.ts';
-import { createKpiScheduler, type KpiScheduler, type KpiSchedulerStats } from './kpi/index.ts';
+import type { Hub, HubDeps, HubSpoolStats } from './hub-types.ts';
+import { checkInventoryModels, createNormaliser, loadRegistry } from './normalise/index.ts';
+import { connectInflux, DEFAULT_INFLUX_SETTINGS, ensureDatabase, InfluxPointWriter, ping } from './store/index.ts';
+import { Ingest } from './store/ingest.ts';
+import { SelfStats } from './store/self-stats.ts';
+import { Drainer, Spool } from './store/spool/index.ts';
+import { createKpiScheduler, type KpiScheduler } from './kpi/index.ts';
 
-/** The spool as `/metrics` and `/ready` will show it. */
-export interface HubSpoolStats extends SpoolStats {
-  /** Records wait to be written to InfluxDB and the drainer is at them (or retrying). */
-  draining: boolean;
-  /** Age of the oldest record not yet in InfluxDB (ms); null when none waits. */
-  oldestRecordAgeMs: number | null;
-  drainer: DrainerStats;
-}
-
-/** What the future `GET /ready` answers (contract section 6). */
-export interface Readiness {
-  /** True when the hub takes and acknowledges messages now. */
-  ready: boolean;
-  /** Why not, one phrase each; empty when ready. */
-  reasons: string[];
-  broker: { listening: boolean };
-  /**
-   * Reported, but not a reason to be unready: while InfluxDB is away the spool keeps every
-   * acknowledged message, so the hub can still take data (it is unready once the spool is full).
-   */
-  influx: { reachable: boolean; version?: string; error?: string };
-  spool: HubSpoolStats | undefined;
-}
-
-/** Counters of every stage (`/metrics` reads them); a stage not started yet is absent. */
-export interface HubStats {
-  broker: BrokerStats | undefined;
-  ingest: IngestStats | undefined;
-  /** The drainer's writer: every ingest point goes to InfluxDB through it. */
-  writer: WriterStats | undefined;
-  spool: HubSpoolStats | undefined;
-  /** The KPI scheduler's runs; absent when `kpi.enabled` is false. */
-  kpi: KpiSchedulerStats | undefined;
-  /** Dead letters stored, by reason. */
-  deadLetters: Record<string, number>;
-  /** The sampler of the hub's own series (`hub_stats`); absent when `selfStats.enabled` is false. */
-  selfStats: SelfStatsCounts | undefined;
-}
-
-/** The ports a started hub bound: MQTT (and TLS, WebSocket) and the HTTP API. */
-export interface HubPorts extends BrokerPorts {
-  http: number;
-}
-
-/** A built hub. */
-export interface Hub {
-  /** Start every stage; resolves with the bound ports once the broker and the HTTP API listen. */
-  start(): Promise<HubPorts>;
-  /** Stop accepting, finish what is in flight, close InfluxDB writes. Safe to call twice. */
-  stop(): Promise<void>;
-  /** Counters of every stage, for logs, tests and /metrics; `spool` is a {@link HubSpoolStats}. */
-  stats(): HubStats;
-  /** Broker listening, spool taking messages, InfluxDB reachable (pinged): for `/ready`. */
-  ready(): Promise<Readiness>;
-  /**
-   * Resolves once every message acknowledged so far is in InfluxDB (or kept as a dead letter). A
-   * PUBACK means "on disk in the spool", and the drainer writes it moments later: whoever reads
-   * InfluxDB right after publishing waits for this first. Never resolves while InfluxDB is away
-   * (bound the wait); rejects if the hub stops first.
-   */
-  drained(): Promise<void>;
-  /** The MQTT ingest path, for HTTP ingest: resolves once the message is durable. */
-  ingest(msg: IngestMessage): Promise<IngestOutcome>;
-  /** Stored dead letters matching `filter`, newest first. */
-  deadLetters(filter: DeadLetterFilter): Promise<DeadLetter[]>;
-  /** Re-run the selected dead letters through the current normalisers (see Ingest.replay). */
-  replay(selection: ReplaySelection): Promise<ReplayResult[]>;
-}
-
-export interface HubDeps {
-  logger: Logger;
-  /** The hub's clock (tests fix it). */
-  now?: () => number;
-  /** Wrap the model registry (tests swap a model for a double); the registry itself by default. */
-  models?: (registry: ModelLookup) => ModelLookup;
-}
+export type { Hub, HubDeps, HubPorts, HubSpoolStats, HubStats, Readiness } from './hub-types.ts';
 
 /** Build a hub from a loaded config; nothing runs until `start()`. */
 export function buildHub(loaded: Loaded, deps: HubDeps): Hub {

@@ -23,6 +23,8 @@ export interface Session {
   conn: Duplex;
   /** Set once this connection's offline state was reported (status `offline` or its Will). */
   offlineReported: boolean;
+  /** Set once aedes reported the session ready and presence counted it (src/broker/index.ts). */
+  counted?: boolean;
 }
 
 /** The aedes `authenticate` handler's signature. */

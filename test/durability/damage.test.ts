@@ -73,6 +73,7 @@ async function readAll(path: string, points = 7): Promise<{ records: ReadRecord[
     const { size } = await stat(path);
     const opened = await reader.open(size);
     if (!('start' in opened)) throw new Error('not a segment');
+    if (opened.damage) damage.push(opened.damage);
     for (let at = opened.start; at < size; calls++) {
       const chunk = await reader.read(at, size, { points, bytes: 8 << 20 });
       expect(chunk.next).toBeGreaterThan(at); // always moves on
@@ -92,6 +93,26 @@ const except = (count: number, lost: number[]): number[] => Array.from({ length:
 const touched = (l: Layout, from: number, to: number): number[] => l.starts.map((s, i) => i).filter((i) => l.starts[i]! < to && l.ends[i]! > from);
 
 describe('SegmentReader resynchronises after damage in the middle of a segment', () => {
+  it('a damaged segment header (its 8-byte magic): every record is still read, the header is the damage', async () => {
+    const l = await writeSegment(10);
+    await overwrite(l.path, 0, Buffer.from('XXXXXXXX'));
+    const { records, damage } = await readAll(l.path);
+    expect(ats(records)).toEqual(except(10, []));
+    expect(damage).toEqual([expect.objectContaining({ offset: 0, bytes: l.starts[0], torn: false, detail: expect.stringMatching(/bad segment header/) })]);
+  });
+
+  it('a file with a segment name but no magic and no whole record is still refused as a whole', async () => {
+    const l = await writeSegment(3);
+    const { size } = await stat(l.path);
+    await overwrite(l.path, 0, Buffer.alloc(size, 0x41));
+    const reader = new SegmentReader(l.path);
+    try {
+      expect(await reader.open(size)).toEqual({ damage: expect.objectContaining({ offset: 0, bytes: size, detail: expect.stringMatching(/not a spool segment/) }) });
+    } finally {
+      await reader.close();
+    }
+  });
+
   it('bytes overwritten in the body of record k: only record k is lost, the damage is its frame', async () => {
     const l = await writeSegment(30);
     const k = 12;

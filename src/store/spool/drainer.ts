@@ -226,7 +226,7 @@ export class Drainer {
     await this.#cursor?.reader.close();
     const reader = new SegmentReader(segment.path);
     const opened = await reader.open(segment.end);
-    if ('damage' in opened) this.#damaged(segment, opened.damage);
+    if (opened.damage) this.#damaged(segment, opened.damage);
     this.#cursor = { seq: segment.seq, offset: 'start' in opened ? opened.start : segment.end, reader };
     return this.#cursor;
   }

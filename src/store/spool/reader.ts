@@ -62,15 +62,20 @@ export class SegmentReader {
   constructor(readonly path: string) {}
 
   /**
-   * Opens the file and checks its magic. Returns the offset of the first frame, or a damage
-   * covering `[0, end)` when the file is not a segment (its records cannot be found).
+   * Opens the file and checks its magic. Returns the offset of the first frame; with a damaged
+   * magic, the first whole frame after it (the file has a segment's name, so its records are worth
+   * finding) and the damage before it; or a damage covering `[0, end)` when none can be found.
    */
-  async open(end: number): Promise<{ start: number } | { damage: Damage }> {
+  async open(end: number): Promise<{ start: number; damage?: Damage } | { damage: Damage }> {
     this.#handle = await open(this.path, 'r');
     const head = await this.#readAt(0, Math.min(end, SEGMENT_MAGIC.length));
     if (head.length === SEGMENT_MAGIC.length && head.equals(SEGMENT_MAGIC)) return { start: SEGMENT_MAGIC.length };
     const torn = SEGMENT_MAGIC.subarray(0, head.length).equals(head);
-    return { damage: { offset: 0, bytes: end, torn, detail: torn ? 'file cut before its header was complete' : 'not a spool segment (bad magic)' } };
+    const first = torn ? undefined : await this.#resync(0, end);
+    if (first !== undefined) {
+      return { start: first, damage: { offset: 0, bytes: first, torn: false, detail: `bad segment header; ${first} bytes skipped, reading from the whole record at ${first}` } };
+    }
+    return { damage: { offset: 0, bytes: end, torn, detail: torn ? 'file cut before its header was complete' : 'not a spool segment (bad magic, no whole record found)' } };
   }
 
   /** Records from `from` up to `end` (the segment's committed length), within `limits`. */

@@ -12,10 +12,9 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Point } from '../../src/point.ts';
 import { Spool, type SpoolRecord } from '../../src/store/spool/index.ts';
 import { READ_BLOCK_BYTES, SegmentReader, type Damage, type ReadRecord } from '../../src/store/spool/reader.ts';
-import { deadUrl } from '../helpers/influx.ts';
 import { sharedInflux, uniqueName } from '../helpers/influx-shared.ts';
 import { captureLogs, drainedWithin, influxAt, spooledFrames, startLocalHub, storedEvents, writeHubFiles, type LocalHub } from './helpers.ts';
-import { Publisher } from './publisher.ts';
+import { spoolWhileInfluxDown } from './publisher.ts';
 
 const dirs: string[] = [];
 
@@ -230,24 +229,16 @@ function u32(n: number): Buffer {
 describe('through the hub into the real InfluxDB', () => {
   const database = uniqueName('damage');
   let hub: LocalHub | undefined;
-  let pub: Publisher | undefined;
   let dir: string | undefined;
 
   afterAll(async () => {
-    await pub?.end();
     await hub?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('records after a damaged record and after a zeroed 4 KiB block are written; only the damaged ones are missing', async () => {
-    const files = await writeHubFiles({ influxUrl: await deadUrl(), database });
+    const files = await spoolWhileInfluxDown(database, 80);
     dir = files.dir;
-    hub = await startLocalHub(files);
-    pub = await Publisher.connect(hub.port);
-    pub.start(10, 80);
-    await pub.waitAcked(80, 30_000);
-    await hub.stop();
-    await pub.end();
 
     const frames = await spooledFrames(files.spoolDir);
     expect(frames).toHaveLength(80);

@@ -5,7 +5,8 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { waitFor } from '../broker/helpers.ts';
-import { depositEvent, GATEWAY, SECRET, TOPIC } from './helpers.ts';
+import { deadUrl } from '../helpers/influx.ts';
+import { depositEvent, GATEWAY, SECRET, startLocalHub, TOPIC, writeHubFiles, type HubFiles } from './helpers.ts';
 
 /** One publishing gateway; see the file comment. */
 export class Publisher {
@@ -75,3 +76,22 @@ export class Publisher {
     await this.client.endAsync(true);
   }
 }
+
+/**
+ * A hub takes `count` deposit events while InfluxDB is unreachable, then stops: the events are in
+ * its spool only, for a test to damage and the next hub on `files.dir` to replay.
+ */
+export async function spoolWhileInfluxDown(database: string, count: number): Promise<HubFiles> {
+  const files = await writeHubFiles({ influxUrl: await deadUrl(), database });
+  const hub = await startLocalHub(files);
+  const pub = await Publisher.connect(hub.port);
+  try {
+    pub.start(10, count);
+    await pub.waitAcked(count, 30_000);
+  } finally {
+    await hub.stop(); // first: a stopping broker records no "gateway offline" after the last event
+    await pub.end();
+  }
+  return files;
+}
+

@@ -6,31 +6,22 @@
  */
 import { rm, stat, truncate } from 'node:fs/promises';
 import { afterAll, expect, it } from 'vitest';
-import { deadUrl } from '../helpers/influx.ts';
 import { sharedInflux, uniqueName } from '../helpers/influx-shared.ts';
 import { drainedWithin, eventIds, influxAt, spooledFrames, startLocalHub, storedEvents, writeHubFiles, type LocalHub } from './helpers.ts';
-import { Publisher } from './publisher.ts';
+import { spoolWhileInfluxDown } from './publisher.ts';
 
 const database = uniqueName('torn');
 let hub: LocalHub | undefined;
-let pub: Publisher | undefined;
 let dir: string | undefined;
 
 afterAll(async () => {
-  await pub?.end();
   await hub?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 it('a record cut mid-write is detected and skipped with a log line; every complete record before it is replayed', async () => {
-  const files = await writeHubFiles({ influxUrl: await deadUrl(), database });
+  const files = await spoolWhileInfluxDown(database, 60);
   dir = files.dir;
-  hub = await startLocalHub(files);
-  pub = await Publisher.connect(hub.port);
-  pub.start(10, 60);
-  await pub.waitAcked(60, 30_000);
-  await hub.stop(); // first: a stopping broker records no "gateway offline" after the last event
-  await pub.end();
 
   const frames = await spooledFrames(files.spoolDir);
   expect(frames).toHaveLength(60);

@@ -1,29 +1,16 @@
 /** Access rules (contract section 2): publish and subscribe refusals, observers. */
 import type { MqttClient } from 'mqtt';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Acl, type Account } from '../../src/broker/acl.ts';
 import { filterWithin, levelsAfter, rootLevels } from '../../src/broker/topic.ts';
-import { ROOT, connect, mosquittoPub, mosquittoSub, refusalLogs, startBroker, suback, telemetry, waitFor, type TestBroker } from './helpers.ts';
+import { connect, mosquittoPub, mosquittoSub, refusalLogs, ROOT, suback, telemetry, useBroker, waitFor } from './helpers.ts';
 
 const EAST = { username: 'gw-east', password: 'east-secret' };
-let t: TestBroker;
-let url: string;
-const clients: MqttClient[] = [];
-
-beforeAll(async () => {
-  t = await startBroker();
-  url = `mqtt://127.0.0.1:${t.port}`;
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
-});
-afterAll(async () => {
-  await t.stop();
-});
+const b = useBroker();
 
 async function client(opts: Parameters<typeof connect>[1]): Promise<MqttClient> {
-  const c = await connect(url, opts);
-  clients.push(c);
+  const c = await connect(b.url, opts);
+  b.clients.push(c);
   return c;
 }
 
@@ -36,8 +23,8 @@ describe('publish refusals close the connection and never reach onPublish', () =
     ['a wildcard topic (+)', `${ROOT}/maple-court/gw-east/+/telemetry`, 'publish_wildcard'],
     ['a wildcard topic (#)', `${ROOT}/maple-court/gw-east/#`, 'publish_wildcard'],
   ])('mqtt.js, %s', async (_what, topic, reason) => {
-    const before = t.broker.stats().refusals[reason as 'publish_foreign'];
-    const published = t.published.length;
+    const before = b.t.broker.stats().refusals[reason as 'publish_foreign'];
+    const published = b.t.published.length;
     const c = await client(EAST);
     let acked = false;
     c.on('packetreceive', (p) => p.cmd === 'puback' && (acked = true));
@@ -46,24 +33,24 @@ describe('publish refusals close the connection and never reach onPublish', () =
     c.publishAsync(topic, '{}', { qos: 1 }).catch(() => {});
     await waitFor(() => closed, 5_000, 'the broker to close the connection');
     expect(acked).toBe(false);
-    expect(t.published.length).toBe(published);
-    await waitFor(() => t.broker.stats().refusals[reason as 'publish_foreign'] === before + 1, 5_000, 'the refusal count');
+    expect(b.t.published.length).toBe(published);
+    await waitFor(() => b.t.broker.stats().refusals[reason as 'publish_foreign'] === before + 1, 5_000, 'the refusal count');
     // aedes refuses wildcards before asking the ACL, and its error does not carry the topic.
-    expect(refusalLogs(t, reason).at(-1)).toMatchObject(reason === 'publish_wildcard' ? { username: 'gw-east' } : { username: 'gw-east', topic });
+    expect(refusalLogs(b.t, reason).at(-1)).toMatchObject(reason === 'publish_wildcard' ? { username: 'gw-east' } : { username: 'gw-east', topic });
   });
 
   it('mosquitto_pub to a foreign topic: the connection is lost, nothing recorded', async () => {
-    const published = t.published.length;
-    const r = await mosquittoPub(t.port, ['gw-east', 'east-secret'], telemetry('maple-court', 'gw-west', 'bin-02'), '{}').done;
+    const published = b.t.published.length;
+    const r = await mosquittoPub(b.t.port, ['gw-east', 'east-secret'], telemetry('maple-court', 'gw-west', 'bin-02'), '{}').done;
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('The connection was lost');
-    expect(t.published.length).toBe(published);
+    expect(b.t.published.length).toBe(published);
   });
 });
 
 describe('subscribe', () => {
   it('grants its own subtree and its site KPIs; refuses the rest with SUBACK 0x80 and keeps the connection', async () => {
-    const before = t.broker.stats().refusals.subscribe_denied;
+    const before = b.t.broker.stats().refusals.subscribe_denied;
     const c = await client(EAST);
     const filters = {
       [`${ROOT}/maple-court/gw-east/#`]: 1,
@@ -77,13 +64,13 @@ describe('subscribe', () => {
     };
     const granted = await suback(c, Object.fromEntries(Object.entries(filters).map(([f, g]) => [f, { qos: g === 128 ? 1 : (g as 0 | 1) }])));
     expect(granted).toEqual(Object.values(filters));
-    expect(t.broker.stats().refusals.subscribe_denied).toBe(before + 5);
+    expect(b.t.broker.stats().refusals.subscribe_denied).toBe(before + 5);
     // Still connected and able to publish.
     await c.publishAsync(telemetry('maple-court', 'gw-east', 'bin-01'), '{}', { qos: 1 });
   });
 
   it('mosquitto_sub outside the subtree: all subscriptions denied', async () => {
-    const r = await mosquittoSub(t.port, ['gw-east', 'east-secret'], `${ROOT}/#`, ['-C', '1', '-W', '10']).done;
+    const r = await mosquittoSub(b.t.port, ['gw-east', 'east-secret'], `${ROOT}/#`, ['-C', '1', '-W', '10']).done;
     expect(r.stderr).toContain('All subscription requests were denied.');
   });
 
@@ -93,7 +80,7 @@ describe('subscribe', () => {
     const got = new Promise<string>((resolve) => c.on('message', (topic, payload) => resolve(`${topic} ${payload.toString()}`)));
     // The hub's own publish (client null) is allowed.
     await new Promise<void>((resolve, reject) =>
-      t.broker.aedes.publish({ cmd: 'publish', topic: `${ROOT}/maple-court/kpi/sorting_coverage`, payload: Buffer.from('{"value":0.9}'), qos: 1, retain: true, dup: false }, (e) => (e ? reject(e) : resolve())),
+      b.t.broker.aedes.publish({ cmd: 'publish', topic: `${ROOT}/maple-court/kpi/sorting_coverage`, payload: Buffer.from('{"value":0.9}'), qos: 1, retain: true, dup: false }, (e) => (e ? reject(e) : resolve())),
     );
     expect(await got).toBe(`${ROOT}/maple-court/kpi/sorting_coverage {"value":0.9}`);
   });
@@ -101,9 +88,9 @@ describe('subscribe', () => {
 
 describe('observers', () => {
   it('mosquitto_sub as an observer on community/v1/# receives a gateway’s message', async () => {
-    const sub = mosquittoSub(t.port, ['watcher', 'watch-secret'], `${ROOT}/#`, ['-v', '-R', '-C', '1', '-W', '10']); // -R: skip retained messages
-    await waitFor(() => t.logs.some((l) => l.msg === 'mqtt subscribed' && l.username === 'watcher'), 5_000, 'mosquitto_sub to subscribe');
-    const r = await mosquittoPub(t.port, ['gw-east', 'east-secret'], telemetry('maple-court', 'gw-east', 'gate-north'), '{"door":"closed"}').done;
+    const sub = mosquittoSub(b.t.port, ['watcher', 'watch-secret'], `${ROOT}/#`, ['-v', '-R', '-C', '1', '-W', '10']); // -R: skip retained messages
+    await waitFor(() => b.t.logs.some((l) => l.msg === 'mqtt subscribed' && l.username === 'watcher'), 5_000, 'mosquitto_sub to subscribe');
+    const r = await mosquittoPub(b.t.port, ['gw-east', 'east-secret'], telemetry('maple-court', 'gw-east', 'gate-north'), '{"door":"closed"}').done;
     expect(r.code).toBe(0);
     const out = await sub.done;
     expect(out.stdout.trim()).toBe(`${telemetry('maple-court', 'gw-east', 'gate-north')} {"door":"closed"}`);
@@ -115,12 +102,12 @@ describe('observers', () => {
   });
 
   it('an observer cannot publish', async () => {
-    const before = t.broker.stats().refusals.publish_observer;
-    const published = t.published.length;
-    const r = await mosquittoPub(t.port, ['watcher', 'watch-secret'], telemetry('maple-court', 'gw-east', 'bin-01'), '{}').done;
+    const before = b.t.broker.stats().refusals.publish_observer;
+    const published = b.t.published.length;
+    const r = await mosquittoPub(b.t.port, ['watcher', 'watch-secret'], telemetry('maple-court', 'gw-east', 'bin-01'), '{}').done;
     expect(r.code).not.toBe(0);
-    expect(t.published.length).toBe(published);
-    expect(t.broker.stats().refusals.publish_observer).toBe(before + 1);
+    expect(b.t.published.length).toBe(published);
+    expect(b.t.broker.stats().refusals.publish_observer).toBe(before + 1);
   });
 });
 

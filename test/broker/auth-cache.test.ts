@@ -5,16 +5,15 @@
  * over real MQTT the broker's stats tell a cache hit from a scrypt check.
  */
 import type { Client } from 'aedes';
-import type { MqttClient } from 'mqtt';
 import { PassThrough } from 'node:stream';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuthCache } from '../../src/broker/auth-cache.ts';
 import { createAuthenticator, type Session } from '../../src/broker/auth.ts';
 import { RefusalCounter } from '../../src/broker/refusals.ts';
 import { Inventory, inventorySchema } from '../../src/config/inventory.ts';
 import { createLogger } from '../../src/log.ts';
 import { hashSecret, verifySecret } from '../../src/secret.ts';
-import { connect, connectError, mosquittoPub, mqttConfig, refusalLogs, SECRETS, startBroker, telemetry, testInventory, type TestBroker } from './helpers.ts';
+import { connect, connectError, mosquittoPub, mqttConfig, refusalLogs, SECRETS, startBroker, telemetry, testInventory, useBroker } from './helpers.ts';
 
 const TOPIC = telemetry('maple-court', 'gw-east', 'bin-01');
 
@@ -138,62 +137,49 @@ describe('auth cache (authenticator, counted scrypt calls)', () => {
 });
 
 describe('auth cache over MQTT (real aedes over TCP)', () => {
-  let t: TestBroker;
-  let url: string;
-  const clients: MqttClient[] = [];
-
-  beforeAll(async () => {
-    t = await startBroker();
-    url = `mqtt://127.0.0.1:${t.port}`;
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
-  });
-  afterAll(async () => {
-    await t.stop();
-  });
+  const b = useBroker();
 
   it('a gateway that reconnects with its secret is accepted from the cache (mqtt.js, then mosquitto_pub)', async () => {
-    const first = await connect(url, { username: 'gw-east', password: SECRETS['gw-east'] });
+    const first = await connect(b.url, { username: 'gw-east', password: SECRETS['gw-east'] });
     await first.endAsync();
-    const cold = t.broker.stats().authCache;
+    const cold = b.t.broker.stats().authCache;
     expect(cold.entries).toBeGreaterThanOrEqual(1);
 
-    const again = await connect(url, { username: 'gw-east', password: SECRETS['gw-east'] });
-    clients.push(again);
+    const again = await connect(b.url, { username: 'gw-east', password: SECRETS['gw-east'] });
+    b.clients.push(again);
     await again.publishAsync(TOPIC, '{"battery":81}', { qos: 1 });
-    const r = await mosquittoPub(t.port, ['gw-east', SECRETS['gw-east']], TOPIC, '{"battery":82}').done;
+    const r = await mosquittoPub(b.t.port, ['gw-east', SECRETS['gw-east']], TOPIC, '{"battery":82}').done;
     expect(r.code).toBe(0);
-    expect(t.published.slice(-2).map((p) => p.payload.toString())).toEqual(['{"battery":81}', '{"battery":82}']);
+    expect(b.t.published.slice(-2).map((p) => p.payload.toString())).toEqual(['{"battery":81}', '{"battery":82}']);
     // Two more CONNECTs, both hits: no scrypt check was added.
-    expect(t.broker.stats().authCache).toEqual({ hits: cold.hits + 2, misses: cold.misses, entries: cold.entries });
+    expect(b.t.broker.stats().authCache).toEqual({ hits: cold.hits + 2, misses: cold.misses, entries: cold.entries });
   });
 
   it('refuses a wrong secret after a right one exactly as before: CONNACK 4, bad_secret, the same log line', async () => {
     // Before any success for gw-west: the refusal without a cache entry.
-    const cold = await mosquittoPub(t.port, ['gw-west', 'not-the-secret'], TOPIC, '{}').done;
-    const coldLog = refusalLogs(t, 'bad_secret').at(-1)!;
-    expect(await connectError(url, { username: 'gw-west', password: SECRETS['gw-west'] })).toEqual({ message: 'connected' });
-    const before = t.broker.stats();
+    const cold = await mosquittoPub(b.t.port, ['gw-west', 'not-the-secret'], TOPIC, '{}').done;
+    const coldLog = refusalLogs(b.t, 'bad_secret').at(-1)!;
+    expect(await connectError(b.url, { username: 'gw-west', password: SECRETS['gw-west'] })).toEqual({ message: 'connected' });
+    const before = b.t.broker.stats();
 
-    const warm = await mosquittoPub(t.port, ['gw-west', 'not-the-secret'], TOPIC, '{}').done;
-    const warmLog = refusalLogs(t, 'bad_secret').at(-1)!;
+    const warm = await mosquittoPub(b.t.port, ['gw-west', 'not-the-secret'], TOPIC, '{}').done;
+    const warmLog = refusalLogs(b.t, 'bad_secret').at(-1)!;
     expect(warm.code).toBe(4);
     expect([warm.code, warm.stderr]).toEqual([cold.code, cold.stderr]);
     const same = (l: Record<string, unknown>) => ({ level: l.level, reason: l.reason, username: l.username, detail: l.detail, msg: l.msg });
     expect(same(warmLog)).toEqual(same(coldLog));
     expect(warmLog).not.toBe(coldLog);
-    const after = t.broker.stats();
+    const after = b.t.broker.stats();
     expect(after.refusals.bad_secret).toBe(before.refusals.bad_secret + 1);
     // Checked with scrypt (a miss), and the gateway's own entry is still there.
     expect(after.authCache.misses).toBe(before.authCache.misses + 1);
     expect(after.authCache.hits).toBe(before.authCache.hits);
-    expect(await connectError(url, { username: 'gw-west', password: SECRETS['gw-west'] })).toEqual({ message: 'connected' });
-    expect(t.broker.stats().authCache.hits).toBe(before.authCache.hits + 1);
+    expect(await connectError(b.url, { username: 'gw-west', password: SECRETS['gw-west'] })).toEqual({ message: 'connected' });
+    expect(b.t.broker.stats().authCache.hits).toBe(before.authCache.hits + 1);
   });
 
   it('never logs a secret', () => {
-    const text = JSON.stringify(t.logs);
+    const text = JSON.stringify(b.t.logs);
     for (const secret of Object.values(SECRETS)) expect(text).not.toContain(secret);
     expect(text).not.toContain('not-the-secret');
   });

@@ -1,30 +1,17 @@
 /** CONNECT authentication (contract section 2): refusals with their CONNACK codes, logged and counted. */
 import type { MqttClient } from 'mqtt';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connect, connectError, mosquittoPub, refusalLogs, startBroker, telemetry, waitFor, type TestBroker } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { connect, connectError, mosquittoPub, refusalLogs, startBroker, telemetry, useBroker, waitFor } from './helpers.ts';
 
 const TOPIC = telemetry('maple-court', 'gw-east', 'bin-01');
-let t: TestBroker;
-let url: string;
-const clients: MqttClient[] = [];
-
-beforeAll(async () => {
-  t = await startBroker();
-  url = `mqtt://127.0.0.1:${t.port}`;
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
-});
-afterAll(async () => {
-  await t.stop();
-});
+const b = useBroker();
 
 describe('CONNECT with mosquitto_pub', () => {
   it('accepts the right secret and delivers the publish', async () => {
-    const r = await mosquittoPub(t.port, ['gw-east', 'east-secret'], TOPIC, '{"battery":80}').done;
+    const r = await mosquittoPub(b.t.port, ['gw-east', 'east-secret'], TOPIC, '{"battery":80}').done;
     expect(r.code).toBe(0);
-    expect(t.published.at(-1)).toMatchObject({ site: 'maple-court', gateway: 'gw-east', device: 'bin-01', channel: 'telemetry', qos: 1 });
-    expect(t.published.at(-1)!.payload.toString()).toBe('{"battery":80}');
+    expect(b.t.published.at(-1)).toMatchObject({ site: 'maple-court', gateway: 'gw-east', device: 'bin-01', channel: 'telemetry', qos: 1 });
+    expect(b.t.published.at(-1)!.payload.toString()).toBe('{"battery":80}');
   });
 
   it.each([
@@ -35,15 +22,15 @@ describe('CONNECT with mosquitto_pub', () => {
     ['a username with /', ['maple-court/gw-east', 'east-secret'], 'bad_username', 4, 'bad user name or password'],
     ['an anonymous client', undefined, 'anonymous', 5, 'not authorised'],
   ] as const)('refuses %s (%s, CONNACK %i)', async (_what, auth, reason, rc, message) => {
-    const before = t.broker.stats().refusals[reason];
-    const published = t.published.length;
-    const r = await mosquittoPub(t.port, auth ? [auth[0], auth[1]] : undefined, TOPIC, '{}').done;
+    const before = b.t.broker.stats().refusals[reason];
+    const published = b.t.published.length;
+    const r = await mosquittoPub(b.t.port, auth ? [auth[0], auth[1]] : undefined, TOPIC, '{}').done;
     // mosquitto_pub exits with the CONNACK return code and names it on stderr.
     expect(r.code).toBe(rc);
     expect(r.stderr).toContain(`Connection Refused: ${message}.`);
-    expect(t.published.length).toBe(published);
-    expect(t.broker.stats().refusals[reason]).toBe(before + 1);
-    const log = refusalLogs(t, reason).at(-1)!;
+    expect(b.t.published.length).toBe(published);
+    expect(b.t.broker.stats().refusals[reason]).toBe(before + 1);
+    const log = refusalLogs(b.t, reason).at(-1)!;
     expect(log.msg).toContain(reason);
     if (auth) expect(log.username).toBe(auth[0]);
   });
@@ -51,42 +38,42 @@ describe('CONNECT with mosquitto_pub', () => {
 
 describe('CONNECT with mqtt.js', () => {
   it('refuses a wrong secret and an unknown gateway alike with return code 4', async () => {
-    expect(await connectError(url, { username: 'gw-east', password: 'nope' })).toMatchObject({ code: 4 });
-    expect(await connectError(url, { username: 'gw-ghost', password: 'nope' })).toMatchObject({ code: 4 });
+    expect(await connectError(b.url, { username: 'gw-east', password: 'nope' })).toMatchObject({ code: 4 });
+    expect(await connectError(b.url, { username: 'gw-ghost', password: 'nope' })).toMatchObject({ code: 4 });
   });
 
   it('refuses a missing password', async () => {
-    const before = t.broker.stats().refusals.bad_secret;
-    expect(await connectError(url, { username: 'gw-east' })).toMatchObject({ code: 4 });
-    expect(t.broker.stats().refusals.bad_secret).toBe(before + 1);
-    expect(refusalLogs(t, 'bad_secret').at(-1)!.detail).toBe('no password');
+    const before = b.t.broker.stats().refusals.bad_secret;
+    expect(await connectError(b.url, { username: 'gw-east' })).toMatchObject({ code: 4 });
+    expect(b.t.broker.stats().refusals.bad_secret).toBe(before + 1);
+    expect(refusalLogs(b.t, 'bad_secret').at(-1)!.detail).toBe('no password');
   });
 
   it('authorises by username, never by client id', async () => {
     // A client id equal to a gateway id gives no rights: the username decides.
-    expect(await connectError(url, { clientId: 'gw-east', username: 'gw-ghost', password: 'east-secret' })).toMatchObject({ code: 4 });
+    expect(await connectError(b.url, { clientId: 'gw-east', username: 'gw-ghost', password: 'east-secret' })).toMatchObject({ code: 4 });
     // And one account cannot take over another's session by reusing its client id [MQTT-3.1.4-2].
-    const east = await connect(url, { clientId: 'shared-id', username: 'gw-east', password: 'east-secret' });
-    clients.push(east);
+    const east = await connect(b.url, { clientId: 'shared-id', username: 'gw-east', password: 'east-secret' });
+    b.clients.push(east);
     let eastClosed = false;
     east.on('close', () => (eastClosed = true));
-    const west = await connect(url, { clientId: 'shared-id', username: 'gw-west', password: 'west-secret' });
-    clients.push(west);
+    const west = await connect(b.url, { clientId: 'shared-id', username: 'gw-west', password: 'west-secret' });
+    b.clients.push(west);
     await west.publishAsync(telemetry('maple-court', 'gw-west', 'bin-02'), '{}', { qos: 1 });
     await east.publishAsync(TOPIC, '{}', { qos: 1 });
     expect(eastClosed).toBe(false);
-    expect(t.published.slice(-2).map((p) => [p.gateway, p.clientId])).toEqual([
+    expect(b.t.published.slice(-2).map((p) => [p.gateway, p.clientId])).toEqual([
       ['gw-west', 'shared-id'],
       ['gw-east', 'shared-id'],
     ]);
   });
 
   it('accepts an observer account from the config', async () => {
-    const c = await connect(url, { username: 'watcher', password: 'watch-secret' });
-    clients.push(c);
+    const c = await connect(b.url, { username: 'watcher', password: 'watch-secret' });
+    b.clients.push(c);
     expect(c.connected).toBe(true);
-    await waitFor(() => t.broker.stats().clients >= 1, 5_000, 'the observer session');
-    expect(t.broker.stats().gateways).not.toContain('watcher');
+    await waitFor(() => b.t.broker.stats().clients >= 1, 5_000, 'the observer session');
+    expect(b.t.broker.stats().gateways).not.toContain('watcher');
   });
 });
 

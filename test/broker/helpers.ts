@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { Inventory, inventorySchema } from '../../src/config/inventory.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { createBroker, type Broker, type GatewayStatusCause, type PublishContext } from '../../src/broker/index.ts';
@@ -187,3 +188,28 @@ export function connectPacket(clientId: string, username: string, password: stri
   if (body.length > 127) throw new Error('keep the test CONNECT short (one-byte Remaining Length)');
   return Buffer.concat([Buffer.from([0x10, body.length]), body]);
 }
+
+/** One broker for a test file (or describe block), its URL, and the clients to end after each test. */
+export interface BrokerRig {
+  t: TestBroker;
+  url: string;
+  /** Ended after each test. */
+  clients: MqttClient[];
+}
+
+/** Registers the hooks that start a {@link startBroker} broker before the tests and stop it after. */
+export function useBroker(): BrokerRig {
+  const rig = { clients: [] as MqttClient[] } as BrokerRig;
+  beforeAll(async () => {
+    rig.t = await startBroker();
+    rig.url = `mqtt://127.0.0.1:${rig.t.port}`;
+  });
+  afterEach(async () => {
+    await Promise.all(rig.clients.splice(0).map((c) => c.endAsync(true)));
+  });
+  afterAll(async () => {
+    await rig.t?.stop();
+  });
+  return rig;
+}
+

@@ -34,7 +34,11 @@ async function storm(port: number): Promise<{ perSecond: number; clients: MqttCl
   const t0 = performance.now();
   const clients = await Promise.all(
     Array.from({ length: GATEWAYS }, (_, i) =>
-      mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { username: `gw-${i}`, password: SECRET, clientId: `c-${i}`, reconnectPeriod: 0, connectTimeout: 120_000 }, false),
+      mqtt.connectAsync(
+        `mqtt://127.0.0.1:${port}`,
+        { username: `gw-${i}`, password: SECRET, clientId: `c-${i}`, reconnectPeriod: 0, connectTimeout: 120_000 },
+        false,
+      ),
     ),
   );
   return { perSecond: (GATEWAYS * 1000) / (performance.now() - t0), clients };
@@ -87,7 +91,10 @@ const bench: Bench = {
       for (let round = 0; round < ROUNDS; round++) {
         for (const ttl of [0, '1h'] as const) {
           const name = ttl === 0 ? 'cache off (authCacheTtl 0)' : 'cache on (authCacheTtl 1h)';
-          const config = configSchema.parse({ pseudonymKey: 'k'.repeat(32), mqtt: { host: '127.0.0.1', port: 0, authCacheTtl: ttl } }).mqtt;
+          const config = configSchema.parse({
+            pseudonymKey: 'k'.repeat(32),
+            mqtt: { host: '127.0.0.1', port: 0, authCacheTtl: ttl },
+          }).mqtt;
           const broker = createBroker({ config, inventory, logger, onPublish: async () => {} });
           const { port } = await broker.start();
           try {
@@ -100,7 +107,8 @@ const bench: Bench = {
               await Promise.all(clients.map((c) => c.endAsync(true)));
             }
             const s = broker.stats().authCache;
-            if (ttl !== 0 && (s.hits !== GATEWAYS || s.misses !== GATEWAYS)) throw new Error(`unexpected cache stats ${JSON.stringify(s)}`);
+            if (ttl !== 0 && (s.hits !== GATEWAYS || s.misses !== GATEWAYS))
+              throw new Error(`unexpected cache stats ${JSON.stringify(s)}`);
           } finally {
             await broker.stop();
           }
@@ -108,10 +116,15 @@ const bench: Bench = {
       }
       const rows = [...phases].map(([label, p]) => ({ label, value: median(p.perSecond), unit: 'conn/s' }));
       const baseline = median(phases.get('cache off (authCacheTtl 0), reconnect')!.perSecond);
-      process.stdout.write(`\n  ${GATEWAYS} gateways, median of ${ROUNDS} storms, UV_THREADPOOL_SIZE ${process.env['UV_THREADPOOL_SIZE'] ?? '4 (default)'}:\n`);
+      process.stdout.write(
+        `\n  ${GATEWAYS} gateways, median of ${ROUNDS} storms, UV_THREADPOOL_SIZE ${process.env['UV_THREADPOOL_SIZE'] ?? '4 (default)'}:\n`,
+      );
       printTable(rows, baseline, 'no cache, reconnect');
-      process.stdout.write(`  64-byte append + fdatasync during each storm (median / worst, ms; idle: ${median(idle).toFixed(2)} / ${Math.max(...idle).toFixed(2)}):\n`);
-      for (const [label, p] of phases) process.stdout.write(`    ${label}: ${median(p.fsyncMedian).toFixed(2)} / ${median(p.fsyncMax).toFixed(2)}\n`);
+      process.stdout.write(
+        `  64-byte append + fdatasync during each storm (median / worst, ms; idle: ${median(idle).toFixed(2)} / ${Math.max(...idle).toFixed(2)}):\n`,
+      );
+      for (const [label, p] of phases)
+        process.stdout.write(`    ${label}: ${median(p.fsyncMedian).toFixed(2)} / ${median(p.fsyncMax).toFixed(2)}\n`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -55,10 +55,27 @@ interface Variant {
 let seq = 0;
 function payload(): string {
   const i = seq++;
-  return JSON.stringify({ id: `b-${i}`, ts: new Date().toISOString(), type: 'deposit', household: `H-${i % 500}`, category: 'kitchen', weight: 1.2, sorting: 'correct', auth: 'card' });
+  return JSON.stringify({
+    id: `b-${i}`,
+    ts: new Date().toISOString(),
+    type: 'deposit',
+    household: `H-${i % 500}`,
+    category: 'kitchen',
+    weight: 1.2,
+    sorting: 'correct',
+    auth: 'card',
+  });
 }
 function message(): IngestMessage {
-  return { topic: TOPIC, site: 's', gateway: 'gw', device: 'bin-01', channel: 'event', payload: Buffer.from(payload()), receivedAt: Date.now() };
+  return {
+    topic: TOPIC,
+    site: 's',
+    gateway: 'gw',
+    device: 'bin-01',
+    channel: 'event',
+    payload: Buffer.from(payload()),
+    receivedAt: Date.now(),
+  };
 }
 
 /** Messages per second with `load` handle() calls in flight, and how many were sent. */
@@ -76,11 +93,24 @@ async function viaIngest(ingest: Ingest, load: number): Promise<{ perSecond: num
 }
 
 /** Messages per second through the broker: one mqtt.js gateway, at most `window` unacknowledged. */
-async function viaBroker(ingest: Ingest, inventory: Inventory, window: number): Promise<{ perSecond: number; count: number }> {
+async function viaBroker(
+  ingest: Ingest,
+  inventory: Inventory,
+  window: number,
+): Promise<{ perSecond: number; count: number }> {
   const config = configSchema.parse({ pseudonymKey: 'k'.repeat(32), mqtt: { host: '127.0.0.1', port: 0 } }).mqtt;
-  const broker = createBroker({ config, inventory, logger, onPublish: async (ctx) => void (await ingest.handle({ ...ctx, receivedAt: Date.now() })) });
+  const broker = createBroker({
+    config,
+    inventory,
+    logger,
+    onPublish: async (ctx) => void (await ingest.handle({ ...ctx, receivedAt: Date.now() })),
+  });
   const { port } = await broker.start();
-  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { username: 'gw', password: SECRET, reconnectPeriod: 0 }, false);
+  const client = await mqtt.connectAsync(
+    `mqtt://127.0.0.1:${port}`,
+    { username: 'gw', password: SECRET, reconnectPeriod: 0 },
+    false,
+  );
   let sent = 0;
   const t0 = performance.now();
   const worker = async (): Promise<void> => {
@@ -97,18 +127,34 @@ async function viaBroker(ingest: Ingest, inventory: Inventory, window: number): 
 }
 
 function variants(conn: InfluxConnection, normaliser: Normaliser, inventory: Inventory): Variant[] {
-  const deadLetters = (dir: string): DeadLetterStore => new DeadLetterStore({ dir: join(dir, 'dl'), maxBytes: 1 << 30, maxAgeMs: 2 ** 50 });
+  const deadLetters = (dir: string): DeadLetterStore =>
+    new DeadLetterStore({ dir: join(dir, 'dl'), maxBytes: 1 << 30, maxAgeMs: 2 ** 50 });
   const spooled = (fsync: boolean): Variant => ({
     label: `spool, fsync ${fsync ? 'on' : 'off'}`,
     async build(dir) {
-      const spool = new Spool({ dir: join(dir, 'spool'), maxBytes: 1 << 30, fsync, maxBufferedBytes: 64 << 20, backpressureTimeoutMs: 30_000, logger });
+      const spool = new Spool({
+        dir: join(dir, 'spool'),
+        maxBytes: 1 << 30,
+        fsync,
+        maxBufferedBytes: 64 << 20,
+        backpressureTimeoutMs: 30_000,
+        logger,
+      });
       await spool.open();
       const dl = deadLetters(dir);
       await dl.start();
       const drainConn = connectInflux({ ...conn.settings, maxRetries: 0, flushIntervalMs: 0 });
       const writer = new InfluxPointWriter(drainConn);
       const { batchSize, maxBatchesInFlight } = drainConn.settings;
-      const drainer = new Drainer({ spool, writer, deadLetters: dl, logger, chunkPoints: batchSize * maxBatchesInFlight, batchPoints: batchSize, retry: drainConn.settings });
+      const drainer = new Drainer({
+        spool,
+        writer,
+        deadLetters: dl,
+        logger,
+        chunkPoints: batchSize * maxBatchesInFlight,
+        batchPoints: batchSize,
+        retry: drainConn.settings,
+      });
       drainer.start();
       const ingest = new Ingest({ inventory, normaliser, spool, deadLetters: dl, logger });
       return {
@@ -127,12 +173,18 @@ function variants(conn: InfluxConnection, normaliser: Normaliser, inventory: Inv
     },
   });
   const direct = (flushIntervalMs?: number): Variant => ({
-    label: flushIntervalMs === undefined ? 'no spool: straight to InfluxDB' : `no spool, flushIntervalMs ${flushIntervalMs}`,
+    label:
+      flushIntervalMs === undefined ? 'no spool: straight to InfluxDB' : `no spool, flushIntervalMs ${flushIntervalMs}`,
     async build(dir) {
-      const writer = new InfluxPointWriter(flushIntervalMs === undefined ? conn : connectInflux({ ...conn.settings, flushIntervalMs }));
+      const writer = new InfluxPointWriter(
+        flushIntervalMs === undefined ? conn : connectInflux({ ...conn.settings, flushIntervalMs }),
+      );
       const dl = deadLetters(dir);
       await dl.start();
-      return { ingest: new Ingest({ inventory, normaliser, writer, deadLetters: dl, logger }), finish: async () => (await writer.close(), { drainMs: 0 }) };
+      return {
+        ingest: new Ingest({ inventory, normaliser, writer, deadLetters: dl, logger }),
+        finish: async () => (await writer.close(), { drainMs: 0 }),
+      };
     },
   });
   return [direct(), direct(0), spooled(true), spooled(false)];
@@ -151,19 +203,27 @@ const bench: Bench = {
       const secret = hashSecret(SECRET);
       const gateways = [{ id: 'gw', secret, devices: [{ id: 'bin-01', type: 'waste-bin', model: 'generic-v1' }] }];
       const inventory = new Inventory(inventorySchema.parse({ sites: [{ id: 's', households: 500, gateways }] }));
-      const normaliser = createNormaliser({ models: registry, pseudonymKey: 'bench-pseudonym-key-0123456789', now: Date.now });
+      const normaliser = createNormaliser({
+        models: registry,
+        pseudonymKey: 'bench-pseudonym-key-0123456789',
+        now: Date.now,
+      });
       for (const { via, load } of PATHS) {
-        const how = via === 'ingest' ? `Ingest.handle, ${load} in flight` : `broker over TCP, mqtt.js QoS 1, window ${load}`;
+        const how =
+          via === 'ingest' ? `Ingest.handle, ${load} in flight` : `broker over TCP, mqtt.js QoS 1, window ${load}`;
         process.stdout.write(`\n  ${how} (each variant: up to ${MAX_MESSAGES} messages or ${MAX_MS / 1000} s):\n`);
         const rows: { label: string; value: number; unit: string }[] = [];
         const notes: string[] = [];
         for (const [i, variant] of variants(conn, normaliser, inventory).entries()) {
           const built = await variant.build(join(dir, `${via}-${load}-${i}`));
-          const { perSecond, count } = via === 'ingest' ? await viaIngest(built.ingest, load) : await viaBroker(built.ingest, inventory, load);
+          const { perSecond, count } =
+            via === 'ingest' ? await viaIngest(built.ingest, load) : await viaBroker(built.ingest, inventory, load);
           const { drainMs, perCommit } = await built.finish();
           rows.push({ label: `${variant.label}: acknowledged`, value: perSecond, unit: 'msg/s' });
           if (perCommit !== undefined) {
-            notes.push(`${variant.label}: ${perCommit.toFixed(1)} messages per group commit; all ${count} in InfluxDB ${drainMs.toFixed(0)} ms after the last PUBACK`);
+            notes.push(
+              `${variant.label}: ${perCommit.toFixed(1)} messages per group commit; all ${count} in InfluxDB ${drainMs.toFixed(0)} ms after the last PUBACK`,
+            );
           }
         }
         printTable(rows, rows[0]!.value, 'no spool');

@@ -23,10 +23,16 @@ export function median(values: number[]): number {
 }
 
 /** Print rows `[label, value, unit]` with each value's ratio to `baseline`. */
-export function printTable(rows: { label: string; value: number; unit: string }[], baseline: number, baselineLabel: string): void {
+export function printTable(
+  rows: { label: string; value: number; unit: string }[],
+  baseline: number,
+  baselineLabel: string,
+): void {
   const width = Math.max(...rows.map((r) => r.label.length));
   for (const r of rows) {
     const ratio = baseline > 0 ? (r.value / baseline).toFixed(2) : 'n/a';
-    process.stdout.write(`  ${r.label.padEnd(width)}  ${r.value.toFixed(1).padStart(10)} ${r.unit.padEnd(8)} ${ratio.padStart(7)}× ${baselineLabel}\n`);
+    process.stdout.write(
+      `  ${r.label.padEnd(width)}  ${r.value.toFixed(1).padStart(10)} ${r.unit.padEnd(8)} ${ratio.padStart(7)}× ${baselineLabel}\n`,
+    );
   }
 }

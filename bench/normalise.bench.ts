@@ -10,7 +10,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeviceType } from '../src/config/inventory.ts';
-import { createNormaliser, findModelFolders, loadRegistry, type NormaliseInput, type Normaliser } from '../src/normalise/index.ts';
+import {
+  createNormaliser,
+  findModelFolders,
+  loadRegistry,
+  type NormaliseInput,
+  type Normaliser,
+} from '../src/normalise/index.ts';
 import { median, nsPerOp, type Bench } from './harness.ts';
 
 const NOW = Date.parse('2026-11-27T00:05:00Z');
@@ -43,9 +49,21 @@ function acceptedFixtures(dir: string): Fixture[] {
     .flatMap((name) => {
       const caseDir = join(root, name);
       if (!existsSync(join(caseDir, 'expected.json'))) return [];
-      const input = JSON.parse(readFileSync(join(caseDir, 'input.json'), 'utf8')) as { channel: 'telemetry' | 'event'; payload?: unknown };
-      const expected = JSON.parse(readFileSync(join(caseDir, 'expected.json'), 'utf8')) as { points: unknown[]; rejects?: unknown[] };
-      if (input.payload === undefined || Array.isArray(input.payload) || expected.points.length === 0 || (expected.rejects ?? []).length > 0) return [];
+      const input = JSON.parse(readFileSync(join(caseDir, 'input.json'), 'utf8')) as {
+        channel: 'telemetry' | 'event';
+        payload?: unknown;
+      };
+      const expected = JSON.parse(readFileSync(join(caseDir, 'expected.json'), 'utf8')) as {
+        points: unknown[];
+        rejects?: unknown[];
+      };
+      if (
+        input.payload === undefined ||
+        Array.isArray(input.payload) ||
+        expected.points.length === 0 ||
+        (expected.rejects ?? []).length > 0
+      )
+        return [];
       return [{ name, channel: input.channel, payload: input.payload }];
     });
 }
@@ -68,7 +86,9 @@ function row(label: string, normaliser: Normaliser, input: NormaliseInput): Row 
   const first = normaliser.normalise(input);
   // Not a benchmark assertion: a rejected payload would measure the reject path, not the model.
   if (first.rejects.length > 0 || first.points.length === 0) {
-    throw new Error(`${label}: the representative payload was rejected (${first.rejects.map((r) => r.reason).join(', ')})`);
+    throw new Error(
+      `${label}: the representative payload was rejected (${first.rejects.map((r) => r.reason).join(', ')})`,
+    );
   }
   const bytes = input.payload;
   let sink = 0;
@@ -91,7 +111,13 @@ function print(rows: Row[]): void {
   for (const r of rows) {
     const us = r.normaliseNs / 1000;
     process.stdout.write(
-      `  ${r.label.padEnd(w)}  ${String(r.bytes).padStart(6)}  ${String(r.points).padStart(6)}  ${us.toFixed(2).padStart(9)}  ${Math.round(1e9 / r.normaliseNs).toLocaleString('en').padStart(9)}  ${(r.parseNs / 1000).toFixed(2).padStart(13)}  ${(r.normaliseNs / r.parseNs).toFixed(1).padStart(6)}×\n`,
+      `  ${r.label.padEnd(w)}  ${String(r.bytes).padStart(6)}  ${String(r.points).padStart(6)}  ${us.toFixed(2).padStart(9)}  ${Math.round(
+        1e9 / r.normaliseNs,
+      )
+        .toLocaleString('en')
+        .padStart(
+          9,
+        )}  ${(r.parseNs / 1000).toFixed(2).padStart(13)}  ${(r.normaliseNs / r.parseNs).toFixed(1).padStart(6)}×\n`,
     );
   }
 }
@@ -106,7 +132,14 @@ const bench: Bench = {
       const fixtures = acceptedFixtures(dir);
       const telemetry = pick(fixtures, 'telemetry', ['telemetry-full', 'heartbeat']);
       const event = pick(fixtures, 'event', ['event-deposit', 'event-access-granted', 'event-face-granted']);
-      const device = { site: 'maple-court', gateway: 'gw-east', id: 'dev-01', type: type as DeviceType, model, building: 'b1' };
+      const device = {
+        site: 'maple-court',
+        gateway: 'gw-east',
+        id: 'dev-01',
+        type: type as DeviceType,
+        model,
+        building: 'b1',
+      };
       const input = (f: Fixture, payload: unknown): NormaliseInput => ({
         site: device.site,
         gateway: device.gateway,
@@ -116,14 +149,26 @@ const bench: Bench = {
         receivedAt: NOW,
       });
       const name = `${type}/${model}`;
-      if (telemetry) rows.push(row(`${name} telemetry (${telemetry.name})`, normaliser, input(telemetry, telemetry.payload)));
+      if (telemetry)
+        rows.push(row(`${name} telemetry (${telemetry.name})`, normaliser, input(telemetry, telemetry.payload)));
       if (event) rows.push(row(`${name} event (${event.name})`, normaliser, input(event, event.payload)));
       if (telemetry) {
-        rows.push(row(`${name} array of 100 ${telemetry.name}`, normaliser, input(telemetry, Array.from({ length: 100 }, () => telemetry.payload))));
+        rows.push(
+          row(
+            `${name} array of 100 ${telemetry.name}`,
+            normaliser,
+            input(
+              telemetry,
+              Array.from({ length: 100 }, () => telemetry.payload),
+            ),
+          ),
+        );
       }
     }
     print(rows);
-    process.stdout.write(`  (node ${process.version}; median of ${ROUNDS} rounds of ~${ROUND_MS} ms each; clock fixed at ${new Date(NOW).toISOString()})\n`);
+    process.stdout.write(
+      `  (node ${process.version}; median of ${ROUNDS} rounds of ~${ROUND_MS} ms each; clock fixed at ${new Date(NOW).toISOString()})\n`,
+    );
   },
 };
 

@@ -54,7 +54,13 @@ function* monthOfPoints(startMs: number, endMs: number): Generator<Point[]> {
   const rnd = random(42);
   let sub = 0;
   const t = (ms: number): string => nsFromMs(ms, (sub = (sub + 1) % 1_000_000));
-  const tags = (device: string, type: string): Record<string, string> => ({ site: SITE, gateway: 'gw-1', device, building: 'none', device_type: type });
+  const tags = (device: string, type: string): Record<string, string> => ({
+    site: SITE,
+    gateway: 'gw-1',
+    device,
+    building: 'none',
+    device_type: type,
+  });
   const span = endMs - startMs;
   let chunk: Point[] = [];
   const push = function* (p: Point): Generator<Point[]> {
@@ -68,7 +74,9 @@ function* monthOfPoints(startMs: number, endMs: number): Generator<Point[]> {
     const r = rnd();
     const sorting = r < 0.85 ? 'correct' : r < 0.95 ? 'incorrect' : 'unchecked';
     // 4% of the households never deposit: coverage lands near 0.95.
-    const household = `px_${Math.floor(rnd() * HOUSEHOLDS * 0.96).toString(16).padStart(16, '0')}`;
+    const household = `px_${Math.floor(rnd() * HOUSEHOLDS * 0.96)
+      .toString(16)
+      .padStart(16, '0')}`;
     yield* push({
       measurement: 'deposit',
       tags: { ...tags(bins[i % BINS]!, 'waste-bin'), category: 'kitchen', sorting, auth: 'card' },
@@ -82,19 +90,50 @@ function* monthOfPoints(startMs: number, endMs: number): Generator<Point[]> {
       // bin-40 is broken the last week: silent; the others report every hour.
       if (k === BINS - 1 && h > endMs - 7 * 24 * HOUR) continue;
       const fill = (((h - startMs) / HOUR + k * 7) % 48) * 2.1;
-      yield* push({ measurement: 'device_health', tags: tags(bin, 'waste-bin'), fields: { heartbeat: true }, time: t(h + k * 1000) });
-      yield* push({ measurement: 'bin_level', tags: { ...tags(bin, 'waste-bin'), category: 'kitchen' }, fields: { fill_pct: Math.min(100, fill) }, time: t(h + k * 1000 + 1) });
-      if (fill >= 98 && rnd() < 0.5) yield* push({ measurement: 'alarm', tags: { ...tags(bin, 'waste-bin'), alarm: 'overflow', severity: 'warning' }, fields: { event_id: `a-${ev++}` }, time: t(h + 5000) });
+      yield* push({
+        measurement: 'device_health',
+        tags: tags(bin, 'waste-bin'),
+        fields: { heartbeat: true },
+        time: t(h + k * 1000),
+      });
+      yield* push({
+        measurement: 'bin_level',
+        tags: { ...tags(bin, 'waste-bin'), category: 'kitchen' },
+        fields: { fill_pct: Math.min(100, fill) },
+        time: t(h + k * 1000 + 1),
+      });
+      if (fill >= 98 && rnd() < 0.5)
+        yield* push({
+          measurement: 'alarm',
+          tags: { ...tags(bin, 'waste-bin'), alarm: 'overflow', severity: 'warning' },
+          fields: { event_id: `a-${ev++}` },
+          time: t(h + 5000),
+        });
     }
     for (const gate of gates) {
-      yield* push({ measurement: 'device_health', tags: tags(gate, 'access-gate'), fields: { heartbeat: true }, time: t(h + 2000) });
+      yield* push({
+        measurement: 'device_health',
+        tags: tags(gate, 'access-gate'),
+        fields: { heartbeat: true },
+        time: t(h + 2000),
+      });
       for (let a = 0; a < 5; a++) {
         const result = rnd() < 0.05 ? 'denied' : 'granted';
-        yield* push({ measurement: 'access', tags: { ...tags(gate, 'access-gate'), result, method: 'card', direction: 'in', subject: 'resident' }, fields: { event_id: `g-${ev++}` }, time: t(h + Math.floor(rnd() * HOUR)) });
+        yield* push({
+          measurement: 'access',
+          tags: { ...tags(gate, 'access-gate'), result, method: 'card', direction: 'in', subject: 'resident' },
+          fields: { event_id: `g-${ev++}` },
+          time: t(h + Math.floor(rnd() * HOUR)),
+        });
       }
       if (rnd() < 0.01) {
         const kind = ['forced_open', 'tailgating', 'climbing'][Math.floor(rnd() * 3)]!;
-        yield* push({ measurement: 'alarm', tags: { ...tags(gate, 'access-gate'), alarm: kind, severity: 'critical' }, fields: { event_id: `s-${ev++}` }, time: t(h + 1234) });
+        yield* push({
+          measurement: 'alarm',
+          tags: { ...tags(gate, 'access-gate'), alarm: kind, severity: 'critical' },
+          fields: { event_id: `s-${ev++}` },
+          time: t(h + 1234),
+        });
       }
     }
   }
@@ -119,10 +158,30 @@ const bench: Bench = {
     const server = external ? undefined : await startInflux();
     const dir = await mkdtemp(join(tmpdir(), 'hub-bench-report-'));
     try {
-      const conn = connectInflux({ url: external ?? server!.url, database: 'bench_report', batchSize: 5000, maxBatchesInFlight: 4, maxQueuedPoints: 100_000 });
+      const conn = connectInflux({
+        url: external ?? server!.url,
+        database: 'bench_report',
+        batchSize: 5000,
+        maxBatchesInFlight: 4,
+        maxQueuedPoints: 100_000,
+      });
       await ensureDatabase(conn);
-      const devices = [...bins.map((id) => ({ id, type: 'waste-bin', model: 'generic-v1' })), ...gates.map((id) => ({ id, type: 'access-gate', model: 'generic-v1' }))];
-      const inventory = new Inventory(inventorySchema.parse({ sites: [{ id: SITE, timezone: TZ, households: HOUSEHOLDS, gateways: [{ id: 'gw-1', secret: hashSecret('bench-gateway-secret'), devices }] }] }));
+      const devices = [
+        ...bins.map((id) => ({ id, type: 'waste-bin', model: 'generic-v1' })),
+        ...gates.map((id) => ({ id, type: 'access-gate', model: 'generic-v1' })),
+      ];
+      const inventory = new Inventory(
+        inventorySchema.parse({
+          sites: [
+            {
+              id: SITE,
+              timezone: TZ,
+              households: HOUSEHOLDS,
+              gateways: [{ id: 'gw-1', secret: hashSecret('bench-gateway-secret'), devices }],
+            },
+          ],
+        }),
+      );
       const config = configSchema.parse({ pseudonymKey: 'bench-pseudonym-key-0123456789' }).kpi;
       const month = periodOf('month', '2026-10-01', TZ);
 
@@ -134,16 +193,33 @@ const bench: Bench = {
         count += chunk.length;
       }
       await writer.close();
-      const deadLetters = new DeadLetterStore({ dir: join(dir, 'dead-letters'), maxBytes: 1 << 30, maxAgeMs: 2 ** 50, fsync: false });
+      const deadLetters = new DeadLetterStore({
+        dir: join(dir, 'dead-letters'),
+        maxBytes: 1 << 30,
+        maxAgeMs: 2 ** 50,
+        fsync: false,
+      });
       await deadLetters.start();
       const reasons = ['schema', 'bad_json', 'clock_skew', 'unknown_device'];
-      await Promise.all(Array.from({ length: 1000 }, (_, i) => deadLetters.add({
-        topic: `community/v1/${SITE}/gw-1/bin-01/event`, site: SITE, receivedAt: month.startMs + i * 2_600_000, payload: Buffer.from('{"x":'), rejects: [{ reason: reasons[i % 4]!, detail: '' }],
-      })));
-      process.stdout.write(`  data: ${count} points and 1000 dead letters written in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+      await Promise.all(
+        Array.from({ length: 1000 }, (_, i) =>
+          deadLetters.add({
+            topic: `community/v1/${SITE}/gw-1/bin-01/event`,
+            site: SITE,
+            receivedAt: month.startMs + i * 2_600_000,
+            payload: Buffer.from('{"x":'),
+            rejects: [{ reason: reasons[i % 4]!, detail: '' }],
+          }),
+        ),
+      );
+      process.stdout.write(
+        `  data: ${count} points and 1000 dead letters written in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+      );
 
       const range = `time >= ${BigInt(month.startMs) * 1_000_000n} AND time < ${BigInt(month.endMs) * 1_000_000n}`;
-      const base = await timed(() => query(conn, `SELECT COUNT(*) FROM "deposit" WHERE "site" = '${SITE}' AND ${range}`));
+      const base = await timed(() =>
+        query(conn, `SELECT COUNT(*) FROM "deposit" WHERE "site" = '${SITE}' AND ${range}`),
+      );
       const kpis = await timed(() => computeKpis({ conn, inventory, config }, SITE, 'month', '2026-10-01'));
       const deps = { conn, inventory, config, deadLetters };
       const render = (r: ReportData): number => REPORT_FORMATS.reduce((n, f) => n + renderReport(r, f).length, 0);
@@ -156,7 +232,11 @@ const bench: Bench = {
         [
           { label: 'SELECT COUNT(*) deposits of the month (baseline)', value: base.ms, unit: 'ms' },
           { label: 'computeKpis, month', value: kpis.ms, unit: 'ms' },
-          { label: 'report: gather (2 months of KPIs, devices, dead letters) + render 3 formats', value: whole.ms, unit: 'ms' },
+          {
+            label: 'report: gather (2 months of KPIs, devices, dead letters) + render 3 formats',
+            value: whole.ms,
+            unit: 'ms',
+          },
           { label: 'render JSON + Markdown + HTML only', value: renderOnly.ms, unit: 'ms' },
         ],
         base.ms,

@@ -11,7 +11,9 @@ import type { Bench } from '../bench/harness.ts';
 const dir = fileURLToPath(new URL('../bench/', import.meta.url));
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
-  process.stdout.write(`Usage: npm run bench [-- NAME…]\nRuns bench/*.bench.ts (all, or those named) and prints figures and ratios.\n`);
+  process.stdout.write(
+    `Usage: npm run bench [-- NAME…]\nRuns bench/*.bench.ts (all, or those named) and prints figures and ratios.\n`,
+  );
   process.exit(0);
 }
 const files = readdirSync(dir)

@@ -47,16 +47,20 @@ class Stream {
   /** Per gateway, as yielded so far: offline between `drop` and `connect`, and what waits. */
   private readonly yielded = new Map<string, { offline: boolean; held: Message[] }>();
 
-  constructor(
-    private readonly world: World,
-    private readonly window: Window,
-  ) {
+  private readonly world: World;
+  private readonly window: Window;
+
+  constructor(world: World, window: Window) {
+    this.world = world;
+    this.window = window;
     const sc = world.scenario;
     this.make = new MessageFactory(sc.hub.rootTopic, sc.publish.telemetryQos);
     this.f = sc.faults;
     this.sites = world.sites.map((sw) => ({
-      sw, plannedUntil: periodOf('day', window.startMs, sw.site.timezone).startMs,
-      faults: stream(sc.seed, 'faults', sw.site.id), detail: stream(sc.seed, 'fault-detail', sw.site.id),
+      sw,
+      plannedUntil: periodOf('day', window.startMs, sw.site.timezone).startMs,
+      faults: stream(sc.seed, 'faults', sw.site.id),
+      detail: stream(sc.seed, 'fault-detail', sw.site.id),
     }));
     for (const s of this.sites) this.runOf.set(s.sw, s);
   }
@@ -76,7 +80,8 @@ class Stream {
         const every = d.site.site.behaviour.telemetryEvery;
         const first = Math.ceil((hs - startMs - d.phaseMs) / every);
         for (let t = startMs + d.phaseMs + Math.max(0, first) * every; t < he; t += every) {
-          if (t >= hs) due.push({ at: t, seq: Number.MAX_SAFE_INTEGER, run: () => this.emit(d, this.reading(d, t), t) });
+          if (t >= hs)
+            due.push({ at: t, seq: Number.MAX_SAFE_INTEGER, run: () => this.emit(d, this.reading(d, t), t) });
         }
       }
       due.sort((x, y) => x.at - y.at || x.seq - y.seq);
@@ -124,7 +129,8 @@ class Stream {
       // Draws keyed by the day's index from the window's first local day, not by its date.
       const index = Math.round((s.plannedUntil - periodOf('day', this.window.startMs, tz).startMs) / MS.day);
       for (const a of planDay(this.world.scenario.seed, s.sw, date, index, this.f)) {
-        if (a.ms >= this.window.startMs && a.ms < this.window.endMs) this.agenda.push({ ...a, at: a.ms, seq: this.make.next() });
+        if (a.ms >= this.window.startMs && a.ms < this.window.endMs)
+          this.agenda.push({ ...a, at: a.ms, seq: this.make.next() });
       }
       s.plannedUntil = periodOf('day', s.plannedUntil, tz).endMs;
     }
@@ -135,10 +141,27 @@ class Stream {
       case 'deposit': {
         const bin = a.bin;
         bin.kg[a.category] += a.weightKg;
-        this.emit(bin, { kind: 'deposit', ms: a.ms, id: bin.nextId++, household: a.hh.id, category: a.category, weightKg: a.weightKg, sorting: a.sorting, auth: a.auth }, a.ms);
+        this.emit(
+          bin,
+          {
+            kind: 'deposit',
+            ms: a.ms,
+            id: bin.nextId++,
+            household: a.hh.id,
+            category: a.category,
+            weightKg: a.weightKg,
+            sorting: a.sorting,
+            auth: a.auth,
+          },
+          a.ms,
+        );
         if (fillPct(bin, a.category) >= bin.site.site.behaviour.overflowAt && !bin.overflowed.has(a.category)) {
           bin.overflowed.add(a.category);
-          this.emit(bin, { kind: 'bin_alarm', ms: a.ms + MS.second, id: bin.nextId++, alarm: 'overflow', category: a.category }, a.ms + MS.second);
+          this.emit(
+            bin,
+            { kind: 'bin_alarm', ms: a.ms + MS.second, id: bin.nextId++, alarm: 'overflow', category: a.category },
+            a.ms + MS.second,
+          );
         }
         return;
       }
@@ -148,8 +171,14 @@ class Stream {
         return;
       }
       case 'alarm':
-        if (a.device.dev.type === 'waste-bin') this.emit(a.device, { kind: 'bin_alarm', ms: a.ms, id: a.device.nextId++, alarm: a.alarm as 'jam' }, a.ms);
-        else this.emit(a.device, { kind: 'gate_alarm', ms: a.ms, id: a.device.nextId++, alarm: a.alarm as 'tailgating' }, a.ms);
+        if (a.device.dev.type === 'waste-bin')
+          this.emit(a.device, { kind: 'bin_alarm', ms: a.ms, id: a.device.nextId++, alarm: a.alarm as 'jam' }, a.ms);
+        else
+          this.emit(
+            a.device,
+            { kind: 'gate_alarm', ms: a.ms, id: a.device.nextId++, alarm: a.alarm as 'tailgating' },
+            a.ms,
+          );
         return;
       case 'collect':
         for (const bin of a.site.bins) {
@@ -161,7 +190,8 @@ class Stream {
         if (a.gateway.offlineUntil !== undefined) return;
         a.gateway.offlineUntil = a.until;
         this.out.push(this.make.control('drop', a.gateway, a.ms));
-        if (a.until < this.window.endMs) this.agenda.push({ a: 'reconnect', ms: a.until, gateway: a.gateway, at: a.until, seq: this.make.next() });
+        if (a.until < this.window.endMs)
+          this.agenda.push({ a: 'reconnect', ms: a.until, gateway: a.gateway, at: a.until, seq: this.make.next() });
         return;
       case 'reconnect':
         this.reconnect(a.gateway, a.ms);
@@ -177,9 +207,17 @@ class Stream {
     const tz = d.site.site.timezone;
     const rng = stream(this.world.scenario.seed, 'reading', d.dev.id, t - this.window.startMs);
     const battery = Math.max(5, Math.round(d.battery - ((t - this.window.startMs) / MS.day) * 0.5));
-    if (d.dev.type === 'access-gate') return { kind: 'gate_reading', ms: t, battery, door: chance(rng, 0.03) ? 'open' : 'closed', tamper: false };
-    const temperature = Math.round((14 + 7 * Math.sin(((localHour(t, tz) - 9) / 24) * 2 * Math.PI) + between(rng, -1, 1)) * 10) / 10;
-    return { kind: 'bin_reading', ms: t, battery, temperature, bins: CATEGORIES.map((c) => ({ category: c, fill: fillPct(d, c), weightKg: Math.round(d.kg[c] * 10) / 10 })) };
+    if (d.dev.type === 'access-gate')
+      return { kind: 'gate_reading', ms: t, battery, door: chance(rng, 0.03) ? 'open' : 'closed', tamper: false };
+    const temperature =
+      Math.round((14 + 7 * Math.sin(((localHour(t, tz) - 9) / 24) * 2 * Math.PI) + between(rng, -1, 1)) * 10) / 10;
+    return {
+      kind: 'bin_reading',
+      ms: t,
+      battery,
+      temperature,
+      bins: CATEGORIES.map((c) => ({ category: c, fill: fillPct(d, c), weightKg: Math.round(d.kg[c] * 10) / 10 })),
+    };
   }
 
   /** A device reports `e` at true time `t`: outages, drift, the gateway's backlog, then faults. */
@@ -212,7 +250,8 @@ class Stream {
     }
     const gs = d.gateway;
     if (gs.offlineUntil !== undefined) {
-      // Offline: the gateway keeps what its devices say and sends it late, as arrays; a whole-payload fault cannot hit one element.
+      // Offline: the gateway keeps what its devices say and sends it late, as arrays; a whole-payload fault cannot hit
+      // one element.
       if (!payloadFault) gs.backlog.push(draft);
       return;
     }
@@ -224,7 +263,9 @@ class Stream {
     if (fault === 'replay') this.out.push(this.make.again(m, t + int(s.detail, 3600, 6 * 3600) * MS.second, 'replay'));
     if (r2 < f.unknownDevice) {
       const ghost = `ghost-${++this.ghosts}`;
-      this.out.push(this.make.ghost(gs, ghost, t, JSON.stringify({ ts: isoLocal(t, d.site.site.timezone), battery: 50 })));
+      this.out.push(
+        this.make.ghost(gs, ghost, t, JSON.stringify({ ts: isoLocal(t, d.site.site.timezone), battery: 50 })),
+      );
     }
   }
 

@@ -77,13 +77,33 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
   const ledger = new Ledger(o.scenario, o.window.startMs, o.detail);
   const stats = o.stats ?? newStats();
   const t0 = performance.now();
-  await publish(generate(o.scenario, o.window), {
-    url: o.url, scenario: o.scenario, ledger, speed: o.speed ?? Infinity, realTime: o.realTime ?? !Number.isFinite(o.window.endMs),
-    ...(o.limit === undefined ? {} : { limit: o.limit }), ...(o.signal ? { signal: o.signal } : {}),
-  }, stats);
+  await publish(
+    generate(o.scenario, o.window),
+    {
+      url: o.url,
+      scenario: o.scenario,
+      ledger,
+      speed: o.speed ?? Infinity,
+      realTime: o.realTime ?? !Number.isFinite(o.window.endMs),
+      ...(o.limit === undefined ? {} : { limit: o.limit }),
+      ...(o.signal ? { signal: o.signal } : {}),
+    },
+    stats,
+  );
   const wallMs = performance.now() - t0;
   ledger.setEnd(Number.isFinite(o.window.endMs) ? o.window.endMs : stats.simMs);
-  const run = { hub: o.url, ...o.run, wallSeconds: round(wallMs / 1000), messagesPerSecond: round(stats.acked / Math.max(wallMs / 1000, 1e-3)), acked: stats.acked, unconfirmed: stats.unconfirmed, connectFailures: stats.connectFailures, ...(stats.allConnectedAfterMs === undefined ? {} : { allConnectedSeconds: round(stats.allConnectedAfterMs / 1000) }) };
+  const run = {
+    hub: o.url,
+    ...o.run,
+    wallSeconds: round(wallMs / 1000),
+    messagesPerSecond: round(stats.acked / Math.max(wallMs / 1000, 1e-3)),
+    acked: stats.acked,
+    unconfirmed: stats.unconfirmed,
+    connectFailures: stats.connectFailures,
+    ...(stats.allConnectedAfterMs === undefined
+      ? {}
+      : { allConnectedSeconds: round(stats.allConnectedAfterMs / 1000) }),
+  };
   return { ledger: ledger.toJSON(run), stats, wallMs };
 }
 

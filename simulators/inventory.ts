@@ -15,7 +15,11 @@ export interface InventoryData {
     timezone: string;
     households: number;
     buildings?: { id: string; households: number }[];
-    gateways: { id: string; secret: string; devices: { id: string; type: string; model: string; building?: string }[] }[];
+    gateways: {
+      id: string;
+      secret: string;
+      devices: { id: string; type: string; model: string; building?: string }[];
+    }[];
   }[];
 }
 
@@ -37,7 +41,12 @@ export function scenarioInventory(scenario: Scenario, hash: (plain: string) => s
       gateways: s.gateways.map((g) => ({
         id: g.id,
         secret: hashed(g.secret),
-        devices: g.devices.map((d) => ({ id: d.id, type: d.type, model: d.model, ...(d.building === undefined ? {} : { building: d.building }) })),
+        devices: g.devices.map((d) => ({
+          id: d.id,
+          type: d.type,
+          model: d.model,
+          ...(d.building === undefined ? {} : { building: d.building }),
+        })),
       })),
     })),
   };

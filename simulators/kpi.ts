@@ -63,13 +63,22 @@ export interface PeriodKpis {
   end: string;
   /** True when the period reaches outside the simulated window (its values cover only part of it). */
   partial: boolean;
-  /** Hours of the period inside the simulated window (device_availability over only those: numerator ÷ (windowHours × devices)). */
+  /** Hours of the period inside the simulated window (device_availability over only those: numerator ÷ (windowHours ×
+   * devices)). */
   windowHours: number;
   kpis: Record<KpiName, KpiValue>;
 }
 
 /** KPI names of contract section 5. */
-export const KPI_NAMES = ['sorting_coverage', 'participation_rate', 'sorting_accuracy', 'device_availability', 'bin_overflow_alarms', 'gate_denied_rate', 'gate_security_alarms'] as const;
+export const KPI_NAMES = [
+  'sorting_coverage',
+  'participation_rate',
+  'sorting_accuracy',
+  'device_availability',
+  'bin_overflow_alarms',
+  'gate_denied_rate',
+  'gate_security_alarms',
+] as const;
 export type KpiName = (typeof KPI_NAMES)[number];
 
 /** Site → period type → period key (local date of its first day) → KPIs. */
@@ -83,7 +92,8 @@ const SECURITY = new Set(['forced_open', 'tailgating', 'climbing']);
 export function ratio(numerator: number, denominator: number, what: string): KpiValue {
   if (denominator === 0) return { value: null, numerator, denominator, reason: `no ${what} in the period` };
   const v: KpiValue = { value: numerator / denominator, numerator, denominator };
-  if (numerator > denominator) v.warning = `data quality: numerator ${numerator} is above the denominator ${denominator}`;
+  if (numerator > denominator)
+    v.warning = `data quality: numerator ${numerator} is above the denominator ${denominator}`;
   return v;
 }
 
@@ -114,7 +124,8 @@ export function computeKpis(sites: SiteFacts[], window: { startMs: number; endMs
     for (const type of PERIOD_TYPES) {
       out[type] = {};
       for (const p of periodsBetween(type, from, to, s.timezone)) {
-        const inP = <T extends { ms: number }>(list: T[]): T[] => list.filter((f) => f.ms >= p.startMs && f.ms < p.endMs);
+        const inP = <T extends { ms: number }>(list: T[]): T[] =>
+          list.filter((f) => f.ms >= p.startMs && f.ms < p.endMs);
         const dep = inP(deposits);
         const acc = inP(accesses);
         const alm = inP(alarms);
@@ -123,7 +134,10 @@ export function computeKpis(sites: SiteFacts[], window: { startMs: number; endMs
         const correct = dep.filter((d) => d.sorting === 'correct').length;
         const judged = dep.filter((d) => d.sorting !== 'unchecked').length;
         const hours = Math.round((p.endMs - p.startMs) / HOUR);
-        const windowHours = Math.max(0, Math.round((Math.min(p.endMs, window.endMs) - Math.max(p.startMs, window.startMs)) / HOUR));
+        const windowHours = Math.max(
+          0,
+          Math.round((Math.min(p.endMs, window.endMs) - Math.max(p.startMs, window.startMs)) / HOUR),
+        );
         const heardHours = deviceHours(s.heard, p.startMs, p.endMs);
         const overflow = alm.filter((a) => a.deviceType === 'waste-bin' && a.alarm === 'overflow').length;
         const security = alm.filter((a) => a.deviceType === 'access-gate' && SECURITY.has(a.alarm)).length;
@@ -138,8 +152,16 @@ export function computeKpis(sites: SiteFacts[], window: { startMs: number; endMs
             sorting_accuracy: onlyWith(s.bins, NO_BINS, ratio(correct, judged, 'deposits judged correct or incorrect')),
             device_availability: ratio(heardHours, hours * s.devices, 'registered devices'),
             bin_overflow_alarms: onlyWith(s.bins, NO_BINS, { value: overflow, numerator: overflow, denominator: null }),
-            gate_denied_rate: onlyWith(s.gates, NO_GATES, ratio(acc.filter((a) => a.result === 'denied').length, acc.length, 'access attempts')),
-            gate_security_alarms: onlyWith(s.gates, NO_GATES, { value: security, numerator: security, denominator: null }),
+            gate_denied_rate: onlyWith(
+              s.gates,
+              NO_GATES,
+              ratio(acc.filter((a) => a.result === 'denied').length, acc.length, 'access attempts'),
+            ),
+            gate_security_alarms: onlyWith(s.gates, NO_GATES, {
+              value: security,
+              numerator: security,
+              denominator: null,
+            }),
           },
         };
       }

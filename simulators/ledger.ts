@@ -42,7 +42,17 @@ export interface LedgerFile {
   hubClock: { from: string; to: string; note: string };
   run: Record<string, unknown>;
   streamHash: string;
-  totals: { messages: number; acked: number; unconfirmed: number; elements: number; validElements: number; deadLetterMessages: number; byKind: Record<string, number>; byFault: Record<string, number>; disconnects: number };
+  totals: {
+    messages: number;
+    acked: number;
+    unconfirmed: number;
+    elements: number;
+    validElements: number;
+    deadLetterMessages: number;
+    byKind: Record<string, number>;
+    byFault: Record<string, number>;
+    disconnects: number;
+  };
   expected: {
     points: Record<Predicted, number>;
     pointsBySite: Record<string, Record<Predicted, number>>;
@@ -71,23 +81,51 @@ export class Ledger {
   private readonly hash: Hash = createHash('sha256');
   private readonly sites = new Map<string, SiteTruth>();
   private readonly messages: LedgerMessage[] = [];
-  private readonly totals: LedgerFile['totals'] = { messages: 0, acked: 0, unconfirmed: 0, elements: 0, validElements: 0, deadLetterMessages: 0, byKind: {}, byFault: {}, disconnects: 0 };
+  private readonly totals: LedgerFile['totals'] = {
+    messages: 0,
+    acked: 0,
+    unconfirmed: 0,
+    elements: 0,
+    validElements: 0,
+    deadLetterMessages: 0,
+    byKind: {},
+    byFault: {},
+    disconnects: 0,
+  };
   private readonly byReason: Record<string, number> = {};
   private endMs: number | undefined;
 
-  constructor(
-    private readonly scenario: Scenario,
-    private readonly startMs: number,
-    private readonly detail: LedgerDetail = 'all',
-  ) {
+  private readonly scenario: Scenario;
+  private readonly startMs: number;
+  private readonly detail: LedgerDetail;
+
+  constructor(scenario: Scenario, startMs: number, detail: LedgerDetail = 'all') {
+    this.scenario = scenario;
+    this.startMs = startMs;
+    this.detail = detail;
     for (const s of scenario.sites) {
-      this.sites.set(s.id, { keys: { bin_level: new Set(), device_health: new Set(), deposit: new Set(), access: new Set(), alarm: new Set() }, deposits: new Map(), accesses: new Map(), alarms: new Map(), heard: new Map() });
+      this.sites.set(s.id, {
+        keys: {
+          bin_level: new Set(),
+          device_health: new Set(),
+          deposit: new Set(),
+          access: new Set(),
+          alarm: new Set(),
+        },
+        deposits: new Map(),
+        accesses: new Map(),
+        alarms: new Map(),
+        heard: new Map(),
+      });
     }
   }
 
   /** An item handed to the network, in stream order: it feeds the stream hash (determinism). */
   dispatched(item: Message | Control): void {
-    if (item.type === 'message') this.hash.update(`${item.at}\u0000${item.topic}\u0000${item.qos}${item.retain ? 'r' : ''}\u0000${item.payload}\n`);
+    if (item.type === 'message')
+      this.hash.update(
+        `${item.at}\u0000${item.topic}\u0000${item.qos}${item.retain ? 'r' : ''}\u0000${item.payload}\n`,
+      );
     else {
       this.hash.update(`${item.at}\u0000${item.type}\u0000${item.gateway}\n`);
       if (item.type === 'drop') this.totals.disconnects++;
@@ -111,10 +149,22 @@ export class Ledger {
     t.validElements += m.elements.filter((e) => e.valid).length;
     if (this.detail === 'all' || (this.detail === 'invalid' && m.rejects.length > 0)) {
       const rec: LedgerMessage = {
-        seq: m.seq, at: iso(m.at), topic: m.topic, channel: m.channel, kind: m.kind, qos: m.qos, retain: m.retain,
-        elements: m.elements.length, valid: m.rejects.length === 0, rejects: m.rejects,
-        eventIds: m.elements.filter((e) => isEvent(e.element)).map((e) => eventIdOf(e.model, e.type, (e.element as Element & { id: number }).id)),
-        acked, ...(m.fault ? { fault: m.fault } : {}), ...(m.rejects.length > 0 ? { payload: m.payload } : {}),
+        seq: m.seq,
+        at: iso(m.at),
+        topic: m.topic,
+        channel: m.channel,
+        kind: m.kind,
+        qos: m.qos,
+        retain: m.retain,
+        elements: m.elements.length,
+        valid: m.rejects.length === 0,
+        rejects: m.rejects,
+        eventIds: m.elements
+          .filter((e) => isEvent(e.element))
+          .map((e) => eventIdOf(e.model, e.type, (e.element as Element & { id: number }).id)),
+        acked,
+        ...(m.fault ? { fault: m.fault } : {}),
+        ...(m.rejects.length > 0 ? { payload: m.payload } : {}),
       };
       this.messages.push(rec);
     }
@@ -131,7 +181,8 @@ export class Ledger {
     if (!s) return;
     const e = t.element;
     const dev = `${t.site}/${t.device}`;
-    // Every stored element yields device_health{heartbeat} at its millisecond (devices/README.md, "Contract changes" 1).
+    // Every stored element yields device_health{heartbeat} at its millisecond (devices/README.md, "Contract changes"
+    // 1).
     s.keys.device_health.add(`${dev}/${e.ms}`);
     const quarters = s.heard.get(t.device) ?? new Set<number>();
     quarters.add(Math.floor(e.ms / 900_000));
@@ -182,9 +233,16 @@ export class Ledger {
         const s = this.sites.get(site.id)!;
         const devices = site.gateways.flatMap((g) => g.devices);
         return {
-          id: site.id, timezone: site.timezone, households: site.households, devices: devices.length,
-          bins: devices.filter((d) => d.type === 'waste-bin').length, gates: devices.filter((d) => d.type === 'access-gate').length,
-          deposits: s.deposits.values(), accesses: s.accesses.values(), alarms: s.alarms.values(), heard: s.heard,
+          id: site.id,
+          timezone: site.timezone,
+          households: site.households,
+          devices: devices.length,
+          bins: devices.filter((d) => d.type === 'waste-bin').length,
+          gates: devices.filter((d) => d.type === 'access-gate').length,
+          deposits: s.deposits.values(),
+          accesses: s.accesses.values(),
+          alarms: s.alarms.values(),
+          heard: s.heard,
         };
       }),
       { startMs: this.startMs, endMs },
@@ -192,7 +250,11 @@ export class Ledger {
     return {
       format: 'community-sim-ledger/1',
       scenario: { name: sc.name, file: sc.file, seed: sc.seed },
-      window: { start: iso(this.startMs), end: this.endMs === undefined ? null : iso(this.endMs), timezone: sc.time.timezone },
+      window: {
+        start: iso(this.startMs),
+        end: this.endMs === undefined ? null : iso(this.endMs),
+        timezone: sc.time.timezone,
+      },
       hubClock: hubClockRange(sc, this.startMs, endMs),
       run,
       streamHash: this.hash.copy().digest('hex'),
@@ -200,7 +262,10 @@ export class Ledger {
       expected: {
         points: this.points(),
         pointsBySite,
-        notPredicted: { gateway_status: "stamped with the hub's clock on arrival (status messages, Wills, lost connections): not predictable from the stream" },
+        notPredicted: {
+          gateway_status:
+            "stamped with the hub's clock on arrival (status messages, Wills, lost connections): not predictable from the stream",
+        },
         deadLetters: { messages: this.totals.deadLetterMessages, byReason: { ...this.byReason } },
         ...(this.detail === 'none' ? {} : { eventIds }),
       },

@@ -10,7 +10,15 @@ import type { DeviceState, GatewayState } from './world.ts';
 
 /** Which injected fault produced a message (for the ledger and the summary). */
 export type FaultName =
-  | 'malformed' | 'duplicate' | 'replay' | 'out_of_order' | 'clock_skew' | 'too_old' | 'unknown_device' | 'bad_status' | 'late_batch';
+  | 'malformed'
+  | 'duplicate'
+  | 'replay'
+  | 'out_of_order'
+  | 'clock_skew'
+  | 'too_old'
+  | 'unknown_device'
+  | 'bad_status'
+  | 'late_batch';
 
 /** A dead-letter note the hub must write (DeadLetter `rejects`: reason, and index within an array). */
 export interface ExpectedReject {
@@ -77,10 +85,13 @@ export type PayloadFault = 'bad_json' | 'empty_payload';
 export class MessageFactory {
   private seq = 0;
 
-  constructor(
-    private readonly root: string,
-    private readonly telemetryQos: 0 | 1,
-  ) {}
+  private readonly root: string;
+  private readonly telemetryQos: 0 | 1;
+
+  constructor(root: string, telemetryQos: 0 | 1) {
+    this.root = root;
+    this.telemetryQos = telemetryQos;
+  }
 
   /** The next sequence number. */
   next(): number {
@@ -97,8 +108,20 @@ export class MessageFactory {
     const site = gs.site.site.id;
     const ok = payload === 'online' || payload === 'offline';
     return {
-      type: 'message', seq: this.next(), at, site, gateway: gs.gw.id, channel: 'status', topic: `${this.root}/${site}/${gs.gw.id}/status`,
-      payload, qos: 1, retain, kind: 'status', ...(ok ? {} : { fault: 'bad_status' as const }), elements: [], rejects: ok ? [] : [{ reason: 'bad_status' }],
+      type: 'message',
+      seq: this.next(),
+      at,
+      site,
+      gateway: gs.gw.id,
+      channel: 'status',
+      topic: `${this.root}/${site}/${gs.gw.id}/status`,
+      payload,
+      qos: 1,
+      retain,
+      kind: 'status',
+      ...(ok ? {} : { fault: 'bad_status' as const }),
+      elements: [],
+      rejects: ok ? [] : [{ reason: 'bad_status' }],
     };
   }
 
@@ -113,8 +136,19 @@ export class MessageFactory {
       rejects = [{ reason: payloadFault }];
       truth.valid = false;
     }
-    const fault2 = fault ?? (payloadFault || draft.fault === 'schema' || draft.fault === 'unknown_event_code' ? 'malformed' : draft.fault);
-    return this.message(draft.device, channelOf(draft.element), at, payload, draft.element.kind, [truth], rejects, fault2);
+    const fault2 =
+      fault ??
+      (payloadFault || draft.fault === 'schema' || draft.fault === 'unknown_event_code' ? 'malformed' : draft.fault);
+    return this.message(
+      draft.device,
+      channelOf(draft.element),
+      at,
+      payload,
+      draft.element.kind,
+      [truth],
+      rejects,
+      fault2,
+    );
   }
 
   /** A JSON array of elements of one device and channel (a late batch); a bad element rejects only itself. */
@@ -129,15 +163,37 @@ export class MessageFactory {
       if (reason) rejects.push({ reason, index });
     });
     const first = drafts[0]!;
-    return this.message(first.device, channelOf(first.element), at, JSON.stringify(values), 'batch', truths, rejects, 'late_batch');
+    return this.message(
+      first.device,
+      channelOf(first.element),
+      at,
+      JSON.stringify(values),
+      'batch',
+      truths,
+      rejects,
+      'late_batch',
+    );
   }
 
   /** A reading from a device the inventory does not place behind this gateway: `unknown_device`. */
   ghost(gs: GatewayState, device: string, at: number, payload: string): Message {
     const site = gs.site.site.id;
     return {
-      type: 'message', seq: this.next(), at, site, gateway: gs.gw.id, device, channel: 'telemetry', topic: `${this.root}/${site}/${gs.gw.id}/${device}/telemetry`,
-      payload, qos: 1, retain: false, kind: 'bin_reading', fault: 'unknown_device', elements: [], rejects: [{ reason: 'unknown_device' }],
+      type: 'message',
+      seq: this.next(),
+      at,
+      site,
+      gateway: gs.gw.id,
+      device,
+      channel: 'telemetry',
+      topic: `${this.root}/${site}/${gs.gw.id}/${device}/telemetry`,
+      payload,
+      qos: 1,
+      retain: false,
+      kind: 'bin_reading',
+      fault: 'unknown_device',
+      elements: [],
+      rejects: [{ reason: 'unknown_device' }],
     };
   }
 
@@ -149,18 +205,51 @@ export class MessageFactory {
   private encodeDraft(d: Draft): { value: Record<string, unknown>; truth: ElementTruth; reason?: string } {
     const dev = d.device.dev;
     const elementFault = d.fault === 'schema' || d.fault === 'unknown_event_code' ? d.fault : undefined;
-    const { value, reason } = encode({ type: dev.type, model: dev.model, timezone: d.device.site.site.timezone }, d.element, elementFault);
+    const { value, reason } = encode(
+      { type: dev.type, model: dev.model, timezone: d.device.site.site.timezone },
+      d.element,
+      elementFault,
+    );
     const timeReason = d.fault === 'clock_skew' || d.fault === 'too_old' ? d.fault : undefined;
     const why = reason ?? timeReason;
-    const truth: ElementTruth = { site: dev.site, device: dev.id, type: dev.type, model: dev.model, element: d.element, valid: why === undefined };
+    const truth: ElementTruth = {
+      site: dev.site,
+      device: dev.id,
+      type: dev.type,
+      model: dev.model,
+      element: d.element,
+      valid: why === undefined,
+    };
     return why === undefined ? { value, truth } : { value, truth, reason: why };
   }
 
-  private message(ds: DeviceState, channel: 'telemetry' | 'event', at: number, payload: string, kind: string, elements: ElementTruth[], rejects: ExpectedReject[], fault?: FaultName): Message {
+  private message(
+    ds: DeviceState,
+    channel: 'telemetry' | 'event',
+    at: number,
+    payload: string,
+    kind: string,
+    elements: ElementTruth[],
+    rejects: ExpectedReject[],
+    fault?: FaultName,
+  ): Message {
     const { site, gateway, id } = ds.dev;
     return {
-      type: 'message', seq: this.next(), at, site, gateway, device: id, channel, topic: `${this.root}/${site}/${gateway}/${id}/${channel}`,
-      payload, qos: channel === 'telemetry' ? this.telemetryQos : 1, retain: false, kind, ...(fault ? { fault } : {}), elements, rejects,
+      type: 'message',
+      seq: this.next(),
+      at,
+      site,
+      gateway,
+      device: id,
+      channel,
+      topic: `${this.root}/${site}/${gateway}/${id}/${channel}`,
+      payload,
+      qos: channel === 'telemetry' ? this.telemetryQos : 1,
+      retain: false,
+      kind,
+      ...(fault ? { fault } : {}),
+      elements,
+      rejects,
     };
   }
 }

@@ -12,15 +12,40 @@ import type { DeviceState, GatewayState, Household, SiteWorld } from './world.ts
 
 /** Something that happens at `ms` (true time, before any clock drift). */
 export type Action =
-  | { a: 'deposit'; ms: number; hh: Household; bin: DeviceState; category: Category; weightKg: number; sorting: Sorting; auth: 'card' | 'qr' | 'face' | 'app' }
-  | { a: 'access'; ms: number; gate: DeviceState; result: 'granted' | 'denied'; method: AccessMethod; direction: 'in' | 'out'; subject: Subject; household?: string; reason?: DenyReason; card?: string }
+  | {
+      a: 'deposit';
+      ms: number;
+      hh: Household;
+      bin: DeviceState;
+      category: Category;
+      weightKg: number;
+      sorting: Sorting;
+      auth: 'card' | 'qr' | 'face' | 'app';
+    }
+  | {
+      a: 'access';
+      ms: number;
+      gate: DeviceState;
+      result: 'granted' | 'denied';
+      method: AccessMethod;
+      direction: 'in' | 'out';
+      subject: Subject;
+      household?: string;
+      reason?: DenyReason;
+      card?: string;
+    }
   | { a: 'alarm'; ms: number; device: DeviceState; alarm: BinAlarm | GateAlarm }
   | { a: 'collect'; ms: number; site: SiteWorld }
   | { a: 'offline'; ms: number; gateway: GatewayState; until: number }
   | { a: 'reconnect'; ms: number; gateway: GatewayState }
   | { a: 'bad_status'; ms: number; gateway: GatewayState };
 
-const WEIGHT_KG: Record<Category, [number, number]> = { kitchen: [0.3, 2.5], recyclable: [0.2, 3], hazardous: [0.05, 0.5], residual: [0.3, 2] };
+const WEIGHT_KG: Record<Category, [number, number]> = {
+  kitchen: [0.3, 2.5],
+  recyclable: [0.2, 3],
+  hazardous: [0.05, 0.5],
+  residual: [0.3, 2],
+};
 
 /**
  * Plan the local day `date` (`YYYY-MM-DD`) of a site, the `day`-th of the run (the draws depend on
@@ -35,7 +60,8 @@ export function planDay(seed: string, sw: SiteWorld, date: string, day: number, 
   const rng = stream(seed, 'plan', site.id, day);
   const rhythmTotal = b.rhythm.reduce((a, w) => a + w, 0);
   /** A moment of the day following the rhythm, in whole seconds. */
-  const when = (r: Rng): number => zonedTime(tz, y, m, d, weightedIndex(r, b.rhythm, rhythmTotal)) + int(r, 0, 3599) * 1000;
+  const when = (r: Rng): number =>
+    zonedTime(tz, y, m, d, weightedIndex(r, b.rhythm, rhythmTotal)) + int(r, 0, 3599) * 1000;
   const anyTime = (r: Rng): number => zonedTime(tz, y, m, d) + int(r, 0, 86_399) * 1000;
   const out: Action[] = [];
 
@@ -47,32 +73,69 @@ export function planDay(seed: string, sw: SiteWorld, date: string, day: number, 
         const judged = !chance(rng, b.unchecked);
         const correct = rng() < (hh.habit === 'always' ? b.alwaysCorrect : b.sometimesCorrect);
         out.push({
-          a: 'deposit', ms: when(rng), hh, bin: pick(rng, hh.bins), category, weightKg: Math.round(between(rng, lo, hi) * 100) / 100,
-          sorting: judged ? (correct ? 'correct' : 'incorrect') : 'unchecked', auth: weighted(rng, { card: 4, face: 3, qr: 2, app: 1 }),
+          a: 'deposit',
+          ms: when(rng),
+          hh,
+          bin: pick(rng, hh.bins),
+          category,
+          weightKg: Math.round(between(rng, lo, hi) * 100) / 100,
+          sorting: judged ? (correct ? 'correct' : 'incorrect') : 'unchecked',
+          auth: weighted(rng, { card: 4, face: 3, qr: 2, app: 1 }),
         });
       }
     }
     if (hh.gates.length > 0) {
-      for (let i = poisson(rng, b.gatePassesPerDay); i > 0; i--) out.push(residentPass(rng, when(rng), hh, pick(rng, hh.gates), b.deniedRate, tz));
+      for (let i = poisson(rng, b.gatePassesPerDay); i > 0; i--)
+        out.push(residentPass(rng, when(rng), hh, pick(rng, hh.gates), b.deniedRate, tz));
     }
   }
   for (const gate of sw.gates) {
     const hik = gate.dev.model === 'hikvision-acs';
     for (let i = poisson(rng, b.visitorsPerGatePerDay); i > 0; i--) {
-      const method: AccessMethod = hik ? pick(rng, ['qr', 'remote'] as const) : pick(rng, ['qr', 'pin', 'remote'] as const);
-      out.push({ a: 'access', ms: when(rng), gate, result: 'granted', method, direction: chance(rng, 0.5) ? 'in' : 'out', subject: hik ? 'unknown' : 'visitor' });
+      const method: AccessMethod = hik
+        ? pick(rng, ['qr', 'remote'] as const)
+        : pick(rng, ['qr', 'pin', 'remote'] as const);
+      out.push({
+        a: 'access',
+        ms: when(rng),
+        gate,
+        result: 'granted',
+        method,
+        direction: chance(rng, 0.5) ? 'in' : 'out',
+        subject: hik ? 'unknown' : 'visitor',
+      });
     }
     for (let i = poisson(rng, b.strangersPerGatePerDay); i > 0; i--) {
-      const reason: DenyReason = hik ? 'invalid_credential' : pick(rng, ['invalid_credential', 'blacklisted', 'expired'] as const);
-      out.push({ a: 'access', ms: anyTime(rng), gate, result: 'denied', method: 'card', direction: 'in', subject: 'unknown', reason, card: `C${int(rng, 10_000_000, 99_999_999)}` });
+      const reason: DenyReason = hik
+        ? 'invalid_credential'
+        : pick(rng, ['invalid_credential', 'blacklisted', 'expired'] as const);
+      out.push({
+        a: 'access',
+        ms: anyTime(rng),
+        gate,
+        result: 'denied',
+        method: 'card',
+        direction: 'in',
+        subject: 'unknown',
+        reason,
+        card: `C${int(rng, 10_000_000, 99_999_999)}`,
+      });
     }
     for (let i = poisson(rng, b.alarms.gatePerDay); i > 0; i--) {
-      const alarms: GateAlarm[] = hik ? ['held_open', 'tailgating', 'forced_open', 'climbing'] : ['held_open', 'tailgating', 'forced_open', 'climbing', 'tamper'];
-      out.push({ a: 'alarm', ms: anyTime(rng), device: gate, alarm: alarms[Math.min(alarms.length - 1, Math.floor(rng() ** 2 * alarms.length))]! });
+      const alarms: GateAlarm[] = hik
+        ? ['held_open', 'tailgating', 'forced_open', 'climbing']
+        : ['held_open', 'tailgating', 'forced_open', 'climbing', 'tamper'];
+      out.push({
+        a: 'alarm',
+        ms: anyTime(rng),
+        device: gate,
+        alarm: alarms[Math.min(alarms.length - 1, Math.floor(rng() ** 2 * alarms.length))]!,
+      });
     }
   }
   for (const bin of sw.bins) {
-    for (let i = poisson(rng, b.alarms.binPerDay); i > 0; i--) out.push({ a: 'alarm', ms: anyTime(rng), device: bin, alarm: weighted(rng, { jam: 5, tamper: 3, fire: 0.2 }) });
+    for (let i = poisson(rng, b.alarms.binPerDay); i > 0; i--)
+      out.push({ a: 'alarm', ms: anyTime(rng), device: bin, alarm: weighted(rng, { jam: 5, tamper: 3, fire: 0.2 }) });
   }
   for (const hhmm of b.collections) {
     const [hh, mm] = hhmm.split(':').map(Number) as [number, number];
@@ -85,13 +148,25 @@ export function planDay(seed: string, sw: SiteWorld, date: string, day: number, 
 /** A resident's pass: out in the morning, in later in the day; sometimes denied. */
 function residentPass(rng: Rng, ms: number, hh: Household, gate: DeviceState, deniedRate: number, tz: string): Action {
   const hik = gate.dev.model === 'hikvision-acs';
-  const method: AccessMethod = hik ? pick(rng, ['face', 'face', 'card'] as const) : pick(rng, ['face', 'face', 'card', 'qr', 'pin'] as const);
+  const method: AccessMethod = hik
+    ? pick(rng, ['face', 'face', 'card'] as const)
+    : pick(rng, ['face', 'face', 'card', 'qr', 'pin'] as const);
   const usual: 'in' | 'out' = localTime(ms, tz).hour < 12 ? 'out' : 'in';
   const direction: 'in' | 'out' = chance(rng, 0.85) ? usual : usual === 'out' ? 'in' : 'out';
   const denied = chance(rng, deniedRate);
   const base = { a: 'access' as const, ms, gate, method, direction, subject: 'resident' as const, household: hh.id };
-  if (!denied) return { ...base, result: 'granted', ...(hik && method === 'card' ? { card: `C${10_000_000 + (hash32(hh.id) % 90_000_000)}` } : {}) };
-  if (hik) return { ...base, result: 'denied', ...(method === 'card' ? { reason: 'no_permission' as const, card: `C${int(rng, 1_000_000, 9_999_999)}` } : {}) };
+  if (!denied)
+    return {
+      ...base,
+      result: 'granted',
+      ...(hik && method === 'card' ? { card: `C${10_000_000 + (hash32(hh.id) % 90_000_000)}` } : {}),
+    };
+  if (hik)
+    return {
+      ...base,
+      result: 'denied',
+      ...(method === 'card' ? { reason: 'no_permission' as const, card: `C${int(rng, 1_000_000, 9_999_999)}` } : {}),
+    };
   return { ...base, result: 'denied', reason: pick(rng, ['no_permission', 'expired'] as const) };
 }
 
@@ -116,11 +191,15 @@ function planFaults(seed: string, sw: SiteWorld, day: number, dayStart: number, 
       out.push({ a: 'offline', ms: from, gateway: gs, until });
       lastEnd = until;
     }
-    for (let i = poisson(rng, f.badStatus); i > 0; i--) out.push({ a: 'bad_status', ms: dayStart + int(rng, 0, 86_399) * 1000, gateway: gs });
+    for (let i = poisson(rng, f.badStatus); i > 0; i--)
+      out.push({ a: 'bad_status', ms: dayStart + int(rng, 0, 86_399) * 1000, gateway: gs });
     for (const dev of gs.devices) {
       for (let i = poisson(rng, f.outages.perDay); i > 0; i--) {
         const from = dayStart + int(rng, 0, 86_399) * 1000;
-        dev.outages.push([from, from + Math.round(between(rng, f.outages.duration[0], f.outages.duration[1]) / 1000) * 1000]);
+        dev.outages.push([
+          from,
+          from + Math.round(between(rng, f.outages.duration[0], f.outages.duration[1]) / 1000) * 1000,
+        ]);
       }
     }
   }

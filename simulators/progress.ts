@@ -49,7 +49,10 @@ export function startProgress(stats: PublishStats, o: ProgressOptions): { stop()
 export function summary(l: LedgerFile, extra: { ledgerFile?: string; wallMs?: number } = {}): string {
   const t = l.totals;
   const e = l.expected;
-  const list = (r: Record<string, number>): string => Object.entries(r).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  const list = (r: Record<string, number>): string =>
+    Object.entries(r)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || 'none';
   const lines = [
     `community-sim: scenario ${l.scenario.name} (seed ${l.scenario.seed}), window ${l.window.start} → ${l.window.end ?? 'open'}`,
     `  messages   ${t.messages} settled: ${t.acked} acknowledged, ${t.unconfirmed} unconfirmed; ${t.deadLetterMessages} for the dead letters`,
@@ -60,8 +63,13 @@ export function summary(l: LedgerFile, extra: { ledgerFile?: string; wallMs?: nu
   ];
   if (extra.wallMs !== undefined) {
     const s = extra.wallMs / 1000;
-    const connected = typeof l.run.allConnectedSeconds === 'number' ? `; every gateway connected after ${l.run.allConnectedSeconds} s` : '';
-    lines.push(`  time       ${s.toFixed(1)} s, ${Math.round(t.acked / Math.max(s, 1e-3))} msg/s acknowledged${connected}`);
+    const connected =
+      typeof l.run.allConnectedSeconds === 'number'
+        ? `; every gateway connected after ${l.run.allConnectedSeconds} s`
+        : '';
+    lines.push(
+      `  time       ${s.toFixed(1)} s, ${Math.round(t.acked / Math.max(s, 1e-3))} msg/s acknowledged${connected}`,
+    );
   }
   lines.push(`  stream     sha256 ${l.streamHash}`);
   if (extra.ledgerFile) lines.push(`  ledger     ${extra.ledgerFile}`);

@@ -62,10 +62,16 @@ interface Lane {
 }
 
 /** Publish `items` and settle each message in the ledger; resolves with the final counters. */
-export async function publish(items: Iterable<Item>, o: PublishOptions, stats: PublishStats = newStats()): Promise<PublishStats> {
+export async function publish(
+  items: Iterable<Item>,
+  o: PublishOptions,
+  stats: PublishStats = newStats(),
+): Promise<PublishStats> {
   const now = o.now ?? Date.now;
   const lanes = new Map<string, Lane>();
-  for (const s of o.scenario.sites) for (const gw of s.gateways) lanes.set(gw.id, { gw, connections: 0, tail: Promise.resolve(), pending: new Set(), failed: false });
+  for (const s of o.scenario.sites)
+    for (const gw of s.gateways)
+      lanes.set(gw.id, { gw, connections: 0, tail: Promise.resolve(), pending: new Set(), failed: false });
   const { maxInFlight, maxInFlightPerGateway, connectConcurrency } = o.scenario.publish;
   const connecting = semaphore(connectConcurrency);
   let wake: (() => void) | undefined;
@@ -82,18 +88,31 @@ export async function publish(items: Iterable<Item>, o: PublishOptions, stats: P
       const statusTopic = `${o.scenario.hub.rootTopic}/${lane.gw.site}/${lane.gw.id}/status`;
       for (let attempt = 1; ; attempt++) {
         try {
-          lane.client = await mqtt.connectAsync(o.url, {
-            username: lane.gw.id, password: lane.gw.secret, clientId: `sim-${lane.gw.id}-${++lane.connections}`, clean: true, reconnectPeriod: 0,
-            connectTimeout: 120_000, keepalive: 60, protocolVersion: 4, will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
-          }, false);
+          lane.client = await mqtt.connectAsync(
+            o.url,
+            {
+              username: lane.gw.id,
+              password: lane.gw.secret,
+              clientId: `sim-${lane.gw.id}-${++lane.connections}`,
+              clean: true,
+              reconnectPeriod: 0,
+              connectTimeout: 120_000,
+              keepalive: 60,
+              protocolVersion: 4,
+              will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
+            },
+            false,
+          );
           stats.connected++;
-          if (stats.connected === lanes.size && stats.allConnectedAfterMs === undefined) stats.allConnectedAfterMs = now() - (wallStart ?? now());
+          if (stats.connected === lanes.size && stats.allConnectedAfterMs === undefined)
+            stats.allConnectedAfterMs = now() - (wallStart ?? now());
           const client = lane.client;
           client.on('error', () => undefined); // reported through 'close' and unacknowledged messages
           client.once('close', () => {
             stats.connected--;
             if (lane.client === client) lane.client = undefined;
-            for (const p of [...lane.pending]) if (p.client === client) p.settle(false); // its PUBACK can no longer come
+            // its PUBACK can no longer come
+            for (const p of [...lane.pending]) if (p.client === client) p.settle(false);
           });
           return;
         } catch (e) {
@@ -174,7 +193,8 @@ export async function publish(items: Iterable<Item>, o: PublishOptions, stats: P
       control(lane, item);
       continue;
     }
-    while (stats.inFlight >= maxInFlight || lane.pending.size >= maxInFlightPerGateway) await new Promise<void>((r) => (wake = r));
+    while (stats.inFlight >= maxInFlight || lane.pending.size >= maxInFlightPerGateway)
+      await new Promise<void>((r) => (wake = r));
     stats.dispatched++;
     const p = send(lane, item);
     inflight.add(p);

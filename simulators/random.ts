@@ -77,7 +77,11 @@ export function weighted<K extends string>(rng: Rng, weights: Readonly<Record<K,
 }
 
 /** An index of `weights` with probability proportional to its weight. */
-export function weightedIndex(rng: Rng, weights: readonly number[], total = weights.reduce((a, w) => a + w, 0)): number {
+export function weightedIndex(
+  rng: Rng,
+  weights: readonly number[],
+  total = weights.reduce((a, w) => a + w, 0),
+): number {
   let r = rng() * total;
   for (let i = 0; i < weights.length; i++) {
     if (r < weights[i]!) return i;

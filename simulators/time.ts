@@ -12,7 +12,16 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(tz: string): Intl.DateTimeFormat {
   let f = formatters.get(tz);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
     formatters.set(tz, f);
   }
   return f;
@@ -32,10 +41,18 @@ export interface LocalTime {
 function intlLocalTime(ms: number, tz: string): LocalTime {
   const parts: Record<string, number> = {};
   for (const p of formatter(tz).formatToParts(new Date(ms))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  return { year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute!, second: parts.second! };
+  return {
+    year: parts.year!,
+    month: parts.month!,
+    day: parts.day!,
+    hour: parts.hour!,
+    minute: parts.minute!,
+    second: parts.second!,
+  };
 }
 
-/** Offsets by zone and quarter hour: zones change offset only on a quarter hour, so one Intl call per zone and quarter. */
+/** Offsets by zone and quarter hour: zones change offset only on a quarter hour, so one Intl call per zone and quarter.
+ * */
 const offsets = new Map<string, Map<number, number>>();
 
 /** Offset of `tz` from UTC at `ms`, in ms (Asia/Shanghai: +8 h). */
@@ -57,7 +74,14 @@ export function offsetMs(ms: number, tz: string): number {
 /** The local date and time of `ms` in `tz`. */
 export function localTime(ms: number, tz: string): LocalTime {
   const d = new Date(ms + offsetMs(ms, tz));
-  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+  };
 }
 
 /** The instant of local `year-month-day hour:00` in `tz` (months 1-12; overflowing days roll over). */

@@ -9,7 +9,8 @@ import type { Draft } from './messages.ts';
 import { between, hash32, int, shuffled, stream } from './random.ts';
 import type { Scenario, SimDevice, SimGateway, SimSite } from './scenario/load.ts';
 
-/** How a household takes part in waste sorting (issue: "some always sort correctly, some sometimes, some never take part"). */
+/** How a household takes part in waste sorting (issue: "some always sort correctly, some sometimes, some never take
+ * part"). */
 export type Habit = 'always' | 'sometimes' | 'never';
 
 /** A registered household (contract section 5: the KPI denominator). */
@@ -84,11 +85,18 @@ export function buildWorld(scenario: Scenario): World {
       for (const dev of gw.devices) {
         const rng = stream(seed, 'device', site.id, dev.id);
         const ds: DeviceState = {
-          dev, site: sw, gateway: gs, nextId: int(rng, 1, 5000), battery: int(rng, 70, 100),
+          dev,
+          site: sw,
+          gateway: gs,
+          nextId: int(rng, 1, 5000),
+          battery: int(rng, 70, 100),
           phaseMs: Math.floor((hash32(`${seed}/${site.id}/${dev.id}`) % every) / 1000) * 1000,
-          kg: { kitchen: 0, recyclable: 0, hazardous: 0, residual: 0 }, overflowed: new Set(), outages: [],
+          kg: { kitchen: 0, recyclable: 0, hazardous: 0, residual: 0 },
+          overflowed: new Set(),
+          outages: [],
         };
-        for (const c of CATEGORIES) ds.kg[c] = Math.round(between(rng, 0, 0.3) * site.behaviour.binCapacityKg[c] * 10) / 10;
+        for (const c of CATEGORIES)
+          ds.kg[c] = Math.round(between(rng, 0, 0.3) * site.behaviour.binCapacityKg[c] * 10) / 10;
         gs.devices.push(ds);
         (dev.type === 'waste-bin' ? sw.bins : sw.gates).push(ds);
         world.devices.push(ds);
@@ -105,13 +113,17 @@ export function buildWorld(scenario: Scenario): World {
 /** Registered households, by building when the site has buildings, with habits in the scenario's shares. */
 function households(seed: string, sw: SiteWorld): Household[] {
   const { site } = sw;
-  const groups = site.buildings?.length ? site.buildings.map((b) => ({ building: b.id as string | undefined, n: b.households })) : [{ building: undefined, n: site.households }];
+  const groups = site.buildings?.length
+    ? site.buildings.map((b) => ({ building: b.id as string | undefined, n: b.households }))
+    : [{ building: undefined, n: site.households }];
   const h = site.behaviour.habits;
   const total = site.households;
   const nAlways = Math.round(h.always * total);
   const nSometimes = Math.min(total - nAlways, Math.round(h.sometimes * total));
   const habits = shuffled<Habit>(stream(seed, 'habits', site.id), [
-    ...Array<Habit>(nAlways).fill('always'), ...Array<Habit>(nSometimes).fill('sometimes'), ...Array<Habit>(total - nAlways - nSometimes).fill('never'),
+    ...Array<Habit>(nAlways).fill('always'),
+    ...Array<Habit>(nSometimes).fill('sometimes'),
+    ...Array<Habit>(total - nAlways - nSometimes).fill('never'),
   ]);
   const out: Household[] = [];
   for (const g of groups) {
@@ -123,7 +135,10 @@ function households(seed: string, sw: SiteWorld): Household[] {
     const gates = near(sw.gates);
     const width = Math.max(4, String(g.n).length);
     for (let i = 1; i <= g.n; i++) {
-      const id = g.building === undefined ? `H-${String(i).padStart(width, '0')}` : `H-${g.building}-${String(i).padStart(width, '0')}`;
+      const id =
+        g.building === undefined
+          ? `H-${String(i).padStart(width, '0')}`
+          : `H-${g.building}-${String(i).padStart(width, '0')}`;
       out.push({ id, habit: habits[out.length] ?? 'never', bins, gates });
     }
   }

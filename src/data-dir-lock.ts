@@ -39,10 +39,18 @@ const heldHere = new Set<string>();
  * Take `<dataDir>/hub.lock` (creating `dataDir` if needed), or throw `HUB_ERR_DATA_DIR_LOCKED`.
  * `warn` is told when a stale lock is taken over.
  */
-export async function lockDataDir(dataDir: string, warn: (fields: Record<string, unknown>, msg: string) => void): Promise<DataDirLock> {
+export async function lockDataDir(
+  dataDir: string,
+  warn: (fields: Record<string, unknown>, msg: string) => void,
+): Promise<DataDirLock> {
   await mkdir(dataDir, { recursive: true });
   const path = join(dataDir, 'hub.lock');
-  const owner: LockOwner = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), ...bootIdField() };
+  const owner: LockOwner = {
+    pid: process.pid,
+    hostname: hostname(),
+    startedAt: new Date().toISOString(),
+    ...bootIdField(),
+  };
   const text = `${JSON.stringify(owner)}\n`;
   // A few rounds: each lost race (another process created or took over the lock between our
   // steps) re-reads the lock, which then names a live hub and refuses.
@@ -50,12 +58,30 @@ export async function lockDataDir(dataDir: string, warn: (fields: Record<string,
     if (await create(path, text)) return held(path, owner, text);
     const found = await readLock(path);
     if (found === 'gone') continue;
-    if (typeof found === 'string') throw refusal(dataDir, `its lock file ${path} cannot be read or is not a hub lock (${found}), so the hub cannot tell whether another hub holds it`, `If no other hub uses ${dataDir}, delete ${path} and start again.`);
+    if (typeof found === 'string')
+      throw refusal(
+        dataDir,
+        `its lock file ${path} cannot be read or is not a hub lock (${found}), so the hub cannot tell whether another hub holds it`,
+        `If no other hub uses ${dataDir}, delete ${path} and start again.`,
+      );
     const why = staleBecause(found.owner, path);
-    if (!why) throw refusal(dataDir, `another hub holds it: pid ${found.owner.pid} on host ${found.owner.hostname}, started ${found.owner.startedAt} (lock file ${path})`, advice(found.owner, path));
-    if (await removeIfUnchanged(path, found.text)) warn({ lock: path, pid: found.owner.pid, hostname: found.owner.hostname, startedAt: found.owner.startedAt, why }, `data dir: taking over the stale lock of hub pid ${found.owner.pid} (${why})`);
+    if (!why)
+      throw refusal(
+        dataDir,
+        `another hub holds it: pid ${found.owner.pid} on host ${found.owner.hostname}, started ${found.owner.startedAt} (lock file ${path})`,
+        advice(found.owner, path),
+      );
+    if (await removeIfUnchanged(path, found.text))
+      warn(
+        { lock: path, pid: found.owner.pid, hostname: found.owner.hostname, startedAt: found.owner.startedAt, why },
+        `data dir: taking over the stale lock of hub pid ${found.owner.pid} (${why})`,
+      );
   }
-  throw refusal(dataDir, `its lock file ${path} kept changing while this hub tried to take it (other hubs are starting on it)`, 'Start one hub at a time on a data directory.');
+  throw refusal(
+    dataDir,
+    `its lock file ${path} kept changing while this hub tried to take it (other hubs are starting on it)`,
+    'Start one hub at a time on a data directory.',
+  );
 }
 
 function held(path: string, owner: LockOwner, text: string): DataDirLock {
@@ -75,7 +101,8 @@ function held(path: string, owner: LockOwner, text: string): DataDirLock {
   };
 }
 
-/** O_EXCL create; false when the file exists. The content is fsynced: a lock left by a power cut must be readable, not empty. */
+/** O_EXCL create; false when the file exists. The content is fsynced: a lock left by a power cut must be readable, not
+ * empty. */
 async function create(path: string, text: string): Promise<boolean> {
   let handle;
   try {
@@ -118,7 +145,14 @@ async function readLock(path: string): Promise<{ owner: LockOwner; text: string 
   }
   const o = v as Partial<LockOwner> | null;
   // A pid of 0 or below would make process.kill() signal a process group: never accept one.
-  if (typeof o !== 'object' || o === null || !Number.isSafeInteger(o.pid) || o.pid! <= 0 || typeof o.hostname !== 'string' || typeof o.startedAt !== 'string') {
+  if (
+    typeof o !== 'object' ||
+    o === null ||
+    !Number.isSafeInteger(o.pid) ||
+    o.pid! <= 0 ||
+    typeof o.hostname !== 'string' ||
+    typeof o.startedAt !== 'string'
+  ) {
     return 'expected {pid, hostname, startedAt}';
   }
   return { owner: o as LockOwner, text };
@@ -160,7 +194,10 @@ async function removeIfUnchanged(path: string, judged: string): Promise<boolean>
 }
 
 function refusal(dataDir: string, why: string, todo: string): HubError {
-  return new HubError('HUB_ERR_DATA_DIR_LOCKED', `the data directory ${dataDir} is in use: ${why}. Two hubs on one data directory would replay and delete each other's spool. ${todo}`);
+  return new HubError(
+    'HUB_ERR_DATA_DIR_LOCKED',
+    `the data directory ${dataDir} is in use: ${why}. Two hubs on one data directory would replay and delete each other's spool. ${todo}`,
+  );
 }
 
 function advice(o: LockOwner, path: string): string {

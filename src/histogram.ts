@@ -6,7 +6,9 @@
  */
 
 /** Upper bounds (seconds) of the buckets, as Prometheus' defaults: from 5 ms to 10 s. */
-export const DURATION_BUCKETS: readonly number[] = Object.freeze([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+export const DURATION_BUCKETS: readonly number[] = Object.freeze([
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+]);
 
 /** Durations observed so far; every number only ever grows. */
 export interface DurationHistogram {

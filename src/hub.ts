@@ -38,8 +38,16 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
   // sends what it is handed at once (the drainer hands over whole chunks: no batch to wait for).
   const drainConnection = connectInflux({ ...config.influx, maxRetries: 0, flushIntervalMs: 0 });
   // A readiness probe answers quickly or not at all.
-  const probe = connectInflux({ ...config.influx, requestTimeoutMs: Math.min(2000, config.influx.requestTimeoutMs ?? DEFAULT_INFLUX_SETTINGS.requestTimeoutMs) });
-  const deadLetters = new DeadLetterStore({ dir: join(config.dataDir, 'dead-letters'), maxBytes: config.deadLetters.maxBytes, maxAgeMs: config.deadLetters.maxAge, now });
+  const probe = connectInflux({
+    ...config.influx,
+    requestTimeoutMs: Math.min(2000, config.influx.requestTimeoutMs ?? DEFAULT_INFLUX_SETTINGS.requestTimeoutMs),
+  });
+  const deadLetters = new DeadLetterStore({
+    dir: join(config.dataDir, 'dead-letters'),
+    maxBytes: config.deadLetters.maxBytes,
+    maxAgeMs: config.deadLetters.maxAge,
+    now,
+  });
   const spool = new Spool({
     dir: join(config.dataDir, 'spool'),
     maxBytes: config.spool.maxBytes,
@@ -63,7 +71,12 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
   const spoolStats = (): HubSpoolStats | undefined => {
     if (!drainer) return undefined;
     const d = drainer.stats();
-    return { ...spool.stats(), draining: d.state === 'draining' || d.state === 'retrying', oldestRecordAgeMs: d.oldestRecordAgeMs, drainer: d };
+    return {
+      ...spool.stats(),
+      draining: d.state === 'draining' || d.state === 'retrying',
+      oldestRecordAgeMs: d.oldestRecordAgeMs,
+      drainer: d,
+    };
   };
 
   const hub: Hub = {
@@ -84,7 +97,8 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
       }
       await deadLetters.start();
       const left = await spool.open();
-      if (left.segments > 0) logger.info({ ...left, dir: join(config.dataDir, 'spool') }, 'spool: replaying what an earlier run left');
+      if (left.segments > 0)
+        logger.info({ ...left, dir: join(config.dataDir, 'spool') }, 'spool: replaying what an earlier run left');
       const settings = drainConnection.settings;
       writer = new InfluxPointWriter(drainConnection);
       drainer = new Drainer({
@@ -119,7 +133,9 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
           // Status messages and Wills are recorded by onPublish; only a connection lost without
           // a Will needs its own offline point.
           if (cause === 'disconnect' && !online) {
-            ing.gatewayOffline(site, gateway, now()).catch((err: unknown) => logger.error({ err, site, gateway }, 'could not record gateway offline'));
+            ing
+              .gatewayOffline(site, gateway, now())
+              .catch((err: unknown) => logger.error({ err, site, gateway }, 'could not record gateway offline'));
           }
         },
       });
@@ -140,7 +156,10 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
           // Retained `{root}/{site}/kpi/{kpi}` (contract section 2); the hub's own publish passes the ACL.
           publish: (topic, payload, retain) =>
             new Promise<void>((resolve, reject) =>
-              b.aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain, dup: false }, (e) => (e ? reject(e) : resolve())),
+              b.aedes.publish(
+                { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain, dup: false },
+                (e) => (e ? reject(e) : resolve()),
+              ),
             ),
           // Refresh while the spool drains, but close a period only once what was acknowledged is in
           // InfluxDB: the drainer is idle with nothing left behind its cursor. (`spool.stats().records`
@@ -154,7 +173,15 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
       }
       if (config.selfStats.enabled) {
         // Through the spool, like the data: see src/store/self-stats.ts.
-        selfStats = new SelfStats({ intervalMs: config.selfStats.interval, instance: config.selfStats.instance, stats: () => hub.stats(), spool, full: () => spool.stats().backpressure, logger: logger.child({ component: 'self-stats' }), now });
+        selfStats = new SelfStats({
+          intervalMs: config.selfStats.interval,
+          instance: config.selfStats.instance,
+          stats: () => hub.stats(),
+          spool,
+          full: () => spool.stats().backpressure,
+          logger: logger.child({ component: 'self-stats' }),
+          now,
+        });
         selfStats.start();
       }
       // The HTTP API last: it answers /ready, so it listens once there is something to be ready.
@@ -163,10 +190,17 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
       try {
         await api.listen({ host: config.http.host, port: config.http.port });
       } catch (e) {
-        throw new HubError('HUB_ERR_LISTEN', `the HTTP API cannot listen on ${config.http.host}:${config.http.port}: ${(e as Error).message}`, { cause: e });
+        throw new HubError(
+          'HUB_ERR_LISTEN',
+          `the HTTP API cannot listen on ${config.http.host}:${config.http.port}: ${(e as Error).message}`,
+          { cause: e },
+        );
       }
       const http = (api.server.address() as AddressInfo).port;
-      logger.info({ mqtt: ports, http, sites: inventory.sites.length, models: registry.list().length, kpi: config.kpi.enabled }, 'hub started: listening');
+      logger.info(
+        { mqtt: ports, http, sites: inventory.sites.length, models: registry.list().length, kpi: config.kpi.enabled },
+        'hub started: listening',
+      );
       return { ...ports, http };
     },
 
@@ -191,7 +225,10 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
         await spool.close();
         await drainer?.stop();
         if (writer && !(await settlesBy(writer.close(), deadline))) {
-          logger.warn({ inFlight: writer.stats().batchesInFlight }, 'InfluxDB writes still in flight at shutdown; their points stay in the spool for the next start');
+          logger.warn(
+            { inFlight: writer.stats().batchesInFlight },
+            'InfluxDB writes still in flight at shutdown; their points stay in the spool for the next start',
+          );
         }
         if (kpiWriter) await settlesBy(kpiWriter.close(), deadline);
         if (apiWriter) await settlesBy(apiWriter.close(), deadline);
@@ -199,7 +236,10 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
         // (A start refused before the spool opened has nothing to report.)
         if (drainer) {
           const s = spool.stats();
-          logger.info({ bytes: s.bytes, segments: s.segments }, s.segments > 0 ? 'spool closed; its records are written after the next start' : 'spool closed, empty');
+          logger.info(
+            { bytes: s.bytes, segments: s.segments },
+            s.segments > 0 ? 'spool closed; its records are written after the next start' : 'spool closed, empty',
+          );
         }
         // Last: only now may another hub open this spool and these dead letters.
         await lock?.release();
@@ -208,7 +248,15 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
     },
 
     stats() {
-      return { broker: broker?.stats(), ingest: ingest?.stats(), writer: writer?.stats(), spool: spoolStats(), kpi: kpi?.stats(), deadLetters: deadLetters.countsByReason(), selfStats: selfStats?.counts() };
+      return {
+        broker: broker?.stats(),
+        ingest: ingest?.stats(),
+        writer: writer?.stats(),
+        spool: spoolStats(),
+        kpi: kpi?.stats(),
+        deadLetters: deadLetters.countsByReason(),
+        selfStats: selfStats?.counts(),
+      };
     },
 
     drained() {
@@ -216,7 +264,10 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
     },
 
     ingest(msg) {
-      if (!ingest) return Promise.reject(new HubError('HUB_ERR_WRITER_CLOSED', 'the hub is not taking messages (not started, or stopping)'));
+      if (!ingest)
+        return Promise.reject(
+          new HubError('HUB_ERR_WRITER_CLOSED', 'the hub is not taking messages (not started, or stopping)'),
+        );
       return ingest.handle(msg);
     },
 
@@ -226,7 +277,8 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
 
     async replay(selection) {
       const ing = ingest;
-      if (!ing || stopped) throw new HubError('HUB_ERR_WRITER_CLOSED', 'the hub is not taking messages (not started, or stopping)');
+      if (!ing || stopped)
+        throw new HubError('HUB_ERR_WRITER_CLOSED', 'the hub is not taking messages (not started, or stopping)');
       const { ids, ...filter } = selection;
       let chosen: DeadLetter[];
       if (ids) {
@@ -236,9 +288,14 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
       const out: ReplayResult[] = [];
       for (const dl of chosen) {
         const r = await ing.replay(dl);
-        out.push({ id: dl.id, points: r.points, stillRejected: r.rejects.map(({ reason, index }) => (index === undefined ? { reason } : { reason, index })) });
+        out.push({
+          id: dl.id,
+          points: r.points,
+          stillRejected: r.rejects.map(({ reason, index }) => (index === undefined ? { reason } : { reason, index })),
+        });
       }
-      if (out.length > 0) logger.info({ replayed: out.length, points: out.reduce((a, r) => a + r.points, 0) }, 'dead letters replayed');
+      if (out.length > 0)
+        logger.info({ replayed: out.length, points: out.reduce((a, r) => a + r.points, 0) }, 'dead letters replayed');
       return out;
     },
 
@@ -251,7 +308,9 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
       if (!s) reasons.push('the spool is not open');
       else if (s.backpressure) reasons.push('the spool is full: acknowledgements are held back');
       if (s?.drainer.state === 'stopped' && !stopped) reasons.push('the spool drainer stopped');
-      const influx = pinged.ok ? { reachable: true, ...(pinged.version ? { version: pinged.version } : {}) } : { reachable: false, error: pinged.error.message };
+      const influx = pinged.ok
+        ? { reachable: true, ...(pinged.version ? { version: pinged.version } : {}) }
+        : { reachable: false, error: pinged.error.message };
       return { ready: reasons.length === 0, reasons, broker: { listening }, influx, spool: s };
     },
   };
@@ -261,7 +320,9 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
 /** True when `p` settles before `deadline` (epoch ms); its outcome is not needed. */
 async function settlesBy(p: Promise<unknown>, deadline: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
+  const late = new Promise<false>(
+    (resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))),
+  );
   const settled = p.then(
     () => true,
     () => true,

@@ -26,7 +26,14 @@ Run \`community-hub <command> --help\` for a command's options.
 Every setting can also be given in the environment (\`community-hub start --help\` lists them).
 `;
 
-const CONFIG_CODES = new Set(['HUB_ERR_CONFIG_INVALID', 'HUB_ERR_CONFIG_NOT_FOUND', 'HUB_ERR_INVENTORY_INVALID', 'HUB_ERR_UNKNOWN_MODEL', 'HUB_ERR_MODEL_INVALID', 'HUB_ERR_SECRET_FORMAT']);
+const CONFIG_CODES = new Set([
+  'HUB_ERR_CONFIG_INVALID',
+  'HUB_ERR_CONFIG_NOT_FOUND',
+  'HUB_ERR_INVENTORY_INVALID',
+  'HUB_ERR_UNKNOWN_MODEL',
+  'HUB_ERR_MODEL_INVALID',
+  'HUB_ERR_SECRET_FORMAT',
+]);
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

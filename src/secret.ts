@@ -26,9 +26,18 @@ export function isHashedSecret(s: string): boolean {
 function parse(stored: string): Parsed {
   const m = FORMAT.exec(stored);
   if (!m) {
-    throw new HubError('HUB_ERR_SECRET_FORMAT', 'expected "scrypt$N$r$p$salt$hash" (print one with `community-hub secret hash`)');
+    throw new HubError(
+      'HUB_ERR_SECRET_FORMAT',
+      'expected "scrypt$N$r$p$salt$hash" (print one with `community-hub secret hash`)',
+    );
   }
-  return { N: Number(m[1]), r: Number(m[2]), p: Number(m[3]), salt: Buffer.from(m[4]!, 'base64'), hash: Buffer.from(m[5]!, 'base64') };
+  return {
+    N: Number(m[1]),
+    r: Number(m[2]),
+    p: Number(m[3]),
+    salt: Buffer.from(m[4]!, 'base64'),
+    hash: Buffer.from(m[5]!, 'base64'),
+  };
 }
 
 /** Hash a plaintext secret for the inventory or config. */
@@ -72,7 +81,9 @@ export async function verifySecret(plain: string | Buffer, stored: string): Prom
   const derived = await limited(
     () =>
       new Promise<Buffer>((resolve, reject) => {
-        scryptCb(plain, salt, hash.length, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 }, (err, key) => (err ? reject(err) : resolve(key)));
+        scryptCb(plain, salt, hash.length, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 }, (err, key) =>
+          err ? reject(err) : resolve(key),
+        );
       }),
   );
   return derived.length === hash.length && timingSafeEqual(derived, hash);

@@ -55,7 +55,8 @@ async function refusal(): Promise<Error> {
   return e as Error;
 }
 
-const lockText = (o: Record<string, unknown>): string => `${JSON.stringify({ hostname: hostname(), startedAt: '2026-11-27T00:00:00.000Z', ...o })}\n`;
+const lockText = (o: Record<string, unknown>): string =>
+  `${JSON.stringify({ hostname: hostname(), startedAt: '2026-11-27T00:00:00.000Z', ...o })}\n`;
 
 describe('data-dir lock', () => {
   it('takes <dataDir>/hub.lock (creating the dir) with pid, hostname and start time; release removes it', async () => {
@@ -92,7 +93,10 @@ describe('data-dir lock', () => {
   it('takes over a stale lock of this host whose pid is not running, with a warning naming the old pid', async () => {
     await writeFile(lockPath, lockText({ pid: deadPid }));
     const l = await take();
-    expect(JSON.parse(await readFile(lockPath, 'utf8'))).toMatchObject({ pid: process.pid, startedAt: l.owner.startedAt });
+    expect(JSON.parse(await readFile(lockPath, 'utf8'))).toMatchObject({
+      pid: process.pid,
+      startedAt: l.owner.startedAt,
+    });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.msg).toContain(`stale lock of hub pid ${deadPid}`);
     expect(warnings[0]!.fields).toMatchObject({ pid: deadPid, lock: lockPath });
@@ -105,11 +109,14 @@ describe('data-dir lock', () => {
     expect(warnings[0]!.fields).toMatchObject({ pid: process.pid });
   });
 
-  it.skipIf(!existsSync('/proc/sys/kernel/random/boot_id'))('takes over a lock written before this host last booted, even if its pid is in use now', async () => {
-    await writeFile(lockPath, lockText({ pid: live.pid, bootId: '00000000-0000-0000-0000-000000000000' }));
-    await take();
-    expect(warnings[0]!.fields).toMatchObject({ pid: live.pid, why: 'written before this host last booted' });
-  });
+  it.skipIf(!existsSync('/proc/sys/kernel/random/boot_id'))(
+    'takes over a lock written before this host last booted, even if its pid is in use now',
+    async () => {
+      await writeFile(lockPath, lockText({ pid: live.pid, bootId: '00000000-0000-0000-0000-000000000000' }));
+      await take();
+      expect(warnings[0]!.fields).toMatchObject({ pid: live.pid, why: 'written before this host last booted' });
+    },
+  );
 
   it('never takes over a lock of another host, even with a pid that is not running here', async () => {
     const text = lockText({ pid: deadPid, hostname: 'hub-elsewhere' });
@@ -124,7 +131,11 @@ describe('data-dir lock', () => {
   it.each([
     { what: 'not JSON', text: 'pid=12\n', says: 'not JSON' },
     { what: 'empty', text: '', says: 'the file is empty' },
-    { what: 'JSON without a pid', text: '{"hostname":"x","startedAt":"y"}', says: 'expected {pid, hostname, startedAt}' },
+    {
+      what: 'JSON without a pid',
+      text: '{"hostname":"x","startedAt":"y"}',
+      says: 'expected {pid, hostname, startedAt}',
+    },
     { what: 'a pid of 0 (a process group)', text: lockText({ pid: 0 }), says: 'expected {pid, hostname, startedAt}' },
   ])('refuses a lock file that is $what, and leaves it', async ({ text, says }) => {
     await writeFile(lockPath, text);

@@ -19,9 +19,30 @@ describe('dead-letter store', () => {
     await s.start();
     const binary = Buffer.from([0xff, 0x00, 0xfe]);
     await Promise.all([
-      s.add({ topic: 'community/v1/a/gw/bin/event', site: 'a', gateway: 'gw', device: 'bin', channel: 'event', receivedAt: T0, payload: Buffer.from('{"x":1'), rejects: [{ reason: 'bad_json', detail: 'Unexpected end' }] }),
-      s.add({ topic: 'community/v1/a/gw/bin/telemetry', gateway: 'gw', receivedAt: T0 + 1, payload: binary, rejects: [{ reason: 'bad_json', detail: 'not UTF-8' }] }),
-      s.add({ topic: 'community/v1/a/gw2/x/event', gateway: 'gw2', receivedAt: T0 + 2, payload: Buffer.from('[1,2]'), rejects: [{ reason: 'schema', detail: 'bad', index: 1 }] }),
+      s.add({
+        topic: 'community/v1/a/gw/bin/event',
+        site: 'a',
+        gateway: 'gw',
+        device: 'bin',
+        channel: 'event',
+        receivedAt: T0,
+        payload: Buffer.from('{"x":1'),
+        rejects: [{ reason: 'bad_json', detail: 'Unexpected end' }],
+      }),
+      s.add({
+        topic: 'community/v1/a/gw/bin/telemetry',
+        gateway: 'gw',
+        receivedAt: T0 + 1,
+        payload: binary,
+        rejects: [{ reason: 'bad_json', detail: 'not UTF-8' }],
+      }),
+      s.add({
+        topic: 'community/v1/a/gw2/x/event',
+        gateway: 'gw2',
+        receivedAt: T0 + 2,
+        payload: Buffer.from('[1,2]'),
+        rejects: [{ reason: 'schema', detail: 'bad', index: 1 }],
+      }),
     ]);
     const all = await s.list();
     expect(all.map((d) => d.receivedAt)).toEqual([T0 + 2, T0 + 1, T0]);
@@ -37,7 +58,12 @@ describe('dead-letter store', () => {
   it('survives a restart and a torn last line', async () => {
     const { s, dir } = store();
     await s.start();
-    await s.add({ topic: 't', receivedAt: T0, payload: Buffer.from('x'), rejects: [{ reason: 'schema', detail: 'd' }] });
+    await s.add({
+      topic: 't',
+      receivedAt: T0,
+      payload: Buffer.from('x'),
+      rejects: [{ reason: 'schema', detail: 'd' }],
+    });
     const file = readdirSync(dir)[0]!;
     appendFileSync(join(dir, file), '{"id":"torn","pay');
     const again = new DeadLetterStore({ dir, maxBytes: 1 << 20, maxAgeMs: 86_400_000, now: () => T0 });
@@ -52,7 +78,12 @@ describe('dead-letter store', () => {
     writeFileSync(join(dir, 'dl-2026112001.jsonl'), '{}\n'); // a week old
     for (let h = 0; h < 4; h++) {
       setNow(T0 + h * 3_600_000 + 60_000);
-      await s.add({ topic: 't', receivedAt: T0, payload: Buffer.from('y'), rejects: [{ reason: 'schema', detail: 'd' }] });
+      await s.add({
+        topic: 't',
+        receivedAt: T0,
+        payload: Buffer.from('y'),
+        rejects: [{ reason: 'schema', detail: 'd' }],
+      });
     }
     await s.prune();
     // now = 11:01 UTC, bound 2 h: the 08:00 file (ended 09:00) is gone, 09:00 (ended 10:00) stays.
@@ -64,7 +95,12 @@ describe('dead-letter store', () => {
     await s.start();
     for (let h = 0; h < 6; h++) {
       setNow(T0 + h * 3_600_000);
-      await s.add({ topic: 't', receivedAt: T0, payload: Buffer.from('y'.repeat(150)), rejects: [{ reason: 'schema', detail: 'd' }] });
+      await s.add({
+        topic: 't',
+        receivedAt: T0,
+        payload: Buffer.from('y'.repeat(150)),
+        rejects: [{ reason: 'schema', detail: 'd' }],
+      });
     }
     await s.prune();
     const files = readdirSync(dir).sort();

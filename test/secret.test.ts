@@ -25,8 +25,15 @@ describe('secrets', () => {
     const stored = hashSecret('right');
     // N=3 is no power of two: scrypt refuses it, after the slot was taken.
     const broken = 'scrypt$3$8$1$c2FsdHNhbHRzYWx0c2FsdA==$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g=';
-    const failures = Array.from({ length: SCRYPT_CONCURRENCY * 3 }, () => verifySecret('x', broken).then(() => 'resolved', () => 'rejected'));
-    const checks = Array.from({ length: SCRYPT_CONCURRENCY * 4 }, (_, i) => verifySecret(i % 2 ? 'right' : 'wrong', stored));
+    const failures = Array.from({ length: SCRYPT_CONCURRENCY * 3 }, () =>
+      verifySecret('x', broken).then(
+        () => 'resolved',
+        () => 'rejected',
+      ),
+    );
+    const checks = Array.from({ length: SCRYPT_CONCURRENCY * 4 }, (_, i) =>
+      verifySecret(i % 2 ? 'right' : 'wrong', stored),
+    );
     expect(await Promise.all(failures)).toEqual(failures.map(() => 'rejected'));
     // Had a failure kept its slot, these would never run.
     expect(await Promise.all(checks)).toEqual(checks.map((_, i) => i % 2 === 1));

@@ -29,17 +29,25 @@ export const WINDOW_HELP = `      --start DATE      first simulated day, YYYY-MM
 
 /** Load `--scenario`, applying `--seed`. */
 export function scenarioFrom(command: string, values: { scenario?: string; seed?: string }): Scenario {
-  if (!values.scenario) throw new HubError('HUB_ERR_USAGE', `${command}: --scenario FILE is required (see \`${command} --help\`)`);
+  if (!values.scenario)
+    throw new HubError('HUB_ERR_USAGE', `${command}: --scenario FILE is required (see \`${command} --help\`)`);
   const sc = loadScenario(resolve(values.scenario));
   if (values.seed !== undefined) sc.seed = values.seed;
   return sc;
 }
 
 /** The window from `--start`, `--days`, `--until` (and `--follow`). */
-export function windowFrom(command: string, sc: Scenario, values: { start?: string; days?: string; until?: string }, follow = false): Window {
+export function windowFrom(
+  command: string,
+  sc: Scenario,
+  values: { start?: string; days?: string; until?: string },
+  follow = false,
+): Window {
   const days = values.days === undefined ? undefined : Number(values.days);
-  if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 28)) throw usage(command, '--days must be a whole number from 1 to 28');
-  if (values.start !== undefined && values.start !== 'auto' && !/^\d{4}-\d{2}-\d{2}$/.test(values.start)) throw usage(command, '--start must be YYYY-MM-DD or auto');
+  if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 28))
+    throw usage(command, '--days must be a whole number from 1 to 28');
+  if (values.start !== undefined && values.start !== 'auto' && !/^\d{4}-\d{2}-\d{2}$/.test(values.start))
+    throw usage(command, '--start must be YYYY-MM-DD or auto');
   return resolveWindow(sc, {
     ...(values.start === undefined ? {} : { start: values.start }),
     ...(days === undefined ? {} : { days }),

@@ -7,7 +7,16 @@ import { newStats } from '../publisher.ts';
 import { simulate } from '../index.ts';
 import { startProgress, summary } from '../progress.ts';
 import { iso } from '../time.ts';
-import { SCENARIO_HELP, SCENARIO_OPTIONS, WINDOW_HELP, WINDOW_OPTIONS, count, scenarioFrom, usage, windowFrom } from './common.ts';
+import {
+  SCENARIO_HELP,
+  SCENARIO_OPTIONS,
+  WINDOW_HELP,
+  WINDOW_OPTIONS,
+  count,
+  scenarioFrom,
+  usage,
+  windowFrom,
+} from './common.ts';
 
 const COMMAND = 'community-sim run';
 
@@ -42,9 +51,15 @@ summary to stdout. Exit status 0 when every message was acknowledged, 1 otherwis
 /** Run the command; resolves with the exit code. */
 export async function runCommand(argv: string[]): Promise<number> {
   const { values } = parse(COMMAND, argv, {
-    ...SCENARIO_OPTIONS, ...WINDOW_OPTIONS,
-    hub: { type: 'string' }, speed: { type: 'string' }, follow: { type: 'boolean' }, limit: { type: 'string' },
-    ledger: { type: 'string' }, detail: { type: 'string' }, quiet: { type: 'boolean', short: 'q' },
+    ...SCENARIO_OPTIONS,
+    ...WINDOW_OPTIONS,
+    hub: { type: 'string' },
+    speed: { type: 'string' },
+    follow: { type: 'boolean' },
+    limit: { type: 'string' },
+    ledger: { type: 'string' },
+    detail: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
   });
   if (values.help) {
     process.stdout.write(help());
@@ -55,7 +70,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const speed = values.speed === undefined || values.speed === 'max' ? Infinity : Number(values.speed);
   if (!(speed > 0)) throw usage(COMMAND, '--speed must be a positive number or max');
   const detail = values.detail ?? 'all';
-  if (detail !== 'all' && detail !== 'invalid' && detail !== 'none') throw usage(COMMAND, '--detail must be all, invalid or none');
+  if (detail !== 'all' && detail !== 'invalid' && detail !== 'none')
+    throw usage(COMMAND, '--detail must be all, invalid or none');
   const url = values.hub ?? `mqtt://localhost:${process.env.HUB_MQTT_PORT || 1883}`;
   if (!/^mqtts?:\/\/[^/]+/.test(url)) throw usage(COMMAND, '--hub must be an mqtt:// or mqtts:// URL');
   const limit = count(COMMAND, '--limit', values.limit);
@@ -64,7 +80,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   const range = hubClockRange(scenario, window.startMs, Number.isFinite(window.endMs) ? window.endMs : window.startMs);
   const now = Date.now();
   if (Number.isFinite(window.endMs) && (now < Date.parse(range.from) || now > Date.parse(range.to))) {
-    process.stderr.write(`community-sim: warning: the window ends ${iso(window.endMs)}; a hub on the wall clock (${iso(now)}) will refuse its messages as clock_skew or too_old. Use --start auto, or give the hub a clock in [${range.from}, ${range.to}].\n`);
+    process.stderr.write(
+      `community-sim: warning: the window ends ${iso(window.endMs)}; a hub on the wall clock (${iso(now)}) will refuse its messages as clock_skew or too_old. Use --start auto, or give the hub a clock in [${range.from}, ${range.to}].\n`,
+    );
   }
 
   const abort = new AbortController();
@@ -81,9 +99,18 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.on('SIGTERM', stop);
   const stats = newStats();
   const gateways = scenario.sites.reduce((a, s) => a + s.gateways.length, 0);
-  const progress = values.quiet ? undefined : startProgress(stats, { out: process.stderr, timezone: scenario.time.timezone, gateways });
+  const progress = values.quiet
+    ? undefined
+    : startProgress(stats, { out: process.stderr, timezone: scenario.time.timezone, gateways });
   const result = await simulate({
-    scenario, window, url, speed, detail, stats, signal: abort.signal, run: { startedAt: iso(now), speed: values.speed ?? 'max', follow: values.follow === true },
+    scenario,
+    window,
+    url,
+    speed,
+    detail,
+    stats,
+    signal: abort.signal,
+    run: { startedAt: iso(now), speed: values.speed ?? 'max', follow: values.follow === true },
     ...(limit === undefined ? {} : { limit }),
   }).finally(() => progress?.stop());
   process.off('SIGINT', stop);
@@ -97,7 +124,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   process.stdout.write(summary(result.ledger, { wallMs: result.wallMs, ...(ledgerFile ? { ledgerFile } : {}) }));
   if (result.stats.unconfirmed > 0 || result.stats.connectFailures > 0) {
-    process.stderr.write(`community-sim: ${result.stats.unconfirmed} message(s) not acknowledged, ${result.stats.connectFailures} failed CONNECT(s): is the hub running at ${url} with the scenario's inventory?\n`);
+    process.stderr.write(
+      `community-sim: ${result.stats.unconfirmed} message(s) not acknowledged, ${result.stats.connectFailures} failed CONNECT(s): is the hub running at ${url} with the scenario's inventory?\n`,
+    );
     return EXIT.failure;
   }
   return EXIT.ok;

@@ -8,7 +8,16 @@ import { dryRun, generate } from '../index.ts';
 import { inventoryYaml } from '../inventory.ts';
 import { summary } from '../progress.ts';
 import { iso } from '../time.ts';
-import { SCENARIO_HELP, SCENARIO_OPTIONS, WINDOW_HELP, WINDOW_OPTIONS, count, scenarioFrom, usage, windowFrom } from './common.ts';
+import {
+  SCENARIO_HELP,
+  SCENARIO_OPTIONS,
+  WINDOW_HELP,
+  WINDOW_OPTIONS,
+  count,
+  scenarioFrom,
+  usage,
+  windowFrom,
+} from './common.ts';
 
 /** Write `text` to `--out FILE`, or to stdout. */
 function output(text: string, file: string | undefined): void {
@@ -46,7 +55,13 @@ ${SCENARIO_HELP}
 /** `community-sim ledger`. */
 export function ledgerCommand(argv: string[]): number {
   const command = 'community-sim ledger';
-  const { values } = parse(command, argv, { ...SCENARIO_OPTIONS, ...WINDOW_OPTIONS, out: { type: 'string', short: 'o' }, detail: { type: 'string' }, limit: { type: 'string' } });
+  const { values } = parse(command, argv, {
+    ...SCENARIO_OPTIONS,
+    ...WINDOW_OPTIONS,
+    out: { type: 'string', short: 'o' },
+    detail: { type: 'string' },
+    limit: { type: 'string' },
+  });
   if (values.help) {
     process.stdout.write(`Usage: ${command} --scenario FILE [options]
 
@@ -66,8 +81,14 @@ ${WINDOW_HELP}
   }
   const sc = scenarioFrom(command, values);
   const detail = values.detail ?? 'all';
-  if (detail !== 'all' && detail !== 'invalid' && detail !== 'none') throw usage(command, '--detail must be all, invalid or none');
-  const ledger = dryRun(sc, windowFrom(command, sc, values), detail, count(command, '--limit', values.limit) ?? Infinity);
+  if (detail !== 'all' && detail !== 'invalid' && detail !== 'none')
+    throw usage(command, '--detail must be all, invalid or none');
+  const ledger = dryRun(
+    sc,
+    windowFrom(command, sc, values),
+    detail,
+    count(command, '--limit', values.limit) ?? Infinity,
+  );
   output(`${JSON.stringify(ledger, null, 1)}\n`, values.out);
   if (values.out) process.stderr.write(summary(ledger, { ledgerFile: resolve(values.out) }));
   return EXIT.ok;
@@ -133,9 +154,18 @@ ${WINDOW_HELP}
   let n = 0;
   for (const item of generate(sc, windowFrom(command, sc, values))) {
     if (n++ >= limit) break;
-    const line = item.type === 'message'
-      ? { at: iso(item.at), topic: item.topic, payload: item.payload, qos: item.qos, retain: item.retain, fault: item.fault, rejects: item.rejects.length ? item.rejects : undefined }
-      : { at: iso(item.at), control: item.type, gateway: item.gateway };
+    const line =
+      item.type === 'message'
+        ? {
+            at: iso(item.at),
+            topic: item.topic,
+            payload: item.payload,
+            qos: item.qos,
+            retain: item.retain,
+            fault: item.fault,
+            rejects: item.rejects.length ? item.rejects : undefined,
+          }
+        : { at: iso(item.at), control: item.type, gateway: item.gateway };
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }
   return EXIT.ok;

@@ -10,7 +10,8 @@ import type { Behaviour } from './schema.ts';
  * for work drop their waste on the way) and a larger evening peak (18-21, back home, after dinner).
  */
 export const DEFAULT_RHYTHM: readonly number[] = Object.freeze([
-  0.1, 0.05, 0.05, 0.05, 0.1, 0.3, 1.0, 2.5, 2.0, 1.0, 0.7, 0.8, 0.9, 0.7, 0.6, 0.6, 0.8, 1.5, 2.5, 2.8, 2.0, 1.0, 0.5, 0.2,
+  0.1, 0.05, 0.05, 0.05, 0.1, 0.3, 1.0, 2.5, 2.0, 1.0, 0.7, 0.8, 0.9, 0.7, 0.6, 0.6, 0.8, 1.5, 2.5, 2.8, 2.0, 1.0, 0.5,
+  0.2,
 ]);
 
 /** Behaviour used where a scenario says nothing. */

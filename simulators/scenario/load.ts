@@ -68,13 +68,17 @@ export function loadScenario(file: string, cwd = process.cwd()): Scenario {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ScenarioError(`${shown}: cannot read the scenario (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new ScenarioError(
+      `${shown}: cannot read the scenario (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   const doc = parseDocument(text);
   const err = doc.errors[0];
   if (err) {
     const pos = err.linePos?.[0];
-    throw new ScenarioError(`${shown}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML syntax error: ${err.message.split('\n')[0]}`);
+    throw new ScenarioError(
+      `${shown}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML syntax error: ${err.message.split('\n')[0]}`,
+    );
   }
   return parseScenario(doc.toJS(), shown);
 }
@@ -111,7 +115,9 @@ function describe(source: string, issues: Issue[]): string {
 
 /** `{s}`, `{g}`, `{n}` → numbers, zero-padded to the width of their count. */
 function fill(template: string, nums: Record<'s' | 'g' | 'n', { i: number; of: number }>): string {
-  return template.replace(/\{([sgn])\}/g, (_, k: 's' | 'g' | 'n') => String(nums[k].i).padStart(String(nums[k].of).length, '0'));
+  return template.replace(/\{([sgn])\}/g, (_, k: 's' | 'g' | 'n') =>
+    String(nums[k].i).padStart(String(nums[k].of).length, '0'),
+  );
 }
 
 /** `siteAt` receives, for each expanded site, the index of its entry in the file (for error paths). */
@@ -176,7 +182,8 @@ function check(sc: Scenario, siteAt: number[], issues: Issue[]): void {
     else seen.set(key, path.join('.'));
   };
   const idOk = (id: string, path: (string | number)[]): void => {
-    if (!ID.test(id)) issues.push({ path, message: `"${id}" must match ^[a-z0-9][a-z0-9_-]{0,63}$ (contract section 1)` });
+    if (!ID.test(id))
+      issues.push({ path, message: `"${id}" must match ^[a-z0-9][a-z0-9_-]{0,63}$ (contract section 1)` });
   };
   sc.sites.forEach((site, i) => {
     const si = siteAt[i] ?? 0;
@@ -186,27 +193,52 @@ function check(sc: Scenario, siteAt: number[], issues: Issue[]): void {
     if (site.buildings) {
       site.buildings.forEach((b, bi) => idOk(b.id, ['sites', si, 'buildings', bi, 'id']));
       const sum = site.buildings.reduce((a, b) => a + b.households, 0);
-      if (sum !== site.households) issues.push({ path: ['sites', si, 'buildings'], message: `building households sum to ${sum}, but the site has ${site.households}` });
+      if (sum !== site.households)
+        issues.push({
+          path: ['sites', si, 'buildings'],
+          message: `building households sum to ${sum}, but the site has ${site.households}`,
+        });
     }
     for (const gw of site.gateways) {
       const at = ['sites', si, 'gateways', `(${gw.id})`];
       idOk(gw.id, [...at, 'id']);
-      unique(`gateway ${gw.id}`, [...at, 'id'], `gateway ${gw.id} (gateway ids are MQTT usernames, unique across sites)`);
+      unique(
+        `gateway ${gw.id}`,
+        [...at, 'id'],
+        `gateway ${gw.id} (gateway ids are MQTT usernames, unique across sites)`,
+      );
       for (const d of gw.devices) {
         const dAt = [...at, 'devices', `(${d.id})`];
         idOk(d.id, [...dAt, 'id']);
         unique(`device ${site.id}/${d.id}`, [...dAt, 'id'], `device ${d.id} at site ${site.id}`);
-        if (d.building !== undefined && !buildings.has(d.building)) issues.push({ path: [...dAt, 'building'], message: `building "${d.building}" is not listed under the site's buildings` });
+        if (d.building !== undefined && !buildings.has(d.building))
+          issues.push({
+            path: [...dAt, 'building'],
+            message: `building "${d.building}" is not listed under the site's buildings`,
+          });
       }
     }
   });
   const f = sc.faults;
   const perMessage = f.malformed + f.duplicate + f.replay + f.outOfOrder + f.clockSkew + f.tooOld;
-  if (perMessage > 1) issues.push({ path: ['faults'], message: `the per-message fault rates add up to ${perMessage.toFixed(3)}; at most 1` });
-  if (f.clockDrift > sc.hub.maxFutureSkewMs - 60_000) issues.push({ path: ['faults', 'clockDrift'], message: `must stay at least 1m under hub.maxFutureSkew (${sc.hub.maxFutureSkewMs} ms) so drifted messages stay valid` });
-  if ((sc.time.days + 1) * 86_400_000 > sc.hub.maxAgeMs) issues.push({ path: ['time', 'days'], message: `the window plus a day must fit in hub.maxAge (${sc.hub.maxAgeMs} ms) so no valid message turns too_old` });
+  if (perMessage > 1)
+    issues.push({
+      path: ['faults'],
+      message: `the per-message fault rates add up to ${perMessage.toFixed(3)}; at most 1`,
+    });
+  if (f.clockDrift > sc.hub.maxFutureSkewMs - 60_000)
+    issues.push({
+      path: ['faults', 'clockDrift'],
+      message: `must stay at least 1m under hub.maxFutureSkew (${sc.hub.maxFutureSkewMs} ms) so drifted messages stay valid`,
+    });
+  if ((sc.time.days + 1) * 86_400_000 > sc.hub.maxAgeMs)
+    issues.push({
+      path: ['time', 'days'],
+      message: `the window plus a day must fit in hub.maxAge (${sc.hub.maxAgeMs} ms) so no valid message turns too_old`,
+    });
   for (const key of ['offline', 'outages'] as const) {
     const [lo, hi] = f[key].duration;
-    if (lo > hi || lo < 1000) issues.push({ path: ['faults', key, 'duration'], message: 'must be [min, max] with 1s ≤ min ≤ max' });
+    if (lo > hi || lo < 1000)
+      issues.push({ path: ['faults', key, 'duration'], message: 'must be [min, max] with 1s ≤ min ≤ max' });
   }
 }

@@ -11,54 +11,73 @@ import { isTimeZone } from '../../src/config/inventory.ts';
 import { duration } from '../../src/config/units.ts';
 
 /** The payload models the simulator speaks (contract section 3), by device type. */
-export const MODELS = { 'waste-bin': ['generic-v1', 'lvse-x2'], 'access-gate': ['generic-v1', 'hikvision-acs'] } as const;
+export const MODELS = {
+  'waste-bin': ['generic-v1', 'lvse-x2'],
+  'access-gate': ['generic-v1', 'hikvision-acs'],
+} as const;
 
 const probability = z.number().min(0).max(1);
 const rate = z.number().min(0).max(10_000);
 const count = z.number().int().min(1).max(100_000).default(1);
 /** An id, possibly with `{s}`, `{g}`, `{n}` placeholders; the expanded id is checked against contract section 1. */
-const templated = z.string().min(1).max(64).regex(/^[a-z0-9{][a-z0-9_{}sgn-]*$/, 'must be an id (a-z, 0-9, _ and -) with optional {s}, {g} or {n} placeholders');
+const templated = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9{][a-z0-9_{}sgn-]*$/, 'must be an id (a-z, 0-9, _ and -) with optional {s}, {g} or {n} placeholders');
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time HH:MM');
 const CATEGORIES = ['kitchen', 'recyclable', 'hazardous', 'residual'] as const;
-const categoryWeights = z.strictObject(Object.fromEntries(CATEGORIES.map((c) => [c, z.number().min(0)])) as Record<(typeof CATEGORIES)[number], z.ZodNumber>);
+const categoryWeights = z.strictObject(
+  Object.fromEntries(CATEGORIES.map((c) => [c, z.number().min(0)])) as Record<(typeof CATEGORIES)[number], z.ZodNumber>,
+);
 
 /** How households and devices behave; every key optional here, defaults in DEFAULT_BEHAVIOUR. */
-export const behaviourSchema = z.strictObject({
-  /** Shares of households that always sort correctly, sometimes do, or never take part (sum 1). */
-  habits: z
-    .strictObject({ always: probability, sometimes: probability, never: probability })
-    .refine((h) => Math.abs(h.always + h.sometimes + h.never - 1) < 1e-6, 'always + sometimes + never must be 1'),
-  /** Chance that a deposit of an "always" household is correct. */
-  alwaysCorrect: probability,
-  /** Chance that a deposit of a "sometimes" household is correct. */
-  sometimesCorrect: probability,
-  /** Mean deposits a day of a household that takes part. */
-  depositsPerDay: rate,
-  /** Share of deposits the station cannot judge (`unchecked`). */
-  unchecked: probability,
-  /** Relative frequency of each waste category. */
-  categories: categoryWeights,
-  /** Mean gate passes a day of a household (any habit). */
-  gatePassesPerDay: rate,
-  /** Mean visitors a day at each gate. */
-  visitorsPerGatePerDay: rate,
-  /** Mean attempts a day by strangers at each gate (denied). */
-  strangersPerGatePerDay: rate,
-  /** Chance that a resident's attempt is denied. */
-  deniedRate: probability,
-  /** 24 relative weights, one per local hour: when deposits and passes happen. */
-  rhythm: z.array(z.number().min(0)).length(24, 'must list 24 weights, one per local hour').refine((w) => w.some((x) => x > 0), 'at least one weight must be above 0'),
-  /** Interval of each device's readings (heartbeats for hikvision-acs). */
-  telemetryEvery: duration.refine((ms) => ms >= 60_000 && ms <= 86_400_000, 'must be between 1m and 1d'),
-  /** Local times when the bins are emptied. */
-  collections: z.array(clock),
-  /** Capacity of each compartment of a waste station, in kg. */
-  binCapacityKg: z.strictObject(Object.fromEntries(CATEGORIES.map((c) => [c, z.number().positive()])) as Record<(typeof CATEGORIES)[number], z.ZodNumber>),
-  /** Fill level (percent) at which a compartment raises its `overflow` alarm. */
-  overflowAt: z.number().min(1).max(100),
-  /** Mean alarms a day, other than overflow, of each waste station and each gate. */
-  alarms: z.strictObject({ binPerDay: rate, gatePerDay: rate }),
-}).partial();
+export const behaviourSchema = z
+  .strictObject({
+    /** Shares of households that always sort correctly, sometimes do, or never take part (sum 1). */
+    habits: z
+      .strictObject({ always: probability, sometimes: probability, never: probability })
+      .refine((h) => Math.abs(h.always + h.sometimes + h.never - 1) < 1e-6, 'always + sometimes + never must be 1'),
+    /** Chance that a deposit of an "always" household is correct. */
+    alwaysCorrect: probability,
+    /** Chance that a deposit of a "sometimes" household is correct. */
+    sometimesCorrect: probability,
+    /** Mean deposits a day of a household that takes part. */
+    depositsPerDay: rate,
+    /** Share of deposits the station cannot judge (`unchecked`). */
+    unchecked: probability,
+    /** Relative frequency of each waste category. */
+    categories: categoryWeights,
+    /** Mean gate passes a day of a household (any habit). */
+    gatePassesPerDay: rate,
+    /** Mean visitors a day at each gate. */
+    visitorsPerGatePerDay: rate,
+    /** Mean attempts a day by strangers at each gate (denied). */
+    strangersPerGatePerDay: rate,
+    /** Chance that a resident's attempt is denied. */
+    deniedRate: probability,
+    /** 24 relative weights, one per local hour: when deposits and passes happen. */
+    rhythm: z
+      .array(z.number().min(0))
+      .length(24, 'must list 24 weights, one per local hour')
+      .refine((w) => w.some((x) => x > 0), 'at least one weight must be above 0'),
+    /** Interval of each device's readings (heartbeats for hikvision-acs). */
+    telemetryEvery: duration.refine((ms) => ms >= 60_000 && ms <= 86_400_000, 'must be between 1m and 1d'),
+    /** Local times when the bins are emptied. */
+    collections: z.array(clock),
+    /** Capacity of each compartment of a waste station, in kg. */
+    binCapacityKg: z.strictObject(
+      Object.fromEntries(CATEGORIES.map((c) => [c, z.number().positive()])) as Record<
+        (typeof CATEGORIES)[number],
+        z.ZodNumber
+      >,
+    ),
+    /** Fill level (percent) at which a compartment raises its `overflow` alarm. */
+    overflowAt: z.number().min(1).max(100),
+    /** Mean alarms a day, other than overflow, of each waste station and each gate. */
+    alarms: z.strictObject({ binPerDay: rate, gatePerDay: rate }),
+  })
+  .partial();
 
 /** Faults to inject (issue: "faults to inject at given rates"). */
 export const faultsSchema = z.strictObject({
@@ -83,18 +102,27 @@ export const faultsSchema = z.strictObject({
   /** Per gateway per day: a connection lost without DISCONNECT (5 s - 2 min; buffered messages follow). */
   disconnects: rate.default(0),
   /** Per gateway per day: an offline spell; its backlog is sent late, as JSON arrays, on reconnect. */
-  offline: z.strictObject({ perDay: rate.default(0), duration: z.tuple([duration, duration]).default([600_000, 10_800_000]) }).prefault({}),
+  offline: z
+    .strictObject({ perDay: rate.default(0), duration: z.tuple([duration, duration]).default([600_000, 10_800_000]) })
+    .prefault({}),
   /** Per device per day: a device falls silent for a while (it lowers device_availability). */
-  outages: z.strictObject({ perDay: rate.default(0), duration: z.tuple([duration, duration]).default([1_800_000, 14_400_000]) }).prefault({}),
+  outages: z
+    .strictObject({ perDay: rate.default(0), duration: z.tuple([duration, duration]).default([1_800_000, 14_400_000]) })
+    .prefault({}),
 });
 
-const device = z.strictObject({
-  id: templated,
-  type: z.enum(['waste-bin', 'access-gate']),
-  model: z.string(),
-  building: z.string().optional(),
-  count,
-}).refine((d) => (MODELS[d.type] as readonly string[]).includes(d.model), { message: `model must be one of waste-bin: ${MODELS['waste-bin'].join(', ')}; access-gate: ${MODELS['access-gate'].join(', ')}`, path: ['model'] });
+const device = z
+  .strictObject({
+    id: templated,
+    type: z.enum(['waste-bin', 'access-gate']),
+    model: z.string(),
+    building: z.string().optional(),
+    count,
+  })
+  .refine((d) => (MODELS[d.type] as readonly string[]).includes(d.model), {
+    message: `model must be one of waste-bin: ${MODELS['waste-bin'].join(', ')}; access-gate: ${MODELS['access-gate'].join(', ')}`,
+    path: ['model'],
+  });
 
 const gateway = z.strictObject({
   id: templated,
@@ -121,29 +149,45 @@ export const scenarioSchema = z.strictObject({
   description: z.string().optional(),
   /** Seed of every random draw: same seed, same messages. */
   seed: z.union([z.number().int(), z.string().min(1)]).default(1),
-  time: z.strictObject({
-    /** Local date (`YYYY-MM-DD`) of the first simulated day, or `auto`: the last `days` whole days before today. */
-    start: z.union([z.literal('auto'), z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD or auto')]).default('auto'),
-    days: z.number().int().min(1).max(28, 'at most 28: every message must stay younger than the hub\'s 30-day limit').default(1),
-    /** Zone of `start`; default the first site's. */
-    timezone: z.string().refine(isTimeZone, 'must be an IANA time zone').optional(),
-  }).prefault({}),
+  time: z
+    .strictObject({
+      /** Local date (`YYYY-MM-DD`) of the first simulated day, or `auto`: the last `days` whole days before today. */
+      start: z
+        .union([z.literal('auto'), z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD or auto')])
+        .default('auto'),
+      days: z
+        .number()
+        .int()
+        .min(1)
+        .max(28, "at most 28: every message must stay younger than the hub's 30-day limit")
+        .default(1),
+      /** Zone of `start`; default the first site's. */
+      timezone: z.string().refine(isTimeZone, 'must be an IANA time zone').optional(),
+    })
+    .prefault({}),
   /** The hub's settings the simulator must agree with (hub.yaml `mqtt.rootTopic`, `ingest.*`). */
-  hub: z.strictObject({
-    rootTopic: z.string().regex(/^[^#+]+[^/#+]$/, 'must be a topic prefix without wildcards or a trailing /').default('community/v1'),
-    maxFutureSkew: duration.prefault('5m'),
-    maxAge: duration.prefault('30d'),
-  }).prefault({}),
-  publish: z.strictObject({
-    /** QoS of readings (events and status always use QoS 1, contract section 2). */
-    telemetryQos: z.union([z.literal(0), z.literal(1)]).default(1),
-    maxInFlight: z.number().int().min(1).max(100_000).default(2000),
-    maxInFlightPerGateway: z.number().int().min(1).max(10_000).default(200),
-    /** Most elements in one array of a late batch. */
-    batchSize: z.number().int().min(1).max(1000).default(50),
-    /** Gateways connecting at once (each CONNECT costs the hub one scrypt). */
-    connectConcurrency: z.number().int().min(1).max(1000).default(16),
-  }).prefault({}),
+  hub: z
+    .strictObject({
+      rootTopic: z
+        .string()
+        .regex(/^[^#+]+[^/#+]$/, 'must be a topic prefix without wildcards or a trailing /')
+        .default('community/v1'),
+      maxFutureSkew: duration.prefault('5m'),
+      maxAge: duration.prefault('30d'),
+    })
+    .prefault({}),
+  publish: z
+    .strictObject({
+      /** QoS of readings (events and status always use QoS 1, contract section 2). */
+      telemetryQos: z.union([z.literal(0), z.literal(1)]).default(1),
+      maxInFlight: z.number().int().min(1).max(100_000).default(2000),
+      maxInFlightPerGateway: z.number().int().min(1).max(10_000).default(200),
+      /** Most elements in one array of a late batch. */
+      batchSize: z.number().int().min(1).max(1000).default(50),
+      /** Gateways connecting at once (each CONNECT costs the hub one scrypt). */
+      connectConcurrency: z.number().int().min(1).max(1000).default(16),
+    })
+    .prefault({}),
   behaviour: behaviourSchema.optional(),
   faults: faultsSchema.prefault({}),
   sites: z.array(site).min(1, 'at least one site is needed'),
@@ -155,4 +199,3 @@ export type ScenarioFile = z.output<typeof scenarioSchema>;
 export type Behaviour = Required<z.output<typeof behaviourSchema>>;
 /** Fault rates with every key present. */
 export type Faults = z.output<typeof faultsSchema>;
-

@@ -3,7 +3,8 @@
  * and write. Keys from the config are `scrypt$…` hashes (checked with verifySecret, constant time);
  * a key that verified is remembered briefly as sha256(key) → role so not every request pays an
  * scrypt. The plain HUB_ADMIN_KEY / HUB_OPERATOR_KEY are compared with timingSafeEqual.
- * Wrong keys and wrong gateway secrets of HTTP ingest (each costs scrypts) are counted per client address: past `maxAuthFailures` a minute, 429.
+ * Wrong keys and wrong gateway secrets of HTTP ingest (each costs scrypts) are counted per client address: past
+ * `maxAuthFailures` a minute, 429.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -75,7 +76,8 @@ export function createKeyChecker(config: HubConfig, now: () => number = Date.now
     limited,
     require(needed) {
       return async (req) => {
-        if (limited(req.ip)) throw new HubError('HUB_ERR_RATE_LIMITED', 'too many failed API key attempts; try again in a minute');
+        if (limited(req.ip))
+          throw new HubError('HUB_ERR_RATE_LIMITED', 'too many failed API key attempts; try again in a minute');
         const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
         if (!m) throw new HubError('HUB_ERR_UNAUTHORIZED', 'send an API key as "Authorization: Bearer <key>"');
         const role = await roleOf(m[1]!);
@@ -83,7 +85,8 @@ export function createKeyChecker(config: HubConfig, now: () => number = Date.now
           failed(req.ip);
           throw new HubError('HUB_ERR_UNAUTHORIZED', 'the API key is not known');
         }
-        if (needed === 'admin' && role !== 'admin') throw new HubError('HUB_ERR_FORBIDDEN', 'this route needs an admin key');
+        if (needed === 'admin' && role !== 'admin')
+          throw new HubError('HUB_ERR_FORBIDDEN', 'this route needs an admin key');
       };
     },
   };

@@ -7,7 +7,12 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
-import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
 import { ERROR_CATALOGUE, isHubError, type ErrorCode, type HubError } from '../errors.ts';
 import { createKeyChecker } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
@@ -78,7 +83,9 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     return reply.code(500).send(body('HUB_ERR_INTERNAL', 'an unexpected error; see the hub log'));
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(ERROR_CATALOGUE.HUB_ERR_NOT_FOUND.status).send(body('HUB_ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0] ?? ''}`));
+    void reply
+      .code(ERROR_CATALOGUE.HUB_ERR_NOT_FOUND.status)
+      .send(body('HUB_ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0] ?? ''}`));
   });
 
   // A few security headers on every answer; the HTML report gets a CSP allowing only its inline style.
@@ -90,7 +97,10 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
       void reply.header('X-Frame-Options', 'DENY');
       const type = reply.getHeader('content-type');
       if (typeof type === 'string' && type.startsWith('text/html')) {
-        void reply.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'");
+        void reply.header(
+          'Content-Security-Policy',
+          "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'",
+        );
       }
     }
     return payload;
@@ -98,10 +108,18 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'community-hub', version: '1', description: 'IoT data hub of smart residential communities (contract section 6)' },
+      info: {
+        title: 'community-hub',
+        version: '1',
+        description: 'IoT data hub of smart residential communities (contract section 6)',
+      },
       components: {
         securitySchemes: {
-          apiKey: { type: 'http', scheme: 'bearer', description: 'an operator (read) or admin (read and write) API key' },
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'an operator (read) or admin (read and write) API key',
+          },
           gateway: { type: 'http', scheme: 'basic', description: 'HTTP ingest: the gateway id and its secret' },
         },
       },
@@ -110,7 +128,11 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const opts: RouteOptions = { deps, keys: createKeyChecker(deps.config, deps.now), metrics: createMetrics(() => deps.hub.stats()) };
+  const opts: RouteOptions = {
+    deps,
+    keys: createKeyChecker(deps.config, deps.now),
+    metrics: createMetrics(() => deps.hub.stats()),
+  };
   await app.register(healthRoutes, opts);
   await app.register(siteRoutes, opts);
   await app.register(kpiRoutes, opts);

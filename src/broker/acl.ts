@@ -15,9 +15,7 @@ import { filterWithin, hasWildcard, levelsAfter } from './topic.ts';
 import type { PublishChannel } from './types.ts';
 
 /** Who an authenticated session is. */
-export type Account =
-  | { kind: 'gateway'; username: string; site: string }
-  | { kind: 'observer'; username: string };
+export type Account = { kind: 'gateway'; username: string; site: string } | { kind: 'observer'; username: string };
 
 /** Where an accepted publish goes. */
 export interface PublishRoute {
@@ -28,13 +26,15 @@ export interface PublishRoute {
 }
 
 /** The outcome of the publish rule. */
-export type PublishDecision =
-  | { ok: true; route: PublishRoute }
-  | { ok: false; reason: RefusalReason; detail: string };
+export type PublishDecision = { ok: true; route: PublishRoute } | { ok: false; reason: RefusalReason; detail: string };
 
 /** The access rules for one topic root. */
 export class Acl {
-  constructor(private readonly root: readonly string[]) {}
+  private readonly root: readonly string[];
+
+  constructor(root: readonly string[]) {
+    this.root = root;
+  }
 
   /** May `account` publish to `topic`? */
   publish(account: Account, topic: string): PublishDecision {

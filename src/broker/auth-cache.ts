@@ -81,7 +81,12 @@ export class AuthCache {
   check(username: string, digest: Buffer, stored: string): boolean {
     const entry = this.entries.get(username);
     if (entry && entry.expiresAt <= this.now()) this.entries.delete(username);
-    else if (entry && entry.stored === stored && entry.digest.length === digest.length && timingSafeEqual(entry.digest, digest)) {
+    else if (
+      entry &&
+      entry.stored === stored &&
+      entry.digest.length === digest.length &&
+      timingSafeEqual(entry.digest, digest)
+    ) {
       this.hits++;
       return true;
     }

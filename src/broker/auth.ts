@@ -76,7 +76,9 @@ export function createAuthenticator(deps: AuthDeps): AuthenticateHandler {
     const remote = deps.remoteOf(conn);
     const refuse = (reason: keyof typeof CODES, detail?: string): void => {
       deps.refusals.refuse(reason, { username, clientId, remote, detail });
-      const error = Object.assign(new Error(`connection refused: ${reason}`), { returnCode: CODES[reason] as AuthErrorCode });
+      const error = Object.assign(new Error(`connection refused: ${reason}`), {
+        returnCode: CODES[reason] as AuthErrorCode,
+      });
       done(error, null);
     };
     // [MQTT-3.1.3-11] a username is a UTF-8 string; an empty one is as anonymous as none.

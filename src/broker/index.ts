@@ -22,7 +22,15 @@ import { rootLevels } from './topic.ts';
 import type { Broker, BrokerOptions, BrokerPorts, BrokerStats } from './types.ts';
 
 export type { AuthCacheStats } from './auth-cache.ts';
-export type { Broker, BrokerOptions, BrokerPorts, BrokerStats, GatewayStatusCause, PublishChannel, PublishContext } from './types.ts';
+export type {
+  Broker,
+  BrokerOptions,
+  BrokerPorts,
+  BrokerStats,
+  GatewayStatusCause,
+  PublishChannel,
+  PublishContext,
+} from './types.ts';
 export { REFUSAL_REASONS, type RefusalReason } from './refusals.ts';
 
 /** aedes' own errors for a wildcard in a PUBLISH topic (lib/handlers/publish.js), raised before authorizePublish. */
@@ -48,7 +56,10 @@ class MqttBroker implements Broker {
   private readonly counts = { accepted: 0, failed: 0 };
   private open = 0;
 
-  constructor(private readonly options: BrokerOptions) {
+  private readonly options: BrokerOptions;
+
+  constructor(options: BrokerOptions) {
+    this.options = options;
     this.log = options.logger.child({ component: 'broker' });
     this.refusals = new RefusalCounter(this.log);
     this.presence = new Presence(this.log, options.onGatewayStatus);
@@ -65,7 +76,8 @@ class MqttBroker implements Broker {
     if (this.instance) throw new HubError('HUB_ERR_INTERNAL', 'the broker is started already');
     const { config, inventory } = this.options;
     for (const o of config.observers) {
-      if (inventory.gateway(o.username)) this.log.warn({ username: o.username }, 'an observer has the id of a gateway; the gateway account wins');
+      if (inventory.gateway(o.username))
+        this.log.warn({ username: o.username }, 'an observer has the id of a gateway; the gateway account wins');
     }
     const ceiling = this.options.packetCeilingBytes ?? 4 * config.maxPacketBytes;
     const aedes = new Aedes({
@@ -94,7 +106,8 @@ class MqttBroker implements Broker {
         counts: this.counts,
         stopping: () => this.stopping,
       }),
-      authorizeSubscribe: (client, sub, done) => this.authorizeSubscribe(client, sub.topic) ? done(null, sub) : done(null, null),
+      authorizeSubscribe: (client, sub, done) =>
+        this.authorizeSubscribe(client, sub.topic) ? done(null, sub) : done(null, null),
     });
     this.watch(aedes);
     await aedes.listen();
@@ -102,7 +115,12 @@ class MqttBroker implements Broker {
     this.stopping = false;
     const limits = { publish: ceiling, other: config.maxPacketBytes };
     try {
-      this.listeners = await openListeners(config, this.log, (conn, remote, req) => this.accept(aedes, conn, remote, limits, req), 2 * ceiling);
+      this.listeners = await openListeners(
+        config,
+        this.log,
+        (conn, remote, req) => this.accept(aedes, conn, remote, limits, req),
+        2 * ceiling,
+      );
     } catch (err) {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       this.instance = undefined;
@@ -139,7 +157,13 @@ class MqttBroker implements Broker {
   }
 
   /** A new network connection from any listener. */
-  private accept(aedes: Aedes, conn: Duplex, remote: string, limits: { publish: number; other: number }, req?: Parameters<Aedes['handle']>[1]): void {
+  private accept(
+    aedes: Aedes,
+    conn: Duplex,
+    remote: string,
+    limits: { publish: number; other: number },
+    req?: Parameters<Aedes['handle']>[1],
+  ): void {
     const max = this.options.config.maxConnections;
     // Sockets beyond the session limit still get a proper CONNACK 3 from authenticate; beyond a
     // margin for those (a CONNECT flood), they are closed unread.
@@ -166,7 +190,12 @@ class MqttBroker implements Broker {
     const session = this.sessions.get(client);
     if (session && this.acl.subscribe(session.account, filter)) return true;
     // [MQTT-3.9.3] a refused filter gets return code 0x80 in the SUBACK; the connection stays.
-    this.refusals.refuse('subscribe_denied', { username: session?.account.username, clientId: session?.clientId, remote: session?.remote, topic: filter });
+    this.refusals.refuse('subscribe_denied', {
+      username: session?.account.username,
+      clientId: session?.clientId,
+      remote: session?.remote,
+      topic: filter,
+    });
     return false;
   }
 
@@ -179,7 +208,10 @@ class MqttBroker implements Broker {
         s.counted = true;
         this.presence.connected(s.account.username);
       }
-      this.log.info({ username: s.account.username, kind: s.account.kind, clientId: s.clientId, remote: s.remote }, 'mqtt client connected');
+      this.log.info(
+        { username: s.account.username, kind: s.account.kind, clientId: s.clientId, remote: s.remote },
+        'mqtt client connected',
+      );
     });
     aedes.on('clientDisconnect', (client) => {
       const s = this.sessions.get(client);
@@ -195,18 +227,37 @@ class MqttBroker implements Broker {
     });
     aedes.on('subscribe', (subs, client) => {
       const s = this.sessions.get(client);
-      this.log.debug({ username: s?.account.username, clientId: s?.clientId, subscriptions: subs.map((x) => `${x.topic} (${x.qos})`) }, 'mqtt subscribed');
+      this.log.debug(
+        {
+          username: s?.account.username,
+          clientId: s?.clientId,
+          subscriptions: subs.map((x) => `${x.topic} (${x.qos})`),
+        },
+        'mqtt subscribed',
+      );
     });
     aedes.on('clientError', (client, err) => {
       const s = this.sessions.get(client);
       if (WILDCARD_ERRORS.has(err.message) && s) {
-        this.refusals.refuse('publish_wildcard', { username: s.account.username, clientId: s.clientId, remote: s.remote, detail: err.message });
+        this.refusals.refuse('publish_wildcard', {
+          username: s.account.username,
+          clientId: s.clientId,
+          remote: s.remote,
+          detail: err.message,
+        });
         return;
       }
       this.log.debug({ username: s?.account.username, err: err.message }, 'mqtt client error; connection closed');
     });
-    aedes.on('connectionError', (_client, err) => this.log.debug({ err: err.message }, 'mqtt connection error before CONNECT completed'));
-    aedes.on('keepaliveTimeout', (client) => this.log.info({ username: this.sessions.get(client)?.account.username }, 'mqtt keepalive timeout [MQTT-3.1.2-24]'));
+    aedes.on('connectionError', (_client, err) =>
+      this.log.debug({ err: err.message }, 'mqtt connection error before CONNECT completed'),
+    );
+    aedes.on('keepaliveTimeout', (client) =>
+      this.log.info(
+        { username: this.sessions.get(client)?.account.username },
+        'mqtt keepalive timeout [MQTT-3.1.2-24]',
+      ),
+    );
     // aedes emits 'error' on persistence failures; unhandled, it would crash the process.
     (aedes as EventEmitter).on('error', (err: Error) => this.log.error({ err }, 'aedes error'));
   }

@@ -29,7 +29,12 @@ export interface Listeners {
 }
 
 /** Bind every configured listener; on any failure, close those already bound and throw. */
-export async function openListeners(config: MqttConfig, logger: Logger, accept: Accept, wsMaxPayload: number): Promise<Listeners> {
+export async function openListeners(
+  config: MqttConfig,
+  logger: Logger,
+  accept: Accept,
+  wsMaxPayload: number,
+): Promise<Listeners> {
   const opened: Listener[] = [];
   const closeAll = async (): Promise<void> => {
     await Promise.all(opened.splice(0).map((l) => l.close()));
@@ -44,11 +49,19 @@ export async function openListeners(config: MqttConfig, logger: Logger, accept: 
 
     if (config.tlsPort !== undefined) {
       if (!config.tlsCertFile || !config.tlsKeyFile) {
-        throw new HubError('HUB_ERR_CONFIG_INVALID', 'mqtt.tlsPort is set, so mqtt.tlsCertFile and mqtt.tlsKeyFile are needed too');
+        throw new HubError(
+          'HUB_ERR_CONFIG_INVALID',
+          'mqtt.tlsPort is set, so mqtt.tlsCertFile and mqtt.tlsKeyFile are needed too',
+        );
       }
-      const [cert, key] = await Promise.all([readPem(config.tlsCertFile, 'mqtt.tlsCertFile'), readPem(config.tlsKeyFile, 'mqtt.tlsKeyFile')]);
+      const [cert, key] = await Promise.all([
+        readPem(config.tlsCertFile, 'mqtt.tlsCertFile'),
+        readPem(config.tlsKeyFile, 'mqtt.tlsKeyFile'),
+      ]);
       // A TLS handshake gets the same time as a CONNECT; an idle socket is not kept for 120 s.
-      const tls = createTlsServer({ cert, key, handshakeTimeout: config.connectTimeout }, (socket) => accept(socket, remoteOf(socket)));
+      const tls = createTlsServer({ cert, key, handshakeTimeout: config.connectTimeout }, (socket) =>
+        accept(socket, remoteOf(socket)),
+      );
       tls.on('tlsClientError', (err) => logger.debug({ err: err.message }, 'mqtt TLS handshake failed'));
       const l = await bind(tls, config.host, config.tlsPort, 'mqtt.tlsPort');
       opened.push(l);
@@ -67,10 +80,19 @@ export async function openListeners(config: MqttConfig, logger: Logger, accept: 
   }
 }
 
-async function bindWebSocket(config: MqttConfig, logger: Logger, accept: Accept, maxPayload: number): Promise<Listener> {
+async function bindWebSocket(
+  config: MqttConfig,
+  logger: Logger,
+  accept: Accept,
+  maxPayload: number,
+): Promise<Listener> {
   // `ws` reaches node_modules through mqtt.js; a production install needs it as a dependency.
   const ws = await import('ws').catch((cause: unknown) => {
-    throw new HubError('HUB_ERR_CONFIG_INVALID', 'mqtt.websocketPort is set, but the `ws` package is not installed (npm install ws)', { cause });
+    throw new HubError(
+      'HUB_ERR_CONFIG_INVALID',
+      'mqtt.websocketPort is set, but the `ws` package is not installed (npm install ws)',
+      { cause },
+    );
   });
   const http: HttpServer = createHttpServer((_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' }).end('MQTT over WebSocket only\n');
@@ -102,7 +124,11 @@ function bind(server: Server, host: string, port: number, key: string): Promise<
   });
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
-      reject(new HubError('HUB_ERR_LISTEN', `${key}: cannot listen on ${host}:${port} (${err.code ?? err.message})`, { cause: err }));
+      reject(
+        new HubError('HUB_ERR_LISTEN', `${key}: cannot listen on ${host}:${port} (${err.code ?? err.message})`, {
+          cause: err,
+        }),
+      );
     };
     server.once('error', onError);
     server.listen({ host, port }, () => {
@@ -125,7 +151,11 @@ async function readPem(file: string, key: string): Promise<Buffer> {
   try {
     return await readFile(file);
   } catch (cause) {
-    throw new HubError('HUB_ERR_CONFIG_NOT_FOUND', `${key}: cannot read ${file} (${(cause as NodeJS.ErrnoException).code ?? cause})`, { cause });
+    throw new HubError(
+      'HUB_ERR_CONFIG_NOT_FOUND',
+      `${key}: cannot read ${file} (${(cause as NodeJS.ErrnoException).code ?? cause})`,
+      { cause },
+    );
   }
 }
 

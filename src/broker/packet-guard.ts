@@ -39,7 +39,11 @@ export class PacketScanner {
   private lengthBytes = 0;
   private remaining = 0;
 
-  constructor(private readonly limits: PacketLimits) {}
+  private readonly limits: PacketLimits;
+
+  constructor(limits: PacketLimits) {
+    this.limits = limits;
+  }
 
   /** Feed the next chunk; returns the first violation, after which the scanner must not be fed. */
   push(chunk: Buffer): PacketViolation | undefined {

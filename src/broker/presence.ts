@@ -21,10 +21,13 @@ export class Presence {
   /** While stopping, connections end because the hub stops, not because gateways went away. */
   quiet = false;
 
-  constructor(
-    private readonly logger: Logger,
-    private readonly onStatus: BrokerOptions['onGatewayStatus'],
-  ) {}
+  private readonly logger: Logger;
+  private readonly onStatus: BrokerOptions['onGatewayStatus'];
+
+  constructor(logger: Logger, onStatus: BrokerOptions['onGatewayStatus']) {
+    this.logger = logger;
+    this.onStatus = onStatus;
+  }
 
   /** A gateway session became ready. */
   connected(gateway: string): void {

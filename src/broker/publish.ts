@@ -20,7 +20,11 @@ import type { RefusalCounter } from './refusals.ts';
 import type { BrokerOptions, PublishContext } from './types.ts';
 
 /** The aedes `authorizePublish` signature. */
-export type AuthorizePublish = (client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void) => void;
+export type AuthorizePublish = (
+  client: Client | null,
+  packet: PublishPacket,
+  callback: (error?: Error | null) => void,
+) => void;
 
 /** Dependencies of the publish handler. */
 export interface PublishDeps {
@@ -53,7 +57,13 @@ export function createPublishAuthorizer(deps: PublishDeps): AuthorizePublish {
     const { account, clientId, remote } = session;
     const decision = deps.acl.publish(account, packet.topic);
     if (!decision.ok) {
-      deps.refusals.refuse(decision.reason, { username: account.username, clientId, remote, topic: packet.topic, detail: will ? `Last Will: ${decision.detail}` : decision.detail });
+      deps.refusals.refuse(decision.reason, {
+        username: account.username,
+        clientId,
+        remote,
+        topic: packet.topic,
+        detail: will ? `Last Will: ${decision.detail}` : decision.detail,
+      });
       // [MQTT-3.3.5-2] a server that does not authorise a PUBLISH must acknowledge it or close the
       // connection; aedes closes it, so a misbehaving gateway is visible rather than silently acked.
       return callback(new Error(`publish refused: ${decision.reason}`));
@@ -61,7 +71,14 @@ export function createPublishAuthorizer(deps: PublishDeps): AuthorizePublish {
 
     const { route } = decision;
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-    const ctx: PublishContext = { ...route, topic: packet.topic, payload, qos: packet.qos, retain: packet.retain, clientId };
+    const ctx: PublishContext = {
+      ...route,
+      topic: packet.topic,
+      payload,
+      qos: packet.qos,
+      retain: packet.retain,
+      clientId,
+    };
     const status = route.channel === 'status' ? parseStatus(payload) : undefined;
     // Mark synchronously: aedes reports the connection's end right after offering the Will.
     if (status !== undefined) session.offlineReported = will || !status;

@@ -12,13 +12,16 @@ export const REFUSAL_REASONS = {
   unknown_user: 'a username that is neither a gateway of the inventory nor an observer: CONNACK 4',
   bad_secret: 'a wrong or missing password: CONNACK 4',
   auth_error: 'the stored secret could not be checked: CONNACK 3 (server unavailable)',
-  connection_limit: 'mqtt.maxConnections sessions are open already: CONNACK 3; beyond maxConnections + max(maxConnections, 100) open sockets, new ones are closed unread',
+  connection_limit:
+    'mqtt.maxConnections sessions are open already: CONNACK 3; beyond maxConnections + max(maxConnections, 100) open sockets, new ones are closed unread',
   publish_wildcard: 'a PUBLISH topic containing + or # [MQTT-3.3.2-2]: the connection is closed',
   publish_foreign: "a PUBLISH outside the gateway's own {root}/{site}/{gateway}/ subtree: the connection is closed",
-  publish_bad_topic: "a PUBLISH under the gateway's subtree that is neither {device}/telemetry, {device}/event nor status: the connection is closed",
+  publish_bad_topic:
+    "a PUBLISH under the gateway's subtree that is neither {device}/telemetry, {device}/event nor status: the connection is closed",
   publish_observer: 'an observer (read-only) account published: the connection is closed',
   subscribe_denied: 'a SUBSCRIBE filter outside what the account may read: SUBACK failure 0x80, the connection stays',
-  packet_too_large: 'a packet whose fixed header announces more than the limit: the connection is closed before its body is read',
+  packet_too_large:
+    'a packet whose fixed header announces more than the limit: the connection is closed before its body is read',
 } as const satisfies Record<string, string>;
 
 /** A refusal reason. */
@@ -35,9 +38,16 @@ export interface RefusalFields {
 
 /** Counts refusals by reason and logs each one at `warn`. */
 export class RefusalCounter {
-  private readonly counts = Object.fromEntries(Object.keys(REFUSAL_REASONS).map((r) => [r, 0])) as Record<RefusalReason, number>;
+  private readonly counts = Object.fromEntries(Object.keys(REFUSAL_REASONS).map((r) => [r, 0])) as Record<
+    RefusalReason,
+    number
+  >;
 
-  constructor(private readonly logger: Logger) {}
+  private readonly logger: Logger;
+
+  constructor(logger: Logger) {
+    this.logger = logger;
+  }
 
   /** Count and log one refusal. */
   refuse(reason: RefusalReason, fields: RefusalFields): void {

@@ -13,7 +13,12 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 /** Parse `argv` strictly; unknown flags become a HUB_ERR_USAGE error naming the command. */
 export function parse<O extends Options>(command: string, argv: string[], options: O) {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     throw new HubError('HUB_ERR_USAGE', `${command}: ${(e as Error).message} (see \`${command} --help\`)`);
   }

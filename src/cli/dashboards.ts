@@ -34,7 +34,11 @@ function usage(message: string): never {
 
 function eachOption(text: string): [string, string[]] {
   const m = /^([a-z][a-z0-9_]*)=(.+)$/.exec(text);
-  const values = m?.[2]?.split(',').map((v) => v.trim()).filter((v) => v !== '') ?? [];
+  const values =
+    m?.[2]
+      ?.split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '') ?? [];
   if (!m || values.length === 0) usage(`--each wants NAME=VALUE[,VALUE…], got "${text}"`);
   return [m[1]!, values];
 }
@@ -57,7 +61,9 @@ export function dashboardsCommand(argv: string[], out: NodeJS.WritableStream = p
   const outDir = values.out ?? join('dashboards', 'build');
   const options: BuildOptions = {
     each: Object.fromEntries((values.each ?? []).map(eachOption)),
-    ...(values.config !== undefined ? { params: kpiTargetParams(loadConfig({ configPath: values.config }).config.kpi.targets) } : {}),
+    ...(values.config !== undefined
+      ? { params: kpiTargetParams(loadConfig({ configPath: values.config }).config.kpi.targets) }
+      : {}),
   };
   const built = buildDashboards(values.from ?? 'dashboards', options);
   mkdirSync(outDir, { recursive: true });

@@ -10,7 +10,14 @@ import { KPI_PERIODS } from '../config/schema.ts';
 import { DeadLetterStore } from '../deadletters/store.ts';
 import { HubError, isHubError } from '../errors.ts';
 import { localDate, siteOf, type PeriodKind } from '../kpi/index.ts';
-import { gatherReport, renderReport, REPORT_FORMATS, saveReport, type ReportData, type ReportFormat } from '../report/index.ts';
+import {
+  gatherReport,
+  renderReport,
+  REPORT_FORMATS,
+  saveReport,
+  type ReportData,
+  type ReportFormat,
+} from '../report/index.ts';
 import { connectInflux } from '../store/index.ts';
 import { EXIT, parse } from './args.ts';
 
@@ -68,11 +75,20 @@ export async function reportCommand(argv: string[], out: NodeJS.WritableStream =
 
   const { config, inventory } = loadConfig({ configPath: values.config });
   const conn = connectInflux({ ...config.influx });
-  const deadLetters = new DeadLetterStore({ dir: join(config.dataDir, 'dead-letters'), maxBytes: config.deadLetters.maxBytes, maxAgeMs: config.deadLetters.maxAge });
+  const deadLetters = new DeadLetterStore({
+    dir: join(config.dataDir, 'dead-letters'),
+    maxBytes: config.deadLetters.maxBytes,
+    maxAgeMs: config.deadLetters.maxAge,
+  });
   let report: ReportData;
   try {
     const date = values.date ?? localDate(Date.now(), siteOf(inventory, values.site).timezone);
-    report = await gatherReport({ conn, inventory, config: config.kpi, deadLetters, kpiSource: values.stored ? 'stored' : 'compute' }, values.site, kind, date);
+    report = await gatherReport(
+      { conn, inventory, config: config.kpi, deadLetters, kpiSource: values.stored ? 'stored' : 'compute' },
+      values.site,
+      kind,
+      date,
+    );
   } catch (e) {
     // A wrong site or date is the caller's mistake: a usage error (exit 64), with the same message.
     if (isHubError(e, 'HUB_ERR_UNKNOWN_SITE') || isHubError(e, 'HUB_ERR_KPI_PERIOD')) usage(e.message);

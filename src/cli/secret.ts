@@ -22,7 +22,10 @@ export async function secretCommand(argv: string[], stdin: NodeJS.ReadableStream
   const { values, positionals } = parse('community-hub secret', argv, { generate: { type: 'boolean' } });
   if (values.help) return SECRET_HELP;
   if (positionals[0] !== 'hash' || positionals.length > 1) {
-    throw new HubError('HUB_ERR_USAGE', 'community-hub secret: expected the subcommand "hash" (see `community-hub secret --help`)');
+    throw new HubError(
+      'HUB_ERR_USAGE',
+      'community-hub secret: expected the subcommand "hash" (see `community-hub secret --help`)',
+    );
   }
   if (values.generate) {
     const secret = randomBytes(24).toString('base64url');
@@ -32,6 +35,10 @@ export async function secretCommand(argv: string[], stdin: NodeJS.ReadableStream
   for await (const chunk of stdin) text += chunk.toString();
   // One trailing newline is what `echo` and a terminal add; it is not part of the secret.
   const secret = text.replace(/\r?\n$/, '');
-  if (secret.length === 0) throw new HubError('HUB_ERR_USAGE', 'community-hub secret hash: no secret on standard input (try: echo -n "…" | community-hub secret hash)');
+  if (secret.length === 0)
+    throw new HubError(
+      'HUB_ERR_USAGE',
+      'community-hub secret hash: no secret on standard input (try: echo -n "…" | community-hub secret hash)',
+    );
   return `${hashSecret(secret)}\n`;
 }

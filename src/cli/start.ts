@@ -39,7 +39,10 @@ export async function startCommand(argv: string[]): Promise<number> {
   // Config errors throw here, before anything binds a port (contract section 1).
   const loaded = loadConfig({ configPath: values.config });
   const logger = createLogger(loaded.config.log.level);
-  logger.info({ config: loaded.configPath ?? '(defaults and environment)', sites: loaded.inventory.sites.length }, 'configuration loaded');
+  logger.info(
+    { config: loaded.configPath ?? '(defaults and environment)', sites: loaded.inventory.sites.length },
+    'configuration loaded',
+  );
   const hub = buildHub(loaded, { logger });
   try {
     await hub.start();

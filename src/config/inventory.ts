@@ -23,17 +23,16 @@ const deviceSchema = z.strictObject({
 const gatewaySchema = z.strictObject({
   // `kpi` is reserved: `{root}/{site}/kpi/…` carries the hub's retained KPI values (contract section 2).
   id: id.refine((v) => v !== 'kpi', '"kpi" is reserved for the KPI topics {root}/{site}/kpi/…'),
-  secret: z.string().refine(isHashedSecret, 'must be a "scrypt$…" string from `community-hub secret hash`, never plaintext'),
+  secret: z
+    .string()
+    .refine(isHashedSecret, 'must be a "scrypt$…" string from `community-hub secret hash`, never plaintext'),
   devices: z.array(deviceSchema).default([]),
 });
 
 const siteSchema = z.strictObject({
   id,
   name: z.string().min(1).optional(),
-  timezone: z
-    .string()
-    .default('Asia/Shanghai')
-    .refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai'),
+  timezone: z.string().default('Asia/Shanghai').refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai'),
   households: z.number().int().nonnegative(),
   buildings: z.array(z.strictObject({ id, households: z.number().int().nonnegative() })).optional(),
   gateways: z.array(gatewaySchema).default([]),
@@ -50,7 +49,11 @@ export const inventorySchema = z
       if (site.buildings) {
         const sum = site.buildings.reduce((a, b) => a + b.households, 0);
         if (sum !== site.households) {
-          ctx.addIssue({ code: 'custom', path: ['sites', si, 'buildings'], message: `building households sum to ${sum}, but the site has ${site.households}` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sites', si, 'buildings'],
+            message: `building households sum to ${sum}, but the site has ${site.households}`,
+          });
         }
       }
       site.gateways.forEach((gw, gi) => {
@@ -59,7 +62,11 @@ export const inventorySchema = z
         gw.devices.forEach((d, di) => {
           dup(ctx, seen, `device ${site.id}/${d.id}`, ['sites', si, 'gateways', gi, 'devices', di, 'id']);
           if (d.building !== undefined && !buildings.has(d.building)) {
-            ctx.addIssue({ code: 'custom', path: ['sites', si, 'gateways', gi, 'devices', di, 'building'], message: `building "${d.building}" is not listed under the site's buildings` });
+            ctx.addIssue({
+              code: 'custom',
+              path: ['sites', si, 'gateways', gi, 'devices', di, 'building'],
+              message: `building "${d.building}" is not listed under the site's buildings`,
+            });
           }
         });
       });
@@ -118,7 +125,17 @@ export class Inventory {
       for (const gw of site.gateways) {
         const devices = new Map<string, DeviceInfo>();
         for (const d of gw.devices) {
-          devices.set(d.id, Object.freeze({ site: site.id, gateway: gw.id, id: d.id, type: d.type, model: d.model, building: d.building ?? 'none' }));
+          devices.set(
+            d.id,
+            Object.freeze({
+              site: site.id,
+              gateway: gw.id,
+              id: d.id,
+              type: d.type,
+              model: d.model,
+              building: d.building ?? 'none',
+            }),
+          );
         }
         this.gateways.set(gw.id, Object.freeze({ site: site.id, id: gw.id, secret: gw.secret, devices }));
       }

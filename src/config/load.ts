@@ -48,12 +48,22 @@ function loadHubConfig(explicit: string | undefined, env: NodeJS.ProcessEnv, cwd
 
   const raw = configPath ? readYaml(configPath, cwd, 'HUB_ERR_CONFIG_INVALID') : {};
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new HubError('HUB_ERR_CONFIG_INVALID', `${show(configPath!, cwd)}: the file must hold a YAML mapping of settings`);
+    throw new HubError(
+      'HUB_ERR_CONFIG_INVALID',
+      `${show(configPath!, cwd)}: the file must hold a YAML mapping of settings`,
+    );
   }
   const fromEnv = applyEnv(raw as Record<string, unknown>, envSettings(configSchema), env);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new HubError('HUB_ERR_CONFIG_INVALID', describe(configPath ? show(configPath, cwd) : 'configuration (no config file; defaults and environment)', parsed.error, fromEnv));
+    throw new HubError(
+      'HUB_ERR_CONFIG_INVALID',
+      describe(
+        configPath ? show(configPath, cwd) : 'configuration (no config file; defaults and environment)',
+        parsed.error,
+        fromEnv,
+      ),
+    );
   }
   const base = configPath ? dirname(configPath) : cwd;
   const config = parsed.data as Record<string, unknown>;
@@ -66,7 +76,8 @@ export function loadInventory(path: string, cwd = process.cwd()): Inventory {
   const file = resolve(cwd, path);
   const raw = readYaml(file, cwd, 'HUB_ERR_INVENTORY_INVALID');
   const parsed = inventorySchema.safeParse(raw);
-  if (!parsed.success) throw new HubError('HUB_ERR_INVENTORY_INVALID', describe(show(file, cwd), parsed.error, new Map()));
+  if (!parsed.success)
+    throw new HubError('HUB_ERR_INVENTORY_INVALID', describe(show(file, cwd), parsed.error, new Map()));
   return new Inventory(parsed.data);
 }
 
@@ -76,7 +87,9 @@ function readYaml(file: string, cwd: string, code: ErrorCode): unknown {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    throw new HubError('HUB_ERR_CONFIG_NOT_FOUND', `${show(file, cwd)}: cannot read the file (${reason})`, { cause: e });
+    throw new HubError('HUB_ERR_CONFIG_NOT_FOUND', `${show(file, cwd)}: cannot read the file (${reason})`, {
+      cause: e,
+    });
   }
   const doc = parseDocument(text);
   const err = doc.errors[0];
@@ -94,7 +107,8 @@ function describe(source: string, error: z.ZodError, fromEnv: Map<string, string
     const path = issue.path.map(String).join('.') || '(top level)';
     const variable = fromEnv.get(path);
     const where = variable ? `${path} (from environment variable ${variable})` : path;
-    const unknownKeys = issue.code === 'unrecognized_keys' ? `: unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` : '';
+    const unknownKeys =
+      issue.code === 'unrecognized_keys' ? `: unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` : '';
     return `  - ${where}: ${unknownKeys ? unknownKeys.slice(2) : issue.message}`;
   });
   return `${source} is invalid:\n${lines.join('\n')}`;

@@ -8,7 +8,9 @@ import { z } from 'zod';
 import { isHashedSecret } from '../secret.ts';
 import { duration, port, size } from './units.ts';
 
-const hashed = z.string().refine(isHashedSecret, 'must be a "scrypt$…" string from `community-hub secret hash`, never plaintext');
+const hashed = z
+  .string()
+  .refine(isHashedSecret, 'must be a "scrypt$…" string from `community-hub secret hash`, never plaintext');
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const mqtt = z.strictObject({
@@ -16,7 +18,10 @@ const mqtt = z.strictObject({
   /** Default 1883 (contract section 7); 0 = any free port. */
   port: port.default(1883),
   /** Topic root (contract section 2). */
-  rootTopic: z.string().regex(/^[^#+]+[^/#+]$/, 'must be a topic prefix without wildcards or a trailing /').default('community/v1'),
+  rootTopic: z
+    .string()
+    .regex(/^[^#+]+[^/#+]$/, 'must be a topic prefix without wildcards or a trailing /')
+    .default('community/v1'),
   /** Largest MQTT packet accepted; bigger ones become `oversized` dead letters or are refused. */
   maxPacketBytes: size.prefault('256KiB'),
   maxConnections: z.number().int().positive().default(10_000),
@@ -33,7 +38,9 @@ const mqtt = z.strictObject({
   tlsKeyFile: z.string().optional(),
   websocketPort: port.optional(),
   /** Read-only accounts that may subscribe to `{root}/#` (contract section 2). */
-  observers: z.array(z.strictObject({ username: z.string().regex(/^[^+#/]+$/, 'must not contain +, # or /'), secret: hashed })).default([]),
+  observers: z
+    .array(z.strictObject({ username: z.string().regex(/^[^+#/]+$/, 'must not contain +, # or /'), secret: hashed }))
+    .default([]),
 });
 
 const http = z.strictObject({
@@ -56,12 +63,17 @@ const http = z.strictObject({
  */
 const influx = z.strictObject({
   /** Unset: `scripts/influxdb.sh` starts a private server for the demo and the tests. */
-  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://localhost:8086' }).default('http://localhost:8086'),
+  url: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://localhost:8086' })
+    .default('http://localhost:8086'),
   /** 1.x database (also the 2.x/3.x bucket when `bucket` is unset). */
   database: z.string().min(1).default('community'),
   retentionPolicy: z.string().min(1).optional(),
   /** Retention (InfluxQL duration: 90d, 52w, 0s = forever) given to a 1.x database the hub creates. */
-  retention: z.string().regex(/^(INF|(\d+(ns|u|ms|s|m|h|d|w))+)$/, 'must be an InfluxQL duration such as 90d, 52w or 0s (forever)').optional(),
+  retention: z
+    .string()
+    .regex(/^(INF|(\d+(ns|u|ms|s|m|h|d|w))+)$/, 'must be an InfluxQL duration such as 90d, 52w or 0s (forever)')
+    .optional(),
   username: z.string().optional(),
   password: z.string().optional(),
   /** A token selects the 2.x/3.x API (org, bucket); without one the 1.x API is used. */
@@ -132,12 +144,17 @@ const kpi = z
     /** Run the KPI scheduler in `community-hub start`. */
     enabled: z.boolean().default(true),
     /** node-cron expression of a refresh: recompute the current period of each kind, close the ones just ended. */
-    schedule: z.string().refine((s) => isCronExpression(s), 'must be a cron expression such as "*/5 * * * *"').default('*/5 * * * *'),
+    schedule: z
+      .string()
+      .refine((s) => isCronExpression(s), 'must be a cron expression such as "*/5 * * * *"')
+      .default('*/5 * * * *'),
     /** Period kinds the scheduler computes. */
     periods: z.array(z.enum(KPI_PERIODS)).min(1).default(['day', 'week', 'month']),
-    /** A period is closed (computed a last time) at the first refresh this long after its end: late data lands first. */
+    /** A period is closed (computed a last time) at the first refresh this long after its end: late data lands first.
+     * */
     closeDelay: duration.prefault('10m'),
-    /** The period kind whose current values are published, retained, on `{root}/{site}/kpi/{kpi}` (contract section 2). */
+    /** The period kind whose current values are published, retained, on `{root}/{site}/kpi/{kpi}` (contract section 2).
+     * */
     publishPeriod: z.enum(KPI_PERIODS).default('day'),
     targets: z
       .strictObject({
@@ -152,7 +169,10 @@ const kpi = z
       })
       .prefault({}),
   })
-  .refine((k) => k.periods.includes(k.publishPeriod), { path: ['publishPeriod'], message: 'must be one of kpi.periods' });
+  .refine((k) => k.periods.includes(k.publishPeriod), {
+    path: ['publishPeriod'],
+    message: 'must be one of kpi.periods',
+  });
 
 /** zod schema of hub.yaml. */
 export const configSchema = z.strictObject({

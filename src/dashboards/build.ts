@@ -7,7 +7,14 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import type { z } from 'zod';
 import { HubError } from '../errors.ts';
 import { panelBuilder } from './panels.ts';
-import { componentParamsSchema, panelSchema, usePanelSchema, type Components, type DashboardSpec, type PanelSpec } from './schema.ts';
+import {
+  componentParamsSchema,
+  panelSchema,
+  usePanelSchema,
+  type Components,
+  type DashboardSpec,
+  type PanelSpec,
+} from './schema.ts';
 
 /** The provisioned InfluxDB datasource (dashboards/provisioning/datasources/influxdb.yaml). */
 export const DATASOURCE = { type: 'influxdb', uid: 'community-influx' } as const;
@@ -28,7 +35,10 @@ export function issues(file: string, error: z.ZodError): never {
 
 /** A stable uid from the dashboard's name: `waste-stations` → `ch-waste-stations` (Grafana allows 40). */
 export function dashboardUid(name: string): string {
-  return `ch-${name}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40);
+  return `ch-${name}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .slice(0, 40);
 }
 
 const PLACEHOLDER = /(?<!\$)\{([a-z_][a-z0-9_]*)\}/g;
@@ -42,7 +52,11 @@ export function placeholders(value: unknown): Set<string> {
  * Replaces `{param}` (not `${…}`) in every string of `value`; an unknown placeholder is an error.
  * A string that is one placeholder takes the parameter's value and type.
  */
-export function fillPlaceholders(value: unknown, params: Readonly<Record<string, string | number>>, where: string): unknown {
+export function fillPlaceholders(
+  value: unknown,
+  params: Readonly<Record<string, string | number>>,
+  where: string,
+): unknown {
   if (typeof value === 'string') {
     // A whole-string placeholder keeps its value's type: `width: "{width}"` with 12 gives 12.
     const whole = /^\{([a-z_][a-z0-9_]*)\}$/.exec(value);
@@ -80,7 +94,9 @@ function resolvePanel(raw: unknown, components: Components, where: string): Pane
   return parsed.data;
 }
 
-function variable(v: DashboardSpec['variables'][number]): dashboard.QueryVariableBuilder | dashboard.ConstantVariableBuilder {
+function variable(
+  v: DashboardSpec['variables'][number],
+): dashboard.QueryVariableBuilder | dashboard.ConstantVariableBuilder {
   if ('value' in v) return new dashboard.ConstantVariableBuilder(v.name).label(v.label ?? v.name).value(v.value);
   return new dashboard.QueryVariableBuilder(v.name)
     .label(v.label ?? v.name)
@@ -112,7 +128,10 @@ export function buildDashboard(name: string, spec: DashboardSpec, components: Co
   let id = 1;
   let y = 0;
   for (const [r, row] of spec.rows.entries()) {
-    const rowBuilder = new dashboard.RowBuilder(row.title).id(id++).collapsed(row.collapsed).gridPos({ x: 0, y, w: GRID_COLUMNS, h: 1 });
+    const rowBuilder = new dashboard.RowBuilder(row.title)
+      .id(id++)
+      .collapsed(row.collapsed)
+      .gridPos({ x: 0, y, w: GRID_COLUMNS, h: 1 });
     // The SDK places a row's own panels inside it: right for a collapsed row only.
     if (!row.collapsed) b.withRow(rowBuilder);
     y += 1;

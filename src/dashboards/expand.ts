@@ -33,5 +33,8 @@ export function expandQuery(q: string, options: ExpandOptions = {}): string {
     .replaceAll('$timeFilter', timeFilter(options))
     .replaceAll('$__interval', interval)
     .replace(/\$interval\b/g, interval)
-    .replace(/\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)/g, (m, a: string | undefined, b: string | undefined) => vars[a ?? b ?? ''] ?? m);
+    .replace(
+      /\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)/g,
+      (m, a: string | undefined, b: string | undefined) => vars[a ?? b ?? ''] ?? m,
+    );
 }

@@ -40,7 +40,9 @@ export function kpiTargetParams(targets: HubConfig['kpi']['targets']): Record<st
 }
 
 /** The KPI targets' defaults (src/config/schema.ts), for a build without a hub config. */
-export const DEFAULT_PARAMS: Readonly<Record<string, number>> = Object.freeze(kpiTargetParams(configSchema.shape.kpi.parse({}).targets));
+export const DEFAULT_PARAMS: Readonly<Record<string, number>> = Object.freeze(
+  kpiTargetParams(configSchema.shape.kpi.parse({}).targets),
+);
 
 function readYaml(file: string): unknown {
   try {
@@ -66,7 +68,13 @@ export function loadComponents(dir: string): Components {
 }
 
 /** One file → one dashboard, or one per value of its `each` parameter (added to `declared`). */
-function buildFile(dir: string, f: string, components: Components, options: BuildOptions, declared: Set<string>): BuiltDashboard[] {
+function buildFile(
+  dir: string,
+  f: string,
+  components: Components,
+  options: BuildOptions,
+  declared: Set<string>,
+): BuiltDashboard[] {
   const file = join(dir, f);
   const stem = basename(f, '.yaml');
   const first = dashboardSchema.safeParse(readYaml(file));
@@ -74,12 +82,17 @@ function buildFile(dir: string, f: string, components: Components, options: Buil
   const { each, ...spec } = first.data;
   const [param, listed] = Object.entries(each ?? {})[0] ?? [];
   if (param !== undefined) declared.add(param);
-  const values: Array<string | undefined> = param === undefined ? [undefined] : [...(options.each?.[param] ?? listed ?? [])];
+  const values: Array<string | undefined> =
+    param === undefined ? [undefined] : [...(options.each?.[param] ?? listed ?? [])];
   // A value becomes part of a file name and a uid: the file's own values are checked by the schema.
   const bad = values.find((v) => v !== undefined && !EACH_VALUE.test(v));
   if (bad !== undefined) invalid(file, `each ${param}: "${bad}" is not a value of letters, digits, _ and -`);
   return values.map((value) => {
-    const params = { ...DEFAULT_PARAMS, ...options.params, ...(param !== undefined && value !== undefined ? { [param]: value } : {}) };
+    const params = {
+      ...DEFAULT_PARAMS,
+      ...options.params,
+      ...(param !== undefined && value !== undefined ? { [param]: value } : {}),
+    };
     const name = value === undefined ? stem : `${stem}-${value}`;
     // Re-parsed after filling: a whole-string placeholder may have become a number.
     const filled = dashboardSchema.safeParse(fillPlaceholders(spec, params, file));
@@ -91,12 +104,15 @@ function buildFile(dir: string, f: string, components: Components, options: Buil
 /** Builds every `dir/*.yaml` except `_*.yaml`, sorted by name; uids must be unique. */
 export function buildDashboards(dir: string, options: BuildOptions = {}): BuiltDashboard[] {
   const components = loadComponents(dir);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml') && !f.startsWith('_')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml') && !f.startsWith('_'))
+    .sort();
   const declared = new Set<string>();
   const built = files.flatMap((f) => buildFile(dir, f, components, options, declared));
   // An `each` override no dashboard declares is a mistake worth hearing about, not a no-op.
   for (const name of Object.keys(options.each ?? {})) {
-    if (!declared.has(name)) invalid(dir, `no dashboard has a list parameter "${name}" (each: {${name}: [...]}) for --each to replace`);
+    if (!declared.has(name))
+      invalid(dir, `no dashboard has a list parameter "${name}" (each: {${name}: [...]}) for --each to replace`);
   }
   const seen = new Map<string, string>();
   for (const b of built) {

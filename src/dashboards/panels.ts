@@ -31,8 +31,13 @@ interface CommonPanelBuilder extends Builder<dashboard.Panel> {
   withTarget(target: InfluxQueryBuilder): this;
 }
 
-const legend = () => new common.VizLegendOptionsBuilder().displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom).showLegend(true);
-const tooltip = () => new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.None);
+const legend = () =>
+  new common.VizLegendOptionsBuilder()
+    .displayMode(common.LegendDisplayMode.List)
+    .placement(common.LegendPlacement.Bottom)
+    .showLegend(true);
+const tooltip = () =>
+  new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.None);
 /** Single-value panels show the last non-null value of each series. */
 const lastValue = () => new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).fields('').values(false);
 
@@ -40,25 +45,36 @@ function typed(p: PanelSpec): CommonPanelBuilder {
   const hasThresholds = (p.thresholds ?? []).length > 0;
   switch (p.type) {
     case 'timeseries':
-      return new timeseries.PanelBuilder()
-        .drawStyle(p.bars ? common.GraphDrawStyle.Bars : common.GraphDrawStyle.Line)
-        .fillOpacity(p.bars ? 80 : 10)
-        .lineWidth(1)
-        .spanNulls(true)
-        // A target such as the 95 % coverage line is drawn on the graph (issue 8).
-        .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(hasThresholds ? common.GraphThresholdsStyleMode.Line : common.GraphThresholdsStyleMode.Off))
-        .legend(legend())
-        .tooltip(tooltip());
+      return (
+        new timeseries.PanelBuilder()
+          .drawStyle(p.bars ? common.GraphDrawStyle.Bars : common.GraphDrawStyle.Line)
+          .fillOpacity(p.bars ? 80 : 10)
+          .lineWidth(1)
+          .spanNulls(true)
+          // A target such as the 95 % coverage line is drawn on the graph (issue 8).
+          .thresholdsStyle(
+            new common.GraphThresholdsStyleConfigBuilder().mode(
+              hasThresholds ? common.GraphThresholdsStyleMode.Line : common.GraphThresholdsStyleMode.Off,
+            ),
+          )
+          .legend(legend())
+          .tooltip(tooltip())
+      );
     case 'barchart':
       return new barchart.PanelBuilder().legend(legend()).tooltip(tooltip());
     case 'stat':
-      return new stat.PanelBuilder().reduceOptions(lastValue()).graphMode(common.BigValueGraphMode.Area).colorMode(common.BigValueColorMode.Value);
+      return new stat.PanelBuilder()
+        .reduceOptions(lastValue())
+        .graphMode(common.BigValueGraphMode.Area)
+        .colorMode(common.BigValueColorMode.Value);
     case 'gauge':
       return new gauge.PanelBuilder().reduceOptions(lastValue());
     case 'bargauge':
       return new bargauge.PanelBuilder().reduceOptions(lastValue());
     case 'table':
-      return withoutTableFooter(new table.PanelBuilder().showHeader(true).cellOptions({ type: common.TableCellDisplayMode.Auto }));
+      return withoutTableFooter(
+        new table.PanelBuilder().showHeader(true).cellOptions({ type: common.TableCellDisplayMode.Auto }),
+      );
   }
 }
 
@@ -91,10 +107,17 @@ export function panelBuilder(p: PanelSpec, place: PanelPlace): CommonPanelBuilde
   if (p.min !== undefined) b.min(p.min);
   if (p.max !== undefined) b.max(p.max);
   if (p.decimals !== undefined) b.decimals(p.decimals);
-  const steps: dashboard.Threshold[] = [{ color: p.baseColor, value: null }, ...(p.thresholds ?? []).map((t) => ({ color: t.color, value: t.value }))];
+  const steps: dashboard.Threshold[] = [
+    { color: p.baseColor, value: null },
+    ...(p.thresholds ?? []).map((t) => ({ color: t.color, value: t.value })),
+  ];
   b.thresholds(new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps(steps));
   const series = p.type === 'timeseries' || p.type === 'barchart';
-  b.colorScheme(new dashboard.FieldColorBuilder().mode(series ? dashboard.FieldColorModeId.PaletteClassic : dashboard.FieldColorModeId.Thresholds));
+  b.colorScheme(
+    new dashboard.FieldColorBuilder().mode(
+      series ? dashboard.FieldColorModeId.PaletteClassic : dashboard.FieldColorModeId.Thresholds,
+    ),
+  );
   for (const [k, t] of p.targets.entries()) {
     const q = new InfluxQueryBuilder(t.query)
       .refId(String.fromCharCode(65 + k))

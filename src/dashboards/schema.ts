@@ -90,7 +90,14 @@ export const dashboardSchema = z.strictObject({
    * `<file>-maple-court` and `<file>-birch-lane`, with `{site}` filled in everywhere.
    */
   each: z
-    .record(name, z.array(z.union([z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -'), z.number()]).transform(String)).min(1))
+    .record(
+      name,
+      z
+        .array(
+          z.union([z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -'), z.number()]).transform(String),
+        )
+        .min(1),
+    )
     .refine((e) => Object.keys(e).length === 1, 'exactly one list parameter')
     .optional(),
   rows: z.array(rowSchema).min(1),

@@ -71,8 +71,10 @@ export class DeadLetterStore {
   private lastHour: string | undefined;
   private bytesSincePrune = 0;
   private readonly now: () => number;
+  private readonly options: DeadLetterStoreOptions;
 
-  constructor(private readonly options: DeadLetterStoreOptions) {
+  constructor(options: DeadLetterStoreOptions) {
+    this.options = options;
     this.now = options.now ?? Date.now;
   }
 

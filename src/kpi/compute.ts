@@ -29,7 +29,11 @@ export interface ComputeDeps {
 /** The site `id` of the inventory. @throws HubError `HUB_ERR_UNKNOWN_SITE`. */
 export function siteOf(inventory: Inventory, id: string): Readonly<SiteData> {
   const site = inventory.site(id);
-  if (!site) throw new HubError('HUB_ERR_UNKNOWN_SITE', `no site "${id}" in the inventory (sites: ${inventory.sites.map((s) => s.id).join(', ')})`);
+  if (!site)
+    throw new HubError(
+      'HUB_ERR_UNKNOWN_SITE',
+      `no site "${id}" in the inventory (sites: ${inventory.sites.map((s) => s.id).join(', ')})`,
+    );
   return site;
 }
 
@@ -38,7 +42,13 @@ export function siteOf(inventory: Inventory, id: string): Readonly<SiteData> {
  * site's timezone; without `date`, the one holding `now`.
  * @throws HubError `HUB_ERR_UNKNOWN_SITE`, `HUB_ERR_KPI_PERIOD` (not a calendar date).
  */
-export function sitePeriod(inventory: Inventory, siteId: string, kind: PeriodKind, date?: string, now = Date.now()): Period {
+export function sitePeriod(
+  inventory: Inventory,
+  siteId: string,
+  kind: PeriodKind,
+  date?: string,
+  now = Date.now(),
+): Period {
   const tz = siteOf(inventory, siteId).timezone;
   return periodOf(kind, date ?? localDate(now, tz), tz);
 }
@@ -54,12 +64,20 @@ function devicesOf(site: Readonly<SiteData>): KpiScope['devices'] {
  * @throws HubError `HUB_ERR_UNKNOWN_SITE`; `HUB_ERR_KPI_PERIOD` for a bad date or a period that has
  *   not started; the store's query errors (`HUB_ERR_INFLUX_UNREACHABLE` is retryable).
  */
-export async function computeKpis(deps: ComputeDeps, siteId: string, kind: PeriodKind, date: string): Promise<KpiResult[]> {
+export async function computeKpis(
+  deps: ComputeDeps,
+  siteId: string,
+  kind: PeriodKind,
+  date: string,
+): Promise<KpiResult[]> {
   const site = siteOf(deps.inventory, siteId);
   const period = periodOf(kind, date, site.timezone);
   const now = (deps.now ?? Date.now)();
   if (now < period.startMs) {
-    throw new HubError('HUB_ERR_KPI_PERIOD', `${site.id} ${periodLabel(period)} has not started yet (it starts at ${new Date(period.startMs).toISOString()})`);
+    throw new HubError(
+      'HUB_ERR_KPI_PERIOD',
+      `${site.id} ${periodLabel(period)} has not started yet (it starts at ${new Date(period.startMs).toISOString()})`,
+    );
   }
   const scope: KpiScope = {
     site: site.id,
@@ -83,7 +101,10 @@ export async function computeKpis(deps: ComputeDeps, siteId: string, kind: Perio
       rows = await query(deps.conn, all.join(';\n'), { epoch: 'ms' });
     } catch (e) {
       if (!isHubError(e)) throw e;
-      throw new HubError(e.code, `KPIs of ${site.id} ${periodLabel(period)}: ${e.message}`, { cause: e, retryable: e.retryable });
+      throw new HubError(e.code, `KPIs of ${site.id} ${periodLabel(period)}: ${e.message}`, {
+        cause: e,
+        retryable: e.retryable,
+      });
     }
     for (const r of rows) byStatement[r.statement]?.push(r);
   }

@@ -5,15 +5,55 @@
  * It imports from the root files, config and store only. See src/kpi/README.md.
  */
 export {
-  KPI_DEFINITIONS, KPI_IDS, NULL_REASONS, QUALITY_WARNINGS, SECURITY_ALARMS, countedHours, isKpiId, kpiDefinition,
-  type KpiConfig, type KpiDefinition, type KpiId, type KpiScope, type Measure, type NullReason, type QualityWarning,
+  KPI_DEFINITIONS,
+  KPI_IDS,
+  NULL_REASONS,
+  QUALITY_WARNINGS,
+  SECURITY_ALARMS,
+  countedHours,
+  isKpiId,
+  kpiDefinition,
+  type KpiConfig,
+  type KpiDefinition,
+  type KpiId,
+  type KpiScope,
+  type Measure,
+  type NullReason,
+  type QualityWarning,
 } from './definitions/index.ts';
 export {
-  addDays, firstDay, formatLocal, hoursOf, localDate, offsetMs, parseDate, periodAt, periodLabel, periodOf, previousPeriod, startOfDay,
-  type Period, type PeriodKind,
+  addDays,
+  firstDay,
+  formatLocal,
+  hoursOf,
+  localDate,
+  offsetMs,
+  parseDate,
+  periodAt,
+  periodLabel,
+  periodOf,
+  previousPeriod,
+  startOfDay,
+  type Period,
+  type PeriodKind,
 } from './period.ts';
 export { quoteIdent, quoteString, tagEquals, tagIn, timeRange } from './influxql.ts';
-export { decimalFraction, evaluate, kpiTopic, meetsTarget, toMessage, toPoint, type KpiResult, type KpiStatus } from './result.ts';
+export {
+  decimalFraction,
+  evaluate,
+  kpiTopic,
+  meetsTarget,
+  toMessage,
+  toPoint,
+  type KpiResult,
+  type KpiStatus,
+} from './result.ts';
 export { computeKpis, siteOf, sitePeriod, type ComputeDeps } from './compute.ts';
 export { readKpiResults, recomputeKpis, writeKpiResults, type KpiQuery, type RecomputeDeps } from './persist.ts';
-export { createKpiScheduler, type KpiScheduler, type KpiSchedulerDeps, type KpiSchedulerStats, type TickReport } from './scheduler.ts';
+export {
+  createKpiScheduler,
+  type KpiScheduler,
+  type KpiSchedulerDeps,
+  type KpiSchedulerStats,
+  type TickReport,
+} from './scheduler.ts';

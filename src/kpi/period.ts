@@ -46,7 +46,14 @@ function format(tz: string): Intl.DateTimeFormat {
   if (!f) {
     try {
       f = new Intl.DateTimeFormat('en-US', {
-        timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+        timeZone: tz,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
       });
     } catch (e) {
       throw new HubError('HUB_ERR_KPI_PERIOD', `unknown time zone "${tz}"`, { cause: e });
@@ -106,7 +113,8 @@ export function startOfDay(date: string, tz: string): number {
   for (const near of [asUtc - DAY_MS, asUtc, asUtc + DAY_MS]) {
     const t = asUtc - offsetMs(near, tz);
     const w = wall(t, tz);
-    if (w.h === 0 && w.mi === 0 && w.s === 0 && civil(w.y, w.mo, w.d) === date && (best === undefined || t < best)) best = t;
+    if (w.h === 0 && w.mi === 0 && w.s === 0 && civil(w.y, w.mo, w.d) === date && (best === undefined || t < best))
+      best = t;
   }
   if (best !== undefined) return best;
   // Local midnight does not exist (DST starts at 00:00): the day begins at the transition, the
@@ -141,7 +149,13 @@ function nextFirstDay(kind: PeriodKind, first: string): string {
 /** The period of `kind` in `tz` that holds the local day `date`. */
 export function periodOf(kind: PeriodKind, date: string, tz: string): Period {
   const first = firstDay(kind, date);
-  return Object.freeze({ kind, timezone: tz, date: first, startMs: startOfDay(first, tz), endMs: startOfDay(nextFirstDay(kind, first), tz) });
+  return Object.freeze({
+    kind,
+    timezone: tz,
+    date: first,
+    startMs: startOfDay(first, tz),
+    endMs: startOfDay(nextFirstDay(kind, first), tz),
+  });
 }
 
 /** The period of `kind` in `tz` that holds the instant `ms`. */

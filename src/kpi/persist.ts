@@ -16,7 +16,19 @@ import { quoteIdent, tagEquals, tagIn, timeRange } from './influxql.ts';
 import { formatLocal, localDate, periodOf, type PeriodKind } from './period.ts';
 import { toPoint, type KpiResult } from './result.ts';
 
-const FIELDS = ['value', 'target', 'met', 'numerator', 'denominator', 'status', 'reason', 'warnings', 'complete', 'computed_at', 'version'];
+const FIELDS = [
+  'value',
+  'target',
+  'met',
+  'numerator',
+  'denominator',
+  'status',
+  'reason',
+  'warnings',
+  'complete',
+  'computed_at',
+  'version',
+];
 
 /** `"site" = … AND "period" = … AND time = <start>` of a result. */
 function pointOf(r: KpiResult): string {
@@ -30,7 +42,13 @@ async function clearStaleValues(conn: InfluxConnection, results: readonly KpiRes
   if (nulls.length === 0 || conn.version !== 1) return;
   const groups = new Map<string, KpiResult[]>();
   for (const r of nulls) groups.set(pointOf(r), [...(groups.get(pointOf(r)) ?? []), r]);
-  const lookups = [...groups].map(([where, rs]) => `SELECT "value" FROM "kpi" WHERE ${where} AND ${tagIn('kpi', rs.map((r) => r.kpi))} GROUP BY "kpi"`);
+  const lookups = [...groups].map(
+    ([where, rs]) =>
+      `SELECT "value" FROM "kpi" WHERE ${where} AND ${tagIn(
+        'kpi',
+        rs.map((r) => r.kpi),
+      )} GROUP BY "kpi"`,
+  );
   const rows = await query(conn, lookups.join(';\n'), { epoch: 'ms' });
   const wheres = [...groups.keys()];
   const deletes: string[] = [];
@@ -48,7 +66,11 @@ async function clearStaleValues(conn: InfluxConnection, results: readonly KpiRes
  * Stores `results` as `kpi` points (one per site, KPI and period: a rewrite overwrites).
  * @throws HubError of the writer or the store (retryable ones: try again later).
  */
-export async function writeKpiResults(conn: InfluxConnection, writer: PointWriter, results: readonly KpiResult[]): Promise<void> {
+export async function writeKpiResults(
+  conn: InfluxConnection,
+  writer: PointWriter,
+  results: readonly KpiResult[],
+): Promise<void> {
   if (results.length === 0) return;
   await clearStaleValues(conn, results);
   await writer.write(results.map(toPoint));
@@ -63,7 +85,12 @@ export interface RecomputeDeps extends ComputeDeps {
  * Computes every KPI of a site for the period of `kind` holding local day `date`, and stores them.
  * Nothing is written when the computation fails (InfluxDB unreachable: retryable HubError).
  */
-export async function recomputeKpis(deps: RecomputeDeps, siteId: string, kind: PeriodKind, date: string): Promise<KpiResult[]> {
+export async function recomputeKpis(
+  deps: RecomputeDeps,
+  siteId: string,
+  kind: PeriodKind,
+  date: string,
+): Promise<KpiResult[]> {
   const results = await computeKpis(deps, siteId, kind, date);
   await writeKpiResults(deps.conn, deps.writer, results);
   return results;
@@ -105,8 +132,14 @@ export async function readKpiResults(conn: InfluxConnection, inventory: Inventor
     const num = (k: string): number | null => (typeof v[k] === 'number' ? (v[k] as number) : null);
     const text = (k: string): string => (typeof v[k] === 'string' ? (v[k] as string) : '');
     const result: KpiResult = {
-      site: q.site, kpi: def.id, period: q.period, date: p.date, timezone: tz,
-      start: formatLocal(p.startMs, tz), end: formatLocal(p.endMs, tz), unit: def.unit,
+      site: q.site,
+      kpi: def.id,
+      period: q.period,
+      date: p.date,
+      timezone: tz,
+      start: formatLocal(p.startMs, tz),
+      end: formatLocal(p.endMs, tz),
+      unit: def.unit,
       value: isNull ? null : num('value'),
       target: num('target'),
       direction: def.direction,

@@ -65,7 +65,12 @@ export function decimalFraction(target: number): [bigint, bigint] {
  * n/d ≥ p/q ⇔ n·q ≥ p·d. 19/20 against 0.95 is met, 18/20 is not; no floating-point tolerance
  * is involved. (A non-integer input falls back to a 1e-9 tolerance.)
  */
-export function meetsTarget(direction: '>=' | '<=', numerator: number, denominator: number | null, target: number): boolean {
+export function meetsTarget(
+  direction: '>=' | '<=',
+  numerator: number,
+  denominator: number | null,
+  target: number,
+): boolean {
   const d = denominator ?? 1;
   if (Number.isSafeInteger(numerator) && Number.isSafeInteger(d) && d > 0) {
     const [p, q] = decimalFraction(target);
@@ -90,7 +95,10 @@ export interface EvaluateContext {
 export function evaluate(def: KpiDefinition, m: Measure, ctx: EvaluateContext): KpiResult {
   const value = m.reason !== undefined ? null : m.denominator === null ? m.numerator : m.numerator / m.denominator;
   const warnings = [...(m.warnings ?? [])];
-  const met = value === null || def.direction === null || ctx.target === null ? null : meetsTarget(def.direction, m.numerator, m.denominator, ctx.target);
+  const met =
+    value === null || def.direction === null || ctx.target === null
+      ? null
+      : meetsTarget(def.direction, m.numerator, m.denominator, ctx.target);
   const { period: p } = ctx;
   return Object.freeze({
     site: ctx.site,
@@ -139,7 +147,12 @@ export function toPoint(r: KpiResult): Point {
   if (r.met !== null) fields['met'] = r.met;
   if (r.target !== null) fields['target'] = r.target;
   if (r.denominator !== null) fields['denominator'] = r.denominator;
-  return { measurement: 'kpi', tags: { site: r.site, kpi: r.kpi, period: r.period }, fields, time: nsFromMs(Date.parse(r.start)) };
+  return {
+    measurement: 'kpi',
+    tags: { site: r.site, kpi: r.kpi, period: r.period },
+    fields,
+    time: nsFromMs(Date.parse(r.start)),
+  };
 }
 
 /** The retained topic of a KPI: `{root}/{site}/kpi/{kpi}` (contract section 2). */
@@ -153,8 +166,16 @@ export function kpiTopic(rootTopic: string, site: string, kpi: KpiId): string {
  */
 export function toMessage(r: KpiResult, rootTopic: string): { topic: string; payload: string } {
   const body = {
-    kpi: r.kpi, period: r.period, start: r.start, value: r.value, target: r.target, met: r.met, computedAt: r.computedAt,
-    status: r.status, reason: r.reason, warnings: r.warnings,
+    kpi: r.kpi,
+    period: r.period,
+    start: r.start,
+    value: r.value,
+    target: r.target,
+    met: r.met,
+    computedAt: r.computedAt,
+    status: r.status,
+    reason: r.reason,
+    warnings: r.warnings,
   };
   return { topic: kpiTopic(rootTopic, r.site, r.kpi), payload: JSON.stringify(body) };
 }

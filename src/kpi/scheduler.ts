@@ -40,7 +40,8 @@ export interface KpiSchedulerDeps {
   publish(topic: string, payload: string, retain: boolean): void | Promise<void>;
   /** Clock, epoch ms; default `Date.now`. */
   now?: () => number;
-  /** False while data is known to be missing from InfluxDB (e.g. the spool is draining): periods are then refreshed but not closed. */
+  /** False while data is known to be missing from InfluxDB (e.g. the spool is draining): periods are then refreshed but
+   * not closed. */
   canClose?: () => boolean;
   /** Runs `run` on the cron `expression`; default node-cron. Tests pass their own. */
   schedule?: (expression: string, run: () => void) => { stop(): void | Promise<void> };
@@ -108,10 +109,23 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
   let stopped = false;
   /** When `start()` ran: gateways send their backlog after a hub restart, so nothing closes at once. */
   let startedAt: number | undefined;
-  const counters: KpiSchedulerStats = { runs: 0, failedRuns: 0, failures: 0, closed: 0, lastRunSeconds: null, lastRunOk: null, runDuration: emptyHistogram() };
+  const counters: KpiSchedulerStats = {
+    runs: 0,
+    failedRuns: 0,
+    failures: 0,
+    closed: 0,
+    lastRunSeconds: null,
+    lastRunOk: null,
+    runDuration: emptyHistogram(),
+  };
 
   const recompute = (site: string, p: Period): Promise<KpiResult[]> =>
-    recomputeKpis({ conn: deps.conn, inventory: deps.inventory, config: kpi, writer: deps.writer, now }, site, p.kind, p.date);
+    recomputeKpis(
+      { conn: deps.conn, inventory: deps.inventory, config: kpi, writer: deps.writer, now },
+      site,
+      p.kind,
+      p.date,
+    );
 
   async function publish(results: readonly KpiResult[]): Promise<void> {
     for (const r of results) {
@@ -129,7 +143,11 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
     const at = now();
     const keep = new Set<string>();
     /** Computes one site-period; false when the run must end (a retryable failure). */
-    const attempt = async (site: string, p: Period, what: 'close' | 'refresh' | 'previous'): Promise<KpiResult[] | false | undefined> => {
+    const attempt = async (
+      site: string,
+      p: Period,
+      what: 'close' | 'refresh' | 'previous',
+    ): Promise<KpiResult[] | false | undefined> => {
       try {
         const results = await recompute(site, p);
         report.computed++;
@@ -137,7 +155,10 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
       } catch (err) {
         report.failed++;
         const retryable = isHubError(err) && err.retryable;
-        log.warn({ err, site, period: periodLabel(p), what, retryable }, 'KPI computation failed; retried at the next tick');
+        log.warn(
+          { err, site, period: periodLabel(p), what, retryable },
+          'KPI computation failed; retried at the next tick',
+        );
         return retryable ? false : undefined;
       }
     };

@@ -7,7 +7,15 @@ import { z } from 'zod';
 import type { FieldValue } from '../point.ts';
 import type { ModelResult, Normalised, PointDraft } from './model.ts';
 import type {
-  AccessMethod, AccessResult, BinAuth, Category, DenyReason, Direction, Severity, Sorting, Subject,
+  AccessMethod,
+  AccessResult,
+  BinAuth,
+  Category,
+  DenyReason,
+  Direction,
+  Severity,
+  Sorting,
+  Subject,
 } from './vocabulary.ts';
 
 // ---- zod pieces (units of contract section 3) -------------------------------------------------
@@ -51,9 +59,11 @@ export function unknownCode(detail: string): ModelResult {
  * Validate `element` with `schema`. On failure the result is a schema rejection whose detail lists
  * the paths and rules broken (zod's messages name expectations, never the received values).
  */
-export function parseElement<S extends z.ZodType>(schema: S, element: unknown, what: string):
-  | { ok: true; data: z.output<S> }
-  | { ok: false; result: ModelResult } {
+export function parseElement<S extends z.ZodType>(
+  schema: S,
+  element: unknown,
+  what: string,
+): { ok: true; data: z.output<S> } | { ok: false; result: ModelResult } {
   const r = schema.safeParse(element);
   if (r.success) return { ok: true, data: r.data };
   const issues = r.error.issues.slice(0, 5).map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
@@ -83,7 +93,12 @@ function fields(f: Record<string, FieldValue | undefined>): Record<string, Field
 }
 
 /** `device_health` with the fields present; none when the reading carries no health field. */
-export function deviceHealth(f: { battery_pct?: number; temperature_c?: number; door_open?: boolean; tamper?: boolean }): PointDraft[] {
+export function deviceHealth(f: {
+  battery_pct?: number;
+  temperature_c?: number;
+  door_open?: boolean;
+  tamper?: boolean;
+}): PointDraft[] {
   const fl = fields(f);
   return Object.keys(fl).length ? [{ measurement: 'device_health', tags: {}, fields: fl }] : [];
 }
@@ -94,7 +109,13 @@ export function binLevel(category: Category, fillPct: number, weightKg?: number)
 }
 
 /** `deposit`: `household` must already be a pseudonym. The pipeline adds `event_id`. */
-export function deposit(d: { category: Category; sorting: Sorting; auth: BinAuth; household: string; weightKg: number }): PointDraft {
+export function deposit(d: {
+  category: Category;
+  sorting: Sorting;
+  auth: BinAuth;
+  household: string;
+  weightKg: number;
+}): PointDraft {
   return {
     measurement: 'deposit',
     tags: { category: d.category, sorting: d.sorting, auth: d.auth },
@@ -104,8 +125,13 @@ export function deposit(d: { category: Category; sorting: Sorting; auth: BinAuth
 
 /** `access`: `household` and `credential` must already be pseudonyms. The pipeline adds `event_id`. */
 export function access(a: {
-  result: AccessResult; method: AccessMethod; direction: Direction; subject: Subject;
-  household?: string; credential?: string; reason?: DenyReason;
+  result: AccessResult;
+  method: AccessMethod;
+  direction: Direction;
+  subject: Subject;
+  household?: string;
+  credential?: string;
+  reason?: DenyReason;
 }): PointDraft {
   return {
     measurement: 'access',
@@ -116,5 +142,9 @@ export function access(a: {
 
 /** `alarm` (waste-station or gate). The pipeline adds `device_type` and `event_id`. */
 export function alarm(a: { alarm: string; severity: Severity; category?: Category }): PointDraft {
-  return { measurement: 'alarm', tags: { alarm: a.alarm, severity: a.severity }, fields: fields({ category: a.category }) };
+  return {
+    measurement: 'alarm',
+    tags: { alarm: a.alarm, severity: a.severity },
+    fields: fields({ category: a.category }),
+  };
 }

@@ -6,7 +6,13 @@ export { createNormaliser, unknownDeviceReject, DEFAULT_NORMALISER_OPTIONS } fro
 export type { Normaliser, NormaliserOptions, NormaliseInput, NormaliseResult } from './pipeline.ts';
 export { REJECT_REASONS, REJECT_REASON_LIST, isRejectReason } from './reasons.ts';
 export type { Reject, RejectReason } from './reasons.ts';
-export { loadRegistry, checkInventoryModels, findModelFolders, ModelRegistry, DEFAULT_DEVICES_DIR } from './registry.ts';
+export {
+  loadRegistry,
+  checkInventoryModels,
+  findModelFolders,
+  ModelRegistry,
+  DEFAULT_DEVICES_DIR,
+} from './registry.ts';
 export type { ModelLookup } from './registry.ts';
 export { parseTopic, deviceTopic, statusTopic, DEFAULT_TOPIC_ROOT } from './topic.ts';
 export type { ParsedTopic, DeviceTopic, StatusTopic } from './topic.ts';

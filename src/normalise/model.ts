@@ -40,9 +40,7 @@ export interface Normalised {
 export type ModelRejectReason = Extract<RejectReason, 'schema' | 'unknown_event_code'>;
 
 /** What a model's `normalise` returns for one element. */
-export type ModelResult =
-  | { ok: true; value: Normalised }
-  | { ok: false; reason: ModelRejectReason; detail: string };
+export type ModelResult = { ok: true; value: Normalised } | { ok: false; reason: ModelRejectReason; detail: string };
 
 /** Services a model may use. */
 export interface ModelContext {

@@ -73,10 +73,19 @@ export function createNormaliser(options: NormaliserOptions): Normaliser {
   const ctx: ModelContext = Object.freeze({ pseudonymise: createPseudonymiser(options.pseudonymKey) });
 
   /** One element → its points, or why not. */
-  function normaliseElement(input: NormaliseInput, element: unknown, index: number, clock: number): Point[] | Omit<Reject, 'index' | 'element'> {
+  function normaliseElement(
+    input: NormaliseInput,
+    element: unknown,
+    index: number,
+    clock: number,
+  ): Point[] | Omit<Reject, 'index' | 'element'> {
     const model = options.models.get(input.device.type, input.device.model);
     // checkInventoryModels makes this unreachable after start-up; never crash if it is reached.
-    if (!model) return { reason: 'normaliser_error', detail: `no model ${input.device.type}/${input.device.model} is registered` };
+    if (!model)
+      return {
+        reason: 'normaliser_error',
+        detail: `no model ${input.device.type}/${input.device.model} is registered`,
+      };
     const name = `${model.type}/${model.model}`;
     let result: ModelResult;
     try {
@@ -97,7 +106,8 @@ export function createNormaliser(options: NormaliserOptions): Normaliser {
     if (!time.ok) return { reason: time.reason, detail: time.detail };
     const origin = { site: input.site, gateway: input.gateway, device: input.device };
     const built = toPoints(value, time.ms, origin, time.stamped ? index % 1_000_000 : 0);
-    if (typeof built === 'string') return { reason: 'normaliser_error', detail: `${name} returned an invalid point: ${built}` };
+    if (typeof built === 'string')
+      return { reason: 'normaliser_error', detail: `${name} returned an invalid point: ${built}` };
     return built;
   }
 
@@ -131,7 +141,10 @@ export function createNormaliser(options: NormaliserOptions): Normaliser {
  * gateway at that site: for the broker and HTTP ingest, which have no DeviceInfo to normalise with.
  */
 export function unknownDeviceReject(site: string, gateway: string, device: string): Reject {
-  return { reason: 'unknown_device', detail: `site ${site}, gateway ${gateway}: the inventory has no device "${device}" behind this gateway` };
+  return {
+    reason: 'unknown_device',
+    detail: `site ${site}, gateway ${gateway}: the inventory has no device "${device}" behind this gateway`,
+  };
 }
 
 /**

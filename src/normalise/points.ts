@@ -54,7 +54,14 @@ export function toPoints(value: Normalised, ms: number, origin: PointOrigin, sta
     out.push(finish(d, common, origin.device.type, eventTime ?? readingTime));
   }
   if (!healthMerged) {
-    out.push(finish({ measurement: 'device_health', tags: {}, fields: { heartbeat: true } }, common, origin.device.type, readingTime));
+    out.push(
+      finish(
+        { measurement: 'device_health', tags: {}, fields: { heartbeat: true } },
+        common,
+        origin.device.type,
+        readingTime,
+      ),
+    );
   }
   return out;
 }

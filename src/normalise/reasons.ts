@@ -13,13 +13,15 @@ export const REJECT_REASONS = {
   oversized: 'the payload is larger than the configured maximum (maxPayloadBytes)',
   empty_payload: 'the payload is empty, only whitespace, or an empty JSON array',
   bad_json: 'the payload is not UTF-8 JSON',
-  schema: "an element does not match its model's schema (missing or invalid field, wrong channel, an event without time)",
+  schema:
+    "an element does not match its model's schema (missing or invalid field, wrong channel, an event without time)",
   unknown_event_code: 'an event carries a type or code the model does not know (e.g. a Hikvision minor code)',
   clock_skew: "the element's time is more than maxFutureSkewMs (default 5 minutes) ahead of the hub's clock",
   too_old: "the element's time is more than maxAgeMs (default 30 days) behind the hub's clock",
   normaliser_error: 'the device model threw or returned invalid points: a bug in the model; replay after the fix',
   bad_status: 'a status message is neither "online" nor "offline"',
-  write_rejected: "InfluxDB refused the message's points (e.g. a field type conflict); its message is kept; not retried",
+  write_rejected:
+    "InfluxDB refused the message's points (e.g. a field type conflict); its message is kept; not retried",
 } as const satisfies Record<string, string>;
 
 /** A dead-letter reason. */

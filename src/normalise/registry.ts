@@ -48,12 +48,16 @@ export class ModelRegistry implements ModelLookup {
 
   /** Model names of one device type, sorted. */
   modelsOf(type: DeviceType): string[] {
-    return this.list().filter((m) => m.type === type).map((m) => m.model);
+    return this.list()
+      .filter((m) => m.type === type)
+      .map((m) => m.model);
   }
 }
 
 /** The `<type>/<model>` folders under `devicesDir` that hold models, sorted. Other entries are ignored. */
-export function findModelFolders(devicesDir: string = DEFAULT_DEVICES_DIR): { type: string; model: string; dir: string }[] {
+export function findModelFolders(
+  devicesDir: string = DEFAULT_DEVICES_DIR,
+): { type: string; model: string; dir: string }[] {
   const out: { type: string; model: string; dir: string }[] = [];
   for (const type of readdirSync(devicesDir).sort()) {
     const typeDir = join(devicesDir, type);
@@ -76,23 +80,35 @@ export async function loadRegistry(devicesDir: string = DEFAULT_DEVICES_DIR): Pr
   for (const { type, model, dir } of findModelFolders(devicesDir)) {
     const where = `devices/${type}/${model}`;
     if (!(DEVICE_TYPES as readonly string[]).includes(type)) {
-      throw new HubError('HUB_ERR_MODEL_INVALID', `${where}: "${type}" is not a device type (known: ${DEVICE_TYPES.join(', ')})`);
+      throw new HubError(
+        'HUB_ERR_MODEL_INVALID',
+        `${where}: "${type}" is not a device type (known: ${DEVICE_TYPES.join(', ')})`,
+      );
     }
-    if (!MODEL_NAME.test(model)) throw new HubError('HUB_ERR_MODEL_INVALID', `${where}: "${model}" is not a valid model name`);
+    if (!MODEL_NAME.test(model))
+      throw new HubError('HUB_ERR_MODEL_INVALID', `${where}: "${model}" is not a valid model name`);
     const file = join(dir, 'index.ts');
     if (!existsSync(file)) throw new HubError('HUB_ERR_MODEL_INVALID', `${where}: index.ts is missing`);
     let mod: { default?: unknown };
     try {
       mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
     } catch (cause) {
-      throw new HubError('HUB_ERR_MODEL_INVALID', `${where}/index.ts failed to load: ${(cause as Error).message}`, { cause });
+      throw new HubError('HUB_ERR_MODEL_INVALID', `${where}/index.ts failed to load: ${(cause as Error).message}`, {
+        cause,
+      });
     }
     const m = mod.default;
     if (!isDeviceModel(m)) {
-      throw new HubError('HUB_ERR_MODEL_INVALID', `${where}/index.ts must default-export a DeviceModel {type, model, description, normalise}`);
+      throw new HubError(
+        'HUB_ERR_MODEL_INVALID',
+        `${where}/index.ts must default-export a DeviceModel {type, model, description, normalise}`,
+      );
     }
     if (m.type !== type || m.model !== model) {
-      throw new HubError('HUB_ERR_MODEL_INVALID', `${where}/index.ts exports ${m.type}/${m.model}; it must equal its folder`);
+      throw new HubError(
+        'HUB_ERR_MODEL_INVALID',
+        `${where}/index.ts exports ${m.type}/${m.model}; it must equal its folder`,
+      );
     }
     models.push(m);
   }
@@ -102,7 +118,12 @@ export async function loadRegistry(devicesDir: string = DEFAULT_DEVICES_DIR): Pr
 function isDeviceModel(m: unknown): m is DeviceModel {
   if (typeof m !== 'object' || m === null) return false;
   const o = m as Record<string, unknown>;
-  return typeof o.type === 'string' && typeof o.model === 'string' && typeof o.description === 'string' && typeof o.normalise === 'function';
+  return (
+    typeof o.type === 'string' &&
+    typeof o.model === 'string' &&
+    typeof o.description === 'string' &&
+    typeof o.normalise === 'function'
+  );
 }
 
 /**
@@ -110,7 +131,10 @@ function isDeviceModel(m: unknown): m is DeviceModel {
  * Throws `HUB_ERR_UNKNOWN_MODEL` listing each offending site/gateway/device and the known models,
  * so nothing starts half-configured (contract section 1).
  */
-export function checkInventoryModels(inventory: Inventory, registry: ModelLookup & Pick<ModelRegistry, 'modelsOf'>): void {
+export function checkInventoryModels(
+  inventory: Inventory,
+  registry: ModelLookup & Pick<ModelRegistry, 'modelsOf'>,
+): void {
   const problems: string[] = [];
   for (const d of inventory.allDevices()) {
     if (registry.get(d.type, d.model)) continue;
@@ -121,6 +145,9 @@ export function checkInventoryModels(inventory: Inventory, registry: ModelLookup
     );
   }
   if (problems.length) {
-    throw new HubError('HUB_ERR_UNKNOWN_MODEL', `the inventory names device models that no folder under devices/ provides:\n  ${problems.join('\n  ')}`);
+    throw new HubError(
+      'HUB_ERR_UNKNOWN_MODEL',
+      `the inventory names device models that no folder under devices/ provides:\n  ${problems.join('\n  ')}`,
+    );
   }
 }

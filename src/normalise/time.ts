@@ -32,14 +32,27 @@ export type TimeResult =
  * @param now the hub's clock (epoch ms)
  * @param rules the limits
  */
-export function applyTimeRules(timeMs: number | undefined, receivedAt: number, now: number, rules: TimeRules = DEFAULT_TIME_RULES): TimeResult {
+export function applyTimeRules(
+  timeMs: number | undefined,
+  receivedAt: number,
+  now: number,
+  rules: TimeRules = DEFAULT_TIME_RULES,
+): TimeResult {
   if (timeMs === undefined) return { ok: true, ms: Math.floor(receivedAt), stamped: true };
   const ms = Math.floor(timeMs);
   if (ms - now > rules.maxFutureSkewMs) {
-    return { ok: false, reason: 'clock_skew', detail: `time ${iso(ms)} is ${ms - now} ms ahead of the hub's clock (${iso(now)}); the limit is ${rules.maxFutureSkewMs} ms` };
+    return {
+      ok: false,
+      reason: 'clock_skew',
+      detail: `time ${iso(ms)} is ${ms - now} ms ahead of the hub's clock (${iso(now)}); the limit is ${rules.maxFutureSkewMs} ms`,
+    };
   }
   if (now - ms > rules.maxAgeMs) {
-    return { ok: false, reason: 'too_old', detail: `time ${iso(ms)} is ${now - ms} ms behind the hub's clock (${iso(now)}); the limit is ${rules.maxAgeMs} ms` };
+    return {
+      ok: false,
+      reason: 'too_old',
+      detail: `time ${iso(ms)} is ${now - ms} ms behind the hub's clock (${iso(now)}); the limit is ${rules.maxAgeMs} ms`,
+    };
   }
   return { ok: true, ms, stamped: false };
 }

@@ -50,7 +50,13 @@ export function parseTopic(topic: string, root: string = DEFAULT_TOPIC_ROOT): Pa
 }
 
 /** The topic a gateway publishes a device's `channel` on. */
-export function deviceTopic(site: string, gateway: string, device: string, channel: Channel, root: string = DEFAULT_TOPIC_ROOT): string {
+export function deviceTopic(
+  site: string,
+  gateway: string,
+  device: string,
+  channel: Channel,
+  root: string = DEFAULT_TOPIC_ROOT,
+): string {
   return `${trimSlashes(root)}/${site}/${gateway}/${device}/${channel}`;
 }
 

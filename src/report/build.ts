@@ -135,7 +135,8 @@ export function changeOf(value: number | null, previous: number | null): number 
   return Number((value - previous).toPrecision(12));
 }
 
-const byTotal = <T extends { device: string; total: number }>(a: T, b: T): number => b.total - a.total || a.device.localeCompare(b.device);
+const byTotal = <T extends { device: string; total: number }>(a: T, b: T): number =>
+  b.total - a.total || a.device.localeCompare(b.device);
 
 /** Builds a report from gathered facts. Pure: the same input always gives the same report. */
 export function buildReport(input: ReportInput): ReportData {
@@ -145,9 +146,19 @@ export function buildReport(input: ReportInput): ReportData {
   const kpis: ReportKpi[] = input.kpis.map((r) => {
     const before = prev.get(r.kpi)?.value ?? null;
     return {
-      kpi: r.kpi, unit: r.unit, value: r.value, target: r.target, direction: r.direction, met: r.met,
-      numerator: r.numerator, denominator: r.denominator, status: r.status, reason: r.reason, warnings: r.warnings,
-      previous: before, change: changeOf(r.value, before),
+      kpi: r.kpi,
+      unit: r.unit,
+      value: r.value,
+      target: r.target,
+      direction: r.direction,
+      met: r.met,
+      numerator: r.numerator,
+      denominator: r.denominator,
+      status: r.status,
+      reason: r.reason,
+      warnings: r.warnings,
+      previous: before,
+      change: changeOf(r.value, before),
     };
   });
 
@@ -176,7 +187,12 @@ export function buildReport(input: ReportInput): ReportData {
 
   const alarmingGates = Object.entries(input.securityAlarms)
     .map(([device, kinds]) => {
-      const g = { device, forced_open: kinds['forced_open'] ?? 0, tailgating: kinds['tailgating'] ?? 0, climbing: kinds['climbing'] ?? 0 };
+      const g = {
+        device,
+        forced_open: kinds['forced_open'] ?? 0,
+        tailgating: kinds['tailgating'] ?? 0,
+        climbing: kinds['climbing'] ?? 0,
+      };
       return { ...g, total: g.forced_open + g.tailgating + g.climbing };
     })
     .filter((g) => g.total > 0)
@@ -191,8 +207,18 @@ export function buildReport(input: ReportInput): ReportData {
     site: site.id,
     timezone: site.timezone,
     households: site.households,
-    period: { kind: p.kind, date: p.date, start: formatLocal(p.startMs, site.timezone), end: formatLocal(p.endMs, site.timezone), complete: input.now >= p.endMs },
-    previousPeriod: { date: input.previousPeriod.date, start: formatLocal(input.previousPeriod.startMs, site.timezone), end: formatLocal(input.previousPeriod.endMs, site.timezone) },
+    period: {
+      kind: p.kind,
+      date: p.date,
+      start: formatLocal(p.startMs, site.timezone),
+      end: formatLocal(p.endMs, site.timezone),
+      complete: input.now >= p.endMs,
+    },
+    previousPeriod: {
+      date: input.previousPeriod.date,
+      start: formatLocal(input.previousPeriod.startMs, site.timezone),
+      end: formatLocal(input.previousPeriod.endMs, site.timezone),
+    },
     generatedAt: new Date(input.now).toISOString(),
     kpis,
     summary: {
@@ -206,9 +232,10 @@ export function buildReport(input: ReportInput): ReportData {
     alarmingGates,
     dataQuality: {
       deadLetters: input.deadLetters.length,
-      deadLettersByReason: [...reasons].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
+      deadLettersByReason: [...reasons]
+        .map(([reason, count]) => ({ reason, count }))
+        .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
       kpiWarnings: kpis.flatMap((k) => k.warnings.map((warning) => ({ kpi: k.kpi, warning }))),
     },
   };
 }
-

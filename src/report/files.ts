@@ -76,5 +76,7 @@ export async function listReports(dataDir: string, site: string): Promise<Report
   }
   const entries = [...byKey.values()];
   for (const entry of entries) entry.formats = REPORT_FORMATS.filter((f) => entry.paths[f] !== undefined);
-  return entries.sort((a, b) => b.date.localeCompare(a.date) || KPI_PERIODS.indexOf(a.kind) - KPI_PERIODS.indexOf(b.kind));
+  return entries.sort(
+    (a, b) => b.date.localeCompare(a.date) || KPI_PERIODS.indexOf(a.kind) - KPI_PERIODS.indexOf(b.kind),
+  );
 }

@@ -15,8 +15,20 @@ import type { Inventory } from '../config/inventory.ts';
 import type { DeadLetterStore } from '../deadletters/store.ts';
 import { HubError, isHubError } from '../errors.ts';
 import {
-  computeKpis, periodLabel, periodOf, previousPeriod, readKpiResults, SECURITY_ALARMS, siteOf, tagEquals, tagIn, timeRange,
-  type KpiConfig, type KpiResult, type Period, type PeriodKind,
+  computeKpis,
+  periodLabel,
+  periodOf,
+  previousPeriod,
+  readKpiResults,
+  SECURITY_ALARMS,
+  siteOf,
+  tagEquals,
+  tagIn,
+  timeRange,
+  type KpiConfig,
+  type KpiResult,
+  type Period,
+  type PeriodKind,
 } from '../kpi/index.ts';
 import { query, type InfluxConnection, type QueryRow } from '../store/index.ts';
 import { buildReport, FULL_FILL_PCT, type ReportData, type ReportInput } from './build.ts';
@@ -45,10 +57,20 @@ const MAX_DEAD_LETTERS = 1_000_000;
 
 async function kpisOf(deps: ReportDeps, site: string, p: Period, now: number): Promise<KpiResult[]> {
   if (deps.kpiSource === 'stored') {
-    const stored = await readKpiResults(deps.conn, deps.inventory, { site, period: p.kind, fromMs: p.startMs, toMs: p.startMs + 1 });
+    const stored = await readKpiResults(deps.conn, deps.inventory, {
+      site,
+      period: p.kind,
+      fromMs: p.startMs,
+      toMs: p.startMs + 1,
+    });
     if (stored.length > 0) return stored;
   }
-  return computeKpis({ conn: deps.conn, inventory: deps.inventory, config: deps.config, now: () => now }, site, p.kind, p.date);
+  return computeKpis(
+    { conn: deps.conn, inventory: deps.inventory, config: deps.config, now: () => now },
+    site,
+    p.kind,
+    p.date,
+  );
 }
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
@@ -67,7 +89,10 @@ export function reportStatements(site: string, p: Period, now: number): string[]
 }
 
 /** Rows of the report statements → the device facts of {@link ReportInput}. */
-function facts(rows: readonly QueryRow[], devices: ReadonlyArray<{ id: string; type: string }>): Pick<ReportInput, 'lastHeard' | 'fullReadings' | 'overflowAlarms' | 'securityAlarms'> {
+function facts(
+  rows: readonly QueryRow[],
+  devices: ReadonlyArray<{ id: string; type: string }>,
+): Pick<ReportInput, 'lastHeard' | 'fullReadings' | 'overflowAlarms' | 'securityAlarms'> {
   const last = new Map<string, number>();
   const fullReadings: Record<string, number> = {};
   const overflowAlarms: Record<string, number> = {};
@@ -80,7 +105,12 @@ function facts(rows: readonly QueryRow[], devices: ReadonlyArray<{ id: string; t
     else if (r.statement === 2) overflowAlarms[device] = num(r.values['n']);
     else if (r.statement === 3) (securityAlarms[device] ??= {})[r.tags['alarm'] ?? ''] = num(r.values['n']);
   }
-  return { lastHeard: devices.map((d) => ({ device: d.id, type: d.type, lastMs: last.get(d.id) ?? null })), fullReadings, overflowAlarms, securityAlarms };
+  return {
+    lastHeard: devices.map((d) => ({ device: d.id, type: d.type, lastMs: last.get(d.id) ?? null })),
+    fullReadings,
+    overflowAlarms,
+    securityAlarms,
+  };
 }
 
 /**
@@ -88,12 +118,20 @@ function facts(rows: readonly QueryRow[], devices: ReadonlyArray<{ id: string; t
  * @throws HubError `HUB_ERR_UNKNOWN_SITE`; `HUB_ERR_KPI_PERIOD` (bad date, period not started);
  *   the store's query errors (`HUB_ERR_INFLUX_UNREACHABLE` is retryable).
  */
-export async function gatherReport(deps: ReportDeps, siteId: string, kind: PeriodKind, date: string): Promise<ReportData> {
+export async function gatherReport(
+  deps: ReportDeps,
+  siteId: string,
+  kind: PeriodKind,
+  date: string,
+): Promise<ReportData> {
   const site = siteOf(deps.inventory, siteId);
   const period = periodOf(kind, date, site.timezone);
   const now = (deps.now ?? Date.now)();
   if (now < period.startMs) {
-    throw new HubError('HUB_ERR_KPI_PERIOD', `${site.id} ${periodLabel(period)} has not started yet (it starts at ${new Date(period.startMs).toISOString()})`);
+    throw new HubError(
+      'HUB_ERR_KPI_PERIOD',
+      `${site.id} ${periodLabel(period)} has not started yet (it starts at ${new Date(period.startMs).toISOString()})`,
+    );
   }
   const before = previousPeriod(period);
   const devices = site.gateways.flatMap((g) => g.devices.map((d) => ({ id: d.id, type: d.type })));
@@ -102,9 +140,17 @@ export async function gatherReport(deps: ReportDeps, siteId: string, kind: Perio
     kpisOf(deps, site.id, before, now),
     query(deps.conn, reportStatements(site.id, period, now).join(';\n'), { epoch: 'ms' }).catch((e: unknown) => {
       if (!isHubError(e)) throw e;
-      throw new HubError(e.code, `report of ${site.id} ${periodLabel(period)}: ${e.message}`, { cause: e, retryable: e.retryable });
+      throw new HubError(e.code, `report of ${site.id} ${periodLabel(period)}: ${e.message}`, {
+        cause: e,
+        retryable: e.retryable,
+      });
     }),
-    deps.deadLetters.list({ site: site.id, fromMs: period.startMs, toMs: Math.min(period.endMs, now + 1), limit: MAX_DEAD_LETTERS }),
+    deps.deadLetters.list({
+      site: site.id,
+      fromMs: period.startMs,
+      toMs: Math.min(period.endMs, now + 1),
+      limit: MAX_DEAD_LETTERS,
+    }),
   ]);
   return buildReport({
     site: { id: site.id, timezone: site.timezone, households: site.households },

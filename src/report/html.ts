@@ -12,7 +12,12 @@ import { showChange, showMet, showStatus, showTarget, showValue, titleOf } from 
 
 /** `text` safe in HTML text and attribute values. */
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 const e = escapeHtml;
 
@@ -51,7 +56,9 @@ export function kpiChart(r: ReportData): string {
       parts.push(
         `<rect class="bar" data-kpi="${e(k.kpi)}" data-value="${k.value}"${met} x="${LABEL}" y="${y}" width="${fixed(x(k.value) - LABEL)}" height="${BAR}" fill="${colour}"><title>${e(k.kpi)}: ${e(showValue(k.unit, k.value))}</title></rect>`,
       );
-      parts.push(`<text x="${LABEL + PLOT + 8}" y="${y + BAR / 2 + 4}" class="value">${e(showValue(k.unit, k.value))}</text>`);
+      parts.push(
+        `<text x="${LABEL + PLOT + 8}" y="${y + BAR / 2 + 4}" class="value">${e(showValue(k.unit, k.value))}</text>`,
+      );
     }
     if (k.target !== null) {
       const tx = fixed(x(k.target));
@@ -89,7 +96,12 @@ export function renderHtml(r: ReportData): string {
     .map((k) => {
       const metClass = k.met === null ? '' : k.met ? ' class="met"' : ' class="not-met"';
       const cells = [showValue(k.unit, k.value), showTarget(k)].map((c) => `<td>${e(c)}</td>`).join('');
-      const rest = [showValue(k.unit, k.previous), showChange(k), k.denominator === null ? String(k.numerator) : `${k.numerator} / ${k.denominator}`, showStatus(k)]
+      const rest = [
+        showValue(k.unit, k.previous),
+        showChange(k),
+        k.denominator === null ? String(k.numerator) : `${k.numerator} / ${k.denominator}`,
+        showStatus(k),
+      ]
         .map((c) => `<td>${e(c)}</td>`)
         .join('');
       return `<tr data-kpi="${e(k.kpi)}"><td>${e(k.kpi)}</td>${cells}<td${metClass}>${e(showMet(k))}</td>${rest}</tr>`;
@@ -116,16 +128,47 @@ ${kpiChart(r)}
 ${kpiRows}
 </tbody></table>
 <h2>Devices silent longest</h2>
-${table(['device', 'type', 'last heard', 'silent (hours)'], r.silentDevices.map((d) => [d.device, d.type, d.lastHeard ?? 'never', d.silentHours === null ? '—' : String(d.silentHours)]), 'silent')}
+${table(
+  ['device', 'type', 'last heard', 'silent (hours)'],
+  r.silentDevices.map((d) => [
+    d.device,
+    d.type,
+    d.lastHeard ?? 'never',
+    d.silentHours === null ? '—' : String(d.silentHours),
+  ]),
+  'silent',
+)}
 <h2>Bins most often full</h2>
 <p>Readings at ≥ 90% fill plus overflow alarms in the period.</p>
-${table(['bin', 'readings ≥ 90%', 'overflow alarms', 'total'], r.fullBins.map((b) => [b.device, String(b.fullReadings), String(b.overflowAlarms), String(b.total)]), 'full-bins')}
+${table(
+  ['bin', 'readings ≥ 90%', 'overflow alarms', 'total'],
+  r.fullBins.map((b) => [b.device, String(b.fullReadings), String(b.overflowAlarms), String(b.total)]),
+  'full-bins',
+)}
 <h2>Gates with most security alarms</h2>
-${table(['gate', 'forced_open', 'tailgating', 'climbing', 'total'], r.alarmingGates.map((g) => [g.device, String(g.forced_open), String(g.tailgating), String(g.climbing), String(g.total)]), 'gates')}
+${table(
+  ['gate', 'forced_open', 'tailgating', 'climbing', 'total'],
+  r.alarmingGates.map((g) => [
+    g.device,
+    String(g.forced_open),
+    String(g.tailgating),
+    String(g.climbing),
+    String(g.total),
+  ]),
+  'gates',
+)}
 <h2>Data quality</h2>
 <p>${dq.deadLetters} dead letters received in the period.</p>
-${table(['dead-letter reason', 'count'], dq.deadLettersByReason.map((d) => [d.reason, String(d.count)]), 'dead-letters')}
-${table(['KPI', 'warning'], dq.kpiWarnings.map((w) => [w.kpi, w.warning]), 'warnings')}
+${table(
+  ['dead-letter reason', 'count'],
+  dq.deadLettersByReason.map((d) => [d.reason, String(d.count)]),
+  'dead-letters',
+)}
+${table(
+  ['KPI', 'warning'],
+  dq.kpiWarnings.map((w) => [w.kpi, w.warning]),
+  'warnings',
+)}
 </body>
 </html>
 `;

@@ -5,10 +5,28 @@
  * `<dataDir>/reports/<site>/`. It imports from the root files, config, deadletters, store and kpi.
  */
 export {
-  buildReport, changeOf, DEFAULT_TOP, FULL_FILL_PCT, REPORT_VERSION,
-  type AlarmingGate, type FullBin, type LastHeard, type ReportData, type ReportInput, type ReportKpi, type SilentDevice,
+  buildReport,
+  changeOf,
+  DEFAULT_TOP,
+  FULL_FILL_PCT,
+  REPORT_VERSION,
+  type AlarmingGate,
+  type FullBin,
+  type LastHeard,
+  type ReportData,
+  type ReportInput,
+  type ReportKpi,
+  type SilentDevice,
 } from './build.ts';
 export { gatherReport, reportStatements, type ReportDeps } from './gather.ts';
 export { renderMarkdown, showChange, showMet, showTarget, showValue, titleOf } from './markdown.ts';
 export { escapeHtml, kpiChart, renderHtml } from './html.ts';
-export { listReports, renderReport, REPORT_FORMATS, reportDir, saveReport, type ReportEntry, type ReportFormat } from './files.ts';
+export {
+  listReports,
+  renderReport,
+  REPORT_FORMATS,
+  reportDir,
+  saveReport,
+  type ReportEntry,
+  type ReportFormat,
+} from './files.ts';

@@ -37,7 +37,12 @@ export function showStatus(k: ReportKpi): string {
 
 /** One Markdown table cell: pipes and line breaks escaped, HTML-ish characters neutralised. */
 function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r?\n/g, ' ');
+  return text
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\r?\n/g, ' ');
 }
 
 function table(head: string[], rows: string[][]): string {
@@ -67,27 +72,59 @@ export function renderMarkdown(r: ReportData): string {
     table(
       ['KPI', 'value', 'target', 'met', 'previous', 'change', 'numerator / denominator', 'status'],
       r.kpis.map((k) => [
-        k.kpi, showValue(k.unit, k.value), showTarget(k), showMet(k), showValue(k.unit, k.previous), showChange(k),
-        k.denominator === null ? String(k.numerator) : `${k.numerator} / ${k.denominator}`, showStatus(k),
+        k.kpi,
+        showValue(k.unit, k.value),
+        showTarget(k),
+        showMet(k),
+        showValue(k.unit, k.previous),
+        showChange(k),
+        k.denominator === null ? String(k.numerator) : `${k.numerator} / ${k.denominator}`,
+        showStatus(k),
       ]),
     ),
     '## Devices silent longest',
     '',
-    table(['device', 'type', 'last heard', 'silent (hours)'], r.silentDevices.map((d) => [d.device, d.type, d.lastHeard ?? 'never', d.silentHours === null ? '—' : String(d.silentHours)])),
+    table(
+      ['device', 'type', 'last heard', 'silent (hours)'],
+      r.silentDevices.map((d) => [
+        d.device,
+        d.type,
+        d.lastHeard ?? 'never',
+        d.silentHours === null ? '—' : String(d.silentHours),
+      ]),
+    ),
     '## Bins most often full',
     '',
     'Readings at ≥ 90% fill plus overflow alarms in the period.',
     '',
-    table(['bin', 'readings ≥ 90%', 'overflow alarms', 'total'], r.fullBins.map((b) => [b.device, String(b.fullReadings), String(b.overflowAlarms), String(b.total)])),
+    table(
+      ['bin', 'readings ≥ 90%', 'overflow alarms', 'total'],
+      r.fullBins.map((b) => [b.device, String(b.fullReadings), String(b.overflowAlarms), String(b.total)]),
+    ),
     '## Gates with most security alarms',
     '',
-    table(['gate', 'forced_open', 'tailgating', 'climbing', 'total'], r.alarmingGates.map((g) => [g.device, String(g.forced_open), String(g.tailgating), String(g.climbing), String(g.total)])),
+    table(
+      ['gate', 'forced_open', 'tailgating', 'climbing', 'total'],
+      r.alarmingGates.map((g) => [
+        g.device,
+        String(g.forced_open),
+        String(g.tailgating),
+        String(g.climbing),
+        String(g.total),
+      ]),
+    ),
     '## Data quality',
     '',
     `${r.dataQuality.deadLetters} dead letters received in the period.`,
     '',
-    table(['dead-letter reason', 'count'], r.dataQuality.deadLettersByReason.map((d) => [d.reason, String(d.count)])),
-    table(['KPI', 'warning'], r.dataQuality.kpiWarnings.map((w) => [w.kpi, w.warning])),
+    table(
+      ['dead-letter reason', 'count'],
+      r.dataQuality.deadLettersByReason.map((d) => [d.reason, String(d.count)]),
+    ),
+    table(
+      ['KPI', 'warning'],
+      r.dataQuality.kpiWarnings.map((w) => [w.kpi, w.warning]),
+    ),
   ];
   return out.join('\n');
 }

@@ -42,12 +42,21 @@ export function classifyInfluxError(e: unknown, refused: ErrorCode, what: string
   if (e instanceof HttpError) {
     const text = influxMessage(e);
     if (e.statusCode === 401 || e.statusCode === 403) {
-      return new HubError('HUB_ERR_INFLUX_AUTH', `${what}: InfluxDB refused the credentials (${e.statusCode}): ${text}`, { cause: e });
+      return new HubError(
+        'HUB_ERR_INFLUX_AUTH',
+        `${what}: InfluxDB refused the credentials (${e.statusCode}): ${text}`,
+        { cause: e },
+      );
     }
     if (e.statusCode >= 500 || e.canRetry()) {
-      return new HubError('HUB_ERR_INFLUX_UNREACHABLE', `${what}: InfluxDB answered ${e.statusCode}: ${text}`, { cause: e });
+      return new HubError('HUB_ERR_INFLUX_UNREACHABLE', `${what}: InfluxDB answered ${e.statusCode}: ${text}`, {
+        cause: e,
+      });
     }
-    return new HubError(refused, `${what}: InfluxDB refused it (${e.statusCode}): ${text}`, { cause: e, retryable: false });
+    return new HubError(refused, `${what}: InfluxDB refused it (${e.statusCode}): ${text}`, {
+      cause: e,
+      retryable: false,
+    });
   }
   const err = e instanceof Error ? e : new Error(String(e));
   const code = (err as { code?: unknown }).code;

@@ -8,7 +8,15 @@ export { createTransport, toV1Path, v1Bucket } from './transport.ts';
 export { classifyInfluxError, classifyWriteError, influxMessage } from './classify.ts';
 export { toLineProtocol } from './line.ts';
 export { ensureDatabase, quoteIdent, type EnsureResult } from './database.ts';
-export { ping, query, rfc3339ToNs, type PingResult, type QueryOptions, type QueryRow, type QueryValue } from './query.ts';
+export {
+  ping,
+  query,
+  rfc3339ToNs,
+  type PingResult,
+  type QueryOptions,
+  type QueryRow,
+  type QueryValue,
+} from './query.ts';
 export { emptyStats, type PointWriter, type WriterStats } from './point-writer.ts';
 export { InfluxPointWriter } from './influx-writer.ts';
 export { MemoryPointWriter, type MemoryWriterOptions } from './memory-writer.ts';

@@ -51,7 +51,8 @@ export class InfluxPointWriter implements PointWriter {
 
   write(points: readonly Point[]): Promise<void> {
     const s = this.#conn.settings;
-    if (this.#closed) return this.#refuse(points.length, new HubError('HUB_ERR_WRITER_CLOSED', 'the InfluxDB writer is closed'));
+    if (this.#closed)
+      return this.#refuse(points.length, new HubError('HUB_ERR_WRITER_CLOSED', 'the InfluxDB writer is closed'));
     if (points.length === 0) return Promise.resolve();
     let lines: string[];
     try {
@@ -62,10 +63,16 @@ export class InfluxPointWriter implements PointWriter {
     if (this.#pending.length + lines.length > s.maxQueuedPoints) {
       // A bounded queue: refuse now instead of growing memory; the caller (the spool) keeps them.
       const never = lines.length > s.maxQueuedPoints;
-      const why = never ? `${lines.length} points are more than the queue holds` : `${this.#pending.length} points are already queued`;
-      const full = new HubError('HUB_ERR_WRITER_QUEUE_FULL', `InfluxDB writer queue full (${s.maxQueuedPoints} points): ${why}`, {
-        retryable: !never,
-      });
+      const why = never
+        ? `${lines.length} points are more than the queue holds`
+        : `${this.#pending.length} points are already queued`;
+      const full = new HubError(
+        'HUB_ERR_WRITER_QUEUE_FULL',
+        `InfluxDB writer queue full (${s.maxQueuedPoints} points): ${why}`,
+        {
+          retryable: !never,
+        },
+      );
       return this.#refuse(points.length, full);
     }
     return new Promise<void>((resolve, reject) => {
@@ -107,7 +114,9 @@ export class InfluxPointWriter implements PointWriter {
       const batch = this.#pending.splice(0, s.batchSize).filter((e) => !e.ticket.settled);
       if (batch.length === 0) continue;
       const sending: Promise<void> = this.#send(batch)
-        .catch((e: unknown) => this.#failed(batch, new HubError('HUB_ERR_INTERNAL', `writer: ${String(e)}`, { cause: e })))
+        .catch((e: unknown) =>
+          this.#failed(batch, new HubError('HUB_ERR_INTERNAL', `writer: ${String(e)}`, { cause: e })),
+        )
         .finally(() => {
           this.#inFlight.delete(sending);
           this.#pump();

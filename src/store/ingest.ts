@@ -19,7 +19,13 @@ import type { Inventory } from '../config/inventory.ts';
 import { DeadLetterStore, type DeadLetter } from '../deadletters/store.ts';
 import { HubError, isHubError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { gatewayStatusPoint, parseStatusPayload, unknownDeviceReject, type Normaliser, type Reject } from '../normalise/index.ts';
+import {
+  gatewayStatusPoint,
+  parseStatusPayload,
+  unknownDeviceReject,
+  type Normaliser,
+  type Reject,
+} from '../normalise/index.ts';
 import type { Point } from '../point.ts';
 import type { PointWriter } from './point-writer.ts';
 import type { RecordSource, SpoolRecord } from './spool/record.ts';
@@ -75,8 +81,10 @@ export interface IngestDeps {
 /** Routes messages to the spool (or the writer) and the dead-letter store. */
 export class Ingest {
   private readonly counts: IngestStats = { messages: 0, pointsWritten: 0, deadLettered: 0, failed: 0 };
+  private readonly deps: IngestDeps;
 
-  constructor(private readonly deps: IngestDeps) {
+  constructor(deps: IngestDeps) {
+    this.deps = deps;
     if (!deps.spool && !deps.writer) throw new HubError('HUB_ERR_INTERNAL', 'Ingest needs a spool or a writer');
   }
 
@@ -118,12 +126,32 @@ export class Ingest {
    * replay overwrites rather than duplicates. What is still refused is returned, not stored again.
    */
   async replay(dl: DeadLetter): Promise<IngestOutcome> {
-    if ((dl.channel !== 'telemetry' && dl.channel !== 'event') || dl.site === undefined || dl.gateway === undefined || dl.device === undefined) {
-      return { points: 0, rejects: dl.rejects.map((r) => ({ reason: r.reason as Reject['reason'], detail: 'only device telemetry and events can be replayed' })) };
+    if (
+      (dl.channel !== 'telemetry' && dl.channel !== 'event') ||
+      dl.site === undefined ||
+      dl.gateway === undefined ||
+      dl.device === undefined
+    ) {
+      return {
+        points: 0,
+        rejects: dl.rejects.map((r) => ({
+          reason: r.reason as Reject['reason'],
+          detail: 'only device telemetry and events can be replayed',
+        })),
+      };
     }
     const indexes = dl.rejects.map((r) => r.index);
-    const only = dl.rejects.length > 0 && indexes.every((i) => i !== undefined) ? new Set(indexes as number[]) : undefined;
-    const msg: IngestMessage = { topic: dl.topic, site: dl.site, gateway: dl.gateway, device: dl.device, channel: dl.channel, payload: DeadLetterStore.payloadOf(dl), receivedAt: dl.receivedAt };
+    const only =
+      dl.rejects.length > 0 && indexes.every((i) => i !== undefined) ? new Set(indexes as number[]) : undefined;
+    const msg: IngestMessage = {
+      topic: dl.topic,
+      site: dl.site,
+      gateway: dl.gateway,
+      device: dl.device,
+      channel: dl.channel,
+      payload: DeadLetterStore.payloadOf(dl),
+      receivedAt: dl.receivedAt,
+    };
     const { points, rejects } = this.route(msg, { clock: dl.receivedAt, ...(only ? { only } : {}) });
     if (points.length > 0) {
       if (this.deps.spool) await this.deps.spool.append(this.record(points, sourceOf(msg)));
@@ -139,7 +167,14 @@ export class Ingest {
     const { spool, writer } = this.deps;
     if (spool) {
       // No message carried it: the dead letter a refusal would make names what happened instead.
-      const source: RecordSource = { topic: `(connection lost) ${site}/${gateway}/status`, site, gateway, channel: 'status', receivedAt: at, payload: Buffer.from('offline') };
+      const source: RecordSource = {
+        topic: `(connection lost) ${site}/${gateway}/status`,
+        site,
+        gateway,
+        channel: 'status',
+        receivedAt: at,
+        payload: Buffer.from('offline'),
+      };
       await spool.append(this.record([point], source));
     } else {
       await writer!.write([point]);
@@ -150,15 +185,27 @@ export class Ingest {
     return { at: (this.deps.now ?? Date.now)(), points, source };
   }
 
-  private route(msg: IngestMessage, replay: { clock?: number; only?: ReadonlySet<number> } = {}): { points: Point[]; rejects: Reject[] } {
+  private route(
+    msg: IngestMessage,
+    replay: { clock?: number; only?: ReadonlySet<number> } = {},
+  ): { points: Point[]; rejects: Reject[] } {
     if (msg.channel === 'status') {
       const online = parseStatusPayload(msg.payload);
-      if (online === undefined) return { points: [], rejects: [{ reason: 'bad_status', detail: 'expected "online" or "offline"' }] };
+      if (online === undefined)
+        return { points: [], rejects: [{ reason: 'bad_status', detail: 'expected "online" or "offline"' }] };
       return { points: [gatewayStatusPoint(msg.site, msg.gateway, online, msg.receivedAt)], rejects: [] };
     }
     const device = msg.device === undefined ? undefined : this.deps.inventory.device(msg.site, msg.gateway, msg.device);
     if (!device) return { points: [], rejects: [unknownDeviceReject(msg.site, msg.gateway, msg.device ?? '')] };
-    return this.deps.normaliser.normalise({ site: msg.site, gateway: msg.gateway, device, channel: msg.channel, payload: msg.payload, receivedAt: msg.receivedAt, ...replay });
+    return this.deps.normaliser.normalise({
+      site: msg.site,
+      gateway: msg.gateway,
+      device,
+      channel: msg.channel,
+      payload: msg.payload,
+      receivedAt: msg.receivedAt,
+      ...replay,
+    });
   }
 
   /**
@@ -179,7 +226,9 @@ export class Ingest {
 
   private async deadLetter(msg: IngestMessage, rejects: Reject[]): Promise<void> {
     this.counts.deadLettered++;
-    const notes = rejects.map(({ reason, detail, index }) => (index === undefined ? { reason, detail } : { reason, detail, index }));
+    const notes = rejects.map(({ reason, detail, index }) =>
+      index === undefined ? { reason, detail } : { reason, detail, index },
+    );
     await this.deps.deadLetters.add({
       topic: msg.topic,
       site: msg.site,
@@ -191,7 +240,12 @@ export class Ingest {
       rejects: notes,
     });
     this.deps.logger.warn(
-      { topic: msg.topic, gateway: msg.gateway, reasons: [...new Set(rejects.map((r) => r.reason))], rejected: rejects.length },
+      {
+        topic: msg.topic,
+        gateway: msg.gateway,
+        reasons: [...new Set(rejects.map((r) => r.reason))],
+        rejected: rejects.length,
+      },
       'message kept as a dead letter',
     );
   }

@@ -65,7 +65,8 @@ export class MemoryPointWriter implements PointWriter {
   }
 
   write(points: readonly Point[]): Promise<void> {
-    if (this.#closed) return this.#refuse(points.length, new HubError('HUB_ERR_WRITER_CLOSED', 'the memory writer is closed'));
+    if (this.#closed)
+      return this.#refuse(points.length, new HubError('HUB_ERR_WRITER_CLOSED', 'the memory writer is closed'));
     if (points.length === 0) return Promise.resolve();
     try {
       points.forEach(toLineProtocol); // the same refusals as the real writer
@@ -134,18 +135,24 @@ export class MemoryPointWriter implements PointWriter {
       if (clash) {
         const [k, v] = clash;
         const known = this.#fieldTypes.get(`${p.measurement}\0${k}`) ?? '';
-        conflicts.push(`input field "${k}" on measurement "${p.measurement}" is type ${typeOf(v)}, already exists as type ${known}`);
+        conflicts.push(
+          `input field "${k}" on measurement "${p.measurement}" is type ${typeOf(v)}, already exists as type ${known}`,
+        );
         continue;
       }
       for (const [k, v] of Object.entries(p.fields)) this.#fieldTypes.set(`${p.measurement}\0${k}`, typeOf(v));
-      const tags = Object.entries(p.tags).filter(([, v]) => v !== '').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const tags = Object.entries(p.tags)
+        .filter(([, v]) => v !== '')
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       const key = JSON.stringify([p.measurement, tags, p.time]);
       const old = this.#series.get(key);
       this.#series.set(key, { ...p, tags: Object.fromEntries(tags), fields: { ...old?.fields, ...p.fields } });
     }
     if (conflicts.length === 0) return undefined;
     const message = `partial write: field type conflict: ${conflicts[0]} dropped=${conflicts.length}`;
-    return new HubError('HUB_ERR_INFLUX_WRITE_REJECTED', `write: InfluxDB refused it (400): ${message}`, { retryable: false });
+    return new HubError('HUB_ERR_INFLUX_WRITE_REJECTED', `write: InfluxDB refused it (400): ${message}`, {
+      retryable: false,
+    });
   }
 
   #refuse(points: number, error: HubError): Promise<void> {

@@ -52,7 +52,16 @@ export interface PointWriter {
 
 /** Counters at zero. */
 export function emptyStats(): WriterStats {
-  return { pointsWritten: 0, batchesWritten: 0, retries: 0, pointsFailed: 0, failures: {}, queuedPoints: 0, batchesInFlight: 0, writeDuration: emptyHistogram() };
+  return {
+    pointsWritten: 0,
+    batchesWritten: 0,
+    retries: 0,
+    pointsFailed: 0,
+    failures: {},
+    queuedPoints: 0,
+    batchesInFlight: 0,
+    writeDuration: emptyHistogram(),
+  };
 }
 
 /** A snapshot of `s` that later counting does not change (its records and histogram copied). */

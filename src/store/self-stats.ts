@@ -54,7 +54,12 @@ export interface SelfStatsSnapshot {
  * interpolated within the bucket as Prometheus' `histogram_quantile`) are left out when no
  * request was made in the interval, rather than written as a misleading 0.
  */
-export function selfStatsPoints(snapshot: SelfStatsSnapshot, previous: SelfStatsSnapshot | undefined, instance: string, at: number): Point[] {
+export function selfStatsPoints(
+  snapshot: SelfStatsSnapshot,
+  previous: SelfStatsSnapshot | undefined,
+  instance: string,
+  at: number,
+): Point[] {
   const time = nsFromMs(at);
   const tags = { instance };
   const fields: Record<string, FieldValue> = {};
@@ -89,7 +94,12 @@ export function selfStatsPoints(snapshot: SelfStatsSnapshot, previous: SelfStats
   // Every known reason, zeros included: a rate needs the value before the first reject.
   const rejects = (stage: string, known: readonly string[], counts: Record<string, number>): void => {
     for (const reason of new Set([...known, ...Object.keys(counts)])) {
-      points.push({ measurement: HUB_REJECTS, tags: { ...tags, stage, reason }, fields: { count: counts[reason] ?? 0 }, time });
+      points.push({
+        measurement: HUB_REJECTS,
+        tags: { ...tags, stage, reason },
+        fields: { count: counts[reason] ?? 0 },
+        time,
+      });
     }
   };
   if (broker) rejects('mqtt', Object.keys(REFUSAL_REASONS), broker.refusals);
@@ -108,7 +118,10 @@ function latency(now: DurationHistogram, before: DurationHistogram | undefined):
   const count = now.count - (base?.count ?? 0);
   if (count <= 0) return {};
   const deltas = now.counts.map((c, i) => c - (base?.counts[i] ?? 0));
-  return { write_latency_mean_s: (now.sum - (base?.sum ?? 0)) / count, write_latency_p95_s: quantile(0.95, now.buckets, deltas, count) };
+  return {
+    write_latency_mean_s: (now.sum - (base?.sum ?? 0)) / count,
+    write_latency_p95_s: quantile(0.95, now.buckets, deltas, count),
+  };
 }
 
 /** The q-quantile of cumulative bucket counts; beyond the last bound, that bound (as Prometheus). */
@@ -205,13 +218,21 @@ export class SelfStats {
       const snapshot = this.#o.stats();
       const points = selfStatsPoints(snapshot, this.#previous, this.#instance, at);
       this.#previous = snapshot;
-      await this.#o.spool.append({ at, points, source: { topic: SELF_STATS_TOPIC, receivedAt: at, payload: Buffer.alloc(0) } });
+      await this.#o.spool.append({
+        at,
+        points,
+        source: { topic: SELF_STATS_TOPIC, receivedAt: at, payload: Buffer.alloc(0) },
+      });
       this.#counts.samples++;
       return true;
     } catch (err) {
       this.#counts.failures++;
       // At shutdown the spool refuses: expected, not worth a warning.
-      if (!this.#stopped) this.#o.logger.warn({ err }, 'self stats: could not record the hub_stats sample; the next interval tries again');
+      if (!this.#stopped)
+        this.#o.logger.warn(
+          { err },
+          'self stats: could not record the hub_stats sample; the next interval tries again',
+        );
       return false;
     } finally {
       this.#pending = false;

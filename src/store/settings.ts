@@ -99,7 +99,13 @@ export function resolveInfluxSettings(overrides: Partial<InfluxSettings> = {}): 
   if (!s.database) bad('database is empty');
   if (!DURATION.test(s.retention)) bad(`retention "${s.retention}" is not an InfluxQL duration such as 90d or 0s`);
   if (s.password !== undefined && s.username === undefined) bad('a password is set without a username');
-  for (const key of ['batchSize', 'maxBatchesInFlight', 'maxQueuedPoints', 'minRetryDelayMs', 'requestTimeoutMs'] as const) {
+  for (const key of [
+    'batchSize',
+    'maxBatchesInFlight',
+    'maxQueuedPoints',
+    'minRetryDelayMs',
+    'requestTimeoutMs',
+  ] as const) {
     if (!Number.isInteger(s[key]) || s[key] < 1) bad(`${key} must be a positive integer, got ${s[key]}`);
   }
   for (const key of ['flushIntervalMs', 'maxRetries', 'maxRetryDelayMs'] as const) {

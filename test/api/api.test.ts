@@ -40,14 +40,31 @@ beforeAll(async () => {
       { id: 'gate-01', type: 'access-gate', model: 'generic-v1' },
     ],
     clock,
-    http: { operatorKeys: [hashSecret(KEYS.hashedOperator)], adminKeys: [hashSecret(KEYS.hashedAdmin)], maxAuthFailures: 0 },
+    http: {
+      operatorKeys: [hashSecret(KEYS.hashedOperator)],
+      adminKeys: [hashSecret(KEYS.hashedAdmin)],
+      maxAuthFailures: 0,
+    },
     extra: { adminKey: KEYS.admin, operatorKey: KEYS.operator },
   });
   writer = new InfluxPointWriter(h.conn);
-  app = await buildServer({ config: h.loaded.config, inventory: h.loaded.inventory, conn: h.conn, writer, logger: createLogger('silent'), now: clock.now, hub: h.hub });
+  app = await buildServer({
+    config: h.loaded.config,
+    inventory: h.loaded.inventory,
+    conn: h.conn,
+    writer,
+    logger: createLogger('silent'),
+    now: clock.now,
+    hub: h.hub,
+  });
   // bin-01 heard 20 minutes ago, gate-01 never.
   await writeDirect(h.conn, [
-    { measurement: 'device_health', tags: { site: SITE, gateway: 'gw-east', device: 'bin-01', building: 'b1', device_type: 'waste-bin' }, fields: { heartbeat: true }, time: ns('2026-11-27T03:40:00Z') },
+    {
+      measurement: 'device_health',
+      tags: { site: SITE, gateway: 'gw-east', device: 'bin-01', building: 'b1', device_type: 'waste-bin' },
+      fields: { heartbeat: true },
+      time: ns('2026-11-27T03:40:00Z'),
+    },
   ]);
   // Kept reports, as saveReport writes them.
   const dir = join(h.loaded.config.dataDir, 'reports', SITE);
@@ -75,13 +92,26 @@ describe('health, readiness, metrics', () => {
   it('GET /ready answers the hub readiness', async () => {
     const r = await app.inject({ url: '/ready', headers: op });
     expect(r.statusCode).toBe(200);
-    expect(r.json()).toMatchObject({ ready: true, reasons: [], broker: { listening: true }, influx: { reachable: true } });
+    expect(r.json()).toMatchObject({
+      ready: true,
+      reasons: [],
+      broker: { listening: true },
+      influx: { reachable: true },
+    });
   });
 
   it('GET /ready is 503 when the hub is not ready', async () => {
     const notReady = await buildServer({
-      config: h.loaded.config, inventory: h.loaded.inventory, conn: h.conn, writer, logger: createLogger('silent'),
-      hub: { ...h.hub, ready: () => Promise.resolve({ ready: false, reasons: ['the MQTT broker is not listening'] }), stats: () => ({}) },
+      config: h.loaded.config,
+      inventory: h.loaded.inventory,
+      conn: h.conn,
+      writer,
+      logger: createLogger('silent'),
+      hub: {
+        ...h.hub,
+        ready: () => Promise.resolve({ ready: false, reasons: ['the MQTT broker is not listening'] }),
+        stats: () => ({}),
+      },
     });
     try {
       const r = await notReady.inject({ url: '/ready', headers: op });
@@ -96,7 +126,14 @@ describe('health, readiness, metrics', () => {
     const r = await app.inject({ url: '/metrics', headers: op });
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toMatch(/^text\/plain/);
-    for (const name of ['hub_messages_received_total', 'hub_messages_accepted_total', 'hub_points_written_total', 'hub_spool_bytes', 'hub_gateways_connected', 'hub_spool_oldest_record_age_seconds']) {
+    for (const name of [
+      'hub_messages_received_total',
+      'hub_messages_accepted_total',
+      'hub_points_written_total',
+      'hub_spool_bytes',
+      'hub_gateways_connected',
+      'hub_spool_oldest_record_age_seconds',
+    ]) {
       expect(r.body).toMatch(new RegExp(`^${name} \\d`, 'm'));
     }
     expect(r.body).toMatch(/^hub_mqtt_refusals_total\{reason="bad_secret"\} 0$/m);
@@ -108,11 +145,20 @@ describe('sites and devices', () => {
     const r = await app.inject({ url: '/api/v1/sites', headers: auth(KEYS.hashedOperator) });
     expect(r.statusCode).toBe(200);
     expect(r.json()).toEqual({
-      sites: [{
-        id: SITE, name: '枫林苑', timezone: 'Asia/Shanghai', households: 1200,
-        buildings: [{ id: 'b1', households: 400 }, { id: 'b2', households: 800 }],
-        gateways: 1, devices: { total: 2, byType: { 'waste-bin': 1, 'access-gate': 1 } },
-      }],
+      sites: [
+        {
+          id: SITE,
+          name: '枫林苑',
+          timezone: 'Asia/Shanghai',
+          households: 1200,
+          buildings: [
+            { id: 'b1', households: 400 },
+            { id: 'b2', households: 800 },
+          ],
+          gateways: 1,
+          devices: { total: 2, byType: { 'waste-bin': 1, 'access-gate': 1 } },
+        },
+      ],
     });
   });
 
@@ -123,8 +169,24 @@ describe('sites and devices', () => {
       site: SITE,
       onlineWindowMs: 3_600_000,
       devices: [
-        { id: 'bin-01', gateway: 'gw-east', type: 'waste-bin', model: 'generic-v1', building: 'b1', lastSeen: '2026-11-27T03:40:00.000Z', online: true },
-        { id: 'gate-01', gateway: 'gw-east', type: 'access-gate', model: 'generic-v1', building: null, lastSeen: null, online: false },
+        {
+          id: 'bin-01',
+          gateway: 'gw-east',
+          type: 'waste-bin',
+          model: 'generic-v1',
+          building: 'b1',
+          lastSeen: '2026-11-27T03:40:00.000Z',
+          online: true,
+        },
+        {
+          id: 'gate-01',
+          gateway: 'gw-east',
+          type: 'access-gate',
+          model: 'generic-v1',
+          building: null,
+          lastSeen: null,
+          online: false,
+        },
       ],
     });
   });
@@ -135,22 +197,40 @@ describe('sites and devices', () => {
     expect(r.json().error.code).toBe('HUB_ERR_UNKNOWN_SITE');
     const bad = await app.inject({ url: '/api/v1/sites/No%20Such/devices', headers: op });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().error).toMatchObject({ code: 'HUB_ERR_VALIDATION', message: expect.stringContaining('params.site') });
+    expect(bad.json().error).toMatchObject({
+      code: 'HUB_ERR_VALIDATION',
+      message: expect.stringContaining('params.site'),
+    });
   });
 });
 
 describe('KPIs', () => {
   it('POST …/kpis/compute (admin) computes and stores a period; GET …/kpis reads it back', async () => {
-    const c = await app.inject({ method: 'POST', url: `/api/v1/sites/${SITE}/kpis/compute`, headers: auth(KEYS.hashedAdmin), payload: { period: 'day', date: '2026-11-26' } });
+    const c = await app.inject({
+      method: 'POST',
+      url: `/api/v1/sites/${SITE}/kpis/compute`,
+      headers: auth(KEYS.hashedAdmin),
+      payload: { period: 'day', date: '2026-11-26' },
+    });
     expect(c.statusCode).toBe(200);
     const computed = c.json();
     expect(computed.results.map((x: { kpi: string }) => x.kpi)).toEqual([...KPI_IDS]);
 
-    const r = await app.inject({ url: `/api/v1/sites/${SITE}/kpis?period=day&from=2026-11-26&to=2026-11-27`, headers: op });
+    const r = await app.inject({
+      url: `/api/v1/sites/${SITE}/kpis?period=day&from=2026-11-26&to=2026-11-27`,
+      headers: op,
+    });
     expect(r.statusCode).toBe(200);
     const body = r.json();
-    expect(body).toMatchObject({ site: SITE, period: 'day', from: '2026-11-25T16:00:00.000Z', to: '2026-11-26T16:00:00.000Z' });
-    expect(body.results.map((x: { kpi: string; date: string }) => `${x.kpi}@${x.date}`)).toEqual(KPI_IDS.map((k) => `${k}@2026-11-26`));
+    expect(body).toMatchObject({
+      site: SITE,
+      period: 'day',
+      from: '2026-11-25T16:00:00.000Z',
+      to: '2026-11-26T16:00:00.000Z',
+    });
+    expect(body.results.map((x: { kpi: string; date: string }) => `${x.kpi}@${x.date}`)).toEqual(
+      KPI_IDS.map((k) => `${k}@2026-11-26`),
+    );
     // Default window: the last 31 days up to the end of today holds the same period.
     const d = await app.inject({ url: `/api/v1/sites/${SITE}/kpis`, headers: op });
     expect(d.json().results).toHaveLength(KPI_IDS.length);
@@ -159,17 +239,35 @@ describe('KPIs', () => {
   it('validation: a bad period, a bad date, a missing body field', async () => {
     const q = await app.inject({ url: `/api/v1/sites/${SITE}/kpis?period=year`, headers: op });
     expect(q.statusCode).toBe(400);
-    expect(q.json().error).toMatchObject({ code: 'HUB_ERR_VALIDATION', message: expect.stringContaining('querystring.period') });
+    expect(q.json().error).toMatchObject({
+      code: 'HUB_ERR_VALIDATION',
+      message: expect.stringContaining('querystring.period'),
+    });
     const from = await app.inject({ url: `/api/v1/sites/${SITE}/kpis?from=yesterday`, headers: op });
     expect(from.statusCode).toBe(400);
     expect(from.json().error.message).toContain('querystring.from');
-    const b = await app.inject({ method: 'POST', url: `/api/v1/sites/${SITE}/kpis/compute`, headers: admin, payload: { period: 'day' } });
+    const b = await app.inject({
+      method: 'POST',
+      url: `/api/v1/sites/${SITE}/kpis/compute`,
+      headers: admin,
+      payload: { period: 'day' },
+    });
     expect(b.statusCode).toBe(400);
     expect(b.json().error).toMatchObject({ code: 'HUB_ERR_VALIDATION', message: expect.stringContaining('body.date') });
-    const future = await app.inject({ method: 'POST', url: `/api/v1/sites/${SITE}/kpis/compute`, headers: admin, payload: { period: 'day', date: '2027-01-01' } });
+    const future = await app.inject({
+      method: 'POST',
+      url: `/api/v1/sites/${SITE}/kpis/compute`,
+      headers: admin,
+      payload: { period: 'day', date: '2027-01-01' },
+    });
     expect(future.statusCode).toBe(400);
     expect(future.json().error.code).toBe('HUB_ERR_KPI_PERIOD');
-    const json = await app.inject({ method: 'POST', url: `/api/v1/sites/${SITE}/kpis/compute`, headers: { ...admin, 'content-type': 'application/json' }, payload: '{not json' });
+    const json = await app.inject({
+      method: 'POST',
+      url: `/api/v1/sites/${SITE}/kpis/compute`,
+      headers: { ...admin, 'content-type': 'application/json' },
+      payload: '{not json',
+    });
     expect(json.statusCode).toBe(400);
     expect(json.json().error.code).toBe('HUB_ERR_VALIDATION');
   });
@@ -181,10 +279,19 @@ describe('reports', () => {
     expect(r.statusCode).toBe(200);
     expect(r.json()).toEqual({
       site: SITE,
-      reports: [{
-        id: 'day-2026-11-26', period: 'day', date: '2026-11-26', formats: ['json', 'md', 'html'],
-        links: { json: `/api/v1/sites/${SITE}/reports/day-2026-11-26.json`, md: `/api/v1/sites/${SITE}/reports/day-2026-11-26.md`, html: `/api/v1/sites/${SITE}/reports/day-2026-11-26.html` },
-      }],
+      reports: [
+        {
+          id: 'day-2026-11-26',
+          period: 'day',
+          date: '2026-11-26',
+          formats: ['json', 'md', 'html'],
+          links: {
+            json: `/api/v1/sites/${SITE}/reports/day-2026-11-26.json`,
+            md: `/api/v1/sites/${SITE}/reports/day-2026-11-26.md`,
+            html: `/api/v1/sites/${SITE}/reports/day-2026-11-26.html`,
+          },
+        },
+      ],
     });
   });
 
@@ -192,7 +299,10 @@ describe('reports', () => {
     const md = await app.inject({ url: `/api/v1/sites/${SITE}/reports/day-2026-11-26.md`, headers: op });
     expect(md.headers['content-type']).toMatch(/^text\/markdown/);
     expect(md.body).toBe('# Report\n');
-    const html = await app.inject({ url: `/api/v1/sites/${SITE}/reports/day-2026-11-26`, headers: { ...op, accept: 'text/html,*/*' } });
+    const html = await app.inject({
+      url: `/api/v1/sites/${SITE}/reports/day-2026-11-26`,
+      headers: { ...op, accept: 'text/html,*/*' },
+    });
     expect(html.headers['content-type']).toMatch(/^text\/html/);
     expect(html.headers['content-security-policy']).toContain("default-src 'none'");
     expect(html.body).toContain('<title>Report</title>');
@@ -212,7 +322,15 @@ describe('reports', () => {
 });
 
 describe('auth', () => {
-  const READ_ROUTES = ['/ready', '/metrics', '/api/v1/sites', `/api/v1/sites/${SITE}/devices`, `/api/v1/sites/${SITE}/kpis`, `/api/v1/sites/${SITE}/reports`, `/api/v1/sites/${SITE}/reports/day-2026-11-26`];
+  const READ_ROUTES = [
+    '/ready',
+    '/metrics',
+    '/api/v1/sites',
+    `/api/v1/sites/${SITE}/devices`,
+    `/api/v1/sites/${SITE}/kpis`,
+    `/api/v1/sites/${SITE}/reports`,
+    `/api/v1/sites/${SITE}/reports/day-2026-11-26`,
+  ];
 
   it.each(READ_ROUTES)('GET %s: no key 401, wrong key 401, admin key reads', async (url) => {
     const none = await app.inject({ url });
@@ -240,10 +358,15 @@ describe('auth', () => {
   it('repeated wrong keys from one address are rate limited (429)', async () => {
     const limited = await buildServer({
       config: { ...h.loaded.config, http: { ...h.loaded.config.http, maxAuthFailures: 3 } },
-      inventory: h.loaded.inventory, conn: h.conn, writer, logger: createLogger('silent'), hub: h.hub,
+      inventory: h.loaded.inventory,
+      conn: h.conn,
+      writer,
+      logger: createLogger('silent'),
+      hub: h.hub,
     });
     try {
-      for (let i = 0; i < 3; i++) expect((await limited.inject({ url: '/api/v1/sites', headers: auth(`wrong-${i}`) })).statusCode).toBe(401);
+      for (let i = 0; i < 3; i++)
+        expect((await limited.inject({ url: '/api/v1/sites', headers: auth(`wrong-${i}`) })).statusCode).toBe(401);
       const r = await limited.inject({ url: '/api/v1/sites', headers: op });
       expect(r.statusCode).toBe(429);
       expect(r.json().error.code).toBe('HUB_ERR_RATE_LIMITED');
@@ -262,10 +385,19 @@ describe('auth', () => {
   it('a body over http.bodyLimit is 413 HUB_ERR_PAYLOAD_TOO_LARGE', async () => {
     const small = await buildServer({
       config: { ...h.loaded.config, http: { ...h.loaded.config.http, bodyLimit: 64 } },
-      inventory: h.loaded.inventory, conn: h.conn, writer, logger: createLogger('silent'), hub: h.hub,
+      inventory: h.loaded.inventory,
+      conn: h.conn,
+      writer,
+      logger: createLogger('silent'),
+      hub: h.hub,
     });
     try {
-      const r = await small.inject({ method: 'POST', url: `/api/v1/sites/${SITE}/kpis/compute`, headers: admin, payload: { period: 'day', date: '2026-11-26', pad: 'x'.repeat(200) } });
+      const r = await small.inject({
+        method: 'POST',
+        url: `/api/v1/sites/${SITE}/kpis/compute`,
+        headers: admin,
+        payload: { period: 'day', date: '2026-11-26', pad: 'x'.repeat(200) },
+      });
       expect(r.statusCode).toBe(413);
       expect(r.json().error.code).toBe('HUB_ERR_PAYLOAD_TOO_LARGE');
     } finally {
@@ -280,7 +412,9 @@ describe('OpenAPI', () => {
     expect(r.statusCode).toBe(200);
     const doc = r.json();
     expect(doc.openapi).toMatch(/^3\./);
-    const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
+    const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
+    );
     expect(routes.sort()).toEqual([
       'GET /api/v1/dead-letters',
       'GET /api/v1/sites',

@@ -10,14 +10,34 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeadLetter } from '../../src/deadletters/store.ts';
 import { createNormaliser, loadRegistry, type DeviceModel, type ModelLookup } from '../../src/normalise/index.ts';
 import { uniqueName } from '../helpers/influx-shared.ts';
-import { canonical, drained, dropDatabase, EAST, FIXTURE, startHub, storedPoints, type E2eHub } from '../e2e/helpers.ts';
+import {
+  canonical,
+  drained,
+  dropDatabase,
+  EAST,
+  FIXTURE,
+  startHub,
+  storedPoints,
+  type E2eHub,
+} from '../e2e/helpers.ts';
 
 const KEYS = { admin: 'dead-letter-admin-key-0123456789', operator: 'dead-letter-operator-key-0123456789' };
 const bearer = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` });
 const event = (id: string, household: string): Record<string, unknown> => ({
-  id, ts: '2026-11-27T08:02:00+08:00', type: 'deposit', household, category: 'recyclable', weight: 0.4, sorting: 'correct', auth: 'qr',
+  id,
+  ts: '2026-11-27T08:02:00+08:00',
+  type: 'deposit',
+  household,
+  category: 'recyclable',
+  weight: 0.4,
+  sorting: 'correct',
+  auth: 'qr',
 });
-const PAYLOAD = JSON.stringify([event('e-000301', 'H-1-0101'), event('e-000302', 'H-1-0102'), event('e-000303', 'H-1-0103')]);
+const PAYLOAD = JSON.stringify([
+  event('e-000301', 'H-1-0101'),
+  event('e-000302', 'H-1-0102'),
+  event('e-000303', 'H-1-0103'),
+]);
 
 let h: E2eHub;
 /** While true, waste-bin/generic-v1 is the broken double. */
@@ -40,7 +60,12 @@ function withBrokenBin(registry: ModelLookup): ModelLookup {
   };
 }
 
-async function api(method: 'GET' | 'POST', path: string, key: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+async function api(
+  method: 'GET' | 'POST',
+  path: string,
+  key: string,
+  body?: unknown,
+): Promise<{ status: number; json: unknown }> {
   const r = await fetch(`${h.httpUrl}${path}`, {
     method,
     headers: { ...bearer(key), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -68,7 +93,10 @@ describe('dead letters over HTTP', () => {
   it('a broken model dead-letters the element it throws for; the others are stored', async () => {
     const r = await fetch(`${h.httpUrl}/api/v1/ingest/${FIXTURE.site}/${FIXTURE.gateway}/${FIXTURE.device}/event`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${EAST[0]}:${EAST[1]}`).toString('base64')}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${EAST[0]}:${EAST[1]}`).toString('base64')}`,
+        'content-type': 'application/json',
+      },
       body: PAYLOAD,
     });
     expect(r.status).toBe(202);
@@ -76,11 +104,22 @@ describe('dead letters over HTTP', () => {
   });
 
   it('lists dead letters with filters (operator)', async () => {
-    const all = await api('GET', '/api/v1/dead-letters?reason=normaliser_error&site=maple-court&gateway=gw-east&from=2026-11-27T00:00:00Z&to=2026-11-28T00:00:00Z', KEYS.operator);
+    const all = await api(
+      'GET',
+      '/api/v1/dead-letters?reason=normaliser_error&site=maple-court&gateway=gw-east&from=2026-11-27T00:00:00Z&to=2026-11-28T00:00:00Z',
+      KEYS.operator,
+    );
     expect(all.status).toBe(200);
     const list = (all.json as { deadLetters: (DeadLetter & { receivedAt: string })[] }).deadLetters;
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ gateway: 'gw-east', device: FIXTURE.device, channel: 'event', payload: PAYLOAD, encoding: 'utf8', receivedAt: '2026-11-27T00:05:00.000Z' });
+    expect(list[0]).toMatchObject({
+      gateway: 'gw-east',
+      device: FIXTURE.device,
+      channel: 'event',
+      payload: PAYLOAD,
+      encoding: 'utf8',
+      receivedAt: '2026-11-27T00:05:00.000Z',
+    });
     expect(list[0]!.rejects).toMatchObject([{ reason: 'normaliser_error', index: 1 }]);
     dl = list[0]!;
     for (const q of ['reason=bad_json', 'gateway=gw-west', 'from=2026-11-28T00:00:00Z', 'to=2026-11-27T00:00:00Z']) {
@@ -103,9 +142,20 @@ describe('dead letters over HTTP', () => {
   it('after the fix, replay stores the rejected element as a first success would have, and twice is still once', async () => {
     broken = false;
     // What the fixed model makes of the whole message at its arrival.
-    const normaliser = createNormaliser({ models: await loadRegistry(), pseudonymKey: FIXTURE.pseudonymKey, now: h.clock.now });
+    const normaliser = createNormaliser({
+      models: await loadRegistry(),
+      pseudonymKey: FIXTURE.pseudonymKey,
+      now: h.clock.now,
+    });
     const device = h.loaded.inventory.device(FIXTURE.site, FIXTURE.gateway, FIXTURE.device)!;
-    const want = normaliser.normalise({ site: FIXTURE.site, gateway: FIXTURE.gateway, device, channel: 'event', payload: Buffer.from(PAYLOAD), receivedAt: dl.receivedAt });
+    const want = normaliser.normalise({
+      site: FIXTURE.site,
+      gateway: FIXTURE.gateway,
+      device,
+      channel: 'event',
+      payload: Buffer.from(PAYLOAD),
+      receivedAt: dl.receivedAt,
+    });
     expect(want.rejects).toEqual([]);
 
     // Replayed later than it arrived: judged at its arrival all the same.
@@ -123,7 +173,10 @@ describe('dead letters over HTTP', () => {
   });
 
   it('replay by filter; an unknown id replays nothing', async () => {
-    const byFilter = await api('POST', '/api/v1/dead-letters/replay', KEYS.admin, { reason: 'normaliser_error', gateway: 'gw-east' });
+    const byFilter = await api('POST', '/api/v1/dead-letters/replay', KEYS.admin, {
+      reason: 'normaliser_error',
+      gateway: 'gw-east',
+    });
     expect((byFilter.json as { replayed: { id: string }[] }).replayed.map((r) => r.id)).toEqual([dl.id]);
     const none = await api('POST', '/api/v1/dead-letters/replay', KEYS.admin, { ids: ['no-such-id'] });
     expect(none.json).toEqual({ replayed: [] });

@@ -23,7 +23,17 @@ import { loadConfig } from '../../src/config/load.ts';
 import { buildHub, type Hub } from '../../src/hub.ts';
 import { connectInflux, type InfluxConnection } from '../../src/store/index.ts';
 import { dropDatabase } from '../e2e/helpers.ts';
-import { captureLogs, depositEvent, drainedWithin, GATEWAY, SECRET, spooledEventIds, storedEvents, writeHubFiles, type HubFiles } from '../durability/helpers.ts';
+import {
+  captureLogs,
+  depositEvent,
+  drainedWithin,
+  GATEWAY,
+  SECRET,
+  spooledEventIds,
+  storedEvents,
+  writeHubFiles,
+  type HubFiles,
+} from '../durability/helpers.ts';
 import { deadUrl } from '../helpers/influx.ts';
 import { sharedInflux, sharedSettings, uniqueName } from '../helpers/influx-shared.ts';
 
@@ -58,7 +68,11 @@ function sharedInfluxSection(): Record<string, unknown> {
 
 /** POST deposit event `i` (id `e-<i>`) as the gateway. */
 function postEvent(h: RunningHub, i: number): Promise<Response> {
-  return fetch(`${h.http}/api/v1/ingest/${PATH}`, { method: 'POST', headers: { authorization: AUTH, 'content-type': 'application/json' }, body: depositEvent(i) });
+  return fetch(`${h.http}/api/v1/ingest/${PATH}`, {
+    method: 'POST',
+    headers: { authorization: AUTH, 'content-type': 'application/json' },
+    body: depositEvent(i),
+  });
 }
 
 function conn(): InfluxConnection {
@@ -81,7 +95,11 @@ describe('HTTP ingest with a full spool and InfluxDB unreachable', () => {
   let refused: number | undefined;
 
   it('answers 202 until the spool is full, then 503 with Retry-After and HUB_ERR_SPOOL_FULL; every 202 is in the spool on disk', async () => {
-    files = await writeHubFiles({ influxUrl: await deadUrl(), database: DATABASE, spool: { maxBytes: MAX_BYTES, backpressureTimeout: '200ms' } });
+    files = await writeHubFiles({
+      influxUrl: await deadUrl(),
+      database: DATABASE,
+      spool: { maxBytes: MAX_BYTES, backpressureTimeout: '200ms' },
+    });
     dirs.push(files.dir);
     // The hub starts although InfluxDB is down: it spools meanwhile.
     first = await start(files);
@@ -108,7 +126,9 @@ describe('HTTP ingest with a full spool and InfluxDB unreachable', () => {
     expect(last!.headers.get('content-type')).toMatch(/^application\/json/);
     const body = (await last!.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('HUB_ERR_SPOOL_FULL');
-    expect(body.error.message).toBe(`spool full (spool.maxBytes ${MAX_BYTES}) for 200 ms: not acknowledged, send again later`);
+    expect(body.error.message).toBe(
+      `spool full (spool.maxBytes ${MAX_BYTES}) for 200 ms: not acknowledged, send again later`,
+    );
 
     // Still full (the drainer cannot reach InfluxDB): refused again, not acknowledged.
     const again = await postEvent(first, refused!);
@@ -132,7 +152,13 @@ describe('HTTP ingest with a full spool and InfluxDB unreachable', () => {
     expect([...(await spooledEventIds(files.spoolDir))].sort()).toEqual(ids(accepted));
 
     // The same data directory, now with the run's real InfluxDB.
-    await writeHubFiles({ dir: files.dir, influxUrl: sharedInflux().url, database: DATABASE, influx: sharedInfluxSection(), spool: { maxBytes: MAX_BYTES, backpressureTimeout: '200ms' } });
+    await writeHubFiles({
+      dir: files.dir,
+      influxUrl: sharedInflux().url,
+      database: DATABASE,
+      influx: sharedInfluxSection(),
+      spool: { maxBytes: MAX_BYTES, backpressureTimeout: '200ms' },
+    });
     const second = await start(files);
     expect(second.logs.some((l) => l.msg === 'spool: replaying what an earlier run left')).toBe(true);
     await drainedWithin(second.hub, 20_000);
@@ -153,21 +179,30 @@ describe('HTTP ingest with a full spool and InfluxDB unreachable', () => {
 });
 
 /** What one POST got: an HTTP answer, or none at all (connection refused or reset while stopping). */
-type Outcome = { i: number; status: number; retryAfter: string | undefined; body: string } | { i: number; error: string };
+type Outcome =
+  { i: number; status: number; retryAfter: string | undefined; body: string } | { i: number; error: string };
 
 /** POST deposit event `i` over `agent` (node:http, so the test can close its keep-alive sockets). */
 function postOver(agent: http.Agent, h: RunningHub, i: number): Promise<Outcome> {
   return new Promise((resolve) => {
     const body = depositEvent(i);
-    const req = http.request(`${h.http}/api/v1/ingest/${PATH}`, { method: 'POST', agent, headers: { authorization: AUTH, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const retryAfter = res.headers['retry-after'];
-        resolve({ i, status: res.statusCode ?? 0, retryAfter, body: Buffer.concat(chunks).toString() });
-      });
-      res.on('error', (e) => resolve({ i, error: e.message }));
-    });
+    const req = http.request(
+      `${h.http}/api/v1/ingest/${PATH}`,
+      {
+        method: 'POST',
+        agent,
+        headers: { authorization: AUTH, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const retryAfter = res.headers['retry-after'];
+          resolve({ i, status: res.statusCode ?? 0, retryAfter, body: Buffer.concat(chunks).toString() });
+        });
+        res.on('error', (e) => resolve({ i, error: e.message }));
+      },
+    );
     req.on('error', (e: NodeJS.ErrnoException) => resolve({ i, error: e.code ?? e.message }));
     req.end(body);
   });
@@ -228,7 +263,12 @@ describe('HTTP ingest racing hub.stop()', () => {
     expect([...spooled].filter((id) => !sent.has(id))).toEqual([]);
 
     // And, once InfluxDB is reachable, in InfluxDB.
-    await writeHubFiles({ dir: files.dir, influxUrl: sharedInflux().url, database: DATABASE, influx: sharedInfluxSection() });
+    await writeHubFiles({
+      dir: files.dir,
+      influxUrl: sharedInflux().url,
+      database: DATABASE,
+      influx: sharedInfluxSection(),
+    });
     const next = await start(files);
     await drainedWithin(next.hub, 20_000);
     const stored = (await storedEvents(conn())).ids;

@@ -12,21 +12,42 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectInflux } from '../../src/store/index.ts';
 import { expectation, fixtureInput, modelFixtures } from '../helpers/fixtures.ts';
 import { sharedSettings, uniqueName } from '../helpers/influx-shared.ts';
-import { canonical, deadLetters, drained, dropDatabase, EAST, FIXTURE, newDeadLetters, startHub, storedPoints, WEST, wipe, type E2eHub } from '../e2e/helpers.ts';
-
+import {
+  canonical,
+  deadLetters,
+  drained,
+  dropDatabase,
+  EAST,
+  FIXTURE,
+  newDeadLetters,
+  startHub,
+  storedPoints,
+  WEST,
+  wipe,
+  type E2eHub,
+} from '../e2e/helpers.ts';
 
 const DATABASE = uniqueName('api_ingest');
 
 const models = modelFixtures();
 
-
-const basic = ([user, secret]: [string, string]): string => `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
+const basic = ([user, secret]: [string, string]): string =>
+  `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
 
 /** POST a body to the ingest route of the hub's listening socket. */
 function post(h: E2eHub, path: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${h.httpUrl}/api/v1/ingest/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  return fetch(`${h.httpUrl}/api/v1/ingest/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
 }
-const devicePath = (channel: string, gateway: string = FIXTURE.gateway, device: string = FIXTURE.device, site: string = FIXTURE.site): string => `${site}/${gateway}/${device}/${channel}`;
+const devicePath = (
+  channel: string,
+  gateway: string = FIXTURE.gateway,
+  device: string = FIXTURE.device,
+  site: string = FIXTURE.site,
+): string => `${site}/${gateway}/${device}/${channel}`;
 
 afterAll(async () => {
   await dropDatabase(connectInflux(sharedSettings({ database: DATABASE })));
@@ -57,7 +78,9 @@ describe.each(models)('$type/$model fixtures through HTTP ingest, the hub and In
     const r = await post(h, devicePath(input.channel), text, { authorization: basic(EAST) });
     expect(r.status).toBe(202);
     const answer = (await r.json()) as { accepted: number; rejected: { reason: string; index?: number }[] };
-    expect(answer.rejected).toEqual(want.rejects.map((w) => (w.index === undefined ? { reason: w.reason } : { reason: w.reason, index: w.index })));
+    expect(answer.rejected).toEqual(
+      want.rejects.map((w) => (w.index === undefined ? { reason: w.reason } : { reason: w.reason, index: w.index })),
+    );
 
     await drained(h);
     expect(canonical(await storedPoints(h.conn))).toEqual(canonical(want.points));
@@ -67,7 +90,14 @@ describe.each(models)('$type/$model fixtures through HTTP ingest, the hub and In
       return;
     }
     expect(added).toHaveLength(1);
-    expect(added[0]).toMatchObject({ topic: `community/v1/${devicePath(input.channel)}`, site: FIXTURE.site, gateway: FIXTURE.gateway, device: FIXTURE.device, channel: input.channel, receivedAt: Date.parse(receivedAt) });
+    expect(added[0]).toMatchObject({
+      topic: `community/v1/${devicePath(input.channel)}`,
+      site: FIXTURE.site,
+      gateway: FIXTURE.gateway,
+      device: FIXTURE.device,
+      channel: input.channel,
+      receivedAt: Date.parse(receivedAt),
+    });
     expect(added[0]!.payload).toBe(text); // verbatim
   });
 });
@@ -135,12 +165,20 @@ describe('the ingest route, validation and payloads', () => {
   it('keeps bad JSON as a bad_json dead letter, verbatim, and answers 202', async () => {
     const before = await deadLetters(h);
     const text = '{"fillLevel": 4';
-    const r = await post(h, devicePath('telemetry', 'gw-east', 'bin-01'), text, { authorization: basic(EAST), 'content-type': 'text/plain' });
+    const r = await post(h, devicePath('telemetry', 'gw-east', 'bin-01'), text, {
+      authorization: basic(EAST),
+      'content-type': 'text/plain',
+    });
     expect(r.status).toBe(202);
     expect(await r.json()).toEqual({ accepted: 0, rejected: [{ reason: 'bad_json' }] });
     const added = await newDeadLetters(h, before);
     expect(added).toHaveLength(1);
-    expect(added[0]).toMatchObject({ topic: 'community/v1/maple-court/gw-east/bin-01/telemetry', payload: text, encoding: 'utf8', rejects: [{ reason: 'bad_json' }] });
+    expect(added[0]).toMatchObject({
+      topic: 'community/v1/maple-court/gw-east/bin-01/telemetry',
+      payload: text,
+      encoding: 'utf8',
+      rejects: [{ reason: 'bad_json' }],
+    });
   });
 
   it('dead-letters a body over mqtt.maxPacketBytes as oversized and refuses one over http.bodyLimit with 413', async () => {
@@ -148,7 +186,12 @@ describe('the ingest route, validation and payloads', () => {
     const r = await post(h, devicePath('telemetry', 'gw-east', 'bin-01'), big, { authorization: basic(EAST) });
     expect(r.status).toBe(202);
     expect(await r.json()).toEqual({ accepted: 0, rejected: [{ reason: 'oversized' }] });
-    const huge = await post(h, devicePath('telemetry', 'gw-east', 'bin-01'), JSON.stringify({ pad: 'x'.repeat(5000) }), { authorization: basic(EAST) });
+    const huge = await post(
+      h,
+      devicePath('telemetry', 'gw-east', 'bin-01'),
+      JSON.stringify({ pad: 'x'.repeat(5000) }),
+      { authorization: basic(EAST) },
+    );
     expect(huge.status).toBe(413);
     expect(((await huge.json()) as { error: { code: string } }).error.code).toBe('HUB_ERR_PAYLOAD_TOO_LARGE');
   });

@@ -5,7 +5,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName } from '../helpers/influx-shared.ts';
-import { deviceTopic, drained, dropDatabase, EAST, fixedClock, mosquittoPublish, startHub, type E2eHub } from '../e2e/helpers.ts';
+import {
+  deviceTopic,
+  drained,
+  dropDatabase,
+  EAST,
+  fixedClock,
+  mosquittoPublish,
+  startHub,
+  type E2eHub,
+} from '../e2e/helpers.ts';
 
 const OPERATOR = 'operator-key-from-env-0123456789';
 let h: E2eHub;
@@ -33,11 +42,20 @@ function sampleValue(text: string, sample: string): number | undefined {
 
 describe('GET /metrics histograms', () => {
   it('has the InfluxDB write duration and KPI run duration histograms, and KPI run counters', async () => {
-    const m = JSON.stringify({ id: 'e-1', ts: '2026-11-27T11:30:00+08:00', type: 'deposit', household: 'H-1-101', category: 'kitchen', weight: 1.2, sorting: 'correct', auth: 'card' });
+    const m = JSON.stringify({
+      id: 'e-1',
+      ts: '2026-11-27T11:30:00+08:00',
+      type: 'deposit',
+      household: 'H-1-101',
+      category: 'kitchen',
+      weight: 1.2,
+      sorting: 'correct',
+      auth: 'card',
+    });
     expect((await mosquittoPublish(h.port, EAST, deviceTopic('gw-east', 'bin-01', 'event'), { m })).code).toBe(0);
     await drained(h);
     // Bounded wait for a scheduled KPI run to finish (start() runs one at once, then every second).
-    for (const end = Date.now() + 15_000; (h.hub.stats().kpi?.runs ?? 0) < 1; ) {
+    for (const end = Date.now() + 15_000; (h.hub.stats().kpi?.runs ?? 0) < 1;) {
       if (Date.now() > end) throw new Error('no KPI run finished within 15 s');
       await new Promise((r) => setTimeout(r, 50));
     }

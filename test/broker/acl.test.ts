@@ -3,7 +3,17 @@ import type { MqttClient } from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { Acl, type Account } from '../../src/broker/acl.ts';
 import { filterWithin, levelsAfter, rootLevels } from '../../src/broker/topic.ts';
-import { connect, mosquittoPub, mosquittoSub, refusalLogs, ROOT, suback, telemetry, useBroker, waitFor } from './helpers.ts';
+import {
+  connect,
+  mosquittoPub,
+  mosquittoSub,
+  refusalLogs,
+  ROOT,
+  suback,
+  telemetry,
+  useBroker,
+  waitFor,
+} from './helpers.ts';
 
 const EAST = { username: 'gw-east', password: 'east-secret' };
 const b = useBroker();
@@ -34,14 +44,25 @@ describe('publish refusals close the connection and never reach onPublish', () =
     await waitFor(() => closed, 5_000, 'the broker to close the connection');
     expect(acked).toBe(false);
     expect(b.t.published.length).toBe(published);
-    await waitFor(() => b.t.broker.stats().refusals[reason as 'publish_foreign'] === before + 1, 5_000, 'the refusal count');
+    await waitFor(
+      () => b.t.broker.stats().refusals[reason as 'publish_foreign'] === before + 1,
+      5_000,
+      'the refusal count',
+    );
     // aedes refuses wildcards before asking the ACL, and its error does not carry the topic.
-    expect(refusalLogs(b.t, reason).at(-1)).toMatchObject(reason === 'publish_wildcard' ? { username: 'gw-east' } : { username: 'gw-east', topic });
+    expect(refusalLogs(b.t, reason).at(-1)).toMatchObject(
+      reason === 'publish_wildcard' ? { username: 'gw-east' } : { username: 'gw-east', topic },
+    );
   });
 
   it('mosquitto_pub to a foreign topic: the connection is lost, nothing recorded', async () => {
     const published = b.t.published.length;
-    const r = await mosquittoPub(b.t.port, ['gw-east', 'east-secret'], telemetry('maple-court', 'gw-west', 'bin-02'), '{}').done;
+    const r = await mosquittoPub(
+      b.t.port,
+      ['gw-east', 'east-secret'],
+      telemetry('maple-court', 'gw-west', 'bin-02'),
+      '{}',
+    ).done;
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('The connection was lost');
     expect(b.t.published.length).toBe(published);
@@ -62,7 +83,10 @@ describe('subscribe', () => {
       [`${ROOT}/oak-park/kpi/#`]: 128,
       '#': 128,
     };
-    const granted = await suback(c, Object.fromEntries(Object.entries(filters).map(([f, g]) => [f, { qos: g === 128 ? 1 : (g as 0 | 1) }])));
+    const granted = await suback(
+      c,
+      Object.fromEntries(Object.entries(filters).map(([f, g]) => [f, { qos: g === 128 ? 1 : (g as 0 | 1) }])),
+    );
     expect(granted).toEqual(Object.values(filters));
     expect(b.t.broker.stats().refusals.subscribe_denied).toBe(before + 5);
     // Still connected and able to publish.
@@ -77,10 +101,22 @@ describe('subscribe', () => {
   it('a gateway receives the hub’s KPI values for its site', async () => {
     const c = await client(EAST);
     await c.subscribeAsync(`${ROOT}/maple-court/kpi/#`, { qos: 1 });
-    const got = new Promise<string>((resolve) => c.on('message', (topic, payload) => resolve(`${topic} ${payload.toString()}`)));
+    const got = new Promise<string>((resolve) =>
+      c.on('message', (topic, payload) => resolve(`${topic} ${payload.toString()}`)),
+    );
     // The hub's own publish (client null) is allowed.
     await new Promise<void>((resolve, reject) =>
-      b.t.broker.aedes.publish({ cmd: 'publish', topic: `${ROOT}/maple-court/kpi/sorting_coverage`, payload: Buffer.from('{"value":0.9}'), qos: 1, retain: true, dup: false }, (e) => (e ? reject(e) : resolve())),
+      b.t.broker.aedes.publish(
+        {
+          cmd: 'publish',
+          topic: `${ROOT}/maple-court/kpi/sorting_coverage`,
+          payload: Buffer.from('{"value":0.9}'),
+          qos: 1,
+          retain: true,
+          dup: false,
+        },
+        (e) => (e ? reject(e) : resolve()),
+      ),
     );
     expect(await got).toBe(`${ROOT}/maple-court/kpi/sorting_coverage {"value":0.9}`);
   });
@@ -89,8 +125,17 @@ describe('subscribe', () => {
 describe('observers', () => {
   it('mosquitto_sub as an observer on community/v1/# receives a gateway’s message', async () => {
     const sub = mosquittoSub(b.t.port, ['watcher', 'watch-secret'], `${ROOT}/#`, ['-v', '-R', '-C', '1', '-W', '10']); // -R: skip retained messages
-    await waitFor(() => b.t.logs.some((l) => l.msg === 'mqtt subscribed' && l.username === 'watcher'), 5_000, 'mosquitto_sub to subscribe');
-    const r = await mosquittoPub(b.t.port, ['gw-east', 'east-secret'], telemetry('maple-court', 'gw-east', 'gate-north'), '{"door":"closed"}').done;
+    await waitFor(
+      () => b.t.logs.some((l) => l.msg === 'mqtt subscribed' && l.username === 'watcher'),
+      5_000,
+      'mosquitto_sub to subscribe',
+    );
+    const r = await mosquittoPub(
+      b.t.port,
+      ['gw-east', 'east-secret'],
+      telemetry('maple-court', 'gw-east', 'gate-north'),
+      '{"door":"closed"}',
+    ).done;
     expect(r.code).toBe(0);
     const out = await sub.done;
     expect(out.stdout.trim()).toBe(`${telemetry('maple-court', 'gw-east', 'gate-north')} {"door":"closed"}`);
@@ -98,13 +143,25 @@ describe('observers', () => {
 
   it('an observer may not subscribe outside the root', async () => {
     const c = await client({ username: 'watcher', password: 'watch-secret' });
-    expect(await suback(c, { '#': { qos: 1 }, '$SYS/#': { qos: 1 }, 'community/#': { qos: 1 }, [`${ROOT}/+/kpi/#`]: { qos: 1 } })).toEqual([128, 128, 128, 1]);
+    expect(
+      await suback(c, {
+        '#': { qos: 1 },
+        '$SYS/#': { qos: 1 },
+        'community/#': { qos: 1 },
+        [`${ROOT}/+/kpi/#`]: { qos: 1 },
+      }),
+    ).toEqual([128, 128, 128, 1]);
   });
 
   it('an observer cannot publish', async () => {
     const before = b.t.broker.stats().refusals.publish_observer;
     const published = b.t.published.length;
-    const r = await mosquittoPub(b.t.port, ['watcher', 'watch-secret'], telemetry('maple-court', 'gw-east', 'bin-01'), '{}').done;
+    const r = await mosquittoPub(
+      b.t.port,
+      ['watcher', 'watch-secret'],
+      telemetry('maple-court', 'gw-east', 'bin-01'),
+      '{}',
+    ).done;
     expect(r.code).not.toBe(0);
     expect(b.t.published.length).toBe(published);
     expect(b.t.broker.stats().refusals.publish_observer).toBe(before + 1);
@@ -124,19 +181,31 @@ describe('Acl and topic helpers', () => {
   });
 
   it('routes the allowed topics', () => {
-    expect(acl.publish(east, 'community/v1/maple-court/gw-east/status')).toEqual({ ok: true, route: { site: 'maple-court', gateway: 'gw-east', channel: 'status' } });
+    expect(acl.publish(east, 'community/v1/maple-court/gw-east/status')).toEqual({
+      ok: true,
+      route: { site: 'maple-court', gateway: 'gw-east', channel: 'status' },
+    });
     expect(acl.publish(east, 'community/v1/maple-court/gw-east/gate-north/event')).toEqual({
       ok: true,
       route: { site: 'maple-court', gateway: 'gw-east', device: 'gate-north', channel: 'event' },
     });
-    expect(acl.publish(east, 'community/v1/maple-court/gw-east/bin-01/telemetry/extra')).toMatchObject({ ok: false, reason: 'publish_bad_topic' });
-    expect(acl.publish(east, 'community/v1/maple-court/gw-east')).toMatchObject({ ok: false, reason: 'publish_bad_topic' });
+    expect(acl.publish(east, 'community/v1/maple-court/gw-east/bin-01/telemetry/extra')).toMatchObject({
+      ok: false,
+      reason: 'publish_bad_topic',
+    });
+    expect(acl.publish(east, 'community/v1/maple-court/gw-east')).toMatchObject({
+      ok: false,
+      reason: 'publish_bad_topic',
+    });
   });
 
   it('works with a root of one or several levels', () => {
     const deep = new Acl(rootLevels('/a/b/c/'));
     expect(deep.publish(east, 'a/b/c/maple-court/gw-east/status')).toMatchObject({ ok: true });
-    expect(deep.publish(east, 'community/v1/maple-court/gw-east/status')).toMatchObject({ ok: false, reason: 'publish_foreign' });
+    expect(deep.publish(east, 'community/v1/maple-court/gw-east/status')).toMatchObject({
+      ok: false,
+      reason: 'publish_foreign',
+    });
     expect(deep.subscribe({ kind: 'observer', username: 'o' }, 'a/b/c/#')).toBe(true);
     expect(deep.subscribe({ kind: 'observer', username: 'o' }, 'a/b/#')).toBe(false);
   });

@@ -13,7 +13,18 @@ import { RefusalCounter } from '../../src/broker/refusals.ts';
 import { Inventory, inventorySchema } from '../../src/config/inventory.ts';
 import { createLogger } from '../../src/log.ts';
 import { hashSecret, verifySecret } from '../../src/secret.ts';
-import { connect, connectError, mosquittoPub, mqttConfig, refusalLogs, SECRETS, startBroker, telemetry, testInventory, useBroker } from './helpers.ts';
+import {
+  connect,
+  connectError,
+  mosquittoPub,
+  mqttConfig,
+  refusalLogs,
+  SECRETS,
+  startBroker,
+  telemetry,
+  testInventory,
+  useBroker,
+} from './helpers.ts';
 
 const TOPIC = telemetry('maple-court', 'gw-east', 'bin-01');
 
@@ -53,7 +64,15 @@ function harness(options: { ttlMs?: number; inventory?: Inventory; cache?: AuthC
 function inventoryWith(secretHash: string): Inventory {
   return new Inventory(
     inventorySchema.parse({
-      sites: [{ id: 'maple-court', households: 10, gateways: [{ id: 'gw-east', secret: secretHash, devices: [{ id: 'bin-01', type: 'waste-bin', model: 'generic-v1' }] }] }],
+      sites: [
+        {
+          id: 'maple-court',
+          households: 10,
+          gateways: [
+            { id: 'gw-east', secret: secretHash, devices: [{ id: 'bin-01', type: 'waste-bin', model: 'generic-v1' }] },
+          ],
+        },
+      ],
     }),
   );
 }
@@ -130,7 +149,8 @@ describe('auth cache (authenticator, counted scrypt calls)', () => {
 
   it('keeps one entry per gateway, the last password scrypt accepted', async () => {
     const h = harness();
-    for (const gw of ['gw-east', 'gw-west', 'gw-east', 'gw-west'] as const) expect(await h.attempt(gw, SECRETS[gw])).toBe(true);
+    for (const gw of ['gw-east', 'gw-west', 'gw-east', 'gw-west'] as const)
+      expect(await h.attempt(gw, SECRETS[gw])).toBe(true);
     expect(h.calls).toHaveLength(2);
     expect(h.cache.stats()).toEqual({ hits: 2, misses: 2, entries: 2 });
   });
@@ -159,14 +179,22 @@ describe('auth cache over MQTT (real aedes over TCP)', () => {
     // Before any success for gw-west: the refusal without a cache entry.
     const cold = await mosquittoPub(b.t.port, ['gw-west', 'not-the-secret'], TOPIC, '{}').done;
     const coldLog = refusalLogs(b.t, 'bad_secret').at(-1)!;
-    expect(await connectError(b.url, { username: 'gw-west', password: SECRETS['gw-west'] })).toEqual({ message: 'connected' });
+    expect(await connectError(b.url, { username: 'gw-west', password: SECRETS['gw-west'] })).toEqual({
+      message: 'connected',
+    });
     const before = b.t.broker.stats();
 
     const warm = await mosquittoPub(b.t.port, ['gw-west', 'not-the-secret'], TOPIC, '{}').done;
     const warmLog = refusalLogs(b.t, 'bad_secret').at(-1)!;
     expect(warm.code).toBe(4);
     expect([warm.code, warm.stderr]).toEqual([cold.code, cold.stderr]);
-    const same = (l: Record<string, unknown>) => ({ level: l.level, reason: l.reason, username: l.username, detail: l.detail, msg: l.msg });
+    const same = (l: Record<string, unknown>) => ({
+      level: l.level,
+      reason: l.reason,
+      username: l.username,
+      detail: l.detail,
+      msg: l.msg,
+    });
     expect(same(warmLog)).toEqual(same(coldLog));
     expect(warmLog).not.toBe(coldLog);
     const after = b.t.broker.stats();
@@ -174,7 +202,9 @@ describe('auth cache over MQTT (real aedes over TCP)', () => {
     // Checked with scrypt (a miss), and the gateway's own entry is still there.
     expect(after.authCache.misses).toBe(before.authCache.misses + 1);
     expect(after.authCache.hits).toBe(before.authCache.hits);
-    expect(await connectError(b.url, { username: 'gw-west', password: SECRETS['gw-west'] })).toEqual({ message: 'connected' });
+    expect(await connectError(b.url, { username: 'gw-west', password: SECRETS['gw-west'] })).toEqual({
+      message: 'connected',
+    });
     expect(b.t.broker.stats().authCache.hits).toBe(before.authCache.hits + 1);
   });
 
@@ -188,7 +218,10 @@ describe('auth cache over MQTT (real aedes over TCP)', () => {
     const off = await startBroker({ authCacheTtl: 0 });
     try {
       const offUrl = `mqtt://127.0.0.1:${off.port}`;
-      for (let i = 0; i < 2; i++) expect(await connectError(offUrl, { username: 'gw-oak', password: SECRETS['gw-oak'] })).toEqual({ message: 'connected' });
+      for (let i = 0; i < 2; i++)
+        expect(await connectError(offUrl, { username: 'gw-oak', password: SECRETS['gw-oak'] })).toEqual({
+          message: 'connected',
+        });
       expect(await connectError(offUrl, { username: 'gw-oak', password: 'wrong' })).toMatchObject({ code: 4 });
       expect(off.broker.stats().authCache).toEqual({ hits: 0, misses: 0, entries: 0 });
     } finally {

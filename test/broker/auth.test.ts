@@ -1,7 +1,16 @@
 /** CONNECT authentication (contract section 2): refusals with their CONNACK codes, logged and counted. */
 import type { MqttClient } from 'mqtt';
 import { describe, expect, it } from 'vitest';
-import { connect, connectError, mosquittoPub, refusalLogs, startBroker, telemetry, useBroker, waitFor } from './helpers.ts';
+import {
+  connect,
+  connectError,
+  mosquittoPub,
+  refusalLogs,
+  startBroker,
+  telemetry,
+  useBroker,
+  waitFor,
+} from './helpers.ts';
 
 const TOPIC = telemetry('maple-court', 'gw-east', 'bin-01');
 const b = useBroker();
@@ -10,7 +19,13 @@ describe('CONNECT with mosquitto_pub', () => {
   it('accepts the right secret and delivers the publish', async () => {
     const r = await mosquittoPub(b.t.port, ['gw-east', 'east-secret'], TOPIC, '{"battery":80}').done;
     expect(r.code).toBe(0);
-    expect(b.t.published.at(-1)).toMatchObject({ site: 'maple-court', gateway: 'gw-east', device: 'bin-01', channel: 'telemetry', qos: 1 });
+    expect(b.t.published.at(-1)).toMatchObject({
+      site: 'maple-court',
+      gateway: 'gw-east',
+      device: 'bin-01',
+      channel: 'telemetry',
+      qos: 1,
+    });
     expect(b.t.published.at(-1)!.payload.toString()).toBe('{"battery":80}');
   });
 
@@ -51,7 +66,9 @@ describe('CONNECT with mqtt.js', () => {
 
   it('authorises by username, never by client id', async () => {
     // A client id equal to a gateway id gives no rights: the username decides.
-    expect(await connectError(b.url, { clientId: 'gw-east', username: 'gw-ghost', password: 'east-secret' })).toMatchObject({ code: 4 });
+    expect(
+      await connectError(b.url, { clientId: 'gw-east', username: 'gw-ghost', password: 'east-secret' }),
+    ).toMatchObject({ code: 4 });
     // And one account cannot take over another's session by reusing its client id [MQTT-3.1.4-2].
     const east = await connect(b.url, { clientId: 'shared-id', username: 'gw-east', password: 'east-secret' });
     b.clients.push(east);
@@ -85,7 +102,12 @@ describe('connection limit', () => {
     try {
       opened.push(await connect(surl, { username: 'gw-east', password: 'east-secret' }));
       opened.push(await connect(surl, { username: 'gw-west', password: 'west-secret' }));
-      const r = await mosquittoPub(small.port, ['gw-oak', 'oak-secret'], telemetry('oak-park', 'gw-oak', 'bin-01'), '{}').done;
+      const r = await mosquittoPub(
+        small.port,
+        ['gw-oak', 'oak-secret'],
+        telemetry('oak-park', 'gw-oak', 'bin-01'),
+        '{}',
+      ).done;
       expect(r.code).toBe(3);
       expect(r.stderr).toContain('Connection Refused: broker unavailable.');
       expect(await connectError(surl, { username: 'watcher', password: 'watch-secret' })).toMatchObject({ code: 3 });
@@ -94,7 +116,12 @@ describe('connection limit', () => {
 
       await opened.shift()!.endAsync();
       await waitFor(() => small.broker.stats().clients === 1, 5_000, 'the session to close');
-      const again = await mosquittoPub(small.port, ['gw-oak', 'oak-secret'], telemetry('oak-park', 'gw-oak', 'bin-01'), '{}').done;
+      const again = await mosquittoPub(
+        small.port,
+        ['gw-oak', 'oak-secret'],
+        telemetry('oak-park', 'gw-oak', 'bin-01'),
+        '{}',
+      ).done;
       expect(again.code).toBe(0);
     } finally {
       await Promise.all(opened.map((c) => c.endAsync(true)));

@@ -4,7 +4,17 @@
  */
 import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ROOT, connect, deferred, mosquittoPub, mosquittoSub, startBroker, telemetry, waitFor, type TestBroker } from './helpers.ts';
+import {
+  ROOT,
+  connect,
+  deferred,
+  mosquittoPub,
+  mosquittoSub,
+  startBroker,
+  telemetry,
+  waitFor,
+  type TestBroker,
+} from './helpers.ts';
 
 const EAST = { username: 'gw-east', password: 'east-secret' };
 const WEST = { username: 'gw-west', password: 'west-secret' };
@@ -151,11 +161,17 @@ describe('gateway status', () => {
   });
 
   it('publishes the Last Will when the socket is destroyed without DISCONNECT', async () => {
-    const east = await client({ ...EAST, clientId: 'east-will', will: { topic: EAST_STATUS, payload: Buffer.from('offline'), qos: 1, retain: true } });
+    const east = await client({
+      ...EAST,
+      clientId: 'east-will',
+      will: { topic: EAST_STATUS, payload: Buffer.from('offline'), qos: 1, retain: true },
+    });
     const before = t.statuses.length;
     east.stream.destroy();
     await waitFor(() => t.statuses.length > before, 5_000, 'onGatewayStatus');
-    expect(t.statuses.slice(before)).toEqual([{ site: 'maple-court', gateway: 'gw-east', online: false, cause: 'will' }]);
+    expect(t.statuses.slice(before)).toEqual([
+      { site: 'maple-court', gateway: 'gw-east', online: false, cause: 'will' },
+    ]);
     const will = t.published.at(-1)!;
     expect(will).toMatchObject({ channel: 'status', topic: EAST_STATUS, retain: true, qos: 1 });
     expect(will.payload.toString()).toBe('offline');
@@ -168,23 +184,41 @@ describe('gateway status', () => {
   it('mosquitto_sub killed with SIGKILL: its Will marks the gateway offline', async () => {
     const before = t.statuses.length;
     const sub = mosquittoSub(t.port, ['gw-west', 'west-secret'], `${ROOT}/maple-court/gw-west/#`, [
-      '--will-topic', `${ROOT}/maple-court/gw-west/status`, '--will-payload', 'offline', '--will-qos', '1', '--will-retain',
+      '--will-topic',
+      `${ROOT}/maple-court/gw-west/status`,
+      '--will-payload',
+      'offline',
+      '--will-qos',
+      '1',
+      '--will-retain',
     ]);
-    await waitFor(() => t.logs.some((l) => l.msg === 'mqtt subscribed' && l.username === 'gw-west'), 5_000, 'mosquitto_sub to subscribe');
+    await waitFor(
+      () => t.logs.some((l) => l.msg === 'mqtt subscribed' && l.username === 'gw-west'),
+      5_000,
+      'mosquitto_sub to subscribe',
+    );
     sub.kill();
     await sub.done;
     await waitFor(() => t.statuses.length > before, 5_000, 'onGatewayStatus');
-    expect(t.statuses.slice(before)).toEqual([{ site: 'maple-court', gateway: 'gw-west', online: false, cause: 'will' }]);
+    expect(t.statuses.slice(before)).toEqual([
+      { site: 'maple-court', gateway: 'gw-west', online: false, cause: 'will' },
+    ]);
   });
 
   it('a clean DISCONNECT does not publish the Will; the gateway is reported offline by the disconnect', async () => {
-    const east = await connect(url, { ...EAST, clientId: 'east-clean', will: { topic: EAST_STATUS, payload: Buffer.from('offline'), qos: 1, retain: true } });
+    const east = await connect(url, {
+      ...EAST,
+      clientId: 'east-clean',
+      will: { topic: EAST_STATUS, payload: Buffer.from('offline'), qos: 1, retain: true },
+    });
     await waitFor(() => t.broker.stats().gateways.includes('gw-east'), 5_000, 'the gateway to connect');
     const published = t.published.length;
     const before = t.statuses.length;
     await east.endAsync();
     await waitFor(() => t.statuses.length > before, 5_000, 'onGatewayStatus');
-    expect(t.statuses.slice(before)).toEqual([{ site: 'maple-court', gateway: 'gw-east', online: false, cause: 'disconnect' }]);
+    expect(t.statuses.slice(before)).toEqual([
+      { site: 'maple-court', gateway: 'gw-east', online: false, cause: 'disconnect' },
+    ]);
     expect(t.published.length).toBe(published);
   });
 
@@ -200,7 +234,8 @@ describe('gateway status', () => {
     const will = { topic: EAST_STATUS, payload: Buffer.from('offline'), qos: 1 as const, retain: true };
     const hold = deferred();
     // The old connection's Will is slow to record; the new connection's `online` must still come after it.
-    t.onPublish = (ctx) => (ctx.channel === 'status' && ctx.payload.toString() === 'offline' ? hold.promise : Promise.resolve());
+    t.onPublish = (ctx) =>
+      ctx.channel === 'status' && ctx.payload.toString() === 'offline' ? hold.promise : Promise.resolve();
     const first = await client({ ...EAST, clientId: 'east-takeover', will });
     first.on('error', () => {});
     const before = t.published.length;
@@ -219,15 +254,24 @@ describe('gateway status', () => {
 
   it('a Last Will on a topic the gateway may not publish is refused; the disconnect reports it offline', async () => {
     const foreign = `${ROOT}/maple-court/gw-west/status`;
-    const east = await connect(url, { ...EAST, clientId: 'east-bad-will', will: { topic: foreign, payload: Buffer.from('offline'), qos: 1, retain: true } });
+    const east = await connect(url, {
+      ...EAST,
+      clientId: 'east-bad-will',
+      will: { topic: foreign, payload: Buffer.from('offline'), qos: 1, retain: true },
+    });
     await waitFor(() => t.broker.stats().gateways.includes('gw-east'), 5_000, 'the gateway to connect');
     const published = t.published.length;
     const before = t.statuses.length;
     east.stream.destroy();
     await waitFor(() => t.statuses.length > before, 5_000, 'onGatewayStatus');
-    expect(t.statuses.slice(before)).toEqual([{ site: 'maple-court', gateway: 'gw-east', online: false, cause: 'disconnect' }]);
+    expect(t.statuses.slice(before)).toEqual([
+      { site: 'maple-court', gateway: 'gw-east', online: false, cause: 'disconnect' },
+    ]);
     expect(t.published.length).toBe(published);
-    expect(t.logs.filter((l) => l.reason === 'publish_foreign').at(-1)).toMatchObject({ topic: foreign, detail: expect.stringMatching(/^Last Will/) });
+    expect(t.logs.filter((l) => l.reason === 'publish_foreign').at(-1)).toMatchObject({
+      topic: foreign,
+      detail: expect.stringMatching(/^Last Will/),
+    });
     await east.endAsync(true);
   });
 });

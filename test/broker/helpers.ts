@@ -14,8 +14,16 @@ import { createLogger } from '../../src/log.ts';
 import { hashSecret } from '../../src/secret.ts';
 
 export const ROOT = 'community/v1';
-export const SECRETS = { 'gw-east': 'east-secret', 'gw-west': 'west-secret', 'gw-oak': 'oak-secret', watcher: 'watch-secret' } as const;
-const HASHED = Object.fromEntries(Object.entries(SECRETS).map(([k, v]) => [k, hashSecret(v)])) as Record<keyof typeof SECRETS, string>;
+export const SECRETS = {
+  'gw-east': 'east-secret',
+  'gw-west': 'west-secret',
+  'gw-oak': 'oak-secret',
+  watcher: 'watch-secret',
+} as const;
+const HASHED = Object.fromEntries(Object.entries(SECRETS).map(([k, v]) => [k, hashSecret(v)])) as Record<
+  keyof typeof SECRETS,
+  string
+>;
 
 /** Two sites; gw-east has bin-01 and gate-north, gw-west has bin-02, gw-oak (another site) has bin-01. */
 export function testInventory(): Inventory {
@@ -26,11 +34,32 @@ export function testInventory(): Inventory {
           id: 'maple-court',
           households: 10,
           gateways: [
-            { id: 'gw-east', secret: HASHED['gw-east'], devices: [{ id: 'bin-01', type: 'waste-bin', model: 'generic-v1' }, { id: 'gate-north', type: 'access-gate', model: 'generic-v1' }] },
-            { id: 'gw-west', secret: HASHED['gw-west'], devices: [{ id: 'bin-02', type: 'waste-bin', model: 'generic-v1' }] },
+            {
+              id: 'gw-east',
+              secret: HASHED['gw-east'],
+              devices: [
+                { id: 'bin-01', type: 'waste-bin', model: 'generic-v1' },
+                { id: 'gate-north', type: 'access-gate', model: 'generic-v1' },
+              ],
+            },
+            {
+              id: 'gw-west',
+              secret: HASHED['gw-west'],
+              devices: [{ id: 'bin-02', type: 'waste-bin', model: 'generic-v1' }],
+            },
           ],
         },
-        { id: 'oak-park', households: 5, gateways: [{ id: 'gw-oak', secret: HASHED['gw-oak'], devices: [{ id: 'bin-01', type: 'waste-bin', model: 'generic-v1' }] }] },
+        {
+          id: 'oak-park',
+          households: 5,
+          gateways: [
+            {
+              id: 'gw-oak',
+              secret: HASHED['gw-oak'],
+              devices: [{ id: 'bin-01', type: 'waste-bin', model: 'generic-v1' }],
+            },
+          ],
+        },
       ],
     }),
   );
@@ -59,7 +88,10 @@ export interface TestBroker {
 }
 
 /** Start a broker on loopback; `stop()` it in afterEach/afterAll. */
-export async function startBroker(overrides: Record<string, unknown> = {}, extra: { packetCeilingBytes?: number; now?: () => number } = {}): Promise<TestBroker> {
+export async function startBroker(
+  overrides: Record<string, unknown> = {},
+  extra: { packetCeilingBytes?: number; now?: () => number } = {},
+): Promise<TestBroker> {
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -129,7 +161,11 @@ export interface Run {
 }
 
 /** A running mosquitto_pub / mosquitto_sub, killed after `timeoutMs` at the latest. */
-export function run(cmd: string, args: string[], timeoutMs = 15_000): { done: Promise<Run>; exited: () => boolean; kill: () => void } {
+export function run(
+  cmd: string,
+  args: string[],
+  timeoutMs = 15_000,
+): { done: Promise<Run>; exited: () => boolean; kill: () => void } {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -149,14 +185,47 @@ export function run(cmd: string, args: string[], timeoutMs = 15_000): { done: Pr
 }
 
 /** mosquitto_pub on 127.0.0.1:`port`; `auth` undefined = anonymous. */
-export function mosquittoPub(port: number, auth: [string, string] | undefined, topic: string, message: string, more: string[] = []) {
+export function mosquittoPub(
+  port: number,
+  auth: [string, string] | undefined,
+  topic: string,
+  message: string,
+  more: string[] = [],
+) {
   const creds = auth ? ['-u', auth[0], '-P', auth[1]] : [];
-  return run('/usr/bin/mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), ...creds, '-q', '1', '-t', topic, '-m', message, ...more]);
+  return run('/usr/bin/mosquitto_pub', [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    ...creds,
+    '-q',
+    '1',
+    '-t',
+    topic,
+    '-m',
+    message,
+    ...more,
+  ]);
 }
 
 /** mosquitto_sub on 127.0.0.1:`port`. */
 export function mosquittoSub(port: number, auth: [string, string], topic: string, more: string[] = []) {
-  return run('/usr/bin/mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), '-u', auth[0], '-P', auth[1], '-q', '1', '-t', topic, ...more]);
+  return run('/usr/bin/mosquitto_sub', [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-u',
+    auth[0],
+    '-P',
+    auth[1],
+    '-q',
+    '1',
+    '-t',
+    topic,
+    ...more,
+  ]);
 }
 
 /** The telemetry topic of a device. */
@@ -212,4 +281,3 @@ export function useBroker(): BrokerRig {
   });
   return rig;
 }
-

@@ -3,7 +3,16 @@ import { connect as netConnect } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PacketScanner } from '../../src/broker/packet-guard.ts';
-import { connect, connectPacket, refusalLogs, startBroker, suback, telemetry, waitFor, type TestBroker } from './helpers.ts';
+import {
+  connect,
+  connectPacket,
+  refusalLogs,
+  startBroker,
+  suback,
+  telemetry,
+  waitFor,
+  type TestBroker,
+} from './helpers.ts';
 
 const EAST = { username: 'gw-east', password: 'east-secret' };
 const TOPIC = telemetry('maple-court', 'gw-east', 'bin-01');
@@ -70,13 +79,16 @@ describe('keepalive and connect timeout', () => {
     await t.stop();
   });
 
-  it.each([0, 3600])('a keepalive of %i is capped to maxKeepaliveSeconds: a silent client is disconnected [MQTT-3.1.2-24]', async (keepalive) => {
-    const c = await connect(url, { ...EAST, keepalive });
-    clients.push(c);
-    const isClosed = closed(c);
-    await waitFor(isClosed, 10_000, 'the keepalive to expire');
-    expect(t.logs.some((l) => String(l.msg).startsWith('mqtt keepalive timeout'))).toBe(true);
-  });
+  it.each([0, 3600])(
+    'a keepalive of %i is capped to maxKeepaliveSeconds: a silent client is disconnected [MQTT-3.1.2-24]',
+    async (keepalive) => {
+      const c = await connect(url, { ...EAST, keepalive });
+      clients.push(c);
+      const isClosed = closed(c);
+      await waitFor(isClosed, 10_000, 'the keepalive to expire');
+      expect(t.logs.some((l) => String(l.msg).startsWith('mqtt keepalive timeout'))).toBe(true);
+    },
+  );
 
   it('closes a connection that sends no CONNECT in time', async () => {
     const socket = netConnect(t.port, '127.0.0.1');
@@ -141,10 +153,17 @@ describe('PacketScanner', () => {
   });
 
   it('refuses a Remaining Length of more than four bytes [MQTT-2.2.3]', () => {
-    expect(new PacketScanner(limits).push(Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01]))).toEqual({ type: 3, limit: 200 });
+    expect(new PacketScanner(limits).push(Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01]))).toEqual({
+      type: 3,
+      limit: 200,
+    });
   });
 
   it('reads a two-byte Remaining Length', () => {
-    expect(new PacketScanner({ publish: 1_000, other: 1_000 }).push(packet(3, 16_383).subarray(0, 3))).toEqual({ type: 3, bytes: 16_386, limit: 1_000 });
+    expect(new PacketScanner({ publish: 1_000, other: 1_000 }).push(packet(3, 16_383).subarray(0, 3))).toEqual({
+      type: 3,
+      bytes: 16_386,
+      limit: 1_000,
+    });
   });
 });

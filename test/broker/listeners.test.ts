@@ -18,10 +18,28 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'broker-tls-'));
   cert = join(dir, 'cert.pem');
   key = join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], {
-    stdio: 'ignore',
-    timeout: 30_000,
-  });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+    ],
+    {
+      stdio: 'ignore',
+      timeout: 30_000,
+    },
+  );
 });
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
@@ -46,9 +64,16 @@ describe('TLS and WebSocket', () => {
     const c = await connect(`mqtts://127.0.0.1:${t.tlsPort}`, { ...EAST, rejectUnauthorized: false });
     await c.publishAsync(TOPIC, '{"via":"tls"}', { qos: 1 });
     await c.endAsync();
-    const r = await mosquittoPub(t.tlsPort!, ['gw-east', 'east-secret'], TOPIC, '{"via":"mosquitto-tls"}', ['--cafile', cert, '--insecure']).done;
+    const r = await mosquittoPub(t.tlsPort!, ['gw-east', 'east-secret'], TOPIC, '{"via":"mosquitto-tls"}', [
+      '--cafile',
+      cert,
+      '--insecure',
+    ]).done;
     expect(r.code).toBe(0);
-    expect(t.published.slice(-2).map((p) => p.payload.toString())).toEqual(['{"via":"tls"}', '{"via":"mosquitto-tls"}']);
+    expect(t.published.slice(-2).map((p) => p.payload.toString())).toEqual([
+      '{"via":"tls"}',
+      '{"via":"mosquitto-tls"}',
+    ]);
   });
 
   it('accepts a gateway over WebSocket, with the same authentication', async () => {
@@ -56,14 +81,19 @@ describe('TLS and WebSocket', () => {
     await c.publishAsync(TOPIC, '{"via":"ws"}', { qos: 1 });
     await c.endAsync();
     expect(t.published.at(-1)!.payload.toString()).toBe('{"via":"ws"}');
-    expect(await connectError(`ws://127.0.0.1:${t.wsPort}/mqtt`, { username: 'gw-east', password: 'nope' })).toMatchObject({ code: 4 });
+    expect(
+      await connectError(`ws://127.0.0.1:${t.wsPort}/mqtt`, { username: 'gw-east', password: 'nope' }),
+    ).toMatchObject({ code: 4 });
   });
 });
 
 describe('start and stop', () => {
   it('stop() disconnects clients, closes every listener and can be called twice', async () => {
     const t = await startBroker({ tlsPort: 0, tlsCertFile: cert, tlsKeyFile: key, websocketPort: 0 });
-    const c = await connect(`mqtt://127.0.0.1:${t.port}`, { ...EAST, will: { topic: 'community/v1/maple-court/gw-east/status', payload: Buffer.from('offline'), qos: 1, retain: true } });
+    const c = await connect(`mqtt://127.0.0.1:${t.port}`, {
+      ...EAST,
+      will: { topic: 'community/v1/maple-court/gw-east/status', payload: Buffer.from('offline'), qos: 1, retain: true },
+    });
     let closed = false;
     c.on('close', () => (closed = true));
     // A socket stuck before its TLS handshake must not hold stop() up.
@@ -80,7 +110,9 @@ describe('start and stop', () => {
     expect(t.statuses).toEqual([]);
     expect(t.published).toEqual([]);
     for (const port of [t.port, t.tlsPort, t.wsPort]) {
-      expect(await connectError(`mqtt://127.0.0.1:${port}`, EAST)).toMatchObject({ message: expect.stringMatching(/ECONNREFUSED/) });
+      expect(await connectError(`mqtt://127.0.0.1:${port}`, EAST)).toMatchObject({
+        message: expect.stringMatching(/ECONNREFUSED/),
+      });
     }
     await t.stop();
     await c.endAsync(true);

@@ -78,7 +78,9 @@ describe('community-hub command line', () => {
       writeFileSync(join(dir, 'data', 'hub.lock'), lock);
       const r = await runCli(['start', '--config', join(dir, 'hub.yaml')], { env: CLEAN_ENV });
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain(`community-hub: HUB_ERR_DATA_DIR_LOCKED: the data directory ${join(dir, 'data')} is in use: another hub holds it: pid ${other.pid} on host ${hostname()}`);
+      expect(r.stderr).toContain(
+        `community-hub: HUB_ERR_DATA_DIR_LOCKED: the data directory ${join(dir, 'data')} is in use: another hub holds it: pid ${other.pid} on host ${hostname()}`,
+      );
       expect(r.stderr).toContain('Stop that hub');
       expect(r.stdout).not.toMatch(/listening/i);
       expect(readFileSync(join(dir, 'data', 'hub.lock'), 'utf8')).toBe(lock);

@@ -17,7 +17,12 @@ describe('environment overrides', () => {
       HUB_SPOOL_MAX_BYTES: '1024',
       HUB_HTTP_ADMIN_KEYS: 'a,b',
     });
-    expect(raw).toEqual({ spool: { fsync: false, maxBytes: 1024 }, influx: { batchSize: 250 }, ingest: { maxAge: '7d' }, http: { adminKeys: ['a', 'b'] } });
+    expect(raw).toEqual({
+      spool: { fsync: false, maxBytes: 1024 },
+      influx: { batchSize: 250 },
+      ingest: { maxAge: '7d' },
+      http: { adminKeys: ['a', 'b'] },
+    });
     expect(from.get('spool.fsync')).toBe('HUB_SPOOL_FSYNC');
     const parsed = configSchema.parse({ ...raw, pseudonymKey: 'x'.repeat(16), http: {} });
     expect(parsed.ingest.maxAge).toBe(7 * 86_400_000);

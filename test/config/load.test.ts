@@ -59,7 +59,10 @@ describe('config loading', () => {
 
   it('lets the environment win over the file, and resolves paths against the config folder', () => {
     const dir = workspace(`${KEY}mqtt:\n  port: 1999\n`);
-    const { config } = loadConfig({ configPath: join(dir, 'hub.yaml'), env: { HUB_MQTT_PORT: '0', HUB_INFLUX_URL: 'http://127.0.0.1:9' } });
+    const { config } = loadConfig({
+      configPath: join(dir, 'hub.yaml'),
+      env: { HUB_MQTT_PORT: '0', HUB_INFLUX_URL: 'http://127.0.0.1:9' },
+    });
     expect(config.mqtt.port).toBe(0);
     expect(config.influx.url).toBe('http://127.0.0.1:9');
     expect(config.inventory).toBe(join(dir, 'inventory.yaml'));
@@ -68,7 +71,21 @@ describe('config loading', () => {
 
   it('gives every setting an environment variable, including the contract’s', () => {
     const names = envSettings(configSchema).map((s) => s.env);
-    for (const required of ['HUB_INVENTORY', 'HUB_DATA_DIR', 'HUB_MQTT_PORT', 'HUB_HTTP_PORT', 'HUB_INFLUX_URL', 'HUB_INFLUX_DATABASE', 'HUB_INFLUX_TOKEN', 'HUB_INFLUX_USERNAME', 'HUB_INFLUX_PASSWORD', 'HUB_PSEUDONYM_KEY', 'HUB_LOG_LEVEL', 'HUB_ADMIN_KEY', 'HUB_OPERATOR_KEY']) {
+    for (const required of [
+      'HUB_INVENTORY',
+      'HUB_DATA_DIR',
+      'HUB_MQTT_PORT',
+      'HUB_HTTP_PORT',
+      'HUB_INFLUX_URL',
+      'HUB_INFLUX_DATABASE',
+      'HUB_INFLUX_TOKEN',
+      'HUB_INFLUX_USERNAME',
+      'HUB_INFLUX_PASSWORD',
+      'HUB_PSEUDONYM_KEY',
+      'HUB_LOG_LEVEL',
+      'HUB_ADMIN_KEY',
+      'HUB_OPERATOR_KEY',
+    ]) {
       expect(names).toContain(required);
     }
     expect(new Set(names).size).toBe(names.length);
@@ -112,14 +129,46 @@ describe('config loading', () => {
 
 describe('inventory loading', () => {
   const cases: [string, string, RegExp][] = [
-    ['a plaintext secret', GOOD_INVENTORY.replace(SECRET, 'hunter2'), /sites\.0\.gateways\.0\.secret: must be a "scrypt\$…" string/],
-    ['a bad id', GOOD_INVENTORY.replace('id: bin-01', 'id: Bin 01'), /sites\.0\.gateways\.0\.devices\.0\.id: must match/],
-    ['an unknown device type', GOOD_INVENTORY.replace('type: waste-bin', 'type: toaster'), /sites\.0\.gateways\.0\.devices\.0\.type: /],
-    ['buildings that do not sum to the site', GOOD_INVENTORY.replace('households: 10 }', 'households: 9 }'), /sites\.0\.buildings: building households sum to 9, but the site has 10/],
-    ['a device in an unknown building', GOOD_INVENTORY.replace('building: b1 }', 'building: b9 }'), /devices\.0\.building: building "b9" is not listed/],
-    ['a duplicate gateway', GOOD_INVENTORY + `  - id: other\n    households: 1\n    gateways:\n      - id: gw-1\n        secret: ${SECRET}\n`, /sites\.1\.gateways\.0\.id: duplicate gateway gw-1/],
-    ['the reserved gateway id kpi', GOOD_INVENTORY.replace('id: gw-1', 'id: kpi'), /sites\.0\.gateways\.0\.id: "kpi" is reserved/],
-    ['an unknown time zone', GOOD_INVENTORY.replace('households: 10\n', 'households: 10\n    timezone: Mars/Olympus\n'), /sites\.0\.timezone: must be an IANA time zone/],
+    [
+      'a plaintext secret',
+      GOOD_INVENTORY.replace(SECRET, 'hunter2'),
+      /sites\.0\.gateways\.0\.secret: must be a "scrypt\$…" string/,
+    ],
+    [
+      'a bad id',
+      GOOD_INVENTORY.replace('id: bin-01', 'id: Bin 01'),
+      /sites\.0\.gateways\.0\.devices\.0\.id: must match/,
+    ],
+    [
+      'an unknown device type',
+      GOOD_INVENTORY.replace('type: waste-bin', 'type: toaster'),
+      /sites\.0\.gateways\.0\.devices\.0\.type: /,
+    ],
+    [
+      'buildings that do not sum to the site',
+      GOOD_INVENTORY.replace('households: 10 }', 'households: 9 }'),
+      /sites\.0\.buildings: building households sum to 9, but the site has 10/,
+    ],
+    [
+      'a device in an unknown building',
+      GOOD_INVENTORY.replace('building: b1 }', 'building: b9 }'),
+      /devices\.0\.building: building "b9" is not listed/,
+    ],
+    [
+      'a duplicate gateway',
+      GOOD_INVENTORY + `  - id: other\n    households: 1\n    gateways:\n      - id: gw-1\n        secret: ${SECRET}\n`,
+      /sites\.1\.gateways\.0\.id: duplicate gateway gw-1/,
+    ],
+    [
+      'the reserved gateway id kpi',
+      GOOD_INVENTORY.replace('id: gw-1', 'id: kpi'),
+      /sites\.0\.gateways\.0\.id: "kpi" is reserved/,
+    ],
+    [
+      'an unknown time zone',
+      GOOD_INVENTORY.replace('households: 10\n', 'households: 10\n    timezone: Mars/Olympus\n'),
+      /sites\.0\.timezone: must be an IANA time zone/,
+    ],
   ];
   for (const [what, text, message] of cases) {
     it(`refuses ${what}, naming the path`, () => {

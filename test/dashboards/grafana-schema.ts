@@ -14,7 +14,8 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { createGenerator } from 'ts-json-schema-generator';
 
 const RAW = 'node_modules/@grafana/schema/dist/types/raw';
-const version = (pkg: string) => (JSON.parse(readFileSync(`node_modules/${pkg}/package.json`, 'utf8')) as { version: string }).version;
+const version = (pkg: string) =>
+  (JSON.parse(readFileSync(`node_modules/${pkg}/package.json`, 'utf8')) as { version: string }).version;
 
 /**
  * The `@grafana/schema` version the schemas come from: pinned to the Grafana that
@@ -28,12 +29,15 @@ export const GRAFANA_SCHEMA_VERSION = version('@grafana/schema');
  * `auto_count` are interval-variable fields the foundation SDK writes on every variable (Grafana
  * ignores them on a query variable). Anything else unknown is an error.
  */
-const TOLERATED: Record<string, readonly string[]> = { VariableModel: ['definition', 'auto', 'auto_min', 'auto_count'] };
+const TOLERATED: Record<string, readonly string[]> = {
+  VariableModel: ['definition', 'auto', 'auto_min', 'auto_count'],
+};
 
 /** The one generated `.d.ts` of a folder of @grafana/schema (file names differ between versions). */
 function typesFile(dir: string): string {
   const found = readdirSync(join(RAW, dir)).filter((f) => f.endsWith('.gen.d.ts'));
-  if (found.length !== 1) throw new Error(`${RAW}/${dir}: expected one *.gen.d.ts, found ${found.join(', ') || 'none'}`);
+  if (found.length !== 1)
+    throw new Error(`${RAW}/${dir}: expected one *.gen.d.ts, found ${found.join(', ') || 'none'}`);
   return join(RAW, dir, found[0]!);
 }
 
@@ -46,13 +50,20 @@ interface JsonSchema {
  * by both packages' versions (a clean clone generates them once).
  */
 function schemaOf(path: string, type: string): JsonSchema {
-  const cacheDir = join('node_modules', '.cache', 'community-hub', `grafana-schema-${GRAFANA_SCHEMA_VERSION}-tsjsg-${version('ts-json-schema-generator')}`);
+  const cacheDir = join(
+    'node_modules',
+    '.cache',
+    'community-hub',
+    `grafana-schema-${GRAFANA_SCHEMA_VERSION}-tsjsg-${version('ts-json-schema-generator')}`,
+  );
   const cached = join(cacheDir, `${path.replace(/[^a-z0-9]+/gi, '_')}.${type}.json`);
   try {
     return JSON.parse(readFileSync(cached, 'utf8')) as JsonSchema;
   } catch {
     // skipTypeCheck: the published .d.ts files are already checked; resolving them is what we need.
-    const schema = createGenerator({ path, type, tsconfig: 'tsconfig.json', skipTypeCheck: true }).createSchema(type) as JsonSchema;
+    const schema = createGenerator({ path, type, tsconfig: 'tsconfig.json', skipTypeCheck: true }).createSchema(
+      type,
+    ) as JsonSchema;
     mkdirSync(cacheDir, { recursive: true });
     writeFileSync(cached, JSON.stringify(schema));
     return schema;
@@ -99,5 +110,7 @@ export function grafanaValidators(panelTypes: readonly string[]): GrafanaValidat
 
 /** ajv's errors, one line each, for an assertion message. */
 export function explain(errors: ErrorObject[] | null | undefined): string {
-  return (errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? ''} ${JSON.stringify(e.params)}`).join('\n');
+  return (errors ?? [])
+    .map((e) => `${e.instancePath || '(root)'} ${e.message ?? ''} ${JSON.stringify(e.params)}`)
+    .join('\n');
 }

@@ -5,7 +5,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nsFromMs, type Point } from '../../src/point.ts';
 import { buildDashboards, expandQuery } from '../../src/dashboards/index.ts';
-import { connectInflux, ensureDatabase, InfluxPointWriter, query, type InfluxConnection } from '../../src/store/index.ts';
+import {
+  connectInflux,
+  ensureDatabase,
+  InfluxPointWriter,
+  query,
+  type InfluxConnection,
+} from '../../src/store/index.ts';
 import { sharedSettings, uniqueName } from '../helpers/influx-shared.ts';
 import { dashboardModel, dataPanels } from './grafana-model.ts';
 
@@ -23,25 +29,94 @@ function simulatedDay(now: number): Point[] {
     const id = () => `e-${++n}`;
     const cat = (['kitchen', 'recyclable', 'hazardous', 'residual'] as const)[h % 4]!;
     points.push(
-      { measurement: 'bin_level', tags: { ...common, device: 'bin-1', category: cat }, fields: { fill_pct: 40 + h, weight_kg: 10 }, time },
-      { measurement: 'device_health', tags: { ...common, device: 'bin-1', device_type: 'waste-bin' }, fields: { battery_pct: 80 - h, temperature_c: 20, door_open: false, tamper: false }, time },
-      { measurement: 'device_health', tags: { ...common, device: 'gate-1', device_type: 'access-gate' }, fields: { battery_pct: 90 - h, temperature_c: 18, door_open: false, tamper: false }, time },
-      { measurement: 'deposit', tags: { ...common, device: 'bin-1', category: cat, sorting: h % 5 === 0 ? 'incorrect' : 'correct', auth: 'card' }, fields: { household: 'hh-1', weight_kg: 1.2, event_id: id() }, time },
-      { measurement: 'access', tags: { ...common, device: 'gate-1', result: 'granted', method: h % 2 ? 'card' : 'face', direction: h % 2 ? 'in' : 'out', subject: 'resident' }, fields: { household: 'hh-1', event_id: id() }, time },
-      { measurement: 'access', tags: { ...common, device: 'gate-1', result: 'denied', method: 'card', direction: 'in', subject: 'unknown' }, fields: { reason: 'invalid_credential', event_id: id() }, time },
+      {
+        measurement: 'bin_level',
+        tags: { ...common, device: 'bin-1', category: cat },
+        fields: { fill_pct: 40 + h, weight_kg: 10 },
+        time,
+      },
+      {
+        measurement: 'device_health',
+        tags: { ...common, device: 'bin-1', device_type: 'waste-bin' },
+        fields: { battery_pct: 80 - h, temperature_c: 20, door_open: false, tamper: false },
+        time,
+      },
+      {
+        measurement: 'device_health',
+        tags: { ...common, device: 'gate-1', device_type: 'access-gate' },
+        fields: { battery_pct: 90 - h, temperature_c: 18, door_open: false, tamper: false },
+        time,
+      },
+      {
+        measurement: 'deposit',
+        tags: {
+          ...common,
+          device: 'bin-1',
+          category: cat,
+          sorting: h % 5 === 0 ? 'incorrect' : 'correct',
+          auth: 'card',
+        },
+        fields: { household: 'hh-1', weight_kg: 1.2, event_id: id() },
+        time,
+      },
+      {
+        measurement: 'access',
+        tags: {
+          ...common,
+          device: 'gate-1',
+          result: 'granted',
+          method: h % 2 ? 'card' : 'face',
+          direction: h % 2 ? 'in' : 'out',
+          subject: 'resident',
+        },
+        fields: { household: 'hh-1', event_id: id() },
+        time,
+      },
+      {
+        measurement: 'access',
+        tags: { ...common, device: 'gate-1', result: 'denied', method: 'card', direction: 'in', subject: 'unknown' },
+        fields: { reason: 'invalid_credential', event_id: id() },
+        time,
+      },
       { measurement: 'gateway_status', tags: { site: SITE, gateway: 'gw-1' }, fields: { online: h !== 10 }, time },
     );
     if (h % 6 === 0) {
       points.push(
-        { measurement: 'alarm', tags: { ...common, device: 'bin-1', device_type: 'waste-bin', alarm: h === 12 ? 'fire' : 'overflow', severity: 'critical' }, fields: { event_id: id(), category: cat }, time },
-        { measurement: 'alarm', tags: { ...common, device: 'gate-1', device_type: 'access-gate', alarm: 'tailgating', severity: 'warning' }, fields: { event_id: id() }, time },
+        {
+          measurement: 'alarm',
+          tags: {
+            ...common,
+            device: 'bin-1',
+            device_type: 'waste-bin',
+            alarm: h === 12 ? 'fire' : 'overflow',
+            severity: 'critical',
+          },
+          fields: { event_id: id(), category: cat },
+          time,
+        },
+        {
+          measurement: 'alarm',
+          tags: { ...common, device: 'gate-1', device_type: 'access-gate', alarm: 'tailgating', severity: 'warning' },
+          fields: { event_id: id() },
+          time,
+        },
       );
     }
   }
   // Today's daily KPI results (stamped at the period's start, here a few hours ago).
   const kpiTime = nsFromMs(now - 3 * HOUR);
-  for (const [kpi, value, target] of [['sorting_coverage', 0.96, 0.95], ['participation_rate', 0.5, 0.6], ['sorting_accuracy', 0.8, 0.9], ['device_availability', 1, 0.98]] as const) {
-    points.push({ measurement: 'kpi', tags: { site: SITE, kpi, period: 'day' }, fields: { value, target, met: value >= target, numerator: Math.round(value * 100), denominator: 100 }, time: kpiTime });
+  for (const [kpi, value, target] of [
+    ['sorting_coverage', 0.96, 0.95],
+    ['participation_rate', 0.5, 0.6],
+    ['sorting_accuracy', 0.8, 0.9],
+    ['device_availability', 1, 0.98],
+  ] as const) {
+    points.push({
+      measurement: 'kpi',
+      tags: { site: SITE, kpi, period: 'day' },
+      fields: { value, target, met: value >= target, numerator: Math.round(value * 100), denominator: 100 },
+      time: kpiTime,
+    });
   }
   // The hub's own series, in the shape src/store/self-stats.ts writes (selfStatsPoints; its exact
   // points are pinned in test/store/self-stats.test.ts): cumulative counters, gauges, and the
@@ -54,15 +129,33 @@ function simulatedDay(now: number): Point[] {
       measurement: 'hub_stats',
       tags,
       fields: {
-        messages: 100 * k, points_spooled: 250 * k, dead_lettered: 2 * k, failed: 0,
-        mqtt_connections: 4, gateways_connected: h === 10 ? 1 : 2, mqtt_refusals: k,
-        points_written: 250 * k - (h === 10 ? 40 : 0), drain_retries: h < 10 ? 3 : 0, spool_refused: 0,
-        spool_bytes: 4096 + 512 * (h % 3), spool_lag_bytes: h === 10 ? 8192 : 0, spool_segments: 1, spool_oldest_age_s: h === 10 ? 90 : 0,
-        batches_in_flight: h % 2, write_requests: 12 * k, write_latency_mean_s: 0.01 + h / 1000, write_latency_p95_s: 0.05 + h / 500,
+        messages: 100 * k,
+        points_spooled: 250 * k,
+        dead_lettered: 2 * k,
+        failed: 0,
+        mqtt_connections: 4,
+        gateways_connected: h === 10 ? 1 : 2,
+        mqtt_refusals: k,
+        points_written: 250 * k - (h === 10 ? 40 : 0),
+        drain_retries: h < 10 ? 3 : 0,
+        spool_refused: 0,
+        spool_bytes: 4096 + 512 * (h % 3),
+        spool_lag_bytes: h === 10 ? 8192 : 0,
+        spool_segments: 1,
+        spool_oldest_age_s: h === 10 ? 90 : 0,
+        batches_in_flight: h % 2,
+        write_requests: 12 * k,
+        write_latency_mean_s: 0.01 + h / 1000,
+        write_latency_p95_s: 0.05 + h / 500,
       },
       time,
     });
-    for (const [stage, reason, count] of [['mqtt', 'bad_secret', k], ['mqtt', 'anonymous', 0], ['dead_letter', 'bad_json', 2 * k], ['dead_letter', 'schema', k % 4]] as const) {
+    for (const [stage, reason, count] of [
+      ['mqtt', 'bad_secret', k],
+      ['mqtt', 'anonymous', 0],
+      ['dead_letter', 'bad_json', 2 * k],
+      ['dead_letter', 'schema', k % 4],
+    ] as const) {
       points.push({ measurement: 'hub_rejects', tags: { ...tags, stage, reason }, fields: { count }, time });
     }
   }
@@ -70,9 +163,13 @@ function simulatedDay(now: number): Point[] {
 }
 
 const panels = buildDashboards('dashboards').flatMap((b) =>
-  dataPanels(dashboardModel.parse(b.json)).flatMap((p) => p.targets.map((t) => [`${b.name} / ${p.title} / ${t.refId}`, t.query] as const)),
+  dataPanels(dashboardModel.parse(b.json)).flatMap((p) =>
+    p.targets.map((t) => [`${b.name} / ${p.title} / ${t.refId}`, t.query] as const),
+  ),
 );
-const variables = buildDashboards('dashboards').flatMap((b) => dashboardModel.parse(b.json).templating.list.map((v) => [`${b.name} $${v.name}`, v.query] as const));
+const variables = buildDashboards('dashboards').flatMap((b) =>
+  dashboardModel.parse(b.json).templating.list.map((v) => [`${b.name} $${v.name}`, v.query] as const),
+);
 
 beforeAll(async () => {
   conn = connectInflux(sharedSettings({ database: uniqueName('dashboards') }));

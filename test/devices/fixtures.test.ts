@@ -17,10 +17,13 @@ import { loadRegistry } from '../../src/normalise/registry.ts';
 import { expectation, FIXTURE, fixtureInput, modelFixtures, type FixtureInput } from '../helpers/fixtures.ts';
 
 const registry = await loadRegistry();
-const cases = modelFixtures().flatMap(({ type, model, cases }) => cases.map(({ name, dir }) => ({ type, model, name, dir })));
+const cases = modelFixtures().flatMap(({ type, model, cases }) =>
+  cases.map(({ name, dir }) => ({ type, model, name, dir })),
+);
 
 function run(type: DeviceType, model: string, input: FixtureInput): NormaliseResult {
-  if ((input.payload === undefined) === (input.raw === undefined)) throw new Error('input.json needs exactly one of "payload" and "raw"');
+  if ((input.payload === undefined) === (input.raw === undefined))
+    throw new Error('input.json needs exactly one of "payload" and "raw"');
   const receivedAt = Date.parse(input.receivedAt ?? FIXTURE.receivedAt);
   const now = Date.parse(input.now ?? input.receivedAt ?? FIXTURE.receivedAt);
   const normaliser = createNormaliser({ models: registry, pseudonymKey: FIXTURE.pseudonymKey, now: () => now });
@@ -28,7 +31,14 @@ function run(type: DeviceType, model: string, input: FixtureInput): NormaliseRes
   return normaliser.normalise({
     site: FIXTURE.site,
     gateway: FIXTURE.gateway,
-    device: { site: FIXTURE.site, gateway: FIXTURE.gateway, id: FIXTURE.device, type, model, building: FIXTURE.building },
+    device: {
+      site: FIXTURE.site,
+      gateway: FIXTURE.gateway,
+      id: FIXTURE.device,
+      type,
+      model,
+      building: FIXTURE.building,
+    },
     channel: input.channel,
     payload: Buffer.from(text, 'utf8'),
     receivedAt,
@@ -64,7 +74,9 @@ describe('device fixtures', () => {
     // expected.err is one whole-message reject (no index); expected.json lists points and rejects.
     const want = expectation(dir);
     expect(result.points).toEqual(want.points);
-    expect(result.rejects.map((r) => ({ reason: r.reason, index: r.index }))).toEqual(want.rejects.map((r) => ({ reason: r.reason, index: r.index })));
+    expect(result.rejects.map((r) => ({ reason: r.reason, index: r.index }))).toEqual(
+      want.rejects.map((r) => ({ reason: r.reason, index: r.index })),
+    );
     want.rejects.forEach((w, i) => {
       expect(isRejectReason(w.reason), `the expected reject names a known reason, not "${w.reason}"`).toBe(true);
       const got = result.rejects[i];

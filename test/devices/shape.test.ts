@@ -23,7 +23,12 @@ describe('device model folders', () => {
 
   it('the registry finds exactly the folders present', async () => {
     const r = await loadRegistry();
-    expect(r.list().map((m) => `${m.type}/${m.model}`).sort()).toEqual(folders.map((f) => `${f.type}/${f.model}`).sort());
+    expect(
+      r
+        .list()
+        .map((m) => `${m.type}/${m.model}`)
+        .sort(),
+    ).toEqual(folders.map((f) => `${f.type}/${f.model}`).sort());
   });
 
   it.each(folders)('$type/$model has index.ts, README.md and fixtures', ({ dir }) => {
@@ -41,13 +46,24 @@ describe('device model folders', () => {
   it.each(folders)('$type/$model has fixtures for telemetry, events and every rejection kind', ({ dir }) => {
     const fixtures = join(dir, 'fixtures');
     const cases = readdirSync(fixtures);
-    const channels = new Set(cases.map((c) => (JSON.parse(readFileSync(join(fixtures, c, 'input.json'), 'utf8')) as { channel: string }).channel));
+    const channels = new Set(
+      cases.map(
+        (c) => (JSON.parse(readFileSync(join(fixtures, c, 'input.json'), 'utf8')) as { channel: string }).channel,
+      ),
+    );
     expect([...channels].sort()).toEqual(['event', 'telemetry']);
     const reasons = new Set(
-      cases.filter((c) => existsSync(join(fixtures, c, 'expected.err'))).map((c) => readFileSync(join(fixtures, c, 'expected.err'), 'utf8').split('\n')[0]),
+      cases
+        .filter((c) => existsSync(join(fixtures, c, 'expected.err')))
+        .map((c) => readFileSync(join(fixtures, c, 'expected.err'), 'utf8').split('\n')[0]),
     );
-    for (const reason of ['schema', 'unknown_event_code', 'bad_json', 'clock_skew', 'too_old']) expect(reasons, reason).toContain(reason);
-    const arrays = cases.filter((c) => Array.isArray((JSON.parse(readFileSync(join(fixtures, c, 'input.json'), 'utf8')) as { payload?: unknown }).payload));
+    for (const reason of ['schema', 'unknown_event_code', 'bad_json', 'clock_skew', 'too_old'])
+      expect(reasons, reason).toContain(reason);
+    const arrays = cases.filter((c) =>
+      Array.isArray(
+        (JSON.parse(readFileSync(join(fixtures, c, 'input.json'), 'utf8')) as { payload?: unknown }).payload,
+      ),
+    );
     expect(arrays.length, 'an array case').toBeGreaterThan(0);
   });
 });

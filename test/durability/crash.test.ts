@@ -60,7 +60,11 @@ it('SIGKILL mid-stream, restart on the same data directory: every acknowledged m
   const all = eventIds(Array.from({ length: n }, (_, i) => i));
   let stored = before;
   // A child process has no drained(): poll InfluxDB, bounded; the assertions below say what is missing.
-  await pollUntil(async () => (stored = await storedEvents(conn)).ids.size === n, 60_000, `${n} events in InfluxDB`).catch(() => undefined);
+  await pollUntil(
+    async () => (stored = await storedEvents(conn)).ids.size === n,
+    60_000,
+    `${n} events in InfluxDB`,
+  ).catch(() => undefined);
   expect([...ackedAtKill].filter((id) => !stored.ids.has(id))).toEqual([]);
   expect(stored.ids).toEqual(all);
   expect(stored.rows).toBe(n); // replays landed on their own points

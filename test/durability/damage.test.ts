@@ -13,7 +13,16 @@ import type { Point } from '../../src/point.ts';
 import { Spool, type SpoolRecord } from '../../src/store/spool/index.ts';
 import { READ_BLOCK_BYTES, SegmentReader, type Damage, type ReadRecord } from '../../src/store/spool/reader.ts';
 import { sharedInflux, uniqueName } from '../helpers/influx-shared.ts';
-import { captureLogs, drainedWithin, influxAt, spooledFrames, startLocalHub, storedEvents, writeHubFiles, type LocalHub } from './helpers.ts';
+import {
+  captureLogs,
+  drainedWithin,
+  influxAt,
+  spooledFrames,
+  startLocalHub,
+  storedEvents,
+  writeHubFiles,
+  type LocalHub,
+} from './helpers.ts';
 import { spoolWhileInfluxDown } from './publisher.ts';
 
 const dirs: string[] = [];
@@ -23,9 +32,26 @@ afterEach(async () => {
 });
 
 function record(i: number, payloadBytes = 0): SpoolRecord {
-  const point: Point = { measurement: 'bin_level', tags: { site: 's', device: `d${i % 3}` }, fields: { fill_pct: i }, time: String(1_795_737_600_000_000_000n + BigInt(i)) };
+  const point: Point = {
+    measurement: 'bin_level',
+    tags: { site: 's', device: `d${i % 3}` },
+    fields: { fill_pct: i },
+    time: String(1_795_737_600_000_000_000n + BigInt(i)),
+  };
   const payload = Buffer.concat([Buffer.from(JSON.stringify({ i })), Buffer.alloc(payloadBytes, 0xab)]);
-  return { at: 1000 + i, points: [point], source: { topic: `t/${i}`, site: 's', gateway: 'g', device: 'd', channel: 'telemetry', receivedAt: 1000 + i, payload } };
+  return {
+    at: 1000 + i,
+    points: [point],
+    source: {
+      topic: `t/${i}`,
+      site: 's',
+      gateway: 'g',
+      device: 'd',
+      channel: 'telemetry',
+      receivedAt: 1000 + i,
+      payload,
+    },
+  };
 }
 
 /** Where each record of a segment starts and ends (read before it is damaged). */
@@ -40,9 +66,20 @@ async function writeSegment(count: number, payloadBytes: (i: number) => number =
   const dir = await mkdtemp(join(tmpdir(), 'hub-damage-'));
   dirs.push(dir);
   const spoolDir = join(dir, 'spool');
-  const spool = new Spool({ dir: spoolDir, maxBytes: 256 << 20, segmentBytes: 64 << 20, fsync: false, maxBufferedBytes: 256 << 20, backpressureTimeoutMs: 30_000, logger: captureLogs().logger });
+  const spool = new Spool({
+    dir: spoolDir,
+    maxBytes: 256 << 20,
+    segmentBytes: 64 << 20,
+    fsync: false,
+    maxBufferedBytes: 256 << 20,
+    backpressureTimeoutMs: 30_000,
+    logger: captureLogs().logger,
+  });
   await spool.open();
-  for (let i = 0; i < count; i += 500) await Promise.all(Array.from({ length: Math.min(500, count - i) }, (_, j) => spool.append(record(i + j, payloadBytes(i + j)))));
+  for (let i = 0; i < count; i += 500)
+    await Promise.all(
+      Array.from({ length: Math.min(500, count - i) }, (_, j) => spool.append(record(i + j, payloadBytes(i + j)))),
+    );
   await spool.close();
   const names = await readdir(spoolDir);
   expect(names).toHaveLength(1);
@@ -87,9 +124,11 @@ async function readAll(path: string, points = 7): Promise<{ records: ReadRecord[
 }
 
 const ats = (records: ReadRecord[]): number[] => records.map((r) => r.record.at - 1000);
-const except = (count: number, lost: number[]): number[] => Array.from({ length: count }, (_, i) => i).filter((i) => !lost.includes(i));
+const except = (count: number, lost: number[]): number[] =>
+  Array.from({ length: count }, (_, i) => i).filter((i) => !lost.includes(i));
 /** The records a damaged byte range [from, to) touches. */
-const touched = (l: Layout, from: number, to: number): number[] => l.starts.map((s, i) => i).filter((i) => l.starts[i]! < to && l.ends[i]! > from);
+const touched = (l: Layout, from: number, to: number): number[] =>
+  l.starts.map((s, i) => i).filter((i) => l.starts[i]! < to && l.ends[i]! > from);
 
 describe('SegmentReader resynchronises after damage in the middle of a segment', () => {
   it('a damaged segment header (its 8-byte magic): every record is still read, the header is the damage', async () => {
@@ -97,7 +136,14 @@ describe('SegmentReader resynchronises after damage in the middle of a segment',
     await overwrite(l.path, 0, Buffer.from('XXXXXXXX'));
     const { records, damage } = await readAll(l.path);
     expect(ats(records)).toEqual(except(10, []));
-    expect(damage).toEqual([expect.objectContaining({ offset: 0, bytes: l.starts[0], torn: false, detail: expect.stringMatching(/bad segment header/) })]);
+    expect(damage).toEqual([
+      expect.objectContaining({
+        offset: 0,
+        bytes: l.starts[0],
+        torn: false,
+        detail: expect.stringMatching(/bad segment header/),
+      }),
+    ]);
   });
 
   it('a file with a segment name but no magic and no whole record is still refused as a whole', async () => {
@@ -106,7 +152,13 @@ describe('SegmentReader resynchronises after damage in the middle of a segment',
     await overwrite(l.path, 0, Buffer.alloc(size, 0x41));
     const reader = new SegmentReader(l.path);
     try {
-      expect(await reader.open(size)).toEqual({ damage: expect.objectContaining({ offset: 0, bytes: size, detail: expect.stringMatching(/not a spool segment/) }) });
+      expect(await reader.open(size)).toEqual({
+        damage: expect.objectContaining({
+          offset: 0,
+          bytes: size,
+          detail: expect.stringMatching(/not a spool segment/),
+        }),
+      });
     } finally {
       await reader.close();
     }
@@ -119,7 +171,14 @@ describe('SegmentReader resynchronises after damage in the middle of a segment',
     const { records, damage } = await readAll(l.path);
     expect(ats(records)).toEqual(except(30, [k]));
     expect(records.map((r) => r.end)).toEqual(l.ends.filter((_, i) => i !== k));
-    expect(damage).toEqual([{ offset: l.starts[k], bytes: l.ends[k]! - l.starts[k]!, torn: false, detail: expect.stringMatching(/^CRC mismatch .*bytes skipped, reading again from the whole record at \d+$/) }]);
+    expect(damage).toEqual([
+      {
+        offset: l.starts[k],
+        bytes: l.ends[k]! - l.starts[k]!,
+        torn: false,
+        detail: expect.stringMatching(/^CRC mismatch .*bytes skipped, reading again from the whole record at \d+$/),
+      },
+    ]);
     expect(damage[0]!.detail).toContain(`at ${l.ends[k]}`);
   });
 
@@ -133,7 +192,14 @@ describe('SegmentReader resynchronises after damage in the middle of a segment',
     expect(ats(records)).toEqual(except(80, lost));
     const first = lost[0]!;
     const next = l.starts[lost.at(-1)! + 1]!;
-    expect(damage).toEqual([{ offset: l.starts[first], bytes: next - l.starts[first]!, torn: false, detail: expect.stringMatching(/^CRC mismatch/) }]);
+    expect(damage).toEqual([
+      {
+        offset: l.starts[first],
+        bytes: next - l.starts[first]!,
+        torn: false,
+        detail: expect.stringMatching(/^CRC mismatch/),
+      },
+    ]);
   });
 
   it('a zeroed block that starts on a frame boundary: the zero length is the damage', async () => {
@@ -143,7 +209,14 @@ describe('SegmentReader resynchronises after damage in the middle of a segment',
     const lost = touched(l, from, from + 4096);
     const { records, damage } = await readAll(l.path);
     expect(ats(records)).toEqual(except(80, lost));
-    expect(damage).toEqual([{ offset: from, bytes: l.starts[lost.at(-1)! + 1]! - from, torn: false, detail: expect.stringMatching(/^impossible record length 0;/) }]);
+    expect(damage).toEqual([
+      {
+        offset: from,
+        bytes: l.starts[lost.at(-1)! + 1]! - from,
+        torn: false,
+        detail: expect.stringMatching(/^impossible record length 0;/),
+      },
+    ]);
   });
 
   it.each([
@@ -172,9 +245,24 @@ describe('SegmentReader resynchronises after damage in the middle of a segment',
     const { records, damage } = await readAll(l.path);
     expect(ats(records)).toEqual(except(40, [5, 22, 39]));
     expect(damage).toEqual([
-      { offset: l.starts[5], bytes: l.ends[5]! - l.starts[5]!, torn: false, detail: expect.stringMatching(/^CRC mismatch/) },
-      { offset: l.starts[22], bytes: l.ends[22]! - l.starts[22]!, torn: false, detail: expect.stringMatching(/^record length \d+ runs past the data \(\d+ bytes left\); \d+ bytes skipped/) },
-      { offset: l.starts[39], bytes: size - 10 - l.starts[39]!, torn: true, detail: expect.stringMatching(/^record cut short: \d+ of \d+ bytes present$/) },
+      {
+        offset: l.starts[5],
+        bytes: l.ends[5]! - l.starts[5]!,
+        torn: false,
+        detail: expect.stringMatching(/^CRC mismatch/),
+      },
+      {
+        offset: l.starts[22],
+        bytes: l.ends[22]! - l.starts[22]!,
+        torn: false,
+        detail: expect.stringMatching(/^record length \d+ runs past the data \(\d+ bytes left\); \d+ bytes skipped/),
+      },
+      {
+        offset: l.starts[39],
+        bytes: size - 10 - l.starts[39]!,
+        torn: true,
+        detail: expect.stringMatching(/^record cut short: \d+ of \d+ bytes present$/),
+      },
     ]);
   });
 
@@ -184,7 +272,9 @@ describe('SegmentReader resynchronises after damage in the middle of a segment',
     await truncate(l.path, size - 7);
     const { records, damage } = await readAll(l.path);
     expect(ats(records)).toEqual(except(10, [9]));
-    expect(damage).toEqual([{ offset: l.starts[9], bytes: size - 7 - l.starts[9]!, torn: true, detail: expect.stringMatching(/cut short/) }]);
+    expect(damage).toEqual([
+      { offset: l.starts[9], bytes: size - 7 - l.starts[9]!, torn: true, detail: expect.stringMatching(/cut short/) },
+    ]);
   });
 
   it('damage with no whole frame after it runs to the end of the file, not torn (as before)', async () => {
@@ -193,7 +283,9 @@ describe('SegmentReader resynchronises after damage in the middle of a segment',
     await overwrite(l.path, l.starts[6]!, Buffer.alloc(size - l.starts[6]!));
     const { records, damage } = await readAll(l.path);
     expect(ats(records)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(damage).toEqual([{ offset: l.starts[6], bytes: size - l.starts[6]!, torn: false, detail: 'impossible record length 0' }]);
+    expect(damage).toEqual([
+      { offset: l.starts[6], bytes: size - l.starts[6]!, torn: false, detail: 'impossible record length 0' },
+    ]);
   });
 
   it('the scan is bounded: damage longer than a read block, across block boundaries, is skipped in one stretch', async () => {
@@ -207,7 +299,14 @@ describe('SegmentReader resynchronises after damage in the middle of a segment',
     const lost = touched(l, from, to);
     const { records, damage } = await readAll(l.path, 4000);
     expect(ats(records)).toEqual(except(12_000, lost));
-    expect(damage).toEqual([{ offset: l.starts[lost[0]!], bytes: l.starts[lost.at(-1)! + 1]! - l.starts[lost[0]!]!, torn: false, detail: expect.any(String) }]);
+    expect(damage).toEqual([
+      {
+        offset: l.starts[lost[0]!],
+        bytes: l.starts[lost.at(-1)! + 1]! - l.starts[lost[0]!]!,
+        torn: false,
+        detail: expect.any(String),
+      },
+    ]);
   });
 
   it('the next whole record is larger than a read block: it is found and read', async () => {
@@ -242,7 +341,8 @@ describe('through the hub into the real InfluxDB', () => {
 
     const frames = await spooledFrames(files.spoolDir);
     expect(frames).toHaveLength(80);
-    const idOf = (f: (typeof frames)[number]) => String(f.record.points.find((p) => p.measurement === 'deposit')!.fields.event_id);
+    const idOf = (f: (typeof frames)[number]) =>
+      String(f.record.points.find((p) => p.measurement === 'deposit')!.fields.event_id);
     const startOf = (i: number) => (i > 0 && frames[i - 1]!.file === frames[i]!.file ? frames[i - 1]!.end : 8);
     // A byte flipped inside record 15, and a 4 KiB block zeroed from the middle of record 40.
     const k = 15;
@@ -250,7 +350,9 @@ describe('through the hub into the real InfluxDB', () => {
     const blockFile = frames[40]!.file;
     const from = startOf(40) + 60;
     await overwrite(blockFile, from, Buffer.alloc(4096));
-    const inBlock = frames.map((f, i) => i).filter((i) => frames[i]!.file === blockFile && startOf(i) < from + 4096 && frames[i]!.end > from);
+    const inBlock = frames
+      .map((f, i) => i)
+      .filter((i) => frames[i]!.file === blockFile && startOf(i) < from + 4096 && frames[i]!.end > from);
     expect(inBlock.length).toBeGreaterThanOrEqual(3);
     expect(inBlock.at(-1)).toBeLessThan(79); // records after the block remain
     const lost = new Set([k, ...inBlock]);
@@ -264,8 +366,18 @@ describe('through the hub into the real InfluxDB', () => {
     expect(stored.rows).toBe(80 - lost.size);
     const logged = hub.logs.filter((l) => String(l.msg).startsWith('spool: damaged stretch'));
     expect(logged).toEqual([
-      expect.objectContaining({ level: 50, file: frames[k]!.file, offset: startOf(k), bytes: frames[k]!.end - startOf(k) }),
-      expect.objectContaining({ level: 50, file: blockFile, offset: startOf(inBlock[0]!), bytes: startOf(inBlock.at(-1)! + 1) - startOf(inBlock[0]!) }),
+      expect.objectContaining({
+        level: 50,
+        file: frames[k]!.file,
+        offset: startOf(k),
+        bytes: frames[k]!.end - startOf(k),
+      }),
+      expect.objectContaining({
+        level: 50,
+        file: blockFile,
+        offset: startOf(inBlock[0]!),
+        bytes: startOf(inBlock.at(-1)! + 1) - startOf(inBlock[0]!),
+      }),
     ]);
     expect(hub.hub.stats().spool?.drainer.damaged).toBe(2);
   }, 60_000);

@@ -27,7 +27,8 @@ export function captureLogs(level = 'info'): { logger: Logger; lines: Record<str
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString().split('\n'))
+        if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -59,7 +60,15 @@ export async function writeHubFiles(spec: HubFilesSpec): Promise<HubFiles> {
   const dir = spec.dir ?? (await mkdtemp(join(tmpdir(), 'hub-durability-')));
   hashed ??= hashSecret(SECRET);
   const inventory = {
-    sites: [{ id: 'maple-court', households: 100, gateways: [{ id: GATEWAY, secret: hashed, devices: [{ id: 'bin-01', type: 'waste-bin', model: 'generic-v1' }] }] }],
+    sites: [
+      {
+        id: 'maple-court',
+        households: 100,
+        gateways: [
+          { id: GATEWAY, secret: hashed, devices: [{ id: 'bin-01', type: 'waste-bin', model: 'generic-v1' }] },
+        ],
+      },
+    ],
   };
   const config = {
     inventory: 'inventory.yaml',
@@ -68,7 +77,14 @@ export async function writeHubFiles(spec: HubFilesSpec): Promise<HubFiles> {
     log: { level: 'info' },
     mqtt: { host: '127.0.0.1', port: 0 },
     http: { host: '127.0.0.1', port: 0 },
-    influx: { url: spec.influxUrl, database: spec.database, minRetryDelayMs: 50, maxRetryDelayMs: 500, requestTimeoutMs: 2000, ...spec.influx },
+    influx: {
+      url: spec.influxUrl,
+      database: spec.database,
+      minRetryDelayMs: 50,
+      maxRetryDelayMs: 500,
+      requestTimeoutMs: 2000,
+      ...spec.influx,
+    },
     spool: { ...spec.spool },
     shutdown: { timeout: spec.shutdownTimeout ?? '10s' },
     // These tests count every point in InfluxDB; the KPI scheduler's own points would be noise.
@@ -101,7 +117,16 @@ export async function startLocalHub(files: HubFiles): Promise<LocalHub> {
 
 /** The JSON payload of deposit event `i` (id `e-<i>`), stamped now. */
 export function depositEvent(i: number): string {
-  return JSON.stringify({ id: `e-${i}`, ts: new Date().toISOString(), type: 'deposit', household: `H-${i % 50}`, category: 'kitchen', weight: 1.5, sorting: 'correct', auth: 'card' });
+  return JSON.stringify({
+    id: `e-${i}`,
+    ts: new Date().toISOString(),
+    type: 'deposit',
+    household: `H-${i % 50}`,
+    category: 'kitchen',
+    weight: 1.5,
+    sorting: 'correct',
+    auth: 'card',
+  });
 }
 
 /** Every frame of every segment file in `spoolDir`, oldest first (damage ignored). */
@@ -115,7 +140,7 @@ export async function spooledFrames(spoolDir: string): Promise<(ReadRecord & { f
       const { size } = await stat(file);
       const opened = await reader.open(size);
       if (!('start' in opened)) continue;
-      for (let at = opened.start; at < size; ) {
+      for (let at = opened.start; at < size;) {
         const chunk = await reader.read(at, size, { points: 1e9, bytes: 1e9 });
         out.push(...chunk.records.map((r) => ({ ...r, file })));
         at = chunk.next;
@@ -134,7 +159,9 @@ export async function spooledRecords(spoolDir: string): Promise<SpoolRecord[]> {
 
 /** Event ids of the deposit points on disk in `spoolDir`. */
 export async function spooledEventIds(spoolDir: string): Promise<Set<string>> {
-  const ids = (await spooledRecords(spoolDir)).flatMap((r) => r.points.filter((p) => p.measurement === 'deposit').map((p) => String(p.fields.event_id)));
+  const ids = (await spooledRecords(spoolDir)).flatMap((r) =>
+    r.points.filter((p) => p.measurement === 'deposit').map((p) => String(p.fields.event_id)),
+  );
   return new Set(ids);
 }
 
@@ -164,7 +191,15 @@ export function eventIds(indices: Iterable<number>): Set<string> {
 export async function drainedWithin(hub: Hub, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for the spool to be drained; spool: ${JSON.stringify(hub.stats().spool)}`)), ms);
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `timed out after ${ms} ms waiting for the spool to be drained; spool: ${JSON.stringify(hub.stats().spool)}`,
+          ),
+        ),
+      ms,
+    );
   });
   try {
     await Promise.race([hub.drained(), late]);

@@ -21,7 +21,10 @@ export class HubProcess {
   private constructor(configPath: string, env: Record<string, string>) {
     // The developer's HUB_* variables must not leak in: only what the test gives.
     const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HUB_')));
-    this.#child = spawn(process.execPath, [BIN, 'start', '--config', configPath], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#child = spawn(process.execPath, [BIN, 'start', '--config', configPath], {
+      env: { ...base, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let partial = '';
     this.#child.stdout!.on('data', (d: Buffer) => {
       const text = partial + d.toString();
@@ -64,12 +67,19 @@ export class HubProcess {
   }
 
   /** The first log line matching `match`, waiting for it at most `ms`. */
-  async waitForLine(match: (l: Record<string, unknown>) => boolean, ms: number, what: string): Promise<Record<string, unknown>> {
+  async waitForLine(
+    match: (l: Record<string, unknown>) => boolean,
+    ms: number,
+    what: string,
+  ): Promise<Record<string, unknown>> {
     const end = Date.now() + ms;
     for (;;) {
       const line = this.lines.find(match);
       if (line) return line;
-      if (this.#exited) throw new Error(`the hub exited before ${what}:\n${this.stderr}\n${this.lines.map((l) => JSON.stringify(l)).join('\n')}`);
+      if (this.#exited)
+        throw new Error(
+          `the hub exited before ${what}:\n${this.stderr}\n${this.lines.map((l) => JSON.stringify(l)).join('\n')}`,
+        );
       if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -8,7 +8,15 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { waitFor } from '../broker/helpers.ts';
 import { startInflux, type InfluxServer } from '../helpers/influx.ts';
-import { drainedWithin, eventIds, influxAt, startLocalHub, storedEvents, writeHubFiles, type LocalHub } from './helpers.ts';
+import {
+  drainedWithin,
+  eventIds,
+  influxAt,
+  startLocalHub,
+  storedEvents,
+  writeHubFiles,
+  type LocalHub,
+} from './helpers.ts';
 import { Publisher } from './publisher.ts';
 
 let influx: InfluxServer;

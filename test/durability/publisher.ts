@@ -19,7 +19,10 @@ export class Publisher {
   #stopped = false;
   #running: Promise<void> | undefined;
 
-  private constructor(readonly client: MqttClient) {
+  readonly client: MqttClient;
+
+  private constructor(client: MqttClient) {
+    this.client = client;
     client.on('error', () => {}); // refused or reset while the hub restarts: it reconnects
   }
 
@@ -27,7 +30,15 @@ export class Publisher {
   static async connect(port: number, clientId = 'durability-gw'): Promise<Publisher> {
     const client = await mqtt.connectAsync(
       `mqtt://127.0.0.1:${port}`,
-      { username: GATEWAY, password: SECRET, clientId, clean: false, reconnectPeriod: 200, connectTimeout: 5_000, keepalive: 60 },
+      {
+        username: GATEWAY,
+        password: SECRET,
+        clientId,
+        clean: false,
+        reconnectPeriod: 200,
+        connectTimeout: 5_000,
+        keepalive: 60,
+      },
       false,
     );
     return new Publisher(client);
@@ -94,4 +105,3 @@ export async function spoolWhileInfluxDown(database: string, count: number): Pro
   }
   return files;
 }
-

@@ -31,7 +31,12 @@ afterAll(async () => {
 
 it('SIGTERM mid-stream with InfluxDB hung: exit 0 within the timeout, everything acknowledged is spooled and lands after restart', async () => {
   // InfluxDB requests may take 30 s; the shutdown must not wait for them.
-  const files = await writeHubFiles({ influxUrl: influx.url, database: 'shutdown', shutdownTimeout: '5s', influx: { requestTimeoutMs: 30_000 } });
+  const files = await writeHubFiles({
+    influxUrl: influx.url,
+    database: 'shutdown',
+    shutdownTimeout: '5s',
+    influx: { requestTimeoutMs: 30_000 },
+  });
   dir = files.dir;
   const conn = influxAt(influx.url, 'shutdown');
   const first = await HubProcess.start(files.configPath, { HUB_MQTT_PORT: '0' });
@@ -65,7 +70,11 @@ it('SIGTERM mid-stream with InfluxDB hung: exit 0 within the timeout, everything
   const n = pub.published;
   await pub.waitAcked(n, 30_000);
   let stored = before;
-  await pollUntil(async () => (stored = await storedEvents(conn)).ids.size === n, 60_000, `${n} events in InfluxDB`).catch(() => undefined);
+  await pollUntil(
+    async () => (stored = await storedEvents(conn)).ids.size === n,
+    60_000,
+    `${n} events in InfluxDB`,
+  ).catch(() => undefined);
   expect([...ackedAtExit].filter((id) => !stored.ids.has(id))).toEqual([]);
   expect(stored.ids).toEqual(eventIds(Array.from({ length: n }, (_, i) => i)));
   expect(stored.rows).toBe(n);

@@ -9,7 +9,16 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { IngestStats } from '../../src/store/ingest.ts';
 import { waitFor } from '../broker/helpers.ts';
 import { startInflux, type InfluxServer } from '../helpers/influx.ts';
-import { drainedWithin, eventIds, influxAt, spooledEventIds, startLocalHub, storedEvents, writeHubFiles, type LocalHub } from './helpers.ts';
+import {
+  drainedWithin,
+  eventIds,
+  influxAt,
+  spooledEventIds,
+  startLocalHub,
+  storedEvents,
+  writeHubFiles,
+  type LocalHub,
+} from './helpers.ts';
 import { Publisher } from './publisher.ts';
 
 const MAX_BYTES = 32 * 1024;
@@ -33,7 +42,11 @@ afterAll(async () => {
 
 it('a full spool holds PUBACKs back (nothing acknowledged that is not on disk) and loses nothing', async () => {
   // A long backpressure timeout: the messages wait for room instead of being refused.
-  const files = await writeHubFiles({ influxUrl: influx.url, database: 'full', spool: { maxBytes: MAX_BYTES, backpressureTimeout: '5m' } });
+  const files = await writeHubFiles({
+    influxUrl: influx.url,
+    database: 'full',
+    spool: { maxBytes: MAX_BYTES, backpressureTimeout: '5m' },
+  });
   dir = files.dir;
   hub = await startLocalHub(files);
   await influx.stop();
@@ -62,7 +75,11 @@ it('a full spool holds PUBACKs back (nothing acknowledged that is not on disk) a
   const quiet = (): boolean => {
     const s = stats();
     const ingest = hub!.hub.stats().ingest as IngestStats;
-    return ingest.messages === s.records + s.waiting + ingest.failed && pub!.acked.size === s.records && pub!.inflight === WINDOW;
+    return (
+      ingest.messages === s.records + s.waiting + ingest.failed &&
+      pub!.acked.size === s.records &&
+      pub!.inflight === WINDOW
+    );
   };
   // Full: messages wait for room, and the publisher's whole window is unacknowledged.
   await until(() => stats().backpressure && pub!.inflight === WINDOW, 30_000, 'the spool to fill');

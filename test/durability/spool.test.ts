@@ -12,7 +12,14 @@ import { DeadLetterStore } from '../../src/deadletters/store.ts';
 import { HubError } from '../../src/errors.ts';
 import type { Point } from '../../src/point.ts';
 import { MemoryPointWriter } from '../../src/store/index.ts';
-import { crc32, Drainer, SEGMENT_MAGIC, Spool, type SpoolOptions, type SpoolRecord } from '../../src/store/spool/index.ts';
+import {
+  crc32,
+  Drainer,
+  SEGMENT_MAGIC,
+  Spool,
+  type SpoolOptions,
+  type SpoolRecord,
+} from '../../src/store/spool/index.ts';
 import { crc32ByTable } from '../../src/store/spool/frame.ts';
 import { SegmentReader } from '../../src/store/spool/reader.ts';
 import { waitFor } from '../broker/helpers.ts';
@@ -34,26 +41,66 @@ async function tempDir(): Promise<string> {
 }
 
 function point(i: number, fields: Point['fields'] = { fill_pct: i }): Point {
-  return { measurement: 'bin_level', tags: { site: 's', device: `d${i % 3}` }, fields, time: String(1_795_737_600_000_000_000n + BigInt(i)) };
+  return {
+    measurement: 'bin_level',
+    tags: { site: 's', device: `d${i % 3}` },
+    fields,
+    time: String(1_795_737_600_000_000_000n + BigInt(i)),
+  };
 }
 
 function record(i: number, fields?: Point['fields']): SpoolRecord {
   const payload = Buffer.from(JSON.stringify({ i }));
-  return { at: 1000 + i, points: [point(i, fields)], source: { topic: `t/${i}`, site: 's', gateway: 'g', device: 'd', channel: 'telemetry', receivedAt: 1000 + i, payload } };
+  return {
+    at: 1000 + i,
+    points: [point(i, fields)],
+    source: {
+      topic: `t/${i}`,
+      site: 's',
+      gateway: 'g',
+      device: 'd',
+      channel: 'telemetry',
+      receivedAt: 1000 + i,
+      payload,
+    },
+  };
 }
 
 async function openSpool(dir: string, options: Partial<SpoolOptions> = {}) {
   const logs = captureLogs();
-  const spool = new Spool({ dir: join(dir, 'spool'), maxBytes: 1 << 20, fsync: true, maxBufferedBytes: 1 << 20, backpressureTimeoutMs: 30_000, logger: logs.logger, ...options });
+  const spool = new Spool({
+    dir: join(dir, 'spool'),
+    maxBytes: 1 << 20,
+    fsync: true,
+    maxBufferedBytes: 1 << 20,
+    backpressureTimeoutMs: 30_000,
+    logger: logs.logger,
+    ...options,
+  });
   await spool.open();
   running.push({ stop: () => spool.close() });
   return { spool, logs };
 }
 
-function drain(dir: string, spool: Spool, writer: MemoryPointWriter, logs = captureLogs(), prepare?: () => Promise<unknown>) {
+function drain(
+  dir: string,
+  spool: Spool,
+  writer: MemoryPointWriter,
+  logs = captureLogs(),
+  prepare?: () => Promise<unknown>,
+) {
   const deadLetters = new DeadLetterStore({ dir: join(dir, 'dead-letters'), maxBytes: 1 << 30, maxAgeMs: 2 ** 50 });
   const retry = { minRetryDelayMs: 5, maxRetryDelayMs: 20 };
-  const drainer = new Drainer({ spool, writer, deadLetters, logger: logs.logger, chunkPoints: 100, batchPoints: 10, retry, ...(prepare ? { prepare } : {}) });
+  const drainer = new Drainer({
+    spool,
+    writer,
+    deadLetters,
+    logger: logs.logger,
+    chunkPoints: 100,
+    batchPoints: 10,
+    retry,
+    ...(prepare ? { prepare } : {}),
+  });
   drainer.start();
   running.push(drainer);
   return { drainer, deadLetters, logs };
@@ -66,7 +113,8 @@ function latch(): { promise: Promise<void>; open: () => void } {
   return { promise, open };
 }
 
-const seqs = (w: MemoryPointWriter): number[] => w.points.map((p) => Number(BigInt(p.time) - 1_795_737_600_000_000_000n));
+const seqs = (w: MemoryPointWriter): number[] =>
+  w.points.map((p) => Number(BigInt(p.time) - 1_795_737_600_000_000_000n));
 
 describe('frames', () => {
   it('CRC-32 is the IEEE one (check value of "123456789"), natively and by table', () => {
@@ -87,7 +135,9 @@ describe('Spool and Drainer', () => {
     expect(s.commits).toBeLessThan(50); // many records per write and fsync
     expect(s.segments).toBeGreaterThan(1);
     await first.spool.close();
-    expect((await spooledRecords(join(dir, 'spool'))).map((r) => r.at)).toEqual(Array.from({ length: 50 }, (_, i) => 1000 + i));
+    expect((await spooledRecords(join(dir, 'spool'))).map((r) => r.at)).toEqual(
+      Array.from({ length: 50 }, (_, i) => 1000 + i),
+    );
 
     const second = await openSpool(dir, { segmentBytes: 2048 });
     const writer = new MemoryPointWriter();
@@ -96,7 +146,12 @@ describe('Spool and Drainer', () => {
     expect(seqs(writer)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     await waitFor(() => second.spool.stats().segments === 0, 5_000, 'the drained segments to be removed');
     expect(await readdir(join(dir, 'spool'))).toEqual([]);
-    expect(drainer.stats()).toMatchObject({ recordsWritten: 50, pointsWritten: 50, lagBytes: 0, oldestRecordAgeMs: null });
+    expect(drainer.stats()).toMatchObject({
+      recordsWritten: 50,
+      pointsWritten: 50,
+      lagBytes: 0,
+      oldestRecordAgeMs: null,
+    });
   });
 
   it('a torn last record is skipped with a log line; every whole record before it is replayed', async () => {
@@ -135,7 +190,12 @@ describe('Spool and Drainer', () => {
     await drainer.drained();
     expect(seqs(writer)).toEqual([0, 1, 2, 4, 5]);
     const start = records[2]!.end;
-    expect(logs.lines.find((l) => String(l.msg).startsWith('spool: damaged stretch'))).toMatchObject({ level: 50, file: path, offset: start, bytes: records[3]!.end - start });
+    expect(logs.lines.find((l) => String(l.msg).startsWith('spool: damaged stretch'))).toMatchObject({
+      level: 50,
+      file: path,
+      offset: start,
+      bytes: records[3]!.end - start,
+    });
     expect(drainer.stats().damaged).toBe(1);
   });
 
@@ -148,7 +208,11 @@ describe('Spool and Drainer', () => {
     const acked: number[] = [];
     const appends = Array.from({ length: 60 }, (_, i) => spool.append(record(i)).then(() => acked.push(i)));
     // Full: every admitted record is acknowledged, the rest wait.
-    await waitFor(() => spool.stats().backpressure && acked.length === 60 - spool.stats().waiting, 5_000, 'backpressure');
+    await waitFor(
+      () => spool.stats().backpressure && acked.length === 60 - spool.stats().waiting,
+      5_000,
+      'backpressure',
+    );
     const held = acked.length;
     expect(held).toBeGreaterThan(0);
     expect(held).toBeLessThan(60);
@@ -165,9 +229,16 @@ describe('Spool and Drainer', () => {
 
   it('refuses after backpressureTimeout (HUB_ERR_SPOOL_FULL), and at once beyond maxBufferedBytes', async () => {
     const dir = await tempDir();
-    const { spool } = await openSpool(dir, { maxBytes: 2048, segmentBytes: 1024, backpressureTimeoutMs: 50, maxBufferedBytes: 3000 });
+    const { spool } = await openSpool(dir, {
+      maxBytes: 2048,
+      segmentBytes: 1024,
+      backpressureTimeoutMs: 50,
+      maxBufferedBytes: 3000,
+    });
     const outcomes = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => spool.append(record(i))));
-    const refused = outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason as HubError);
+    const refused = outcomes
+      .filter((o) => o.status === 'rejected')
+      .map((o) => (o as PromiseRejectedResult).reason as HubError);
     expect(refused.length).toBeGreaterThan(0);
     expect(refused.every((e) => e.code === 'HUB_ERR_SPOOL_FULL' && e.retryable)).toBe(true);
     expect(refused.some((e) => /maxBufferedBytes/.test(e.message))).toBe(true);
@@ -190,7 +261,15 @@ describe('Spool and Drainer', () => {
     expect(seqs(writer)).toEqual([0, 1, 2, 4, 5]);
     const [dl, ...more] = await deadLetters.list();
     expect(more).toEqual([]);
-    expect(dl).toMatchObject({ topic: 't/3', rejects: [{ reason: 'write_rejected', detail: expect.stringMatching(/^HUB_ERR_INFLUX_WRITE_REJECTED: .*field type conflict/) }] });
+    expect(dl).toMatchObject({
+      topic: 't/3',
+      rejects: [
+        {
+          reason: 'write_rejected',
+          detail: expect.stringMatching(/^HUB_ERR_INFLUX_WRITE_REJECTED: .*field type conflict/),
+        },
+      ],
+    });
     expect(DeadLetterStore.payloadOf(dl!).toString()).toBe('{"i":3}');
     expect(drainer.stats().deadLettered).toBe(1);
   });
@@ -249,7 +328,11 @@ describe('Spool and Drainer', () => {
     synced.open();
     await appended; // committed while the drainer is still opening the segment
     opened.open();
-    await waitFor(() => writer.points.length === 1, 5_000, `record 0 to be written (drainer ${JSON.stringify(drainer.stats())}, spool ${JSON.stringify(spool.segments())})`);
+    await waitFor(
+      () => writer.points.length === 1,
+      5_000,
+      `record 0 to be written (drainer ${JSON.stringify(drainer.stats())}, spool ${JSON.stringify(spool.segments())})`,
+    );
     await drainer.drained();
     expect(seqs(writer)).toEqual([0]);
   });

@@ -7,7 +7,16 @@
 import { rm, stat, truncate } from 'node:fs/promises';
 import { afterAll, expect, it } from 'vitest';
 import { sharedInflux, uniqueName } from '../helpers/influx-shared.ts';
-import { drainedWithin, eventIds, influxAt, spooledFrames, startLocalHub, storedEvents, writeHubFiles, type LocalHub } from './helpers.ts';
+import {
+  drainedWithin,
+  eventIds,
+  influxAt,
+  spooledFrames,
+  startLocalHub,
+  storedEvents,
+  writeHubFiles,
+  type LocalHub,
+} from './helpers.ts';
 import { spoolWhileInfluxDown } from './publisher.ts';
 
 const database = uniqueName('torn');

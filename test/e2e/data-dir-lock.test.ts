@@ -10,7 +10,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHubError } from '../../src/errors.ts';
 import { uniqueName } from '../helpers/influx-shared.ts';
-import { deviceTopic, drained, dropDatabase, EAST, mosquittoPublish, startHub, type DeviceSpec, type E2eHub } from './helpers.ts';
+import {
+  deviceTopic,
+  drained,
+  dropDatabase,
+  EAST,
+  mosquittoPublish,
+  startHub,
+  type DeviceSpec,
+  type E2eHub,
+} from './helpers.ts';
 
 const DATABASE = uniqueName('e2e_data_dir_lock');
 const EAST_DEVICES: DeviceSpec[] = [{ id: 'bin-01', type: 'waste-bin', model: 'generic-v1', building: 'b1' }];
@@ -46,7 +55,9 @@ describe('two hubs on one data directory', () => {
     // The refused hub's stop() (startHub calls it) left the first hub's lock alone.
     expect(await readFile(lockPath, 'utf8')).toBe(lockText);
 
-    const r = await mosquittoPublish(first.port, EAST, deviceTopic('gw-east', 'bin-01', 'telemetry'), { m: '{"ts":"2026-11-27T00:04:00Z","battery":13}' });
+    const r = await mosquittoPublish(first.port, EAST, deviceTopic('gw-east', 'bin-01', 'telemetry'), {
+      m: '{"ts":"2026-11-27T00:04:00Z","battery":13}',
+    });
     expect(r.code, r.stderr).toBe(0);
     await drained(first);
     const health = await fetch(`${first.httpUrl}/health`);

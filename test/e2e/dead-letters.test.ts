@@ -22,8 +22,22 @@ import type { Point } from '../../src/point.ts';
 import { connect } from '../broker/helpers.ts';
 import { uniqueName } from '../helpers/influx-shared.ts';
 import {
-  canonical, deadLetters, deviceTopic, drained, newDeadLetters, dropDatabase, EAST, FIXTURE, mosquittoPublish, ns, startHub, statusTopic, storedPoints, writeDirect,
-  type E2eHub, type Message,
+  canonical,
+  deadLetters,
+  deviceTopic,
+  drained,
+  newDeadLetters,
+  dropDatabase,
+  EAST,
+  FIXTURE,
+  mosquittoPublish,
+  ns,
+  startHub,
+  statusTopic,
+  storedPoints,
+  writeDirect,
+  type E2eHub,
+  type Message,
 } from './helpers.ts';
 
 const NOW = '2026-11-27T00:05:00Z';
@@ -43,7 +57,11 @@ function oversizedPayload(): string {
   const readings: unknown[] = [];
   let text = '[]';
   for (let i = 0; text.length <= MAX_PACKET + 1024; i++) {
-    readings.push({ ts: new Date(Date.parse('2026-11-27T00:00:00Z') + i * 1000).toISOString(), battery: 80, temperature: 20.5 });
+    readings.push({
+      ts: new Date(Date.parse('2026-11-27T00:00:00Z') + i * 1000).toISOString(),
+      battery: 80,
+      temperature: 20.5,
+    });
     text = JSON.stringify(readings);
   }
   return text;
@@ -61,18 +79,102 @@ interface Case {
 
 const OVERSIZED = oversizedPayload();
 const CASES: Case[] = [
-  { reason: 'bad_json', what: 'truncated JSON', topic: BIN, message: { m: '{"ts":"2026-11-27T08:00:00+08:00","battery":87,' }, payload: '{"ts":"2026-11-27T08:00:00+08:00","battery":87,', detail: 'not JSON' },
-  { reason: 'bad_json', what: 'not UTF-8', topic: BIN, message: { f: 'latin1' }, payload: '', detail: 'not valid UTF-8' },
-  { reason: 'schema', what: 'battery as a string', topic: BIN, message: { m: '{"ts":"2026-11-27T08:00:00+08:00","battery":"full"}' }, payload: '{"ts":"2026-11-27T08:00:00+08:00","battery":"full"}', detail: 'battery' },
-  { reason: 'unknown_event_code', what: 'an unknown event type', topic: BIN_EVENTS, message: { m: '{"id":"e-9001","ts":"2026-11-27T08:01:00+08:00","type":"door_open"}' }, payload: '{"id":"e-9001","ts":"2026-11-27T08:01:00+08:00","type":"door_open"}', detail: 'door_open' },
-  { reason: 'clock_skew', what: '15 minutes ahead', topic: BIN, message: { m: '{"ts":"2026-11-27T08:20:00+08:00","battery":87}' }, payload: '{"ts":"2026-11-27T08:20:00+08:00","battery":87}', detail: 'ahead of the hub' },
-  { reason: 'too_old', what: '57 days old', topic: BIN, message: { m: '{"ts":"2026-10-01T00:00:00Z","battery":87}' }, payload: '{"ts":"2026-10-01T00:00:00Z","battery":87}', detail: 'behind the hub' },
-  { reason: 'oversized', what: `${OVERSIZED.length} bytes, between maxPacketBytes and the broker's ceiling`, topic: BIN, message: { m: OVERSIZED }, payload: OVERSIZED, detail: `limit is ${MAX_PACKET}` },
-  { reason: 'empty_payload', what: 'a zero-length payload (mosquitto_pub -n)', topic: BIN, message: { n: true }, payload: '', detail: 'empty' },
-  { reason: 'empty_payload', what: 'an empty JSON array', topic: BIN, message: { m: '[]' }, payload: '[]', detail: 'empty JSON array' },
-  { reason: 'unknown_device', what: 'a device the inventory does not know', topic: deviceTopic('gw-east', 'ghost-99', 'telemetry'), message: { m: '{"battery":50}' }, payload: '{"battery":50}', detail: 'ghost-99' },
-  { reason: 'unknown_device', what: "another gateway's device, under its own subtree", topic: deviceTopic('gw-east', 'bin-02', 'telemetry'), message: { m: '{"battery":51}' }, payload: '{"battery":51}', detail: 'bin-02' },
-  { reason: 'bad_status', what: 'a status that is neither online nor offline', topic: statusTopic('gw-east'), message: { m: 'maybe' }, payload: 'maybe', detail: 'online' },
+  {
+    reason: 'bad_json',
+    what: 'truncated JSON',
+    topic: BIN,
+    message: { m: '{"ts":"2026-11-27T08:00:00+08:00","battery":87,' },
+    payload: '{"ts":"2026-11-27T08:00:00+08:00","battery":87,',
+    detail: 'not JSON',
+  },
+  {
+    reason: 'bad_json',
+    what: 'not UTF-8',
+    topic: BIN,
+    message: { f: 'latin1' },
+    payload: '',
+    detail: 'not valid UTF-8',
+  },
+  {
+    reason: 'schema',
+    what: 'battery as a string',
+    topic: BIN,
+    message: { m: '{"ts":"2026-11-27T08:00:00+08:00","battery":"full"}' },
+    payload: '{"ts":"2026-11-27T08:00:00+08:00","battery":"full"}',
+    detail: 'battery',
+  },
+  {
+    reason: 'unknown_event_code',
+    what: 'an unknown event type',
+    topic: BIN_EVENTS,
+    message: { m: '{"id":"e-9001","ts":"2026-11-27T08:01:00+08:00","type":"door_open"}' },
+    payload: '{"id":"e-9001","ts":"2026-11-27T08:01:00+08:00","type":"door_open"}',
+    detail: 'door_open',
+  },
+  {
+    reason: 'clock_skew',
+    what: '15 minutes ahead',
+    topic: BIN,
+    message: { m: '{"ts":"2026-11-27T08:20:00+08:00","battery":87}' },
+    payload: '{"ts":"2026-11-27T08:20:00+08:00","battery":87}',
+    detail: 'ahead of the hub',
+  },
+  {
+    reason: 'too_old',
+    what: '57 days old',
+    topic: BIN,
+    message: { m: '{"ts":"2026-10-01T00:00:00Z","battery":87}' },
+    payload: '{"ts":"2026-10-01T00:00:00Z","battery":87}',
+    detail: 'behind the hub',
+  },
+  {
+    reason: 'oversized',
+    what: `${OVERSIZED.length} bytes, between maxPacketBytes and the broker's ceiling`,
+    topic: BIN,
+    message: { m: OVERSIZED },
+    payload: OVERSIZED,
+    detail: `limit is ${MAX_PACKET}`,
+  },
+  {
+    reason: 'empty_payload',
+    what: 'a zero-length payload (mosquitto_pub -n)',
+    topic: BIN,
+    message: { n: true },
+    payload: '',
+    detail: 'empty',
+  },
+  {
+    reason: 'empty_payload',
+    what: 'an empty JSON array',
+    topic: BIN,
+    message: { m: '[]' },
+    payload: '[]',
+    detail: 'empty JSON array',
+  },
+  {
+    reason: 'unknown_device',
+    what: 'a device the inventory does not know',
+    topic: deviceTopic('gw-east', 'ghost-99', 'telemetry'),
+    message: { m: '{"battery":50}' },
+    payload: '{"battery":50}',
+    detail: 'ghost-99',
+  },
+  {
+    reason: 'unknown_device',
+    what: "another gateway's device, under its own subtree",
+    topic: deviceTopic('gw-east', 'bin-02', 'telemetry'),
+    message: { m: '{"battery":51}' },
+    payload: '{"battery":51}',
+    detail: 'bin-02',
+  },
+  {
+    reason: 'bad_status',
+    what: 'a status that is neither online nor offline',
+    topic: statusTopic('gw-east'),
+    message: { m: 'maybe' },
+    payload: 'maybe',
+    detail: 'online',
+  },
 ];
 /** Bytes of the non-UTF-8 case: "caf\xe9" in Latin-1. */
 const LATIN1 = Buffer.from([0x63, 0x61, 0x66, 0xe9]);
@@ -129,35 +231,38 @@ describe('every dead-letter reason reachable over MQTT ends in the dead-letter s
     expect(OVERSIZED.length).toBeLessThan(2 * MAX_PACKET); // far below the 4 × ceiling with the topic
   });
 
-  it.each(CASES.map((c, i) => ({ ...c, i })))('$reason: $what', async ({ reason, topic, message, payload, detail, i }) => {
-    await publishValid(new Date(Date.parse('2026-11-27T00:00:00Z') + i * 1000).toISOString(), 50 + i);
-    const before = await deadLetters(h);
+  it.each(CASES.map((c, i) => ({ ...c, i })))(
+    '$reason: $what',
+    async ({ reason, topic, message, payload, detail, i }) => {
+      await publishValid(new Date(Date.parse('2026-11-27T00:00:00Z') + i * 1000).toISOString(), 50 + i);
+      const before = await deadLetters(h);
 
-    const r = await mosquittoPublish(h.port, EAST, topic, 'f' in message ? { f: latin1File } : message);
-    expect(r.code, `mosquitto_pub got its PUBACK: ${r.stderr}`).toBe(0);
-    await drained(h);
+      const r = await mosquittoPublish(h.port, EAST, topic, 'f' in message ? { f: latin1File } : message);
+      expect(r.code, `mosquitto_pub got its PUBACK: ${r.stderr}`).toBe(0);
+      await drained(h);
 
-    const added = await newDeadLetters(h, before);
-    expect(added).toHaveLength(1);
-    const dl = added[0]!;
-    expect(dl.topic).toBe(topic);
-    expect(dl).toMatchObject({ site: FIXTURE.site, gateway: 'gw-east', receivedAt: Date.parse(NOW) });
-    expect(dl.rejects).toHaveLength(1);
-    expect(dl.rejects[0]).toMatchObject({ reason });
-    expect(dl.rejects[0]!.detail).toContain(detail);
-    if ('f' in message) {
-      // Not UTF-8: kept as base64, byte for byte.
-      expect(dl.encoding).toBe('base64');
-      expect(Buffer.from(dl.payload, 'base64')).toEqual(LATIN1);
-    } else {
-      expect(dl.encoding).toBe('utf8');
-      expect(dl.payload).toBe(payload);
-    }
-    expect(h.hub.stats().deadLetters).toHaveProperty(reason);
+      const added = await newDeadLetters(h, before);
+      expect(added).toHaveLength(1);
+      const dl = added[0]!;
+      expect(dl.topic).toBe(topic);
+      expect(dl).toMatchObject({ site: FIXTURE.site, gateway: 'gw-east', receivedAt: Date.parse(NOW) });
+      expect(dl.rejects).toHaveLength(1);
+      expect(dl.rejects[0]).toMatchObject({ reason });
+      expect(dl.rejects[0]!.detail).toContain(detail);
+      if ('f' in message) {
+        // Not UTF-8: kept as base64, byte for byte.
+        expect(dl.encoding).toBe('base64');
+        expect(Buffer.from(dl.payload, 'base64')).toEqual(LATIN1);
+      } else {
+        expect(dl.encoding).toBe('utf8');
+        expect(dl.payload).toBe(payload);
+      }
+      expect(h.hub.stats().deadLetters).toHaveProperty(reason);
 
-    // Nothing accepted was lost, nothing of the bad message was written.
-    expect(canonical(await storedPoints(h.conn))).toEqual(canonical(accepted));
-  });
+      // Nothing accepted was lost, nothing of the bad message was written.
+      expect(canonical(await storedPoints(h.conn))).toEqual(canonical(accepted));
+    },
+  );
 
   it('write_rejected: InfluxDB refuses a field type conflict; the message is acknowledged and kept', async () => {
     // Field types are per shard (7-day shard groups for an infinite retention): this case uses a
@@ -181,12 +286,22 @@ describe('every dead-letter reason reachable over MQTT ends in the dead-letter s
     const added = await newDeadLetters(h, before);
     expect(added).toHaveLength(1);
     const dl = added[0]!;
-    expect(dl).toMatchObject({ topic: BIN, site: FIXTURE.site, gateway: 'gw-east', device: 'bin-01', channel: 'telemetry', encoding: 'utf8', payload });
+    expect(dl).toMatchObject({
+      topic: BIN,
+      site: FIXTURE.site,
+      gateway: 'gw-east',
+      device: 'bin-01',
+      channel: 'telemetry',
+      encoding: 'utf8',
+      payload,
+    });
     expect(dl.rejects).toEqual([{ reason: 'write_rejected', detail: expect.stringContaining('field type conflict') }]);
 
     // Accepted readings are intact and the string stays. InfluxDB 1.x writes the points of a
     // refused batch that do not conflict ("partial write"): the message's heartbeat is there,
     // its bin_level is not. A replay from the dead-letter store rewrites the same heartbeat point.
-    expect(canonical(await storedPoints(h.conn))).toEqual(canonical([...accepted, conflicting, healthPoint('2026-11-10T00:02:00Z')]));
+    expect(canonical(await storedPoints(h.conn))).toEqual(
+      canonical([...accepted, conflicting, healthPoint('2026-11-10T00:02:00Z')]),
+    );
   });
 });

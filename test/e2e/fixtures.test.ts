@@ -18,7 +18,21 @@ import { connect } from '../broker/helpers.ts';
 import { expectation, fixtureInput, modelFixtures } from '../helpers/fixtures.ts';
 import { sharedSettings, uniqueName } from '../helpers/influx-shared.ts';
 import { connectInflux } from '../../src/store/index.ts';
-import { canonical, deadLetters, drained, newDeadLetters, deviceTopic, dropDatabase, EAST, FIXTURE, mosquittoPublish, startHub, storedPoints, wipe, type E2eHub } from './helpers.ts';
+import {
+  canonical,
+  deadLetters,
+  drained,
+  newDeadLetters,
+  deviceTopic,
+  dropDatabase,
+  EAST,
+  FIXTURE,
+  mosquittoPublish,
+  startHub,
+  storedPoints,
+  wipe,
+  type E2eHub,
+} from './helpers.ts';
 
 interface Case {
   name: string;
@@ -34,7 +48,6 @@ const models = modelFixtures().map(({ type, model, cases }) => ({
   model,
   cases: cases.map((c, i): Case => ({ ...c, via: i % 3 === 2 ? 'mqtt.js' : 'mosquitto_pub' })),
 }));
-
 
 afterAll(async () => {
   await dropDatabase(connectInflux(sharedSettings({ database: DATABASE })));
@@ -69,7 +82,9 @@ describe.each(models)('$type/$model fixtures through MQTT, the hub and InfluxDB'
     const now = input.now ?? receivedAt;
     // The hub has one clock: a message arrives (receivedAt) when the time rules judge it (now).
     if (Date.parse(now) !== Date.parse(receivedAt)) {
-      throw new Error(`${dir}: "now" differs from "receivedAt"; a hub stamps arrivals with its own clock, so this case cannot run end to end`);
+      throw new Error(
+        `${dir}: "now" differs from "receivedAt"; a hub stamps arrivals with its own clock, so this case cannot run end to end`,
+      );
     }
     const text = input.raw ?? JSON.stringify(input.payload);
     const topic = deviceTopic(FIXTURE.gateway, FIXTURE.device, input.channel);
@@ -100,9 +115,19 @@ describe.each(models)('$type/$model fixtures through MQTT, the hub and InfluxDB'
     }
     expect(added).toHaveLength(1);
     const dl = added[0]!;
-    expect(dl).toMatchObject({ topic, site: FIXTURE.site, gateway: FIXTURE.gateway, device: FIXTURE.device, channel: input.channel, receivedAt: Date.parse(receivedAt), encoding: 'utf8' });
+    expect(dl).toMatchObject({
+      topic,
+      site: FIXTURE.site,
+      gateway: FIXTURE.gateway,
+      device: FIXTURE.device,
+      channel: input.channel,
+      receivedAt: Date.parse(receivedAt),
+      encoding: 'utf8',
+    });
     expect(dl.payload).toBe(text); // verbatim
-    expect(dl.rejects.map((r) => ({ reason: r.reason, index: r.index }))).toEqual(want.rejects.map((r) => ({ reason: r.reason, index: r.index })));
+    expect(dl.rejects.map((r) => ({ reason: r.reason, index: r.index }))).toEqual(
+      want.rejects.map((r) => ({ reason: r.reason, index: r.index })),
+    );
     want.rejects.forEach((w, i) => {
       if (w.detail !== undefined) expect(dl.rejects[i]!.detail).toContain(w.detail);
     });

@@ -10,7 +10,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Point } from '../../src/point.ts';
 import { connect, mosquittoSub, waitFor } from '../broker/helpers.ts';
 import { uniqueName } from '../helpers/influx-shared.ts';
-import { canonical, deadLetters, drained, dropDatabase, EAST, FIXTURE, ns, WATCHER, startHub, statusTopic, storedPoints, type E2eHub } from './helpers.ts';
+import {
+  canonical,
+  deadLetters,
+  drained,
+  dropDatabase,
+  EAST,
+  FIXTURE,
+  ns,
+  WATCHER,
+  startHub,
+  statusTopic,
+  storedPoints,
+  type E2eHub,
+} from './helpers.ts';
 
 const DATABASE = uniqueName('e2e_status');
 const STATUS = statusTopic('gw-east');
@@ -21,7 +34,12 @@ let h: E2eHub;
 const clients: MqttClient[] = [];
 
 function statusPoint(iso: string, online: boolean): Point {
-  return { measurement: 'gateway_status', tags: { site: FIXTURE.site, gateway: 'gw-east' }, fields: { online }, time: ns(iso) };
+  return {
+    measurement: 'gateway_status',
+    tags: { site: FIXTURE.site, gateway: 'gw-east' },
+    fields: { online },
+    time: ns(iso),
+  };
 }
 
 async function statusRows(): Promise<Point[]> {
@@ -35,7 +53,7 @@ async function statusRows(): Promise<Point[]> {
 async function rowsOnceSettled(want: Point[]): Promise<Point[]> {
   const target = JSON.stringify(canonical(want));
   let rows = await statusRows();
-  for (const end = Date.now() + 10_000; JSON.stringify(rows) !== target && Date.now() < end; ) {
+  for (const end = Date.now() + 10_000; JSON.stringify(rows) !== target && Date.now() < end;) {
     await new Promise((r) => setTimeout(r, 50));
     rows = await statusRows();
   }
@@ -53,7 +71,11 @@ async function retainedStatus(): Promise<string> {
 }
 
 beforeAll(async () => {
-  h = await startHub({ database: DATABASE, observer: true, east: [{ id: 'bin-01', type: 'waste-bin', model: 'generic-v1', building: 'b1' }] });
+  h = await startHub({
+    database: DATABASE,
+    observer: true,
+    east: [{ id: 'bin-01', type: 'waste-bin', model: 'generic-v1', building: 'b1' }],
+  });
 });
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.endAsync(true)));
@@ -79,10 +101,16 @@ describe('gateway status through the hub into InfluxDB', () => {
     // Abrupt end: the socket dies without DISCONNECT, so the hub publishes the Will [MQTT-3.1.2-8].
     h.clock.set(T2);
     gw.stream.destroy();
-    expect(await rowsOnceSettled([statusPoint(T1, true), statusPoint(T2, false)])).toEqual(canonical([statusPoint(T1, true), statusPoint(T2, false)]));
+    expect(await rowsOnceSettled([statusPoint(T1, true), statusPoint(T2, false)])).toEqual(
+      canonical([statusPoint(T1, true), statusPoint(T2, false)]),
+    );
     // Recorded from the Will itself, not from the fallback for connections lost without one.
     // (The hub logs the status once the Will is recorded: wait for that line, bounded.)
-    await waitFor(() => h.logs.some((l) => l.gateway === 'gw-east' && l.cause === 'will'), 5_000, 'the Will to be reported');
+    await waitFor(
+      () => h.logs.some((l) => l.gateway === 'gw-east' && l.cause === 'will'),
+      5_000,
+      'the Will to be reported',
+    );
     expect(h.logs.filter((l) => l.gateway === 'gw-east' && l.online === false).map((l) => l.cause)).toEqual(['will']);
     expect(await retainedStatus()).toBe('offline'); // the Will was retained
   });
@@ -94,7 +122,10 @@ describe('gateway status through the hub into InfluxDB', () => {
     gw.stream.destroy();
     const want = [statusPoint(T1, true), statusPoint(T2, false), statusPoint(T3, false)];
     expect(await rowsOnceSettled(want)).toEqual(canonical(want));
-    expect(h.logs.filter((l) => l.gateway === 'gw-east' && l.online === false).map((l) => l.cause)).toEqual(['will', 'disconnect']);
+    expect(h.logs.filter((l) => l.gateway === 'gw-east' && l.online === false).map((l) => l.cause)).toEqual([
+      'will',
+      'disconnect',
+    ]);
     expect(await deadLetters(h)).toEqual([]);
   });
 });

@@ -24,7 +24,11 @@ import { run, type Run } from '../broker/helpers.ts';
 export const ROOT = 'community/v1';
 export { FIXTURE };
 /** Plain secrets of the test gateways; hashed once per test file (scrypt is slowish). */
-export const SECRETS = Object.freeze({ 'gw-east': 'e2e-east-secret', 'gw-west': 'e2e-west-secret', watcher: 'e2e-watch-secret' });
+export const SECRETS = Object.freeze({
+  'gw-east': 'e2e-east-secret',
+  'gw-west': 'e2e-west-secret',
+  watcher: 'e2e-watch-secret',
+});
 const hashed: Partial<Record<keyof typeof SECRETS, string>> = {};
 function hashedSecret(account: keyof typeof SECRETS): string {
   return (hashed[account] ??= hashSecret(SECRETS[account]));
@@ -117,7 +121,18 @@ export async function startHub(spec: HubSpec): Promise<E2eHub> {
   if (spec.west) gateways.push({ id: 'gw-west', secret: hashedSecret('gw-west'), devices: spec.west });
   const observers = spec.observer ? [{ username: WATCHER[0], secret: hashedSecret('watcher') }] : [];
   const inventory = {
-    sites: [{ id: FIXTURE.site, name: '枫林苑', households: 1200, buildings: [{ id: 'b1', households: 400 }, { id: 'b2', households: 800 }], gateways }],
+    sites: [
+      {
+        id: FIXTURE.site,
+        name: '枫林苑',
+        households: 1200,
+        buildings: [
+          { id: 'b1', households: 400 },
+          { id: 'b2', households: 800 },
+        ],
+        gateways,
+      },
+    ],
   };
   const config = {
     inventory: 'inventory.yaml',
@@ -148,7 +163,11 @@ export async function startHub(spec: HubSpec): Promise<E2eHub> {
     },
   });
   const clock = spec.clock ?? fixedClock();
-  const hub = buildHub(loaded, { logger: createLogger('info', sink), now: clock.now, ...(spec.models ? { models: spec.models } : {}) });
+  const hub = buildHub(loaded, {
+    logger: createLogger('info', sink),
+    now: clock.now,
+    ...(spec.models ? { models: spec.models } : {}),
+  });
   let ports;
   try {
     ports = await hub.start();
@@ -194,7 +213,11 @@ export async function drained(h: E2eHub, ms = 10_000): Promise<void> {
 
 /** The hub's dead-letter store, read from its data directory (newest first). */
 export async function deadLetters(h: E2eHub): Promise<DeadLetter[]> {
-  const store = new DeadLetterStore({ dir: join(h.loaded.config.dataDir, 'dead-letters'), maxBytes: 2 ** 40, maxAgeMs: 2 ** 50 });
+  const store = new DeadLetterStore({
+    dir: join(h.loaded.config.dataDir, 'dead-letters'),
+    maxBytes: 2 ** 40,
+    maxAgeMs: 2 ** 50,
+  });
   return store.list({ limit: 1_000_000 });
 }
 
@@ -223,7 +246,9 @@ export async function wipe(conn: InfluxConnection): Promise<void> {
 
 /** Drop the test file's database (best effort: the managed server is removed at teardown anyway). */
 export async function dropDatabase(conn: InfluxConnection): Promise<void> {
-  await query(conn, `DROP DATABASE ${quoteIdent(conn.settings.database)}`, { database: '', retentionPolicy: '' }).catch(() => undefined);
+  await query(conn, `DROP DATABASE ${quoteIdent(conn.settings.database)}`, { database: '', retentionPolicy: '' }).catch(
+    () => undefined,
+  );
 }
 
 /** Write points straight into InfluxDB with the store's writer (bypassing the hub). */
@@ -238,7 +263,8 @@ export async function writeDirect(conn: InfluxConnection, points: Point[]): Prom
 
 /** Points in a canonical order, with each key's tags sorted, for exact comparison. */
 export function canonical(points: readonly Point[]): Point[] {
-  const sortKeys = <T>(o: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+  const sortKeys = <T>(o: Record<string, T>): Record<string, T> =>
+    Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
   return points
     .map((p) => ({ measurement: p.measurement, tags: sortKeys(p.tags), fields: sortKeys(p.fields), time: p.time }))
     .sort((a, b) => seriesKey(a).localeCompare(seriesKey(b)) || compareNs(a.time, b.time));
@@ -258,10 +284,28 @@ function compareNs(a: string, b: string): number {
 export type Message = { m: string } | { n: true } | { f: string };
 
 /** Debian's mosquitto_pub at QoS 1 (it exits 0 only after the PUBACK), bounded by a timeout. */
-export function mosquittoPublish(port: number, auth: [string, string] | undefined, topic: string, message: Message, more: string[] = []): Promise<Run> {
+export function mosquittoPublish(
+  port: number,
+  auth: [string, string] | undefined,
+  topic: string,
+  message: Message,
+  more: string[] = [],
+): Promise<Run> {
   const creds = auth ? ['-u', auth[0], '-P', auth[1]] : [];
   const body = 'm' in message ? ['-m', message.m] : 'n' in message ? ['-n'] : ['-f', message.f];
-  return run('/usr/bin/mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), ...creds, '-q', '1', '-t', topic, ...body, ...more]).done;
+  return run('/usr/bin/mosquitto_pub', [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    ...creds,
+    '-q',
+    '1',
+    '-t',
+    topic,
+    ...body,
+    ...more,
+  ]).done;
 }
 
 /** The topic of a device channel at the fixture site. */

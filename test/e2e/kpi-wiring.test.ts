@@ -9,7 +9,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query } from '../../src/store/index.ts';
 import { mosquittoSub } from '../broker/helpers.ts';
 import { uniqueName } from '../helpers/influx-shared.ts';
-import { deviceTopic, drained, dropDatabase, EAST, fixedClock, mosquittoPublish, ROOT, startHub, WATCHER, type E2eHub } from './helpers.ts';
+import {
+  deviceTopic,
+  drained,
+  dropDatabase,
+  EAST,
+  fixedClock,
+  mosquittoPublish,
+  ROOT,
+  startHub,
+  WATCHER,
+  type E2eHub,
+} from './helpers.ts';
 
 // 12:00 in Asia/Shanghai on 2026-11-27: the current day period is that local day.
 const clock = fixedClock('2026-11-27T04:00:00Z');
@@ -31,13 +42,27 @@ afterAll(async () => {
 });
 
 function deposit(id: string, household: string, sorting: 'correct' | 'incorrect'): string {
-  return JSON.stringify({ id, ts: '2026-11-27T11:30:00+08:00', type: 'deposit', household, category: 'kitchen', weight: 1.2, sorting, auth: 'card' });
+  return JSON.stringify({
+    id,
+    ts: '2026-11-27T11:30:00+08:00',
+    type: 'deposit',
+    household,
+    category: 'kitchen',
+    weight: 1.2,
+    sorting,
+    auth: 'card',
+  });
 }
 
 describe('KPI scheduler in the hub', () => {
   it('computes coverage from deposits ingested over MQTT, stores it and publishes it retained', async () => {
     const topic = deviceTopic('gw-east', 'bin-01', 'event');
-    const sent = [deposit('e-1', 'H-1-101', 'correct'), deposit('e-2', 'H-1-102', 'correct'), deposit('e-3', 'H-1-102', 'correct'), deposit('e-4', 'H-1-103', 'incorrect')];
+    const sent = [
+      deposit('e-1', 'H-1-101', 'correct'),
+      deposit('e-2', 'H-1-102', 'correct'),
+      deposit('e-3', 'H-1-102', 'correct'),
+      deposit('e-4', 'H-1-103', 'incorrect'),
+    ];
     for (const m of sent) expect((await mosquittoPublish(h.port, EAST, topic, { m })).code).toBe(0);
     await drained(h);
 
@@ -47,10 +72,15 @@ describe('KPI scheduler in the hub', () => {
     type Row = { value?: number; numerator?: number; denominator?: number; met?: boolean };
     let rows: Row[] = [];
     // Bounded wait for a scheduled run (every second) after the deposits landed.
-    for (const end = Date.now() + 15_000; !(rows.length === 1 && rows[0]!.numerator === 2); ) {
+    for (const end = Date.now() + 15_000; !(rows.length === 1 && rows[0]!.numerator === 2);) {
       if (Date.now() > end) throw new Error(`no KPI run saw the deposits within 15 s: ${JSON.stringify(rows)}`);
       await new Promise((r) => setTimeout(r, 100));
-      rows = (await query<Row>(h.conn, `SELECT * FROM "kpi" WHERE "kpi" = 'sorting_coverage' AND "period" = 'day' AND time = '2026-11-26T16:00:00Z'`)).map((r) => r.values);
+      rows = (
+        await query<Row>(
+          h.conn,
+          `SELECT * FROM "kpi" WHERE "kpi" = 'sorting_coverage' AND "period" = 'day' AND time = '2026-11-26T16:00:00Z'`,
+        )
+      ).map((r) => r.values);
     }
     expect(rows[0]).toMatchObject({ numerator: 2, denominator: 1200, met: false });
     expect(rows[0]!.value as number).toBeCloseTo(want, 12);
@@ -69,8 +99,9 @@ describe('KPI scheduler in the hub', () => {
     expect(closedBefore).toBe(0);
     // 00:20 the next local day: past the day's end and the default 10 min closeDelay.
     clock.set('2026-11-27T16:20:00Z');
-    for (const end = Date.now() + 15_000; h.hub.stats().kpi!.closed === closedBefore; ) {
-      if (Date.now() > end) throw new Error(`the ended day was not closed within 15 s: ${JSON.stringify(h.hub.stats().spool)}`);
+    for (const end = Date.now() + 15_000; h.hub.stats().kpi!.closed === closedBefore;) {
+      if (Date.now() > end)
+        throw new Error(`the ended day was not closed within 15 s: ${JSON.stringify(h.hub.stats().spool)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(h.hub.stats().kpi!.closed).toBe(1);

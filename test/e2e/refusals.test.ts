@@ -11,7 +11,22 @@ import type { RefusalReason } from '../../src/broker/index.ts';
 import { query } from '../../src/store/index.ts';
 import { connect, waitFor } from '../broker/helpers.ts';
 import { uniqueName } from '../helpers/influx-shared.ts';
-import { canonical, deadLetters, deviceTopic, drained, dropDatabase, EAST, FIXTURE, mosquittoPublish, ns, ROOT, SECRETS, startHub, storedPoints, type E2eHub } from './helpers.ts';
+import {
+  canonical,
+  deadLetters,
+  deviceTopic,
+  drained,
+  dropDatabase,
+  EAST,
+  FIXTURE,
+  mosquittoPublish,
+  ns,
+  ROOT,
+  SECRETS,
+  startHub,
+  storedPoints,
+  type E2eHub,
+} from './helpers.ts';
 
 const DATABASE = uniqueName('e2e_refusals');
 const NOW = '2026-11-27T00:05:00Z';
@@ -42,14 +57,70 @@ function refusals(): Record<RefusalReason, number> {
 
 describe('refusals through the full hub: nothing of a refused client reaches InfluxDB', () => {
   it.each([
-    { what: 'a wrong secret', auth: ['gw-east', SECRETS['gw-west']], topic: BIN, reason: 'bad_secret', code: 4, stderr: 'Connection Refused: bad user name or password.' },
-    { what: 'an unknown gateway', auth: ['gw-nowhere', SECRETS['gw-east']], topic: BIN, reason: 'unknown_user', code: 4, stderr: 'Connection Refused: bad user name or password.' },
-    { what: 'an anonymous client', auth: undefined, topic: BIN, reason: 'anonymous', code: 5, stderr: 'Connection Refused: not authorised.' },
-    { what: 'a username with +', auth: ['gw+east', SECRETS['gw-east']], topic: BIN, reason: 'bad_username', code: 4, stderr: 'Connection Refused: bad user name or password.' },
-    { what: 'a username with #', auth: ['#', SECRETS['gw-east']], topic: BIN, reason: 'bad_username', code: 4, stderr: 'Connection Refused: bad user name or password.' },
-    { what: "a publish under another gateway's subtree", auth: EAST, topic: deviceTopic('gw-west', 'bin-02', 'telemetry'), reason: 'publish_foreign', code: 'non-zero', stderr: 'The connection was lost' },
-    { what: 'a publish under another site', auth: EAST, topic: `${ROOT}/oak-park/gw-east/bin-01/telemetry`, reason: 'publish_foreign', code: 'non-zero', stderr: 'The connection was lost' },
-    { what: 'a publish to an unknown channel of its own device', auth: EAST, topic: `${ROOT}/${FIXTURE.site}/gw-east/bin-01/config`, reason: 'publish_bad_topic', code: 'non-zero', stderr: 'The connection was lost' },
+    {
+      what: 'a wrong secret',
+      auth: ['gw-east', SECRETS['gw-west']],
+      topic: BIN,
+      reason: 'bad_secret',
+      code: 4,
+      stderr: 'Connection Refused: bad user name or password.',
+    },
+    {
+      what: 'an unknown gateway',
+      auth: ['gw-nowhere', SECRETS['gw-east']],
+      topic: BIN,
+      reason: 'unknown_user',
+      code: 4,
+      stderr: 'Connection Refused: bad user name or password.',
+    },
+    {
+      what: 'an anonymous client',
+      auth: undefined,
+      topic: BIN,
+      reason: 'anonymous',
+      code: 5,
+      stderr: 'Connection Refused: not authorised.',
+    },
+    {
+      what: 'a username with +',
+      auth: ['gw+east', SECRETS['gw-east']],
+      topic: BIN,
+      reason: 'bad_username',
+      code: 4,
+      stderr: 'Connection Refused: bad user name or password.',
+    },
+    {
+      what: 'a username with #',
+      auth: ['#', SECRETS['gw-east']],
+      topic: BIN,
+      reason: 'bad_username',
+      code: 4,
+      stderr: 'Connection Refused: bad user name or password.',
+    },
+    {
+      what: "a publish under another gateway's subtree",
+      auth: EAST,
+      topic: deviceTopic('gw-west', 'bin-02', 'telemetry'),
+      reason: 'publish_foreign',
+      code: 'non-zero',
+      stderr: 'The connection was lost',
+    },
+    {
+      what: 'a publish under another site',
+      auth: EAST,
+      topic: `${ROOT}/oak-park/gw-east/bin-01/telemetry`,
+      reason: 'publish_foreign',
+      code: 'non-zero',
+      stderr: 'The connection was lost',
+    },
+    {
+      what: 'a publish to an unknown channel of its own device',
+      auth: EAST,
+      topic: `${ROOT}/${FIXTURE.site}/gw-east/bin-01/config`,
+      reason: 'publish_bad_topic',
+      code: 'non-zero',
+      stderr: 'The connection was lost',
+    },
   ] as const)('mosquitto_pub: $what is refused ($reason)', async ({ auth, topic, reason, code, stderr }) => {
     const before = refusals()[reason];
     const r = await mosquittoPublish(h.port, auth ? [auth[0], auth[1]] : undefined, topic, { m: '{"battery":11}' });
@@ -80,7 +151,11 @@ describe('refusals through the full hub: nothing of a refused client reaches Inf
     await waitFor(() => closed, 5_000, 'the hub to close the connection');
     await c.endAsync(true);
     expect(acked).toBe(false);
-    await waitFor(() => refusals().publish_wildcard === before + 1, 5_000, 'the publish_wildcard refusal to be counted');
+    await waitFor(
+      () => refusals().publish_wildcard === before + 1,
+      5_000,
+      'the publish_wildcard refusal to be counted',
+    );
   });
 
   it('InfluxDB and the dead-letter store hold nothing of the refused messages; a valid one then lands', async () => {

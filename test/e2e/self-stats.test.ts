@@ -22,7 +22,10 @@ let gateway: MqttClient;
 
 /** The newest values of `measurement` for `where`, or undefined while there is none. */
 async function latest(measurement: string, where: string): Promise<Record<string, QueryValue> | undefined> {
-  const rows = await query(h.conn, `SELECT * FROM "${measurement}" WHERE "instance" = '${INSTANCE}' ${where} ORDER BY time DESC LIMIT 1`);
+  const rows = await query(
+    h.conn,
+    `SELECT * FROM "${measurement}" WHERE "instance" = '${INSTANCE}' ${where} ORDER BY time DESC LIMIT 1`,
+  );
   return rows[0]?.values;
 }
 
@@ -54,7 +57,9 @@ afterAll(async () => {
 describe('the hub writes its own series to InfluxDB', () => {
   it('hub_stats counts the messages, points and dead letters; hub_rejects counts them by stage and reason', async () => {
     for (const [i, battery] of [80, 81, 82].entries()) {
-      const r = await mosquittoPublish(h.port, EAST, BIN, { m: JSON.stringify({ ts: `2026-11-27T00:0${i}:00Z`, battery }) });
+      const r = await mosquittoPublish(h.port, EAST, BIN, {
+        m: JSON.stringify({ ts: `2026-11-27T00:0${i}:00Z`, battery }),
+      });
       expect(r.code, r.stderr).toBe(0);
     }
     const bad = await mosquittoPublish(h.port, EAST, BIN, { m: '{"ts":"2026-11-27T00:04:00Z","battery":' });
@@ -80,12 +85,27 @@ describe('the hub writes its own series to InfluxDB', () => {
     });
     // The drainer's count includes the samples it wrote before this one, so at least the readings.
     expect(stats?.points_written).toBeGreaterThanOrEqual(3);
-    for (const field of ['mqtt_connections', 'spool_bytes', 'spool_lag_bytes', 'spool_segments', 'spool_oldest_age_s', 'batches_in_flight', 'write_requests', 'drain_retries']) {
+    for (const field of [
+      'mqtt_connections',
+      'spool_bytes',
+      'spool_lag_bytes',
+      'spool_segments',
+      'spool_oldest_age_s',
+      'batches_in_flight',
+      'write_requests',
+      'drain_retries',
+    ]) {
       expect(typeof stats?.[field], field).toBe('number');
     }
 
-    await eventually(async () => (await latest('hub_rejects', `AND "stage" = 'dead_letter' AND "reason" = 'bad_json'`))?.count === 1, 'hub_rejects bad_json = 1');
-    await eventually(async () => (await latest('hub_rejects', `AND "stage" = 'mqtt' AND "reason" = 'bad_secret'`))?.count === 1, 'hub_rejects bad_secret = 1');
+    await eventually(
+      async () => (await latest('hub_rejects', `AND "stage" = 'dead_letter' AND "reason" = 'bad_json'`))?.count === 1,
+      'hub_rejects bad_json = 1',
+    );
+    await eventually(
+      async () => (await latest('hub_rejects', `AND "stage" = 'mqtt' AND "reason" = 'bad_secret'`))?.count === 1,
+      'hub_rejects bad_secret = 1',
+    );
     expect((await latest('hub_rejects', `AND "stage" = 'dead_letter' AND "reason" = 'schema'`))?.count).toBe(0);
 
     const counts = h.hub.stats().selfStats;

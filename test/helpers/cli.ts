@@ -11,7 +11,10 @@ export interface CliResult {
 }
 
 /** Run the CLI to completion with `args`, optional stdin text and extra environment. */
-export function runCli(args: string[], options: { stdin?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { stdin?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? fileURLToPath(new URL('../..', import.meta.url)),

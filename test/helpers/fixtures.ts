@@ -42,7 +42,15 @@ export function modelFixtures(): { type: DeviceType; model: string; cases: { nam
   return findModelFolders().flatMap(({ type, model, dir }) => {
     const fixtures = join(dir, 'fixtures');
     if (!existsSync(fixtures)) return [];
-    return [{ type: type as DeviceType, model, cases: readdirSync(fixtures).sort().map((name) => ({ name, dir: join(fixtures, name) })) }];
+    return [
+      {
+        type: type as DeviceType,
+        model,
+        cases: readdirSync(fixtures)
+          .sort()
+          .map((name) => ({ name, dir: join(fixtures, name) })),
+      },
+    ];
   });
 }
 
@@ -55,9 +63,14 @@ export function fixtureInput(dir: string): FixtureInput {
 export function expectation(dir: string): { points: Point[]; rejects: ExpectedReject[] } {
   const err = join(dir, 'expected.err');
   if (existsSync(err)) {
-    const [reason = '', detail] = readFileSync(err, 'utf8').split('\n').map((l) => l.trim());
+    const [reason = '', detail] = readFileSync(err, 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     return { points: [], rejects: [detail ? { reason, detail } : { reason }] };
   }
-  const json = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as { points: Point[]; rejects?: ExpectedReject[] };
+  const json = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as {
+    points: Point[];
+    rejects?: ExpectedReject[];
+  };
   return { points: json.points, rejects: json.rejects ?? [] };
 }

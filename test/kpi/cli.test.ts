@@ -16,7 +16,13 @@ import { EXPECTED, points, SITE } from './dataset.ts';
 import { freshDatabase, storedKpis } from './helpers.ts';
 
 // Variables a developer's shell might set; the environment wins over the file.
-const ENV = { HUB_CONFIG: undefined, HUB_INVENTORY: undefined, HUB_PSEUDONYM_KEY: undefined, HUB_INFLUX_DATABASE: undefined, HUB_INFLUX_URL: undefined };
+const ENV = {
+  HUB_CONFIG: undefined,
+  HUB_INVENTORY: undefined,
+  HUB_PSEUDONYM_KEY: undefined,
+  HUB_INFLUX_DATABASE: undefined,
+  HUB_INFLUX_URL: undefined,
+};
 let conn: InfluxConnection;
 let writer: InfluxPointWriter;
 let config: string;
@@ -36,7 +42,16 @@ beforeAll(async () => {
   await writer.write(points());
   dir = mkdtempSync(join(tmpdir(), 'hub-kpi-cli-'));
   const devices = SITE.devices.map(([id, type]) => ({ id, type, model: 'generic-v1' }));
-  const inventory = { sites: [{ id: SITE.id, timezone: SITE.timezone, households: SITE.households, gateways: [{ id: 'gw-1', secret: hashSecret('cli-test-secret'), devices }] }] };
+  const inventory = {
+    sites: [
+      {
+        id: SITE.id,
+        timezone: SITE.timezone,
+        households: SITE.households,
+        gateways: [{ id: 'gw-1', secret: hashSecret('cli-test-secret'), devices }],
+      },
+    ],
+  };
   writeFileSync(join(dir, 'inventory.yaml'), JSON.stringify(inventory));
   config = writeConfig('hub.yaml', sharedInflux().url, db.database);
 });
@@ -48,10 +63,14 @@ describe('community-hub kpi compute', () => {
     const dry = await runCli([...args, '--dry-run'], { env: ENV });
     expect(dry.stderr).toBe('');
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toContain('maple-court · day 2026-11-27 · 2026-11-27T00:00:00+08:00 → 2026-11-28T00:00:00+08:00 (Asia/Shanghai) · complete · not stored (dry run)');
+    expect(dry.stdout).toContain(
+      'maple-court · day 2026-11-27 · 2026-11-27T00:00:00+08:00 → 2026-11-28T00:00:00+08:00 (Asia/Shanghai) · complete · not stored (dry run)',
+    );
     expect(dry.stdout).toMatch(/^kpi +value +target +met +numerator +denominator +status$/m);
     expect(dry.stdout).toMatch(/^sorting_coverage +0\.9500 +≥ 0\.95 +yes +19 +20 +ok$/m);
-    expect(dry.stdout).toMatch(/^device_availability +0\.5833 +≥ 0\.98 +no +42 +72 +warning \(unregistered_devices_heard\)$/m);
+    expect(dry.stdout).toMatch(
+      /^device_availability +0\.5833 +≥ 0\.98 +no +42 +72 +warning \(unregistered_devices_heard\)$/m,
+    );
     expect(dry.stdout).toMatch(/^gate_security_alarms +3 +informative +— +3 +— +ok$/m);
     expect(await storedKpis(conn, SITE.id, 'day')).toEqual([]);
 
@@ -63,11 +82,21 @@ describe('community-hub kpi compute', () => {
 
   it('--json prints the results', async () => {
     // The command's clock is the real one: use a period that has ended (the week of the data set may still run).
-    const r = await runCli(['kpi', 'compute', '-s', SITE.id, '-p', 'day', '-d', '2026-11-26', '-c', config, '--json'], { env: ENV });
+    const r = await runCli(['kpi', 'compute', '-s', SITE.id, '-p', 'day', '-d', '2026-11-26', '-c', config, '--json'], {
+      env: ENV,
+    });
     expect(r.code).toBe(0);
     const results = JSON.parse(r.stdout) as KpiResult[];
-    expect(results.map((x) => [x.kpi, x.numerator, x.denominator, x.met])).toEqual(Object.entries(EXPECTED.dayB.kpis).map(([k, [n, d, met]]) => [k, n, d, met]));
-    expect(results[0]).toMatchObject({ period: 'day', date: '2026-11-26', start: '2026-11-26T00:00:00+08:00', complete: true, value: 0.55 });
+    expect(results.map((x) => [x.kpi, x.numerator, x.denominator, x.met])).toEqual(
+      Object.entries(EXPECTED.dayB.kpis).map(([k, [n, d, met]]) => [k, n, d, met]),
+    );
+    expect(results[0]).toMatchObject({
+      period: 'day',
+      date: '2026-11-26',
+      start: '2026-11-26T00:00:00+08:00',
+      complete: true,
+      value: 0.55,
+    });
   });
 
   it('--help, and usage errors', async () => {
@@ -78,8 +107,14 @@ describe('community-hub kpi compute', () => {
     for (const [args, text] of [
       [['kpi', 'compute', '--config', config], '--site is required'],
       [['kpi', 'compute', '--site', 'nowhere', '--config', config], 'no site "nowhere"'],
-      [['kpi', 'compute', '--site', SITE.id, '--date', '2026-02-30', '--config', config], '"2026-02-30" is not a calendar date'],
-      [['kpi', 'compute', '--site', SITE.id, '--period', 'year', '--config', config], '--period must be one of day, week, month'],
+      [
+        ['kpi', 'compute', '--site', SITE.id, '--date', '2026-02-30', '--config', config],
+        '"2026-02-30" is not a calendar date',
+      ],
+      [
+        ['kpi', 'compute', '--site', SITE.id, '--period', 'year', '--config', config],
+        '--period must be one of day, week, month',
+      ],
       [['kpi', 'recompute', '--site', SITE.id], 'expected the subcommand "compute"'],
     ] as const) {
       const r = await runCli([...args], { env: ENV });
@@ -91,7 +126,9 @@ describe('community-hub kpi compute', () => {
 
   it('InfluxDB unreachable: exit 1 with the retryable error, nothing stored', async () => {
     const dead = writeConfig('dead.yaml', await deadUrl(), 'anything');
-    const r = await runCli(['kpi', 'compute', '--site', SITE.id, '--date', '2026-11-26', '--config', dead], { env: ENV });
+    const r = await runCli(['kpi', 'compute', '--site', SITE.id, '--date', '2026-11-26', '--config', dead], {
+      env: ENV,
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('HUB_ERR_INFLUX_UNREACHABLE');
     expect(r.stdout).toBe('');

@@ -33,28 +33,51 @@ describe.each(Object.entries(EXPECTED))('%s', (_name, { kind, date, kpis }) => {
     expect(r.met).toBe(met);
     expect(r.warnings).toEqual(warnings ?? []);
     expect(r.status).toBe(warnings ? 'warning' : 'ok');
-    expect(r).toMatchObject({ site: SITE.id, period: kind, timezone: 'Asia/Shanghai', complete: true, reason: null, version: 1 });
+    expect(r).toMatchObject({
+      site: SITE.id,
+      period: kind,
+      timezone: 'Asia/Shanghai',
+      complete: true,
+      reason: null,
+      version: 1,
+    });
   });
 });
 
 describe('periods in the site’s timezone', () => {
   it('the day of 2026-11-27 local starts at 2026-11-26T16:00Z and holds the deposit at 16:30Z', async () => {
     const results = await computeKpis(deps, SITE.id, 'day', '2026-11-27');
-    expect(results[0]).toMatchObject({ date: '2026-11-27', start: '2026-11-27T00:00:00+08:00', end: '2026-11-28T00:00:00+08:00' });
+    expect(results[0]).toMatchObject({
+      date: '2026-11-27',
+      start: '2026-11-27T00:00:00+08:00',
+      end: '2026-11-28T00:00:00+08:00',
+    });
     expect(results.map((r) => r.kpi)).toEqual([
-      'sorting_coverage', 'participation_rate', 'sorting_accuracy', 'device_availability', 'bin_overflow_alarms', 'gate_denied_rate', 'gate_security_alarms',
+      'sorting_coverage',
+      'participation_rate',
+      'sorting_accuracy',
+      'device_availability',
+      'bin_overflow_alarms',
+      'gate_denied_rate',
+      'gate_security_alarms',
     ]);
   });
 
   it('a week is resolved from any of its days, and starts on Monday', async () => {
     const [r] = await computeKpis(deps, SITE.id, 'week', '2026-11-29');
-    expect(r).toMatchObject({ date: '2026-11-23', start: '2026-11-23T00:00:00+08:00', end: '2026-11-30T00:00:00+08:00', numerator: 20 });
+    expect(r).toMatchObject({
+      date: '2026-11-23',
+      start: '2026-11-23T00:00:00+08:00',
+      end: '2026-11-30T00:00:00+08:00',
+      numerator: 20,
+    });
   });
 });
 
 describe('targets', () => {
   it('coverage below 95% is not met, exactly 19/20 is met, 20/20 is met', async () => {
-    const met = async (date: string): Promise<boolean | null> => byKpi(await computeKpis(deps, SITE.id, 'day', date)).get('sorting_coverage')!.met;
+    const met = async (date: string): Promise<boolean | null> =>
+      byKpi(await computeKpis(deps, SITE.id, 'day', date)).get('sorting_coverage')!.met;
     expect(await met('2026-11-26')).toBe(false); // 11/20
     expect(await met('2026-11-27')).toBe(true); // 19/20 = 0.95
     const strict = { ...deps, config: kpiConfig({ sorting_coverage: 0.96 }) };
@@ -63,7 +86,14 @@ describe('targets', () => {
 
   it('overflow alarms are met up to and including the configured number for the period kind', async () => {
     const overflow = async (day: number): Promise<KpiResult> =>
-      byKpi(await computeKpis({ ...deps, config: kpiConfig({ bin_overflow_alarms: { day } }) }, SITE.id, 'day', '2026-11-27')).get('bin_overflow_alarms')!;
+      byKpi(
+        await computeKpis(
+          { ...deps, config: kpiConfig({ bin_overflow_alarms: { day } }) },
+          SITE.id,
+          'day',
+          '2026-11-27',
+        ),
+      ).get('bin_overflow_alarms')!;
     expect(await overflow(2)).toMatchObject({ value: 2, target: 2, met: true });
     expect(await overflow(1)).toMatchObject({ value: 2, target: 1, met: false });
   });
@@ -82,10 +112,18 @@ describe('a period still running', () => {
 
   it('is null for availability before its first hour has ended', async () => {
     const r = byKpi(await computeKpis({ ...deps, now: () => start + 20 * 60_000 }, SITE.id, 'day', '2026-11-27'));
-    expect(r.get('device_availability')).toMatchObject({ value: null, status: 'null', reason: 'no_complete_hours', met: null, denominator: 0 });
+    expect(r.get('device_availability')).toMatchObject({
+      value: null,
+      status: 'null',
+      reason: 'no_complete_hours',
+      met: null,
+      denominator: 0,
+    });
   });
 
   it('a period that has not started is refused', async () => {
-    await expect(computeKpis({ ...deps, now: () => start - 1 }, SITE.id, 'day', '2026-11-27')).rejects.toMatchObject({ code: 'HUB_ERR_KPI_PERIOD' });
+    await expect(computeKpis({ ...deps, now: () => start - 1 }, SITE.id, 'day', '2026-11-27')).rejects.toMatchObject({
+      code: 'HUB_ERR_KPI_PERIOD',
+    });
   });
 });

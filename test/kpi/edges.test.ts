@@ -28,8 +28,22 @@ describe('zero denominators', () => {
   it('a site with zero deposits: accuracy is null with its reason; coverage is a measured 0, flagged', async () => {
     const inventory = inventoryOf({ id: 'quiet', households: 10, devices: [['bin-01', 'waste-bin']] });
     const r = byKpi(await computeKpis({ conn, inventory, config, now: () => NOW }, 'quiet', 'day', DAY));
-    expect(r['sorting_accuracy']).toMatchObject({ value: null, met: null, status: 'null', reason: 'no_judged_deposits', numerator: 0, denominator: 0 });
-    expect(r['sorting_coverage']).toMatchObject({ value: 0, met: false, status: 'warning', warnings: ['no_deposits'], numerator: 0, denominator: 10 });
+    expect(r['sorting_accuracy']).toMatchObject({
+      value: null,
+      met: null,
+      status: 'null',
+      reason: 'no_judged_deposits',
+      numerator: 0,
+      denominator: 0,
+    });
+    expect(r['sorting_coverage']).toMatchObject({
+      value: 0,
+      met: false,
+      status: 'warning',
+      warnings: ['no_deposits'],
+      numerator: 0,
+      denominator: 10,
+    });
     expect(r['participation_rate']).toMatchObject({ value: 0, met: false, warnings: ['no_deposits'] });
     expect(r['device_availability']).toMatchObject({ value: 0, numerator: 0, denominator: 24, met: false });
     expect(r['bin_overflow_alarms']).toMatchObject({ value: 0, met: true });
@@ -38,10 +52,26 @@ describe('zero denominators', () => {
   });
 
   it('no registered households, no devices: null with the reason, never 0 or 1', async () => {
-    const inventory = inventoryOf({ id: 'empty', households: 0, devices: [['bin-01', 'waste-bin'], ['gate-01', 'access-gate']] }, { id: 'bare', households: 5, devices: [] });
+    const inventory = inventoryOf(
+      {
+        id: 'empty',
+        households: 0,
+        devices: [
+          ['bin-01', 'waste-bin'],
+          ['gate-01', 'access-gate'],
+        ],
+      },
+      { id: 'bare', households: 5, devices: [] },
+    );
     await writer.write([deposit('empty', 'bin-01', 'h1', 'correct', '2026-11-27T09:00:00+08:00')]);
     const empty = byKpi(await computeKpis({ conn, inventory, config, now: () => NOW }, 'empty', 'day', DAY));
-    expect(empty['sorting_coverage']).toMatchObject({ value: null, status: 'null', reason: 'no_registered_households', numerator: 1, denominator: 0 });
+    expect(empty['sorting_coverage']).toMatchObject({
+      value: null,
+      status: 'null',
+      reason: 'no_registered_households',
+      numerator: 1,
+      denominator: 0,
+    });
     expect(empty['participation_rate']).toMatchObject({ value: null, reason: 'no_registered_households' });
     expect(empty['sorting_accuracy']).toMatchObject({ value: 1, met: true });
     expect(empty['gate_denied_rate']).toMatchObject({ value: null, reason: 'no_access_attempts' });
@@ -53,7 +83,9 @@ describe('zero denominators', () => {
   });
 
   it('an unknown site is refused', async () => {
-    await expect(computeKpis({ conn, inventory: inventoryOf({ id: 'a', households: 1, devices: [] }), config }, 'b', 'day', DAY)).rejects.toMatchObject({
+    await expect(
+      computeKpis({ conn, inventory: inventoryOf({ id: 'a', households: 1, devices: [] }), config }, 'b', 'day', DAY),
+    ).rejects.toMatchObject({
       code: 'HUB_ERR_UNKNOWN_SITE',
     });
   });
@@ -64,7 +96,11 @@ describe('InfluxDB unreachable', () => {
     const inventory = inventoryOf({ id: 'down', households: 10, devices: [['bin-01', 'waste-bin']] });
     const dead = connectInflux(sharedSettings({ url: await deadUrl(), database }));
     const attempt = recomputeKpis({ conn: dead, inventory, config, writer, now: () => NOW }, 'down', 'day', DAY);
-    await expect(attempt).rejects.toMatchObject({ code: 'HUB_ERR_INFLUX_UNREACHABLE', retryable: true, message: expect.stringContaining('down day 2026-11-27') });
+    await expect(attempt).rejects.toMatchObject({
+      code: 'HUB_ERR_INFLUX_UNREACHABLE',
+      retryable: true,
+      message: expect.stringContaining('down day 2026-11-27'),
+    });
     expect(await storedKpis(conn, 'down', 'day')).toEqual([]);
   });
 });
@@ -83,20 +119,43 @@ describe('storage', () => {
     expect(new Set(stored.map((s) => s['kpi'])).size).toBe(7);
     expect(stored.every((s) => s['time'] === Date.parse('2026-11-26T16:00:00Z'))).toBe(true);
     const coverage = stored.find((s) => s['kpi'] === 'sorting_coverage')!;
-    expect(coverage).toMatchObject({ value: 0.5, numerator: 2, denominator: 4, met: false, target: 0.95, status: 'ok', reason: '', warnings: '', complete: true, version: 1 });
+    expect(coverage).toMatchObject({
+      value: 0.5,
+      numerator: 2,
+      denominator: 4,
+      met: false,
+      target: 0.95,
+      status: 'ok',
+      reason: '',
+      warnings: '',
+      complete: true,
+      version: 1,
+    });
   });
 
   it('a value that becomes null leaves no stale value behind', async () => {
     const none = inventoryOf({ id: 'redo', households: 0, devices: [['bin-01', 'waste-bin']] });
     await recomputeKpis({ ...deps(), inventory: none }, 'redo', 'day', DAY);
     const coverage = (await storedKpis(conn, 'redo', 'day')).find((s) => s['kpi'] === 'sorting_coverage')!;
-    expect(coverage).toMatchObject({ status: 'null', reason: 'no_registered_households', numerator: 2, denominator: 0, value: null, met: null });
+    expect(coverage).toMatchObject({
+      status: 'null',
+      reason: 'no_registered_households',
+      numerator: 2,
+      denominator: 0,
+      value: null,
+      met: null,
+    });
     expect(await storedKpis(conn, 'redo', 'day')).toHaveLength(7);
   });
 
   it('results read back equal the results computed', async () => {
     const computed = await recomputeKpis(deps(), 'redo', 'day', DAY);
-    const read = await readKpiResults(conn, inventory, { site: 'redo', period: 'day', fromMs: Date.parse('2026-11-01T00:00:00Z'), toMs: NOW });
+    const read = await readKpiResults(conn, inventory, {
+      site: 'redo',
+      period: 'day',
+      fromMs: Date.parse('2026-11-01T00:00:00Z'),
+      toMs: NOW,
+    });
     expect(read).toEqual(computed);
   });
 });

@@ -6,11 +6,19 @@ import { Inventory, type DeviceType, type InventoryData } from '../../src/config
 import { configSchema } from '../../src/config/schema.ts';
 import type { KpiConfig } from '../../src/kpi/index.ts';
 import { nsFromMs, type Point } from '../../src/point.ts';
-import { connectInflux, ensureDatabase, InfluxPointWriter, query, type InfluxConnection } from '../../src/store/index.ts';
+import {
+  connectInflux,
+  ensureDatabase,
+  InfluxPointWriter,
+  query,
+  type InfluxConnection,
+} from '../../src/store/index.ts';
 import { sharedSettings, uniqueName } from '../helpers/influx-shared.ts';
 
 /** A new database on the shared server, its connection and a writer. */
-export async function freshDatabase(prefix: string): Promise<{ database: string; conn: InfluxConnection; writer: InfluxPointWriter }> {
+export async function freshDatabase(
+  prefix: string,
+): Promise<{ database: string; conn: InfluxConnection; writer: InfluxPointWriter }> {
   const database = uniqueName(prefix);
   const conn = connectInflux(sharedSettings({ database }));
   await ensureDatabase(conn);
@@ -18,7 +26,10 @@ export async function freshDatabase(prefix: string): Promise<{ database: string;
 }
 
 /** The default `kpi` config section, with `overrides` of its targets. */
-export function kpiConfig(targets: Partial<Record<string, unknown>> = {}, rest: Record<string, unknown> = {}): KpiConfig {
+export function kpiConfig(
+  targets: Partial<Record<string, unknown>> = {},
+  rest: Record<string, unknown> = {},
+): KpiConfig {
   return configSchema.parse({ pseudonymKey: 'kpi-test-pseudonym-key', kpi: { ...rest, targets } }).kpi;
 }
 
@@ -37,7 +48,13 @@ export function inventoryOf(...sites: SiteSpec[]): Inventory {
       id: s.id,
       timezone: s.timezone ?? 'Asia/Shanghai',
       households: s.households,
-      gateways: [{ id: `gw-${s.id}`, secret: 'scrypt$test', devices: s.devices.map(([id, type]) => ({ id, type, model: 'generic-v1' })) }],
+      gateways: [
+        {
+          id: `gw-${s.id}`,
+          secret: 'scrypt$test',
+          devices: s.devices.map(([id, type]) => ({ id, type, model: 'generic-v1' })),
+        },
+      ],
     })),
   };
   return new Inventory(data);
@@ -51,10 +68,21 @@ function at(iso: string): string {
   return nsFromMs(ms, (seq = (seq + 1) % 1_000_000));
 }
 
-const common = (site: string, device: string): Record<string, string> => ({ site, gateway: `gw-${site}`, device, building: 'none' });
+const common = (site: string, device: string): Record<string, string> => ({
+  site,
+  gateway: `gw-${site}`,
+  device,
+  building: 'none',
+});
 
 /** A `deposit` event. */
-export function deposit(site: string, device: string, household: string, sorting: 'correct' | 'incorrect' | 'unchecked', iso: string): Point {
+export function deposit(
+  site: string,
+  device: string,
+  household: string,
+  sorting: 'correct' | 'incorrect' | 'unchecked',
+  iso: string,
+): Point {
   return {
     measurement: 'deposit',
     tags: { ...common(site, device), category: 'kitchen', sorting, auth: 'card' },
@@ -65,12 +93,22 @@ export function deposit(site: string, device: string, household: string, sorting
 
 /** A heartbeat (`device_health.heartbeat = true`), as every accepted message writes. */
 export function heartbeat(site: string, device: string, iso: string, type: DeviceType = 'waste-bin'): Point {
-  return { measurement: 'device_health', tags: { ...common(site, device), device_type: type }, fields: { heartbeat: true }, time: at(iso) };
+  return {
+    measurement: 'device_health',
+    tags: { ...common(site, device), device_type: type },
+    fields: { heartbeat: true },
+    time: at(iso),
+  };
 }
 
 /** An `alarm` event. */
 export function alarm(site: string, device: string, kind: string, iso: string, type: DeviceType = 'waste-bin'): Point {
-  return { measurement: 'alarm', tags: { ...common(site, device), device_type: type, alarm: kind, severity: 'warning' }, fields: { event_id: `a-${seq}` }, time: at(iso) };
+  return {
+    measurement: 'alarm',
+    tags: { ...common(site, device), device_type: type, alarm: kind, severity: 'warning' },
+    fields: { event_id: `a-${seq}` },
+    time: at(iso),
+  };
 }
 
 /** An `access` attempt. */
@@ -89,7 +127,14 @@ export function plus(iso: string, minutes: number): string {
 }
 
 /** Stored `kpi` points of a site and period kind: `{kpi → fields}` (one row per point). */
-export async function storedKpis(conn: InfluxConnection, site: string, period: string): Promise<Array<Record<string, unknown>>> {
-  const rows = await query(conn, `SELECT * FROM "kpi" WHERE "site" = $site AND "period" = $period`, { params: { site, period }, epoch: 'ms' });
+export async function storedKpis(
+  conn: InfluxConnection,
+  site: string,
+  period: string,
+): Promise<Array<Record<string, unknown>>> {
+  const rows = await query(conn, `SELECT * FROM "kpi" WHERE "site" = $site AND "period" = $period`, {
+    params: { site, period },
+    epoch: 'ms',
+  });
   return rows.map((r) => ({ ...r.values }));
 }

@@ -12,7 +12,14 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeKpis as hubKpis, type KpiResult, type NullReason, type QualityWarning } from '../../src/kpi/index.ts';
 import { query } from '../../src/store/index.ts';
-import { loadScenario, resolveWindow, simulate, type LedgerFile, type Scenario, type Window } from '../../simulators/index.ts';
+import {
+  loadScenario,
+  resolveWindow,
+  simulate,
+  type LedgerFile,
+  type Scenario,
+  type Window,
+} from '../../simulators/index.ts';
 import { KPI_NAMES, type KpiName, type KpiValue, type PeriodKpis } from '../../simulators/kpi.ts';
 import { startSimHub, type SimHub } from '../simulators/helpers.ts';
 
@@ -57,14 +64,17 @@ beforeAll(async () => {
   const deps = { conn: sim.influx, inventory: sim.loaded.inventory, config: sim.loaded.config.kpi, now: hubNow };
   for (const site of scenario.sites) {
     for (const kind of ['day', 'week', 'month'] as const) {
-      for (const date of Object.keys(ledger.kpis[site.id]![kind])) hub.set(`${site.id} ${kind} ${date}`, await hubKpis(deps, site.id, kind, date));
+      for (const date of Object.keys(ledger.kpis[site.id]![kind]))
+        hub.set(`${site.id} ${kind} ${date}`, await hubKpis(deps, site.id, kind, date));
     }
   }
 }, 180_000);
 
 afterAll(async () => {
   await sim?.stop();
-  console.info(`kpi ledger test: ${((performance.now() - t0) / 1000).toFixed(1)} s, ${ledger?.totals.messages ?? 0} messages`);
+  console.info(
+    `kpi ledger test: ${((performance.now() - t0) / 1000).toFixed(1)} s, ${ledger?.totals.messages ?? 0} messages`,
+  );
 });
 
 /** The closed periods of a site and kind, wholly inside the window (the ones compared). */
@@ -77,7 +87,8 @@ function expectedWarnings(kpi: KpiName, mine: KpiValue, p: PeriodKpis): QualityW
   const out: QualityWarning[] = [];
   if (mine.warning !== undefined) out.push('numerator_exceeds_denominator');
   // "no deposit at all in the period": the ledger's participation numerator counts every deposit's household.
-  if ((kpi === 'sorting_coverage' || kpi === 'participation_rate') && p.kpis.participation_rate.numerator === 0) out.push('no_deposits');
+  if ((kpi === 'sorting_coverage' || kpi === 'participation_rate') && p.kpis.participation_rate.numerator === 0)
+    out.push('no_deposits');
   return out;
 }
 
@@ -109,7 +120,11 @@ function compare(at: string, results: KpiResult[], p: PeriodKpis): void {
 
 describe('KPIs of a simulated month: the hub against the ledger', () => {
   it('a whole month and four whole weeks of three Asia/Shanghai sites, every message acknowledged', () => {
-    expect(ledger.window).toEqual({ start: '2027-01-31T16:00:00.000Z', end: '2027-02-28T16:00:00.000Z', timezone: ZONE });
+    expect(ledger.window).toEqual({
+      start: '2027-01-31T16:00:00.000Z',
+      end: '2027-02-28T16:00:00.000Z',
+      timezone: ZONE,
+    });
     expect(window.startMs).toBeGreaterThanOrEqual(Date.parse(ledger.hubClock.from) - 28 * DAY);
     expect(hubNow()).toBeGreaterThanOrEqual(Date.parse(ledger.hubClock.from));
     expect(hubNow()).toBeLessThanOrEqual(Date.parse(ledger.hubClock.to));
@@ -117,8 +132,14 @@ describe('KPIs of a simulated month: the hub against the ledger', () => {
     expect(ledger.totals.acked).toBe(ledger.totals.messages);
     for (const site of scenario.sites) {
       expect(site.timezone).toBe(ZONE);
-      expect(closed(site.id, 'month').map(([d]) => d), site.id).toEqual(['2027-02-01']);
-      expect(closed(site.id, 'week').map(([d]) => d), site.id).toEqual(['2027-02-01', '2027-02-08', '2027-02-15', '2027-02-22']);
+      expect(
+        closed(site.id, 'month').map(([d]) => d),
+        site.id,
+      ).toEqual(['2027-02-01']);
+      expect(
+        closed(site.id, 'week').map(([d]) => d),
+        site.id,
+      ).toEqual(['2027-02-01', '2027-02-08', '2027-02-15', '2027-02-22']);
       expect(closed(site.id, 'day').length, site.id).toBe(28);
     }
   });
@@ -128,7 +149,8 @@ describe('KPIs of a simulated month: the hub against the ledger', () => {
     for (const [m, field] of Object.entries(FIELD) as Array<[keyof typeof FIELD, string]>) {
       const rows = await query(sim.influx, `SELECT count("${field}") FROM ${m} GROUP BY site`);
       const bySite = Object.fromEntries(rows.map((r) => [r.tags.site, Number(r.values.count)]));
-      for (const site of scenario.sites) expect(bySite[site.id] ?? 0, `${m} at ${site.id}`).toBe(ledger.expected.pointsBySite[site.id]![m]);
+      for (const site of scenario.sites)
+        expect(bySite[site.id] ?? 0, `${m} at ${site.id}`).toBe(ledger.expected.pointsBySite[site.id]![m]);
     }
   });
 
@@ -156,10 +178,25 @@ describe('KPIs of a simulated month: the hub against the ledger', () => {
         const at = `${site} ${kind} ${date}`;
         for (const kpi of ['sorting_coverage', 'participation_rate'] as const) {
           expect(p.kpis[kpi], at).toEqual({ value: 0, numerator: 0, denominator: 8 });
-          expect(by[kpi], at).toMatchObject({ value: 0, numerator: 0, denominator: 8, status: 'warning', reason: null, warnings: ['no_deposits'], met: false });
+          expect(by[kpi], at).toMatchObject({
+            value: 0,
+            numerator: 0,
+            denominator: 8,
+            status: 'warning',
+            reason: null,
+            warnings: ['no_deposits'],
+            met: false,
+          });
         }
         expect(p.kpis.sorting_accuracy, at).toMatchObject({ value: null, numerator: 0, denominator: 0 });
-        expect(by.sorting_accuracy, at).toMatchObject({ value: null, numerator: 0, denominator: 0, status: 'null', reason: 'no_judged_deposits', met: null });
+        expect(by.sorting_accuracy, at).toMatchObject({
+          value: null,
+          numerator: 0,
+          denominator: 0,
+          status: 'null',
+          reason: 'no_judged_deposits',
+          met: null,
+        });
         expect(by.device_availability!.value, at).toBeGreaterThan(0.9);
         expect(by.gate_denied_rate!.denominator, at).toBeGreaterThan(0);
         expect(by.bin_overflow_alarms!.value, at).toBe(0);
@@ -174,9 +211,20 @@ describe('KPIs of a simulated month: the hub against the ledger', () => {
       for (const [date, p] of closed(site, kind)) {
         const by = Object.fromEntries(hub.get(`${site} ${kind} ${date}`)!.map((r) => [r.kpi, r]));
         const at = `${site} ${kind} ${date}`;
-        for (const kpi of ['sorting_coverage', 'participation_rate', 'sorting_accuracy', 'bin_overflow_alarms'] as const) {
+        for (const kpi of [
+          'sorting_coverage',
+          'participation_rate',
+          'sorting_accuracy',
+          'bin_overflow_alarms',
+        ] as const) {
           expect(p.kpis[kpi].value, `${at} ${kpi}`).toBeNull();
-          expect(by[kpi], `${at} ${kpi}`).toMatchObject({ value: null, numerator: 0, status: 'null', reason: 'no_waste_bins', met: null });
+          expect(by[kpi], `${at} ${kpi}`).toMatchObject({
+            value: null,
+            numerator: 0,
+            status: 'null',
+            reason: 'no_waste_bins',
+            met: null,
+          });
         }
         expect(by.sorting_coverage!.denominator, at).toBe(5);
         expect(by.gate_denied_rate!.value, at).not.toBeNull();
@@ -187,13 +235,22 @@ describe('KPIs of a simulated month: the hub against the ledger', () => {
   it('a deposit between 00:00 and 08:00 in Asia/Shanghai (the previous UTC day) counts in its local day', async () => {
     const site = 'maple-court';
     // Deposits as stored, with their ids: every one of them is in the ledger.
-    const rows = await query<{ time: number; event_id: string; sorting: string }>(sim.influx, `SELECT "event_id", "sorting" FROM deposit WHERE site = '${site}'`, { epoch: 'ms' });
-    const ids = new Set(Object.entries(ledger.expected.eventIds!.deposit!).filter(([k]) => k.startsWith(`${site}/`)).flatMap(([, v]) => v));
+    const rows = await query<{ time: number; event_id: string; sorting: string }>(
+      sim.influx,
+      `SELECT "event_id", "sorting" FROM deposit WHERE site = '${site}'`,
+      { epoch: 'ms' },
+    );
+    const ids = new Set(
+      Object.entries(ledger.expected.eventIds!.deposit!)
+        .filter(([k]) => k.startsWith(`${site}/`))
+        .flatMap(([, v]) => v),
+    );
     const deposits = rows.map((r) => ({ ms: Number(r.values.time), id: r.values.event_id, sorting: r.values.sorting }));
     expect(deposits.length).toBe(ids.size);
     for (const d of deposits) expect(ids.has(d.id), d.id).toBe(true);
 
-    const judged = (from: number, to: number): number => deposits.filter((d) => d.ms >= from && d.ms < to && d.sorting !== 'unchecked').length;
+    const judged = (from: number, to: number): number =>
+      deposits.filter((d) => d.ms >= from && d.ms < to && d.sorting !== 'unchecked').length;
     const early = deposits.filter((d) => (d.ms + 8 * HOUR) % DAY < 8 * HOUR && d.sorting !== 'unchecked');
     expect(early.length, 'judged deposits between local 00:00 and 08:00').toBeGreaterThan(0);
     // The local days on which counting by UTC day would give another number: the test has teeth.
@@ -209,7 +266,11 @@ describe('KPIs of a simulated month: the hub against the ledger', () => {
       expect(r.start, date).toBe(`${date}T00:00:00+08:00`);
       expect(r.denominator, date).toBe(judged(localStart, localStart + DAY));
       expect(r.denominator, date).toBe(p.kpis.sorting_accuracy.denominator);
-      if (judged(localStart, localStart + DAY) !== judged(Date.parse(`${date}T00:00:00Z`), Date.parse(`${date}T00:00:00Z`) + DAY)) told++;
+      if (
+        judged(localStart, localStart + DAY) !==
+        judged(Date.parse(`${date}T00:00:00Z`), Date.parse(`${date}T00:00:00Z`) + DAY)
+      )
+        told++;
     }
     expect(told, 'local days whose count differs from the UTC day of the same date').toBeGreaterThan(0);
   });

@@ -1,6 +1,17 @@
 /** Period maths in the site's timezone (contract section 5), with Intl only. */
 import { describe, expect, it } from 'vitest';
-import { addDays, formatLocal, hoursOf, localDate, parseDate, periodAt, periodLabel, periodOf, previousPeriod, startOfDay } from '../../src/kpi/index.ts';
+import {
+  addDays,
+  formatLocal,
+  hoursOf,
+  localDate,
+  parseDate,
+  periodAt,
+  periodLabel,
+  periodOf,
+  previousPeriod,
+  startOfDay,
+} from '../../src/kpi/index.ts';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const span = (kind: 'day' | 'week' | 'month', date: string, tz: string): [string, string, number] => {
@@ -35,7 +46,9 @@ describe('periods in Asia/Shanghai (UTC+8, no DST)', () => {
   it('a month runs from the 1st to the 1st, across a year end too', () => {
     expect(span('month', '2026-11-27', tz)).toEqual(['2026-10-31T16:00:00.000Z', '2026-11-30T16:00:00.000Z', 720]);
     expect(span('month', '2026-12-31', tz)).toEqual(['2026-11-30T16:00:00.000Z', '2026-12-31T16:00:00.000Z', 744]);
-    expect(periodOf('month', '2028-02-10', tz).endMs - periodOf('month', '2028-02-10', tz).startMs).toBe(29 * 86_400_000);
+    expect(periodOf('month', '2028-02-10', tz).endMs - periodOf('month', '2028-02-10', tz).startMs).toBe(
+      29 * 86_400_000,
+    );
   });
 
   it('the previous period of each kind', () => {
@@ -54,15 +67,35 @@ describe('periods in Asia/Shanghai (UTC+8, no DST)', () => {
 
 describe('periods in zones with DST', () => {
   it('Europe/Berlin: the spring-forward day has 23 hours, the fall-back day 25', () => {
-    expect(span('day', '2026-03-29', 'Europe/Berlin')).toEqual(['2026-03-28T23:00:00.000Z', '2026-03-29T22:00:00.000Z', 23]);
-    expect(span('day', '2026-10-25', 'Europe/Berlin')).toEqual(['2026-10-24T22:00:00.000Z', '2026-10-25T23:00:00.000Z', 25]);
-    expect(span('day', '2026-03-30', 'Europe/Berlin')).toEqual(['2026-03-29T22:00:00.000Z', '2026-03-30T22:00:00.000Z', 24]);
+    expect(span('day', '2026-03-29', 'Europe/Berlin')).toEqual([
+      '2026-03-28T23:00:00.000Z',
+      '2026-03-29T22:00:00.000Z',
+      23,
+    ]);
+    expect(span('day', '2026-10-25', 'Europe/Berlin')).toEqual([
+      '2026-10-24T22:00:00.000Z',
+      '2026-10-25T23:00:00.000Z',
+      25,
+    ]);
+    expect(span('day', '2026-03-30', 'Europe/Berlin')).toEqual([
+      '2026-03-29T22:00:00.000Z',
+      '2026-03-30T22:00:00.000Z',
+      24,
+    ]);
   });
 
   it('Europe/Berlin: weeks and months holding a DST change', () => {
-    expect(span('week', '2026-03-29', 'Europe/Berlin')).toEqual(['2026-03-22T23:00:00.000Z', '2026-03-29T22:00:00.000Z', 167]);
+    expect(span('week', '2026-03-29', 'Europe/Berlin')).toEqual([
+      '2026-03-22T23:00:00.000Z',
+      '2026-03-29T22:00:00.000Z',
+      167,
+    ]);
     expect(span('week', '2026-10-25', 'Europe/Berlin')[2]).toBe(169);
-    expect(span('month', '2026-03-15', 'Europe/Berlin')).toEqual(['2026-02-28T23:00:00.000Z', '2026-03-31T22:00:00.000Z', 743]);
+    expect(span('month', '2026-03-15', 'Europe/Berlin')).toEqual([
+      '2026-02-28T23:00:00.000Z',
+      '2026-03-31T22:00:00.000Z',
+      743,
+    ]);
     expect(span('month', '2026-10-15', 'Europe/Berlin')[2]).toBe(745);
   });
 
@@ -74,15 +107,29 @@ describe('periods in zones with DST', () => {
   });
 
   it('America/Santiago: where DST skips midnight itself, the day starts at the transition (01:00 local)', () => {
-    expect(span('day', '2026-09-06', 'America/Santiago')).toEqual(['2026-09-06T04:00:00.000Z', '2026-09-07T03:00:00.000Z', 23]);
-    expect(formatLocal(startOfDay('2026-09-06', 'America/Santiago'), 'America/Santiago')).toBe('2026-09-06T01:00:00-03:00');
+    expect(span('day', '2026-09-06', 'America/Santiago')).toEqual([
+      '2026-09-06T04:00:00.000Z',
+      '2026-09-07T03:00:00.000Z',
+      23,
+    ]);
+    expect(formatLocal(startOfDay('2026-09-06', 'America/Santiago'), 'America/Santiago')).toBe(
+      '2026-09-06T01:00:00-03:00',
+    );
     // Fall back at midnight: Saturday gets the repeated hour (25 h); Sunday starts at its one midnight.
     expect(span('day', '2026-04-04', 'America/Santiago')[2]).toBe(25);
-    expect(span('day', '2026-04-05', 'America/Santiago')).toEqual(['2026-04-05T04:00:00.000Z', '2026-04-06T04:00:00.000Z', 24]);
+    expect(span('day', '2026-04-05', 'America/Santiago')).toEqual([
+      '2026-04-05T04:00:00.000Z',
+      '2026-04-06T04:00:00.000Z',
+      24,
+    ]);
   });
 
   it('half-hour and far-east/west offsets', () => {
-    expect(span('day', '2026-11-27', 'Asia/Kolkata')).toEqual(['2026-11-26T18:30:00.000Z', '2026-11-27T18:30:00.000Z', 24]);
+    expect(span('day', '2026-11-27', 'Asia/Kolkata')).toEqual([
+      '2026-11-26T18:30:00.000Z',
+      '2026-11-27T18:30:00.000Z',
+      24,
+    ]);
     expect(span('day', '2026-11-27', 'Pacific/Kiritimati')[0]).toBe('2026-11-26T10:00:00.000Z');
     expect(span('day', '2026-11-27', 'Pacific/Pago_Pago')[0]).toBe('2026-11-27T11:00:00.000Z');
   });
@@ -93,7 +140,9 @@ describe('dates', () => {
     for (const bad of ['2026-02-30', '2026-13-01', '26-11-27', '2026-11-27T00:00', '']) {
       expect(() => parseDate(bad)).toThrow(expect.objectContaining({ code: 'HUB_ERR_KPI_PERIOD' }));
     }
-    expect(() => periodOf('day', '2026-11-27', 'Mars/Olympus')).toThrow(expect.objectContaining({ code: 'HUB_ERR_KPI_PERIOD' }));
+    expect(() => periodOf('day', '2026-11-27', 'Mars/Olympus')).toThrow(
+      expect.objectContaining({ code: 'HUB_ERR_KPI_PERIOD' }),
+    );
   });
 
   it('adds days across month and leap-year ends', () => {

@@ -1,7 +1,16 @@
 /** Pure parts: target comparison, quoting, results, points and messages (contract sections 2, 4, 5). */
 import { describe, expect, it } from 'vitest';
 import {
-  decimalFraction, evaluate, KPI_DEFINITIONS, kpiDefinition, meetsTarget, periodOf, quoteString, timeRange, toMessage, toPoint,
+  decimalFraction,
+  evaluate,
+  KPI_DEFINITIONS,
+  kpiDefinition,
+  meetsTarget,
+  periodOf,
+  quoteString,
+  timeRange,
+  toMessage,
+  toPoint,
 } from '../../src/kpi/index.ts';
 import { kpiConfig } from './helpers.ts';
 
@@ -53,7 +62,13 @@ describe('InfluxQL quoting', () => {
 describe('definitions', () => {
   it('cover every KPI of contract section 5, each with formula, unit, numerator, denominator, direction and version', () => {
     expect(KPI_DEFINITIONS.map((d) => d.id)).toEqual([
-      'sorting_coverage', 'participation_rate', 'sorting_accuracy', 'device_availability', 'bin_overflow_alarms', 'gate_denied_rate', 'gate_security_alarms',
+      'sorting_coverage',
+      'participation_rate',
+      'sorting_accuracy',
+      'device_availability',
+      'bin_overflow_alarms',
+      'gate_denied_rate',
+      'gate_security_alarms',
     ]);
     for (const d of KPI_DEFINITIONS) {
       expect(d.formula.length).toBeGreaterThan(5);
@@ -84,11 +99,24 @@ describe('definitions', () => {
 describe('results', () => {
   it('a zero denominator gives null with its reason, never 0 or 1, and no value/met in the point', () => {
     const r = evaluate(coverage, { numerator: 0, denominator: 0, reason: 'no_registered_households' }, ctx);
-    expect(r).toMatchObject({ value: null, met: null, status: 'null', reason: 'no_registered_households', target: 0.95, complete: true });
+    expect(r).toMatchObject({
+      value: null,
+      met: null,
+      status: 'null',
+      reason: 'no_registered_households',
+      target: 0.95,
+      complete: true,
+    });
     const point = toPoint(r);
     expect(point.fields).not.toHaveProperty('value');
     expect(point.fields).not.toHaveProperty('met');
-    expect(point.fields).toMatchObject({ status: 'null', reason: 'no_registered_households', numerator: 0, denominator: 0, warnings: '' });
+    expect(point.fields).toMatchObject({
+      status: 'null',
+      reason: 'no_registered_households',
+      numerator: 0,
+      denominator: 0,
+      warnings: '',
+    });
     expect(point.time).toBe(`${Date.parse('2026-11-26T16:00:00Z')}000000`);
     expect(point.tags).toEqual({ site: 'maple-court', kpi: 'sorting_coverage', period: 'day' });
   });
@@ -96,7 +124,13 @@ describe('results', () => {
   it('a numerator above its denominator is reported unclamped, with a warning', () => {
     const r = evaluate(coverage, { numerator: 21, denominator: 20, warnings: ['numerator_exceeds_denominator'] }, ctx);
     expect(r).toMatchObject({ value: 1.05, met: true, status: 'warning', warnings: ['numerator_exceeds_denominator'] });
-    expect(toPoint(r).fields).toMatchObject({ value: 1.05, met: true, status: 'warning', reason: '', warnings: 'numerator_exceeds_denominator' });
+    expect(toPoint(r).fields).toMatchObject({
+      value: 1.05,
+      met: true,
+      status: 'warning',
+      reason: '',
+      warnings: 'numerator_exceeds_denominator',
+    });
   });
 
   it('informative KPIs have no target and no met', () => {
@@ -107,7 +141,9 @@ describe('results', () => {
   });
 
   it('a running period is not complete', () => {
-    expect(evaluate(coverage, { numerator: 1, denominator: 20 }, { ...ctx, now: day.startMs + 1 }).complete).toBe(false);
+    expect(evaluate(coverage, { numerator: 1, denominator: 20 }, { ...ctx, now: day.startMs + 1 }).complete).toBe(
+      false,
+    );
   });
 
   it('the retained message has the contract’s keys, on {root}/{site}/kpi/{kpi}', () => {
@@ -115,8 +151,16 @@ describe('results', () => {
     const { topic, payload } = toMessage(r, 'community/v1');
     expect(topic).toBe('community/v1/maple-court/kpi/sorting_coverage');
     expect(JSON.parse(payload)).toEqual({
-      kpi: 'sorting_coverage', period: 'day', start: '2026-11-27T00:00:00+08:00', value: 0.95, target: 0.95, met: true,
-      computedAt: '2026-11-27T16:01:00.000Z', status: 'ok', reason: null, warnings: [],
+      kpi: 'sorting_coverage',
+      period: 'day',
+      start: '2026-11-27T00:00:00+08:00',
+      value: 0.95,
+      target: 0.95,
+      met: true,
+      computedAt: '2026-11-27T16:01:00.000Z',
+      status: 'ok',
+      reason: null,
+      warnings: [],
     });
   });
 });

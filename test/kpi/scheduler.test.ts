@@ -8,7 +8,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HubError } from '../../src/errors.ts';
 import { createKpiScheduler, type KpiSchedulerDeps } from '../../src/kpi/index.ts';
 import { createLogger } from '../../src/log.ts';
-import { connectInflux, MemoryPointWriter, type InfluxConnection, type InfluxPointWriter } from '../../src/store/index.ts';
+import {
+  connectInflux,
+  MemoryPointWriter,
+  type InfluxConnection,
+  type InfluxPointWriter,
+} from '../../src/store/index.ts';
 import { deadUrl } from '../helpers/influx.ts';
 import { sharedSettings } from '../helpers/influx-shared.ts';
 import { deposit, freshDatabase, inventoryOf, kpiConfig, storedKpis } from './helpers.ts';
@@ -27,7 +32,9 @@ afterAll(() => writer.close());
 /** A scheduler over `elm` with a settable clock, captured logs and published messages. */
 function setup(overrides: Partial<KpiSchedulerDeps> = {}, kpi: Record<string, unknown> = { periods: ['day'] }) {
   const logs: Array<Record<string, unknown>> = [];
-  const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (logs.push(JSON.parse(chunk.toString()) as Record<string, unknown>), done()) });
+  const sink = new Writable({
+    write: (chunk: Buffer, _enc, done) => (logs.push(JSON.parse(chunk.toString()) as Record<string, unknown>), done()),
+  });
   const published: Array<{ topic: string; payload: Record<string, unknown>; retain: boolean }> = [];
   const clock = { now: Date.parse('2026-11-26T16:05:00Z') }; // 2026-11-27 00:05 local
   const deps: KpiSchedulerDeps = {
@@ -36,7 +43,8 @@ function setup(overrides: Partial<KpiSchedulerDeps> = {}, kpi: Record<string, un
     inventory,
     config: { kpi: kpiConfig({}, kpi), mqtt: { rootTopic: 'community/v1' } },
     logger: createLogger('debug', sink),
-    publish: (topic, payload, retain) => void published.push({ topic, payload: JSON.parse(payload) as Record<string, unknown>, retain }),
+    publish: (topic, payload, retain) =>
+      void published.push({ topic, payload: JSON.parse(payload) as Record<string, unknown>, retain }),
     now: () => clock.now,
     ...overrides,
   };
@@ -50,11 +58,16 @@ describe('KPI scheduler', () => {
     expect(await scheduler.tick()).toEqual({ skipped: false, computed: 2, closed: 0, failed: 0 });
     expect(published.map((m) => m.topic)).toContain('community/v1/elm/kpi/sorting_coverage');
     expect(published).toHaveLength(7);
-    expect(published.every((m) => m.retain && m.payload['period'] === 'day' && m.payload['start'] === '2026-11-27T00:00:00+08:00')).toBe(true);
+    expect(
+      published.every(
+        (m) => m.retain && m.payload['period'] === 'day' && m.payload['start'] === '2026-11-27T00:00:00+08:00',
+      ),
+    ).toBe(true);
 
     clock.now = Date.parse('2026-11-26T16:12:00Z'); // 00:12 local: closed now
     expect(await scheduler.tick()).toEqual({ skipped: false, computed: 2, closed: 1, failed: 0 });
-    expect(await scheduler.tick()).toEqual({ skipped: false, computed: 1, closed: 0, failed: 0 }); // closed stays closed
+    // closed stays closed
+    expect(await scheduler.tick()).toEqual({ skipped: false, computed: 1, closed: 0, failed: 0 });
 
     // The next day, InfluxDB down: the run fails, is logged, writes nothing, closes nothing.
     clock.now = Date.parse('2026-11-27T16:11:00Z'); // 2026-11-28 00:11 local
@@ -62,7 +75,11 @@ describe('KPI scheduler', () => {
     const before = published.length;
     expect(await scheduler.tick()).toEqual({ skipped: false, computed: 0, closed: 0, failed: 1 });
     expect(published).toHaveLength(before);
-    expect(logs.find((l) => l['msg'] === 'KPI computation failed; retried at the next tick')).toMatchObject({ site: 'elm', period: 'day 2026-11-27', retryable: true });
+    expect(logs.find((l) => l['msg'] === 'KPI computation failed; retried at the next tick')).toMatchObject({
+      site: 'elm',
+      period: 'day 2026-11-27',
+      retryable: true,
+    });
 
     // Back up: the next tick closes 2026-11-27 (with its deposit) and refreshes 2026-11-28.
     deps.conn = conn;
@@ -88,7 +105,7 @@ describe('KPI scheduler', () => {
     expect(await scheduler.tick()).toMatchObject({ skipped: false }); // and runs again once it is done
   });
 
-  it('after start(), closes nothing until closeDelay has passed: a restarted hub first receives the gateways\' backlogs', async () => {
+  it("after start(), closes nothing until closeDelay has passed: a restarted hub first receives the gateways' backlogs", async () => {
     const { scheduler, clock } = setup({ schedule: () => ({ stop: () => undefined }) });
     clock.now = Date.parse('2026-11-27T04:00:00Z'); // hours after the previous local day ended
     scheduler.start(); // runs a first tick at once (in the background)
@@ -139,7 +156,14 @@ describe('KPI scheduler', () => {
   it('stats() counts runs, failed runs and their durations; skipped ticks are no runs', async () => {
     const flaky = new MemoryPointWriter();
     const { scheduler, clock } = setup({ writer: flaky });
-    expect(scheduler.stats()).toMatchObject({ runs: 0, failedRuns: 0, failures: 0, lastRunSeconds: null, lastRunOk: null, runDuration: { count: 0, sum: 0 } });
+    expect(scheduler.stats()).toMatchObject({
+      runs: 0,
+      failedRuns: 0,
+      failures: 0,
+      lastRunSeconds: null,
+      lastRunOk: null,
+      runDuration: { count: 0, sum: 0 },
+    });
     clock.now = Date.parse('2026-11-26T16:30:00Z');
     flaky.failWith(new HubError('HUB_ERR_INFLUX_UNREACHABLE', 'down'));
     await scheduler.tick();
@@ -166,12 +190,17 @@ describe('KPI scheduler', () => {
     let cronTick: (() => void) | undefined;
     const stop = vi.fn();
     const { scheduler, published } = setup(
-      { writer: new MemoryPointWriter(), schedule: (expression, run) => ((cronTick = run), expect(expression).toBe('*/2 * * * *'), { stop }) },
+      {
+        writer: new MemoryPointWriter(),
+        schedule: (expression, run) => ((cronTick = run), expect(expression).toBe('*/2 * * * *'), { stop }),
+      },
       { periods: ['day', 'week'], publishPeriod: 'week', schedule: '*/2 * * * *' },
     );
     scheduler.start();
     await vi.waitFor(() => expect(published).toHaveLength(7));
-    expect(published.every((m) => m.payload['period'] === 'week' && m.payload['start'] === '2026-11-23T00:00:00+08:00')).toBe(true);
+    expect(
+      published.every((m) => m.payload['period'] === 'week' && m.payload['start'] === '2026-11-23T00:00:00+08:00'),
+    ).toBe(true);
     cronTick?.();
     await vi.waitFor(() => expect(published).toHaveLength(14));
     await scheduler.stop();

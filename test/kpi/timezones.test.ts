@@ -47,22 +47,41 @@ afterAll(() => writer.close());
 
 describe('Europe/Berlin around DST', () => {
   it('the spring-forward day has 23 hours: a device heard in each is 23/23 available', async () => {
-    expect(await kpi('spree', 'day', '2026-03-29', 'device_availability')).toMatchObject({ numerator: 23, denominator: 23, value: 1, met: true });
+    expect(await kpi('spree', 'day', '2026-03-29', 'device_availability')).toMatchObject({
+      numerator: 23,
+      denominator: 23,
+      value: 1,
+      met: true,
+    });
   });
 
   it('the fall-back day has 25 hours: heard in 20 of them is 20/25', async () => {
     const r = await kpi('spree', 'day', '2026-10-25', 'device_availability');
-    expect(r).toMatchObject({ numerator: 20, denominator: 25, start: '2026-10-25T00:00:00+02:00', end: '2026-10-26T00:00:00+01:00' });
+    expect(r).toMatchObject({
+      numerator: 20,
+      denominator: 25,
+      start: '2026-10-25T00:00:00+02:00',
+      end: '2026-10-26T00:00:00+01:00',
+    });
     expect(Math.abs(r.value! - 0.8)).toBeLessThan(1e-9);
   });
 
   it('the week and month holding a change have 167 and 743 hours', async () => {
-    expect(await kpi('spree', 'week', '2026-03-29', 'device_availability')).toMatchObject({ numerator: 23, denominator: 167 });
-    expect(await kpi('spree', 'month', '2026-03-29', 'device_availability')).toMatchObject({ numerator: 23, denominator: 743 });
+    expect(await kpi('spree', 'week', '2026-03-29', 'device_availability')).toMatchObject({
+      numerator: 23,
+      denominator: 167,
+    });
+    expect(await kpi('spree', 'month', '2026-03-29', 'device_availability')).toMatchObject({
+      numerator: 23,
+      denominator: 743,
+    });
   });
 
   it('deposits land on the local day of their instant', async () => {
-    expect(await kpi('spree', 'day', '2026-03-29', 'participation_rate')).toMatchObject({ numerator: 1, denominator: 4 });
+    expect(await kpi('spree', 'day', '2026-03-29', 'participation_rate')).toMatchObject({
+      numerator: 1,
+      denominator: 4,
+    });
     expect(await kpi('spree', 'day', '2026-03-30', 'participation_rate')).toMatchObject({ numerator: 1 });
     expect(await kpi('spree', 'day', '2026-03-28', 'participation_rate')).toMatchObject({ numerator: 1 });
   });

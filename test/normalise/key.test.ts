@@ -5,7 +5,9 @@ const MS = Date.parse('2026-11-27T00:01:12Z');
 
 describe('event point keys (contract section 4)', () => {
   it('gives the same time to the same device and id (a replay lands on the same point)', () => {
-    expect(eventTimeNs(MS, 'maple-court', 'bin-01', 'e-000123')).toBe(eventTimeNs(MS, 'maple-court', 'bin-01', 'e-000123'));
+    expect(eventTimeNs(MS, 'maple-court', 'bin-01', 'e-000123')).toBe(
+      eventTimeNs(MS, 'maple-court', 'bin-01', 'e-000123'),
+    );
   });
 
   it('stays within the millisecond of the event', () => {

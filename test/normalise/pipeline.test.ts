@@ -16,7 +16,14 @@ function device(type: DeviceType, model: string, building = 'b1'): DeviceInfo {
 function make(models: ModelLookup = registry, extra: Partial<NormaliserOptions> = {}) {
   const n = createNormaliser({ models, pseudonymKey: KEY, now: () => NOW, ...extra });
   return (dev: DeviceInfo, channel: 'telemetry' | 'event', payload: unknown, raw?: Buffer) =>
-    n.normalise({ site: dev.site, gateway: dev.gateway, device: dev, channel, payload: raw ?? Buffer.from(JSON.stringify(payload)), receivedAt: NOW });
+    n.normalise({
+      site: dev.site,
+      gateway: dev.gateway,
+      device: dev,
+      channel,
+      payload: raw ?? Buffer.from(JSON.stringify(payload)),
+      receivedAt: NOW,
+    });
 }
 
 /** A test model: `{"ok":n}` → a `probe` point, `{"boom":true}` throws, `{"bad":…}` returns a broken draft. */
@@ -28,16 +35,28 @@ const probe: DeviceModel = {
     const e = element as Record<string, unknown>;
     if (e.boom) throw new TypeError('kaboom');
     if (e.throwNull) throw Object.create(null);
-    if (e.bad === 'nan') return { ok: true, value: { points: [{ measurement: 'probe', tags: {}, fields: { v: Number.NaN } }] } };
-    if (e.bad === 'site') return { ok: true, value: { points: [{ measurement: 'probe', tags: { site: 'elsewhere' }, fields: { v: 1 } }] } };
+    if (e.bad === 'nan')
+      return { ok: true, value: { points: [{ measurement: 'probe', tags: {}, fields: { v: Number.NaN } }] } };
+    if (e.bad === 'site')
+      return { ok: true, value: { points: [{ measurement: 'probe', tags: { site: 'elsewhere' }, fields: { v: 1 } }] } };
     if (e.bad === 'null') return { ok: true, value: { points: [null as never] } };
     if (e.bad === 'time') return { ok: true, value: { timeMs: Number.NaN, points: [] } };
     if (e.bad === 'nofields') return { ok: true, value: { points: [{ measurement: 'probe', tags: {}, fields: {} }] } };
-    if (e.event) return { ok: true, value: { eventId: String(e.event), timeMs: e.t as number | undefined, points: [{ measurement: 'probe', tags: {}, fields: { v: 1 } }] } };
+    if (e.event)
+      return {
+        ok: true,
+        value: {
+          eventId: String(e.event),
+          timeMs: e.t as number | undefined,
+          points: [{ measurement: 'probe', tags: {}, fields: { v: 1 } }],
+        },
+      };
     return { ok: true, value: { points: [{ measurement: 'probe', tags: { k: 'x' }, fields: { v: Number(e.ok) } }] } };
   },
 };
-const probeLookup: ModelLookup = { get: (type, model) => (type === 'waste-bin' && model === 'probe' ? probe : undefined) };
+const probeLookup: ModelLookup = {
+  get: (type, model) => (type === 'waste-bin' && model === 'probe' ? probe : undefined),
+};
 const PROBE = device('waste-bin', 'probe');
 
 describe('pipeline', () => {
@@ -48,23 +67,36 @@ describe('pipeline', () => {
       { ts: '2026-11-27T08:02:00+08:00', battery: 79 },
     ]);
     expect(r.points.map((p) => p.fields.battery_pct)).toEqual([80, 79]);
-    expect(r.rejects).toEqual([{ reason: 'schema', detail: expect.stringContaining('battery'), index: 1, element: { ts: '2026-11-27T08:01:00+08:00', battery: 180 } }]);
+    expect(r.rejects).toEqual([
+      {
+        reason: 'schema',
+        detail: expect.stringContaining('battery'),
+        index: 1,
+        element: { ts: '2026-11-27T08:01:00+08:00', battery: 180 },
+      },
+    ]);
   });
 
   it('turns a model that throws into normaliser_error for that element only, and carries on', () => {
     const run = make(probeLookup);
     const r = run(PROBE, 'telemetry', [{ ok: 1 }, { boom: true }, { ok: 3 }, { throwNull: true }]);
     expect(r.points.filter((p) => p.measurement === 'probe').map((p) => p.fields.v)).toEqual([1, 3]);
-    expect(r.rejects.map((j) => [j.reason, j.index])).toEqual([['normaliser_error', 1], ['normaliser_error', 3]]);
+    expect(r.rejects.map((j) => [j.reason, j.index])).toEqual([
+      ['normaliser_error', 1],
+      ['normaliser_error', 3],
+    ]);
     expect(r.rejects[0]?.detail).toContain('kaboom');
     expect(run(PROBE, 'telemetry', { ok: 4 }).rejects).toEqual([]);
   });
 
-  it.each(['nan', 'site', 'null', 'time', 'nofields'])('turns invalid model output (%s) into normaliser_error', (bad) => {
-    const r = make(probeLookup)(PROBE, 'telemetry', { bad });
-    expect(r.points).toEqual([]);
-    expect(r.rejects.map((j) => j.reason)).toEqual(['normaliser_error']);
-  });
+  it.each(['nan', 'site', 'null', 'time', 'nofields'])(
+    'turns invalid model output (%s) into normaliser_error',
+    (bad) => {
+      const r = make(probeLookup)(PROBE, 'telemetry', { bad });
+      expect(r.points).toEqual([]);
+      expect(r.rejects.map((j) => j.reason)).toEqual(['normaliser_error']);
+    },
+  );
 
   it('turns a device whose model is not registered into normaliser_error, never a throw', () => {
     const r = make()(device('waste-bin', 'nope'), 'telemetry', {});
@@ -78,10 +110,22 @@ describe('pipeline', () => {
   it('adds common tags, event_id, and device_type only where the contract lists it', () => {
     const run = make();
     const r = run(device('waste-bin', 'generic-v1', 'none'), 'event', {
-      id: 'e-1', ts: '2026-11-27T08:01:00+08:00', type: 'alarm', alarm: 'jam', severity: 'info',
+      id: 'e-1',
+      ts: '2026-11-27T08:01:00+08:00',
+      type: 'alarm',
+      alarm: 'jam',
+      severity: 'info',
     });
     const alarm = r.points.find((p) => p.measurement === 'alarm');
-    expect(alarm?.tags).toEqual({ site: 'maple-court', gateway: 'gw-east', device: 'dev-01', building: 'none', device_type: 'waste-bin', alarm: 'jam', severity: 'info' });
+    expect(alarm?.tags).toEqual({
+      site: 'maple-court',
+      gateway: 'gw-east',
+      device: 'dev-01',
+      building: 'none',
+      device_type: 'waste-bin',
+      alarm: 'jam',
+      severity: 'info',
+    });
     expect(alarm?.fields.event_id).toBe('e-1');
     const t = run(device('waste-bin', 'generic-v1'), 'telemetry', { compartments: [{ category: 'kitchen', fill: 1 }] });
     expect(t.points.find((p) => p.measurement === 'bin_level')?.tags.device_type).toBeUndefined();
@@ -90,7 +134,16 @@ describe('pipeline', () => {
 
   it('lands a replayed event on the same point, and writes one heartbeat for it', () => {
     const run = make();
-    const e = { id: 'e-9', ts: '2026-11-27T08:01:00.250+08:00', type: 'deposit', household: 'H-1', category: 'kitchen', weight: 1, sorting: 'correct', auth: 'card' };
+    const e = {
+      id: 'e-9',
+      ts: '2026-11-27T08:01:00.250+08:00',
+      type: 'deposit',
+      household: 'H-1',
+      category: 'kitchen',
+      weight: 1,
+      sorting: 'correct',
+      auth: 'card',
+    };
     const once = run(device('waste-bin', 'generic-v1'), 'event', e).points;
     const twice = run(device('waste-bin', 'generic-v1'), 'event', [e, e]).points;
     expect(twice.map((p) => p.measurement)).toEqual(['deposit', 'device_health', 'deposit']);
@@ -101,19 +154,31 @@ describe('pipeline', () => {
 
   it('keeps readings of an array stamped on arrival apart (index as ns offset)', () => {
     const r = make()(device('access-gate', 'generic-v1'), 'telemetry', [{ battery: 80 }, { battery: 79 }]);
-    expect(r.points.map((p) => [p.fields.battery_pct, p.time])).toEqual([[80, `${NOW}000000`], [79, `${NOW}000001`]]);
+    expect(r.points.map((p) => [p.fields.battery_pct, p.time])).toEqual([
+      [80, `${NOW}000000`],
+      [79, `${NOW}000001`],
+    ]);
   });
 
   it('writes one heartbeat for a reading with nothing to store', () => {
     const r = make()(device('access-gate', 'generic-v1'), 'telemetry', {});
     expect(r.points).toEqual([
-      { measurement: 'device_health', tags: { site: 'maple-court', gateway: 'gw-east', device: 'dev-01', building: 'b1', device_type: 'access-gate' }, fields: { heartbeat: true }, time: `${NOW}000000` },
+      {
+        measurement: 'device_health',
+        tags: { site: 'maple-court', gateway: 'gw-east', device: 'dev-01', building: 'b1', device_type: 'access-gate' },
+        fields: { heartbeat: true },
+        time: `${NOW}000000`,
+      },
     ]);
   });
 
   it('refuses an oversized payload before parsing it', () => {
     const run = make(registry, { maxPayloadBytes: 10 });
-    expect(run(device('access-gate', 'generic-v1'), 'telemetry', null, Buffer.from('{"door":"open"}')).rejects.map((j) => j.reason)).toEqual(['oversized']);
+    expect(
+      run(device('access-gate', 'generic-v1'), 'telemetry', null, Buffer.from('{"door":"open"}')).rejects.map(
+        (j) => j.reason,
+      ),
+    ).toEqual(['oversized']);
     expect(run(device('access-gate', 'generic-v1'), 'telemetry', null, Buffer.from('{        }')).rejects).toEqual([]);
   });
 
@@ -128,7 +193,16 @@ describe('pipeline', () => {
   });
 
   it('never puts a payload value into a detail', () => {
-    const r = make()(device('waste-bin', 'generic-v1'), 'event', { id: 'e', ts: '2026-11-27T08:01:00+08:00', type: 'deposit', household: 'H-SECRET-1', category: 'kitchen', weight: 'H-SECRET-2', sorting: 'correct', auth: 'card' });
+    const r = make()(device('waste-bin', 'generic-v1'), 'event', {
+      id: 'e',
+      ts: '2026-11-27T08:01:00+08:00',
+      type: 'deposit',
+      household: 'H-SECRET-1',
+      category: 'kitchen',
+      weight: 'H-SECRET-2',
+      sorting: 'correct',
+      auth: 'card',
+    });
     expect(r.rejects[0]?.reason).toBe('schema');
     expect(r.rejects[0]?.detail).not.toContain('SECRET');
   });

@@ -10,9 +10,11 @@ import { checkInventoryModels, DEFAULT_DEVICES_DIR, loadRegistry } from '../../s
 const FAKE_SECRET = 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g=';
 
 function inventory(devices: { id: string; type: string; model: string }[]): Inventory {
-  return new Inventory(inventorySchema.parse({
-    sites: [{ id: 'maple-court', households: 10, gateways: [{ id: 'gw-east', secret: FAKE_SECRET, devices }] }],
-  }));
+  return new Inventory(
+    inventorySchema.parse({
+      sites: [{ id: 'maple-court', households: 10, gateways: [{ id: 'gw-east', secret: FAKE_SECRET, devices }] }],
+    }),
+  );
 }
 
 async function thrown(p: Promise<unknown> | (() => unknown)): Promise<unknown> {
@@ -51,7 +53,10 @@ describe('model registry', () => {
   it('finds the shipped models and looks them up by (type, model)', async () => {
     const r = await loadRegistry();
     expect(r.list().map((m) => `${m.type}/${m.model}`)).toEqual([
-      'access-gate/generic-v1', 'access-gate/hikvision-acs', 'waste-bin/generic-v1', 'waste-bin/lvse-x2',
+      'access-gate/generic-v1',
+      'access-gate/hikvision-acs',
+      'waste-bin/generic-v1',
+      'waste-bin/lvse-x2',
     ]);
     expect(r.get('waste-bin', 'lvse-x2')?.model).toBe('lvse-x2');
     expect(r.get('waste-bin', 'hikvision-acs')).toBeUndefined();
@@ -64,10 +69,22 @@ describe('model registry', () => {
   });
 
   it.each([
-    ['an export that differs from its folder', { 'waste-bin/abc/index.ts': modelSource('waste-bin', 'xyz') }, 'must equal its folder'],
-    ['a type folder that is not a device type', { 'toaster/abc/index.ts': modelSource('toaster', 'abc') }, 'not a device type'],
+    [
+      'an export that differs from its folder',
+      { 'waste-bin/abc/index.ts': modelSource('waste-bin', 'xyz') },
+      'must equal its folder',
+    ],
+    [
+      'a type folder that is not a device type',
+      { 'toaster/abc/index.ts': modelSource('toaster', 'abc') },
+      'not a device type',
+    ],
     ['a folder without index.ts', { 'waste-bin/abc/README.md': '# x' }, 'index.ts is missing'],
-    ['an index.ts without a model', { 'waste-bin/abc/index.ts': 'export default 42;\n' }, 'must default-export a DeviceModel'],
+    [
+      'an index.ts without a model',
+      { 'waste-bin/abc/index.ts': 'export default 42;\n' },
+      'must default-export a DeviceModel',
+    ],
     ['an index.ts that fails to load', { 'waste-bin/abc/index.ts': 'throw new Error("broken");\n' }, 'failed to load'],
   ])('refuses %s with HUB_ERR_MODEL_INVALID', async (_what, files, message) => {
     const e = await thrown(loadRegistry(tree(files)));
@@ -80,19 +97,29 @@ describe('model registry', () => {
 describe('checkInventoryModels', () => {
   it('accepts an inventory whose devices all have models', async () => {
     const r = await loadRegistry();
-    expect(() => checkInventoryModels(inventory([
-      { id: 'bin-01', type: 'waste-bin', model: 'lvse-x2' },
-      { id: 'gate-north', type: 'access-gate', model: 'hikvision-acs' },
-    ]), r)).not.toThrow();
+    expect(() =>
+      checkInventoryModels(
+        inventory([
+          { id: 'bin-01', type: 'waste-bin', model: 'lvse-x2' },
+          { id: 'gate-north', type: 'access-gate', model: 'hikvision-acs' },
+        ]),
+        r,
+      ),
+    ).not.toThrow();
   });
 
   it('names the site, gateway, device and the known models of an unknown model', async () => {
     const r = await loadRegistry();
-    const e = await thrown(() => checkInventoryModels(inventory([
-      { id: 'bin-01', type: 'waste-bin', model: 'acme-9000' },
-      { id: 'bin-02', type: 'waste-bin', model: 'hikvision-acs' },
-      { id: 'gate-north', type: 'access-gate', model: 'generic-v1' },
-    ]), r));
+    const e = await thrown(() =>
+      checkInventoryModels(
+        inventory([
+          { id: 'bin-01', type: 'waste-bin', model: 'acme-9000' },
+          { id: 'bin-02', type: 'waste-bin', model: 'hikvision-acs' },
+          { id: 'gate-north', type: 'access-gate', model: 'generic-v1' },
+        ]),
+        r,
+      ),
+    );
     expect(isHubError(e, 'HUB_ERR_UNKNOWN_MODEL')).toBe(true);
     const msg = (e as HubError).message;
     expect(msg).toContain('site maple-court, gateway gw-east, device bin-01: unknown waste-bin model "acme-9000"');

@@ -5,19 +5,35 @@ import { deviceTopic, parseTopic, statusTopic } from '../../src/normalise/topic.
 describe('parseTopic (contract section 2)', () => {
   it('parses device telemetry and event topics under the default root', () => {
     expect(parseTopic('community/v1/maple-court/gw-east/bin-01/telemetry')).toEqual({
-      kind: 'device', site: 'maple-court', gateway: 'gw-east', device: 'bin-01', channel: 'telemetry',
+      kind: 'device',
+      site: 'maple-court',
+      gateway: 'gw-east',
+      device: 'bin-01',
+      channel: 'telemetry',
     });
     expect(parseTopic('community/v1/maple-court/gw-east/gate-north/event')).toEqual({
-      kind: 'device', site: 'maple-court', gateway: 'gw-east', device: 'gate-north', channel: 'event',
+      kind: 'device',
+      site: 'maple-court',
+      gateway: 'gw-east',
+      device: 'gate-north',
+      channel: 'event',
     });
   });
 
   it('parses the gateway status topic', () => {
-    expect(parseTopic('community/v1/maple-court/gw-east/status')).toEqual({ kind: 'status', site: 'maple-court', gateway: 'gw-east' });
+    expect(parseTopic('community/v1/maple-court/gw-east/status')).toEqual({
+      kind: 'status',
+      site: 'maple-court',
+      gateway: 'gw-east',
+    });
   });
 
   it('honours a configured root, with or without surrounding slashes', () => {
-    expect(parseTopic('acme/hub/x/s1/g1/d1/event', 'acme/hub/x')).toMatchObject({ site: 's1', gateway: 'g1', device: 'd1' });
+    expect(parseTopic('acme/hub/x/s1/g1/d1/event', 'acme/hub/x')).toMatchObject({
+      site: 's1',
+      gateway: 'g1',
+      device: 'd1',
+    });
     expect(parseTopic('acme/s1/g1/status', '/acme/')).toEqual({ kind: 'status', site: 's1', gateway: 'g1' });
     expect(parseTopic('community/v1/s1/g1/d1/event', 'acme')).toBeUndefined();
   });
@@ -40,7 +56,13 @@ describe('parseTopic (contract section 2)', () => {
   });
 
   it('builds the topics it parses', () => {
-    expect(parseTopic(deviceTopic('s1', 'g1', 'd1', 'event'))).toEqual({ kind: 'device', site: 's1', gateway: 'g1', device: 'd1', channel: 'event' });
+    expect(parseTopic(deviceTopic('s1', 'g1', 'd1', 'event'))).toEqual({
+      kind: 'device',
+      site: 's1',
+      gateway: 'g1',
+      device: 'd1',
+      channel: 'event',
+    });
     expect(statusTopic('s1', 'g1', 'a/b')).toBe('a/b/s1/g1/status');
   });
 });
@@ -55,7 +77,10 @@ describe('gateway status', () => {
 
   it('makes a gateway_status point at arrival time', () => {
     expect(gatewayStatusPoint('s1', 'g1', false, 1_795_737_600_123)).toEqual({
-      measurement: 'gateway_status', tags: { site: 's1', gateway: 'g1' }, fields: { online: false }, time: '1795737600123000000',
+      measurement: 'gateway_status',
+      tags: { site: 's1', gateway: 'g1' },
+      fields: { online: false },
+      time: '1795737600123000000',
     });
   });
 });

@@ -13,14 +13,28 @@ import { buildReport, renderHtml } from '../../src/report/index.ts';
 import { input } from './fixtures.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 let context: BrowserContext;
 let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hub-report-browser-'));
   // A fresh profile (user-data-dir) each run.
-  context = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: CHROMIUM, args: ARGS, headless: true, viewport: { width: 1000, height: 800 } });
+  context = await chromium.launchPersistentContext(join(dir, 'profile'), {
+    executablePath: CHROMIUM,
+    args: ARGS,
+    headless: true,
+    viewport: { width: 1000, height: 800 },
+  });
 }, 60_000);
 afterAll(async () => {
   await context?.close();
@@ -28,7 +42,9 @@ afterAll(async () => {
 
 describe('HTML report in chromium', () => {
   it('renders the KPI table and charts, fetches nothing, and screenshots', async () => {
-    const report = buildReport(input({ site: { id: 'maple-court <script>alert(1)</script>', timezone: 'Asia/Shanghai', households: 20 } }));
+    const report = buildReport(
+      input({ site: { id: 'maple-court <script>alert(1)</script>', timezone: 'Asia/Shanghai', households: 20 } }),
+    );
     const file = join(dir, 'report.html');
     await writeFile(file, renderHtml(report));
 
@@ -61,7 +77,7 @@ describe('HTML report in chromium', () => {
     const lineBox = await line.boundingBox();
     expect(track && barBox && lineBox).toBeTruthy();
     // 19/20 = 95%: the bar ends at the target line, 95% of the track.
-    expect((barBox!.width / track!.width)).toBeCloseTo(0.95, 2);
+    expect(barBox!.width / track!.width).toBeCloseTo(0.95, 2);
     expect((lineBox!.x + lineBox!.width / 2 - track!.x) / track!.width).toBeCloseTo(0.95, 2);
     expect(await page.locator('rect.bar[data-kpi="sorting_accuracy"]').getAttribute('data-met')).toBe('false');
 

@@ -8,14 +8,37 @@ const kpi = (r: ReturnType<typeof buildReport>, id: string) => r.kpis.find((k) =
 describe('buildReport', () => {
   it('keeps every KPI in order with value, target and met as computed', () => {
     const r = buildReport(input());
-    expect(r.kpis.map((k) => k.kpi)).toEqual(['sorting_coverage', 'participation_rate', 'sorting_accuracy', 'device_availability', 'bin_overflow_alarms', 'gate_denied_rate', 'gate_security_alarms']);
+    expect(r.kpis.map((k) => k.kpi)).toEqual([
+      'sorting_coverage',
+      'participation_rate',
+      'sorting_accuracy',
+      'device_availability',
+      'bin_overflow_alarms',
+      'gate_denied_rate',
+      'gate_security_alarms',
+    ]);
     expect(kpi(r, 'sorting_accuracy')).toMatchObject({ value: 0.85, target: 0.9, met: false });
     expect(kpi(r, 'bin_overflow_alarms')).toMatchObject({ value: 2, target: 3, direction: '<=', met: true });
     expect(kpi(r, 'gate_security_alarms')).toMatchObject({ value: 3, target: null, met: null });
-    expect(kpi(r, 'gate_denied_rate')).toMatchObject({ value: null, met: null, status: 'null', reason: 'no_access_attempts' });
+    expect(kpi(r, 'gate_denied_rate')).toMatchObject({
+      value: null,
+      met: null,
+      status: 'null',
+      reason: 'no_access_attempts',
+    });
     expect(r.summary).toEqual({ met: 3, notMet: 2, informative: 1, noValue: 1 });
-    expect(r.period).toEqual({ kind: 'day', date: '2026-11-27', start: '2026-11-27T00:00:00+08:00', end: '2026-11-28T00:00:00+08:00', complete: true });
-    expect(r.previousPeriod).toEqual({ date: '2026-11-26', start: '2026-11-26T00:00:00+08:00', end: '2026-11-27T00:00:00+08:00' });
+    expect(r.period).toEqual({
+      kind: 'day',
+      date: '2026-11-27',
+      start: '2026-11-27T00:00:00+08:00',
+      end: '2026-11-28T00:00:00+08:00',
+      complete: true,
+    });
+    expect(r.previousPeriod).toEqual({
+      date: '2026-11-26',
+      start: '2026-11-26T00:00:00+08:00',
+      end: '2026-11-27T00:00:00+08:00',
+    });
   });
 
   it.each([
@@ -54,7 +77,9 @@ describe('buildReport', () => {
 
   it('silence of a running period is measured up to now', () => {
     const now = PERIOD.startMs + 10 * 3_600_000;
-    const r = buildReport(input({ now, lastHeard: [{ device: 'bin-01', type: 'waste-bin', lastMs: PERIOD.startMs + 4 * 3_600_000 }] }));
+    const r = buildReport(
+      input({ now, lastHeard: [{ device: 'bin-01', type: 'waste-bin', lastMs: PERIOD.startMs + 4 * 3_600_000 }] }),
+    );
     expect(r.period.complete).toBe(false);
     expect(r.silentDevices[0]!.silentHours).toBe(6);
   });
@@ -80,7 +105,11 @@ describe('buildReport', () => {
     const r = buildReport(input());
     expect(r.dataQuality).toEqual({
       deadLetters: 4,
-      deadLettersByReason: [{ reason: 'schema', count: 3 }, { reason: 'bad_json', count: 1 }, { reason: 'clock_skew', count: 1 }],
+      deadLettersByReason: [
+        { reason: 'schema', count: 3 },
+        { reason: 'bad_json', count: 1 },
+        { reason: 'clock_skew', count: 1 },
+      ],
       kpiWarnings: [{ kpi: 'device_availability', warning: 'unregistered_devices_heard' }],
     });
     expect(buildReport(input({ deadLetters: [] })).dataQuality.deadLettersByReason).toEqual([]);

@@ -16,7 +16,14 @@ import { points, SITE } from '../kpi/dataset.ts';
 import { freshDatabase } from '../kpi/helpers.ts';
 
 // Variables a developer's shell might set; the environment wins over the file.
-const ENV = { HUB_CONFIG: undefined, HUB_INVENTORY: undefined, HUB_PSEUDONYM_KEY: undefined, HUB_INFLUX_DATABASE: undefined, HUB_INFLUX_URL: undefined, HUB_DATA_DIR: undefined };
+const ENV = {
+  HUB_CONFIG: undefined,
+  HUB_INVENTORY: undefined,
+  HUB_PSEUDONYM_KEY: undefined,
+  HUB_INFLUX_DATABASE: undefined,
+  HUB_INFLUX_URL: undefined,
+  HUB_DATA_DIR: undefined,
+};
 let writer: InfluxPointWriter;
 let dir: string;
 let config: string;
@@ -24,9 +31,18 @@ let database: string;
 
 function writeConfig(name: string, url: string): string {
   const { token, username, password } = sharedInflux();
-  const influx = { url, database, maxRetries: 0, ...(token ? { token } : {}), ...(username ? { username, password } : {}) };
+  const influx = {
+    url,
+    database,
+    maxRetries: 0,
+    ...(token ? { token } : {}),
+    ...(username ? { username, password } : {}),
+  };
   const file = join(dir, name);
-  writeFileSync(file, JSON.stringify({ pseudonymKey: 'report-cli-pseudonym-key', inventory: 'inventory.yaml', dataDir: 'data', influx })); // JSON is YAML
+  writeFileSync(
+    file,
+    JSON.stringify({ pseudonymKey: 'report-cli-pseudonym-key', inventory: 'inventory.yaml', dataDir: 'data', influx }),
+  ); // JSON is YAML
   return file;
 }
 
@@ -36,7 +52,16 @@ beforeAll(async () => {
   await writer.write(points());
   dir = mkdtempSync(join(tmpdir(), 'hub-report-cli-'));
   const devices = SITE.devices.map(([id, type]) => ({ id, type, model: 'generic-v1' }));
-  const inventory = { sites: [{ id: SITE.id, timezone: SITE.timezone, households: SITE.households, gateways: [{ id: 'gw-1', secret: hashSecret('cli-test-secret'), devices }] }] };
+  const inventory = {
+    sites: [
+      {
+        id: SITE.id,
+        timezone: SITE.timezone,
+        households: SITE.households,
+        gateways: [{ id: 'gw-1', secret: hashSecret('cli-test-secret'), devices }],
+      },
+    ],
+  };
   writeFileSync(join(dir, 'inventory.yaml'), JSON.stringify(inventory));
   config = writeConfig('hub.yaml', sharedInflux().url);
 });
@@ -44,7 +69,10 @@ afterAll(() => writer.close());
 
 describe('community-hub report', () => {
   it('prints Markdown and keeps JSON, Markdown and HTML under the data dir', async () => {
-    const r = await runCli(['report', '--site', SITE.id, '--period', 'day', '--date', '2026-11-27', '--config', config], { env: ENV });
+    const r = await runCli(
+      ['report', '--site', SITE.id, '--period', 'day', '--date', '2026-11-27', '--config', config],
+      { env: ENV },
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('# Monitoring report: maple-court, day 2026-11-27');
@@ -57,7 +85,10 @@ describe('community-hub report', () => {
 
   it('--format json --out FILE writes there; a week is named by its Monday', async () => {
     const out = join(dir, 'week.json');
-    const r = await runCli(['report', '-s', SITE.id, '-p', 'week', '-d', '2026-11-20', '-f', 'json', '-o', out, '-c', config], { env: ENV });
+    const r = await runCli(
+      ['report', '-s', SITE.id, '-p', 'week', '-d', '2026-11-20', '-f', 'json', '-o', out, '-c', config],
+      { env: ENV },
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
@@ -67,7 +98,10 @@ describe('community-hub report', () => {
   });
 
   it('--no-save keeps nothing', async () => {
-    const r = await runCli(['report', '-s', SITE.id, '-d', '2026-11-25', '--format', 'html', '--no-save', '-c', config], { env: ENV });
+    const r = await runCli(
+      ['report', '-s', SITE.id, '-d', '2026-11-25', '--format', 'html', '--no-save', '-c', config],
+      { env: ENV },
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^<!doctype html>/);
     expect(existsSync(join(dir, 'data', 'reports', SITE.id, 'day-2026-11-25.html'))).toBe(false);

@@ -2,7 +2,16 @@
  * Hand-made report inputs for the pure builder and the renderers: KPI results built with the real
  * `evaluate` (so `met` is decided exactly as computeKpis decides it), a few devices and dead letters.
  */
-import { evaluate, kpiDefinition, periodOf, previousPeriod, type KpiId, type KpiResult, type Measure, type Period } from '../../src/kpi/index.ts';
+import {
+  evaluate,
+  kpiDefinition,
+  periodOf,
+  previousPeriod,
+  type KpiId,
+  type KpiResult,
+  type Measure,
+  type Period,
+} from '../../src/kpi/index.ts';
 import type { ReportInput } from '../../src/report/index.ts';
 
 const TZ = 'Asia/Shanghai';
@@ -13,8 +22,19 @@ const AFTER = PERIOD.endMs + 3_600_000;
 /** A result of `kpi` from a measure, with the default targets. */
 export function result(kpi: KpiId, m: Measure, period: Period = PERIOD, target?: number | null): KpiResult {
   const def = kpiDefinition(kpi)!;
-  const defaults: Record<string, number | null> = { sorting_coverage: 0.95, participation_rate: 0.9, sorting_accuracy: 0.9, device_availability: 0.98, bin_overflow_alarms: 3 };
-  return evaluate(def, m, { site: 'maple-court', period, target: target === undefined ? (defaults[kpi] ?? null) : target, now: AFTER });
+  const defaults: Record<string, number | null> = {
+    sorting_coverage: 0.95,
+    participation_rate: 0.9,
+    sorting_accuracy: 0.9,
+    device_availability: 0.98,
+    bin_overflow_alarms: 3,
+  };
+  return evaluate(def, m, {
+    site: 'maple-court',
+    period,
+    target: target === undefined ? (defaults[kpi] ?? null) : target,
+    now: AFTER,
+  });
 }
 
 /** Seven results: coverage 19/20 (the 0.95 boundary), accuracy not met, denied rate null. */
@@ -60,7 +80,12 @@ export function input(over: Partial<ReportInput> = {}): ReportInput {
     fullReadings: { 'bin-01': 4, 'bin-02': 1, 'bin-03': 0 },
     overflowAlarms: { 'bin-02': 2, 'bin-04': 1 },
     securityAlarms: { 'gate-01': { forced_open: 1, climbing: 2 }, 'gate-02': { tailgating: 1 }, 'gate-03': {} },
-    deadLetters: [{ reasons: ['schema'] }, { reasons: ['schema', 'clock_skew'] }, { reasons: ['bad_json'] }, { reasons: ['schema'] }],
+    deadLetters: [
+      { reasons: ['schema'] },
+      { reasons: ['schema', 'clock_skew'] },
+      { reasons: ['bad_json'] },
+      { reasons: ['schema'] },
+    ],
     now: AFTER,
     ...over,
   };

@@ -21,7 +21,12 @@ let writer: InfluxPointWriter;
 
 let n = 0;
 function level(device: string, fill: number, iso: string): Point {
-  return { measurement: 'bin_level', tags: { site: S, gateway: `gw-${S}`, device, building: 'none', category: 'kitchen' }, fields: { fill_pct: fill }, time: nsFromMs(Date.parse(iso), ++n) };
+  return {
+    measurement: 'bin_level',
+    tags: { site: S, gateway: `gw-${S}`, device, building: 'none', category: 'kitchen' },
+    fields: { fill_pct: fill },
+    time: nsFromMs(Date.parse(iso), ++n),
+  };
 }
 
 beforeAll(async () => {
@@ -30,15 +35,25 @@ beforeAll(async () => {
   await writer.write([
     ...points(),
     // Day A (2026-11-27 local): bin-01 full 4 times (90 counts, 89.9 does not), bin-02 half full; one the next day.
-    level('bin-01', 95, '2026-11-27T08:00:00+08:00'), level('bin-01', 97, '2026-11-27T09:00:00+08:00'), level('bin-01', 100, '2026-11-27T10:00:00+08:00'),
-    level('bin-01', 90, '2026-11-27T11:00:00+08:00'), level('bin-01', 89.9, '2026-11-27T12:00:00+08:00'), level('bin-02', 50, '2026-11-27T12:00:00+08:00'),
+    level('bin-01', 95, '2026-11-27T08:00:00+08:00'),
+    level('bin-01', 97, '2026-11-27T09:00:00+08:00'),
+    level('bin-01', 100, '2026-11-27T10:00:00+08:00'),
+    level('bin-01', 90, '2026-11-27T11:00:00+08:00'),
+    level('bin-01', 89.9, '2026-11-27T12:00:00+08:00'),
+    level('bin-02', 50, '2026-11-27T12:00:00+08:00'),
     level('bin-02', 99, '2026-11-28T00:00:00+08:00'),
   ]);
   const dir = await mkdtemp(join(tmpdir(), 'hub-report-dl-'));
   const deadLetters = new DeadLetterStore({ dir, maxBytes: 1 << 20, maxAgeMs: 2 ** 50 });
   await deadLetters.start();
   const dl = (site: string, iso: string, ...reasons: string[]) =>
-    deadLetters.add({ topic: `community/v1/${site}/gw/bin-01/event`, site, receivedAt: Date.parse(iso), payload: Buffer.from('{'), rejects: reasons.map((reason) => ({ reason, detail: '' })) });
+    deadLetters.add({
+      topic: `community/v1/${site}/gw/bin-01/event`,
+      site,
+      receivedAt: Date.parse(iso),
+      payload: Buffer.from('{'),
+      rejects: reasons.map((reason) => ({ reason, detail: '' })),
+    });
   await Promise.all([
     dl(S, '2026-11-27T10:00:00+08:00', 'schema'),
     dl(S, '2026-11-27T23:59:59+08:00', 'schema', 'clock_skew'),
@@ -75,7 +90,10 @@ describe('gatherReport', () => {
     ]);
     expect(r.alarmingGates).toEqual([{ device: 'gate-01', forced_open: 1, tailgating: 1, climbing: 1, total: 3 }]);
     expect(r.dataQuality.deadLetters).toBe(2);
-    expect(r.dataQuality.deadLettersByReason).toEqual([{ reason: 'schema', count: 2 }, { reason: 'clock_skew', count: 1 }]);
+    expect(r.dataQuality.deadLettersByReason).toEqual([
+      { reason: 'schema', count: 2 },
+      { reason: 'clock_skew', count: 1 },
+    ]);
     expect(r.dataQuality.kpiWarnings).toEqual([{ kpi: 'device_availability', warning: 'unregistered_devices_heard' }]);
   });
 
@@ -83,7 +101,10 @@ describe('gatherReport', () => {
     const now = Date.parse('2026-11-27T12:00:00+08:00');
     const r = await gatherReport({ ...deps, now: () => now }, S, 'day', '2026-11-27');
     expect(r.period.complete).toBe(false);
-    expect(r.silentDevices.find((d) => d.device === 'bin-01')).toMatchObject({ lastHeard: '2026-11-27T11:00:00+08:00', silentHours: 1 });
+    expect(r.silentDevices.find((d) => d.device === 'bin-01')).toMatchObject({
+      lastHeard: '2026-11-27T11:00:00+08:00',
+      silentHours: 1,
+    });
     expect(r.fullBins[0]).toEqual({ device: 'bin-01', fullReadings: 4, overflowAlarms: 1, total: 5 });
     expect(r.dataQuality.deadLetters).toBe(1);
   });
@@ -97,7 +118,9 @@ describe('gatherReport', () => {
   });
 
   it('refuses an unknown site and a period that has not started', async () => {
-    await expect(gatherReport(deps, 'nowhere', 'day', '2026-11-27')).rejects.toMatchObject({ code: 'HUB_ERR_UNKNOWN_SITE' });
+    await expect(gatherReport(deps, 'nowhere', 'day', '2026-11-27')).rejects.toMatchObject({
+      code: 'HUB_ERR_UNKNOWN_SITE',
+    });
     await expect(gatherReport(deps, S, 'day', '2026-12-06')).rejects.toMatchObject({ code: 'HUB_ERR_KPI_PERIOD' });
   });
 });

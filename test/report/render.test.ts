@@ -3,7 +3,15 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildReport, escapeHtml, listReports, renderHtml, renderMarkdown, renderReport, saveReport } from '../../src/report/index.ts';
+import {
+  buildReport,
+  escapeHtml,
+  listReports,
+  renderHtml,
+  renderMarkdown,
+  renderReport,
+  saveReport,
+} from '../../src/report/index.ts';
 import { input } from './fixtures.ts';
 
 describe('renderMarkdown', () => {
@@ -13,9 +21,13 @@ describe('renderMarkdown', () => {
     expect(md).toContain('| KPI | value | target | met | previous | change | numerator / denominator | status |');
     expect(md).toContain('| sorting_coverage | 95.0% | ≥ 95% | met | 90.0% | +5.0 pp | 19 / 20 | ok |');
     expect(md).toContain('| sorting_accuracy | 85.0% | ≥ 90% | not met | — | — | 17 / 20 | ok |');
-    expect(md).toContain('| device_availability | 97.2% | ≥ 98% | not met | 100.0% | −2.8 pp | 70 / 72 | warning: unregistered_devices_heard |');
+    expect(md).toContain(
+      '| device_availability | 97.2% | ≥ 98% | not met | 100.0% | −2.8 pp | 70 / 72 | warning: unregistered_devices_heard |',
+    );
     expect(md).toContain('| bin_overflow_alarms | 2 | ≤ 3 | met | — | — | 2 | ok |');
-    expect(md).toContain('| gate_denied_rate | — | informative | — | 25.0% | — | 0 / 0 | no value: no_access_attempts |');
+    expect(md).toContain(
+      '| gate_denied_rate | — | informative | — | 25.0% | — | 0 / 0 | no value: no_access_attempts |',
+    );
     expect(md).toContain('| gate_security_alarms | 3 | informative | — | 1 | +2 | 3 | ok |');
     expect(md).toContain('**3 met, 2 not met**');
   });
@@ -41,12 +53,21 @@ describe('renderHtml', () => {
     expect(html).not.toMatch(/<script|<link|src=|https?:\/\/(?!www\.w3\.org\/2000\/svg)/i);
     expect(html.match(/<rect class="bar"/g)).toHaveLength(6); // 7 KPIs, one without a value
     expect(html).toContain('<line class="target" data-kpi="sorting_coverage" data-target="0.95"');
-    expect(html).toMatch(/<tr data-kpi="sorting_coverage"><td>sorting_coverage<\/td><td>95\.0%<\/td><td>≥ 95%<\/td><td class="met">met<\/td>/);
+    expect(html).toMatch(
+      /<tr data-kpi="sorting_coverage"><td>sorting_coverage<\/td><td>95\.0%<\/td><td>≥ 95%<\/td><td class="met">met<\/td>/,
+    );
     expect(html).toMatch(/<tr data-kpi="sorting_accuracy">.*<td class="not-met">not met<\/td>/);
   });
   it('escapes a site name holding <script>', () => {
     const evil = '<script>alert("x")</script>';
-    const html = renderHtml(buildReport(input({ site: { id: evil, timezone: 'Asia/Shanghai', households: 20 }, deadLetters: [{ reasons: ["<img src=x onerror='y'>"] }] })));
+    const html = renderHtml(
+      buildReport(
+        input({
+          site: { id: evil, timezone: 'Asia/Shanghai', households: 20 },
+          deadLetters: [{ reasons: ["<img src=x onerror='y'>"] }],
+        }),
+      ),
+    );
     expect(html).not.toContain('<script');
     expect(html).not.toContain('<img');
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');

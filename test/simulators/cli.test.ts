@@ -79,16 +79,36 @@ describe('community-sim command line', () => {
     expect(a.stderr).toContain('community-sim: scenario e2e (seed 20261123)');
     expect(readFileSync(join(dir, 'a.json'), 'utf8')).toBe(readFileSync(join(dir, 'b.json'), 'utf8'));
     const dump = await sim(['messages', '--scenario', E2E, '--limit', '3']);
-    const lines = dump.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = dump.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toEqual([
       { at: '2026-11-22T16:00:00.000Z', control: 'connect', gateway: 'gw-east' },
-      { at: '2026-11-22T16:00:00.000Z', topic: 'community/v1/maple-court/gw-east/status', payload: 'online', qos: 1, retain: true },
+      {
+        at: '2026-11-22T16:00:00.000Z',
+        topic: 'community/v1/maple-court/gw-east/status',
+        payload: 'online',
+        qos: 1,
+        retain: true,
+      },
       { at: '2026-11-22T16:00:00.000Z', control: 'connect', gateway: 'gw-west' },
     ]);
   });
 
   it('`run` warns of a window a wall-clock hub refuses, and fails when nothing is acknowledged', async () => {
-    const r = await sim(['run', '--scenario', E2E, '--start', '2020-01-06', '--until', '1h', '--hub', 'mqtt://127.0.0.1:1', '-q']);
+    const r = await sim([
+      'run',
+      '--scenario',
+      E2E,
+      '--start',
+      '2020-01-06',
+      '--until',
+      '1h',
+      '--hub',
+      'mqtt://127.0.0.1:1',
+      '-q',
+    ]);
     expect(r.stderr).toContain('warning: the window ends 2020-01-05T17:00:00.000Z');
     expect(r.stderr).toContain('not acknowledged');
     expect(r.code).toBe(1);
@@ -101,7 +121,17 @@ describe('community-sim command line', () => {
     const hub = await startSimHub(scenario, { now: () => window.endMs + (Date.now() - t0) });
     try {
       const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'));
-      const r = await sim(['run', '--scenario', E2E, '--hub', hub.url, '--until', '4h', '--ledger', join(dir, 'ledger.json')]);
+      const r = await sim([
+        'run',
+        '--scenario',
+        E2E,
+        '--hub',
+        hub.url,
+        '--until',
+        '4h',
+        '--ledger',
+        join(dir, 'ledger.json'),
+      ]);
       expect(r.stderr).toMatch(/community-sim: sim .* \| sent \d+ \| acked \d+ \| refused 0/); // not a TTY: plain lines
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/messages {3}\d+ settled: \d+ acknowledged, 0 unconfirmed/);

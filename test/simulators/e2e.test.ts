@@ -10,14 +10,27 @@ import { buildDashboards, expandQuery } from '../../src/dashboards/index.ts';
 import { computeKpis as hubKpis, writeKpiResults } from '../../src/kpi/index.ts';
 import { InfluxPointWriter, query } from '../../src/store/index.ts';
 import { dashboardModel, dataPanels } from '../dashboards/grafana-model.ts';
-import { loadScenario, resolveWindow, simulate, type LedgerFile, type Scenario, type Window } from '../../simulators/index.ts';
+import {
+  loadScenario,
+  resolveWindow,
+  simulate,
+  type LedgerFile,
+  type Scenario,
+  type Window,
+} from '../../simulators/index.ts';
 import { KPI_NAMES } from '../../simulators/kpi.ts';
 import { PREDICTED } from '../../simulators/ledger.ts';
 import { startSimHub, type SimHub } from './helpers.ts';
 
 const SCENARIO = fileURLToPath(new URL('../../simulators/scenarios/e2e.yaml', import.meta.url));
 /** The field every point of a measurement has, to count points with InfluxQL. */
-const FIELD: Record<(typeof PREDICTED)[number], string> = { bin_level: 'fill_pct', device_health: 'heartbeat', deposit: 'event_id', access: 'event_id', alarm: 'event_id' };
+const FIELD: Record<(typeof PREDICTED)[number], string> = {
+  bin_level: 'fill_pct',
+  device_health: 'heartbeat',
+  deposit: 'event_id',
+  access: 'event_id',
+  alarm: 'event_id',
+};
 
 let scenario: Scenario;
 let window: Window;
@@ -48,11 +61,22 @@ describe('a simulated community through the hub', () => {
     expect(Date.parse(ledger.window.end!) - Date.parse(ledger.window.start)).toBe(2 * 86_400_000);
     expect(ledger.totals.unconfirmed).toBe(0);
     expect(ledger.totals.acked).toBe(ledger.totals.messages);
-    for (const fault of ['malformed', 'duplicate', 'replay', 'out_of_order', 'clock_skew', 'too_old', 'unknown_device', 'late_batch']) {
+    for (const fault of [
+      'malformed',
+      'duplicate',
+      'replay',
+      'out_of_order',
+      'clock_skew',
+      'too_old',
+      'unknown_device',
+      'late_batch',
+    ]) {
       expect(ledger.totals.byFault[fault], fault).toBeGreaterThan(0);
     }
     expect(ledger.totals.disconnects).toBeGreaterThan(0);
-    const models = new Set(scenario.sites.flatMap((s) => s.gateways.flatMap((g) => g.devices.map((d) => `${d.type}/${d.model}`))));
+    const models = new Set(
+      scenario.sites.flatMap((s) => s.gateways.flatMap((g) => g.devices.map((d) => `${d.type}/${d.model}`))),
+    );
     expect(models.size).toBe(4);
   });
 
@@ -60,15 +84,23 @@ describe('a simulated community through the hub', () => {
     for (const m of PREDICTED) {
       const rows = await query(sim.influx, `SELECT count("${FIELD[m]}") FROM ${m} GROUP BY site`);
       const bySite = Object.fromEntries(rows.map((r) => [r.tags.site, Number(r.values.count)]));
-      for (const site of scenario.sites) expect(bySite[site.id] ?? 0, `${m} at ${site.id}`).toBe(ledger.expected.pointsBySite[site.id]![m]);
-      expect(rows.reduce((a, r) => a + Number(r.values.count), 0), m).toBe(ledger.expected.points[m]);
+      for (const site of scenario.sites)
+        expect(bySite[site.id] ?? 0, `${m} at ${site.id}`).toBe(ledger.expected.pointsBySite[site.id]![m]);
+      expect(
+        rows.reduce((a, r) => a + Number(r.values.count), 0),
+        m,
+      ).toBe(ledger.expected.points[m]);
     }
     // Gateway status is stamped with the hub's clock: not counted, but every gateway has some.
     const status = await query(sim.influx, 'SELECT count("online") FROM gateway_status GROUP BY gateway');
-    expect(status.map((r) => r.tags.gateway).sort()).toEqual(scenario.sites.flatMap((s) => s.gateways.map((g) => g.id)).sort());
+    expect(status.map((r) => r.tags.gateway).sort()).toEqual(
+      scenario.sites.flatMap((s) => s.gateways.map((g) => g.id)).sort(),
+    );
     // Offline: each gateway's own `offline` at the end, plus the Wills of connections lost without DISCONNECT.
     const gateways = scenario.sites.reduce((a, s) => a + s.gateways.length, 0);
-    expect(await sim.count('SELECT count("online") FROM gateway_status WHERE "online" = false')).toBeGreaterThan(gateways);
+    expect(await sim.count('SELECT count("online") FROM gateway_status WHERE "online" = false')).toBeGreaterThan(
+      gateways,
+    );
   });
 
   it('stores every valid event exactly once, under its id', async () => {
@@ -78,18 +110,34 @@ describe('a simulated community through the hub', () => {
       for (const r of rows) (stored[`${r.tags.site}/${r.tags.device}`] ??= []).push(r.values.event_id);
       const expected = ledger.expected.eventIds![m]!;
       expect(Object.keys(stored).sort(), m).toEqual(Object.keys(expected).sort());
-      for (const [device, ids] of Object.entries(expected)) expect([...stored[device]!].sort(), `${m} ${device}`).toEqual([...ids].sort());
+      for (const [device, ids] of Object.entries(expected))
+        expect([...stored[device]!].sort(), `${m} ${device}`).toEqual([...ids].sort());
     }
   });
 
   it('keeps every invalid message in the dead letters, verbatim, with the expected reasons', async () => {
     const key = (topic: string, payload: string, rejects: { reason: string; index?: number }[]): string =>
-      `${topic}\u0000${payload}\u0000${rejects.map((r) => `${r.reason}@${r.index ?? '-'}`).sort().join(',')}`;
+      `${topic}\u0000${payload}\u0000${rejects
+        .map((r) => `${r.reason}@${r.index ?? '-'}`)
+        .sort()
+        .join(',')}`;
     const actual = (await sim.deadLetters()).map((d: DeadLetter) => key(d.topic, d.payload, d.rejects)).sort();
-    const expected = ledger.messages!.filter((m) => m.rejects.length > 0).map((m) => key(m.topic, m.payload!, m.rejects)).sort();
+    const expected = ledger
+      .messages!.filter((m) => m.rejects.length > 0)
+      .map((m) => key(m.topic, m.payload!, m.rejects))
+      .sort();
     expect(expected.length).toBe(ledger.expected.deadLetters.messages);
     expect(actual).toEqual(expected);
-    for (const reason of ['bad_json', 'empty_payload', 'schema', 'unknown_event_code', 'clock_skew', 'too_old', 'unknown_device', 'bad_status']) {
+    for (const reason of [
+      'bad_json',
+      'empty_payload',
+      'schema',
+      'unknown_event_code',
+      'clock_skew',
+      'too_old',
+      'unknown_device',
+      'bad_status',
+    ]) {
       expect(ledger.expected.deadLetters.byReason[reason], reason).toBeGreaterThan(0);
     }
     // Arrays: a bad element rejects itself only, by index (contract section 3).
@@ -102,18 +150,48 @@ describe('a simulated community through the hub', () => {
         const where = `site = '${site.id}' AND time >= '${p.start}' AND time < '${p.end}'`;
         const k = p.kpis;
         const at = `${site.id} ${day}`;
-        expect(await sim.count(`SELECT count(distinct("household")) FROM deposit WHERE ${where}`), `participation ${at}`).toBe(k.participation_rate.numerator);
-        expect(await sim.count(`SELECT count(distinct("household")) FROM deposit WHERE ${where} AND sorting = 'correct'`), `coverage ${at}`).toBe(k.sorting_coverage.numerator);
-        expect(await sim.count(`SELECT count("event_id") FROM deposit WHERE ${where} AND sorting = 'correct'`), `accuracy ${at}`).toBe(k.sorting_accuracy.numerator);
-        expect(await sim.count(`SELECT count("event_id") FROM deposit WHERE ${where} AND sorting != 'unchecked'`), `accuracy ${at}`).toBe(k.sorting_accuracy.denominator);
-        expect(await sim.count(`SELECT count("event_id") FROM access WHERE ${where} AND result = 'denied'`), `denied ${at}`).toBe(k.gate_denied_rate.numerator);
-        expect(await sim.count(`SELECT count("event_id") FROM access WHERE ${where}`), `attempts ${at}`).toBe(k.gate_denied_rate.denominator);
-        expect(await sim.count(`SELECT count("event_id") FROM alarm WHERE ${where} AND alarm = 'overflow'`), `overflow ${at}`).toBe(k.bin_overflow_alarms.value);
-        expect(await sim.count(q(`SELECT count("event_id") FROM alarm WHERE ${where} AND device_type = 'access-gate'
-          AND (alarm = 'forced_open' OR alarm = 'tailgating' OR alarm = 'climbing')`)), `security ${at}`).toBe(k.gate_security_alarms.value);
+        expect(
+          await sim.count(`SELECT count(distinct("household")) FROM deposit WHERE ${where}`),
+          `participation ${at}`,
+        ).toBe(k.participation_rate.numerator);
+        expect(
+          await sim.count(`SELECT count(distinct("household")) FROM deposit WHERE ${where} AND sorting = 'correct'`),
+          `coverage ${at}`,
+        ).toBe(k.sorting_coverage.numerator);
+        expect(
+          await sim.count(`SELECT count("event_id") FROM deposit WHERE ${where} AND sorting = 'correct'`),
+          `accuracy ${at}`,
+        ).toBe(k.sorting_accuracy.numerator);
+        expect(
+          await sim.count(`SELECT count("event_id") FROM deposit WHERE ${where} AND sorting != 'unchecked'`),
+          `accuracy ${at}`,
+        ).toBe(k.sorting_accuracy.denominator);
+        expect(
+          await sim.count(`SELECT count("event_id") FROM access WHERE ${where} AND result = 'denied'`),
+          `denied ${at}`,
+        ).toBe(k.gate_denied_rate.numerator);
+        expect(await sim.count(`SELECT count("event_id") FROM access WHERE ${where}`), `attempts ${at}`).toBe(
+          k.gate_denied_rate.denominator,
+        );
+        expect(
+          await sim.count(`SELECT count("event_id") FROM alarm WHERE ${where} AND alarm = 'overflow'`),
+          `overflow ${at}`,
+        ).toBe(k.bin_overflow_alarms.value);
+        expect(
+          await sim.count(
+            q(`SELECT count("event_id") FROM alarm WHERE ${where} AND device_type = 'access-gate'
+          AND (alarm = 'forced_open' OR alarm = 'tailgating' OR alarm = 'climbing')`),
+          ),
+          `security ${at}`,
+        ).toBe(k.gate_security_alarms.value);
         // device_availability: Σ over the day's hours of the devices heard (devices/README.md, heartbeat).
-        const heard = await query(sim.influx, `SELECT count("heartbeat") FROM device_health WHERE ${where} GROUP BY time(1h), device`);
-        expect(heard.filter((r) => Number(r.values.count) > 0).length, `availability ${at}`).toBe(k.device_availability.numerator);
+        const heard = await query(
+          sim.influx,
+          `SELECT count("heartbeat") FROM device_health WHERE ${where} GROUP BY time(1h), device`,
+        );
+        expect(heard.filter((r) => Number(r.values.count) > 0).length, `availability ${at}`).toBe(
+          k.device_availability.numerator,
+        );
       }
     }
   });
@@ -153,11 +231,12 @@ describe('a simulated community through the hub', () => {
     const deps = { conn: sim.influx, inventory: sim.loaded.inventory, config: sim.loaded.config.kpi, now: hubNow };
     const writer = new InfluxPointWriter(sim.influx);
     for (const site of scenario.sites) {
-      for (const date of Object.keys(ledger.kpis[site.id]!.day)) await writeKpiResults(sim.influx, writer, await hubKpis(deps, site.id, 'day', date));
+      for (const date of Object.keys(ledger.kpis[site.id]!.day))
+        await writeKpiResults(sim.influx, writer, await hubKpis(deps, site.id, 'day', date));
     }
     await writer.close();
     // Rates (non_negative_derivative) need samples of the hub's own series in a few 1 s buckets.
-    for (const deadline = Date.now() + 30_000; (await sim.count('SELECT count("messages") FROM hub_stats')) < 16; ) {
+    for (const deadline = Date.now() + 30_000; (await sim.count('SELECT count("messages") FROM hub_stats')) < 16;) {
       if (Date.now() > deadline) throw new Error('no hub_stats samples within 30 s');
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -180,9 +259,14 @@ describe('a simulated community through the hub', () => {
         const rows = await query(sim.influx, v.query);
         const values = rows.map((r) => String(r.values['value']));
         expect(values.length, `${b.name} $${v.name} lists values`).toBeGreaterThan(0);
-        choices.splice(0, choices.length, ...choices.flatMap((c) => values.map((value) => ({ ...c, [v.name]: value }))));
+        choices.splice(
+          0,
+          choices.length,
+          ...choices.flatMap((c) => values.map((value) => ({ ...c, [v.name]: value }))),
+        );
       }
-      if (model.templating.list.some((v) => v.name === 'site')) expect(new Set(choices.map((c) => c['site']))).toEqual(new Set(scenario.sites.map((s) => s.id)));
+      if (model.templating.list.some((v) => v.name === 'site'))
+        expect(new Set(choices.map((c) => c['site']))).toEqual(new Set(scenario.sites.map((s) => s.id)));
       for (const variables of choices) {
         for (const p of dataPanels(model)) {
           for (const t of p.targets) {

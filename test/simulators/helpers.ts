@@ -54,15 +54,21 @@ export async function startSimHub(scenario: Scenario, o: SimHubOptions = {}): Pr
   const { url, token, username, password } = sharedInflux();
   const database = uniqueName('sim');
   writeFileSync(join(dir, 'inventory.yaml'), inventoryYaml(scenario, o.hash));
-  writeFileSync(join(dir, 'hub.yaml'), stringify({
-    inventory: 'inventory.yaml', dataDir: 'data', pseudonymKey: 'simulator-test-pseudonym-key-0123456789', log: { level: 'silent' },
-    mqtt: { host: '127.0.0.1', port: 0, rootTopic: scenario.hub.rootTopic, ...o.mqtt },
-    http: { host: '127.0.0.1', port: 0 },
-    influx: { url, database, ...(token ? { token } : {}), ...(username ? { username, password } : {}) },
-    ingest: { maxFutureSkew: scenario.hub.maxFutureSkewMs, maxAge: scenario.hub.maxAgeMs },
-    ...(o.kpi === false && 'kpi' in configSchema.shape ? { kpi: { enabled: false } } : {}),
-    ...(o.selfStatsInterval !== undefined ? { selfStats: { interval: o.selfStatsInterval } } : {}),
-  }));
+  writeFileSync(
+    join(dir, 'hub.yaml'),
+    stringify({
+      inventory: 'inventory.yaml',
+      dataDir: 'data',
+      pseudonymKey: 'simulator-test-pseudonym-key-0123456789',
+      log: { level: 'silent' },
+      mqtt: { host: '127.0.0.1', port: 0, rootTopic: scenario.hub.rootTopic, ...o.mqtt },
+      http: { host: '127.0.0.1', port: 0 },
+      influx: { url, database, ...(token ? { token } : {}), ...(username ? { username, password } : {}) },
+      ingest: { maxFutureSkew: scenario.hub.maxFutureSkewMs, maxAge: scenario.hub.maxAgeMs },
+      ...(o.kpi === false && 'kpi' in configSchema.shape ? { kpi: { enabled: false } } : {}),
+      ...(o.selfStatsInterval !== undefined ? { selfStats: { interval: o.selfStatsInterval } } : {}),
+    }),
+  );
   const loaded = loadConfig({ configPath: join(dir, 'hub.yaml'), env: {} });
   const hub = buildHub(loaded, { logger: createLogger('silent'), ...(o.now ? { now: o.now } : {}) });
   const ports = await hub.start();
@@ -76,7 +82,10 @@ export async function startSimHub(scenario: Scenario, o: SimHubOptions = {}): Pr
     async drained(ms = 60_000) {
       // A PUBACK means "in the spool"; the drainer writes InfluxDB moments later (src/hub.ts).
       let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`the hub's spool did not drain within ${ms} ms`)), ms)));
+      const late = new Promise<never>(
+        (_, reject) =>
+          (timer = setTimeout(() => reject(new Error(`the hub's spool did not drain within ${ms} ms`)), ms)),
+      );
       try {
         await Promise.race([hub.drained(), late]);
       } finally {
@@ -84,7 +93,11 @@ export async function startSimHub(scenario: Scenario, o: SimHubOptions = {}): Pr
       }
     },
     async deadLetters() {
-      const store = new DeadLetterStore({ dir: join(loaded.config.dataDir, 'dead-letters'), maxBytes: 1e12, maxAgeMs: 1e13 });
+      const store = new DeadLetterStore({
+        dir: join(loaded.config.dataDir, 'dead-letters'),
+        maxBytes: 1e12,
+        maxAgeMs: 1e13,
+      });
       return store.list({ limit: 1_000_000 });
     },
     async count(q) {

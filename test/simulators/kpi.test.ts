@@ -53,21 +53,33 @@ describe('ledger KPIs on a hand-computed case', () => {
 
   it('Monday: each KPI of contract section 5', () => {
     const mon = report.day['2026-11-23']!;
-    expect(mon).toMatchObject({ start: '2026-11-22T16:00:00.000Z', end: '2026-11-23T16:00:00.000Z', partial: false, windowHours: 24 });
+    expect(mon).toMatchObject({
+      start: '2026-11-22T16:00:00.000Z',
+      end: '2026-11-23T16:00:00.000Z',
+      partial: false,
+      windowHours: 24,
+    });
     const k = mon.kpis;
     expect(k.sorting_coverage).toEqual({ value: 0.5, numerator: 2, denominator: 4 }); // H1, H3 of 4
     expect(k.participation_rate).toEqual({ value: 0.75, numerator: 3, denominator: 4 }); // H1, H2, H3
     expect(k.sorting_accuracy).toEqual({ value: 2 / 3, numerator: 2, denominator: 3 }); // unchecked left out
-    expect(k.device_availability).toEqual({ value: 3 / 48, numerator: 3, denominator: 48 }); // A 2 hours + B 1 hour, of 24 × 2
+    // A 2 hours + B 1 hour, of 24 × 2
+    expect(k.device_availability).toEqual({ value: 3 / 48, numerator: 3, denominator: 48 });
     expect(k.bin_overflow_alarms).toEqual({ value: 2, numerator: 2, denominator: null });
     expect(k.gate_denied_rate).toEqual({ value: 0.25, numerator: 1, denominator: 4 });
-    expect(k.gate_security_alarms).toEqual({ value: 1, numerator: 1, denominator: null }); // forced_open; held_open is not one
+    // forced_open; held_open is not one
+    expect(k.gate_security_alarms).toEqual({ value: 1, numerator: 1, denominator: null });
   });
 
   it('Tuesday: zero denominators are null with a reason, never 0 or 1; a zero numerator is 0', () => {
     const k = report.day['2026-11-24']!.kpis;
     expect(k.sorting_coverage).toEqual({ value: 0, numerator: 0, denominator: 4 });
-    expect(k.sorting_accuracy).toEqual({ value: null, numerator: 0, denominator: 0, reason: 'no deposits judged correct or incorrect in the period' });
+    expect(k.sorting_accuracy).toEqual({
+      value: null,
+      numerator: 0,
+      denominator: 0,
+      reason: 'no deposits judged correct or incorrect in the period',
+    });
     expect(k.gate_denied_rate.value).toBeNull();
     expect(k.gate_denied_rate.reason).toBe('no access attempts in the period');
     expect(k.gate_security_alarms.value).toBe(1); // climbing
@@ -77,28 +89,67 @@ describe('ledger KPIs on a hand-computed case', () => {
   it('the week starts on Monday and the month on the 1st; both are partial here', () => {
     expect(Object.keys(report.day)).toEqual(['2026-11-23', '2026-11-24']);
     const week = report.week['2026-11-23']!;
-    expect(week).toMatchObject({ start: '2026-11-22T16:00:00.000Z', end: '2026-11-29T16:00:00.000Z', partial: true, windowHours: 48 });
+    expect(week).toMatchObject({
+      start: '2026-11-22T16:00:00.000Z',
+      end: '2026-11-29T16:00:00.000Z',
+      partial: true,
+      windowHours: 48,
+    });
     expect(week.kpis.sorting_coverage).toEqual({ value: 0.5, numerator: 2, denominator: 4 });
     expect(week.kpis.device_availability).toEqual({ value: 3 / (168 * 2), numerator: 3, denominator: 336 });
     expect(week.kpis.gate_security_alarms.value).toBe(2);
-    expect(report.month['2026-11-01']).toMatchObject({ start: '2026-10-31T16:00:00.000Z', end: '2026-11-30T16:00:00.000Z', partial: true });
+    expect(report.month['2026-11-01']).toMatchObject({
+      start: '2026-10-31T16:00:00.000Z',
+      end: '2026-11-30T16:00:00.000Z',
+      partial: true,
+    });
   });
 
   it('more distinct households than registered: kept and flagged, not clamped', () => {
     const k = computeKpis([{ ...tiny, households: 2 }], WINDOW).tiny!.day['2026-11-23']!.kpis;
     expect(k.participation_rate.value).toBe(1.5);
     expect(k.participation_rate.warning).toBe('data quality: numerator 3 is above the denominator 2');
-    expect(computeKpis([{ ...tiny, households: 0 }], WINDOW).tiny!.day['2026-11-23']!.kpis.sorting_coverage.value).toBeNull();
+    expect(
+      computeKpis([{ ...tiny, households: 0 }], WINDOW).tiny!.day['2026-11-23']!.kpis.sorting_coverage.value,
+    ).toBeNull();
     // A count of a kind of device the site lacks is null with a reason, not 0 (its count kept, as the hub keeps it).
     const noGates = computeKpis([{ ...tiny, gates: 0 }], WINDOW).tiny!.day['2026-11-23']!.kpis;
-    expect(noGates.gate_security_alarms).toEqual({ value: null, numerator: 1, denominator: null, reason: 'the site has no access gate' });
+    expect(noGates.gate_security_alarms).toEqual({
+      value: null,
+      numerator: 1,
+      denominator: null,
+      reason: 'the site has no access gate',
+    });
     // So is a ratio about such devices (as the hub's no_waste_bins / no_access_gates), its counts kept.
-    expect(noGates.gate_denied_rate).toEqual({ value: null, numerator: 1, denominator: 4, reason: 'the site has no access gate' });
+    expect(noGates.gate_denied_rate).toEqual({
+      value: null,
+      numerator: 1,
+      denominator: 4,
+      reason: 'the site has no access gate',
+    });
     const noBins = computeKpis([{ ...tiny, bins: 0 }], WINDOW).tiny!.day['2026-11-23']!.kpis;
-    expect(noBins.sorting_coverage).toMatchObject({ value: null, denominator: 4, reason: 'the site has no waste-sorting station' });
-    expect(noBins.participation_rate).toMatchObject({ value: null, denominator: 4, reason: 'the site has no waste-sorting station' });
-    expect(noBins.sorting_accuracy).toEqual({ value: null, numerator: 2, denominator: 3, reason: 'the site has no waste-sorting station' });
-    expect(noBins.bin_overflow_alarms).toEqual({ value: null, numerator: 2, denominator: null, reason: 'the site has no waste-sorting station' });
+    expect(noBins.sorting_coverage).toMatchObject({
+      value: null,
+      denominator: 4,
+      reason: 'the site has no waste-sorting station',
+    });
+    expect(noBins.participation_rate).toMatchObject({
+      value: null,
+      denominator: 4,
+      reason: 'the site has no waste-sorting station',
+    });
+    expect(noBins.sorting_accuracy).toEqual({
+      value: null,
+      numerator: 2,
+      denominator: 3,
+      reason: 'the site has no waste-sorting station',
+    });
+    expect(noBins.bin_overflow_alarms).toEqual({
+      value: null,
+      numerator: 2,
+      denominator: null,
+      reason: 'the site has no waste-sorting station',
+    });
   });
 });
 
@@ -115,6 +166,10 @@ describe('site calendar', () => {
     expect((day.endMs - day.startMs) / 3_600_000).toBe(25);
     const week = periodOf('week', Date.parse('2026-12-02T12:00:00Z'), TZ);
     expect(week.key).toBe('2026-11-30');
-    expect(periodsBetween('month', Date.parse('2026-11-20T00:00:00Z'), Date.parse('2027-01-02T00:00:00Z'), TZ).map((p) => p.key)).toEqual(['2026-11-01', '2026-12-01', '2027-01-01']);
+    expect(
+      periodsBetween('month', Date.parse('2026-11-20T00:00:00Z'), Date.parse('2027-01-02T00:00:00Z'), TZ).map(
+        (p) => p.key,
+      ),
+    ).toEqual(['2026-11-01', '2026-12-01', '2027-01-01']);
   });
 });

@@ -42,6 +42,8 @@ describe('1,000 gateways and 20,000 devices from one process', () => {
     expect(await sim.count('SELECT count("heartbeat") FROM device_health')).toBe(ledger.expected.points.device_health);
     const online = await sim.count('SELECT count("online") FROM gateway_status GROUP BY gateway');
     expect(online).toBeGreaterThanOrEqual(gateways);
-    process.stdout.write(`scale: ${ledger.totals.messages} messages from ${gateways} gateways in ${(wallMs / 1000).toFixed(1)} s (${Math.round(ledger.totals.messages / (wallMs / 1000))} msg/s, connects included)\n`);
+    process.stdout.write(
+      `scale: ${ledger.totals.messages} messages from ${gateways} gateways in ${(wallMs / 1000).toFixed(1)} s (${Math.round(ledger.totals.messages / (wallMs / 1000))} msg/s, connects included)\n`,
+    );
   }, 300_000);
 });

@@ -10,7 +10,9 @@ describe('1.x with authentication (private server)', () => {
     server = await startInflux({ auth: true });
     // With no user yet, 1.x accepts exactly this statement without credentials
     // (docs.influxdata.com/influxdb/v1.6/administration/authentication_and_authorization/).
-    await query(connectInflux({ url: server.url }), `CREATE USER "hub" WITH PASSWORD 's3cret' WITH ALL PRIVILEGES`, { database: '' });
+    await query(connectInflux({ url: server.url }), `CREATE USER "hub" WITH PASSWORD 's3cret' WITH ALL PRIVILEGES`, {
+      database: '',
+    });
   });
   afterAll(async () => {
     await server?.destroy();
@@ -27,7 +29,13 @@ describe('1.x with authentication (private server)', () => {
   });
 
   it('rejects a write with wrong credentials as HUB_ERR_INFLUX_AUTH, without retrying', async () => {
-    const conn = connectInflux({ url: server.url, database: 'community', username: 'hub', password: 'wrong', maxRetries: 3 });
+    const conn = connectInflux({
+      url: server.url,
+      database: 'community',
+      username: 'hub',
+      password: 'wrong',
+      maxRetries: 3,
+    });
     const writer = new InfluxPointWriter(conn);
     await expect(writer.write([binLevel('bin_level', 3)])).rejects.toMatchObject({
       code: 'HUB_ERR_INFLUX_AUTH',
@@ -39,6 +47,8 @@ describe('1.x with authentication (private server)', () => {
   });
 
   it('rejects a query without credentials as HUB_ERR_INFLUX_AUTH', async () => {
-    await expect(query(connectInflux({ url: server.url }), 'SHOW DATABASES')).rejects.toMatchObject({ code: 'HUB_ERR_INFLUX_AUTH' });
+    await expect(query(connectInflux({ url: server.url }), 'SHOW DATABASES')).rejects.toMatchObject({
+      code: 'HUB_ERR_INFLUX_AUTH',
+    });
   });
 });

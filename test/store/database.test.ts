@@ -10,9 +10,13 @@ async function databases(settings: Partial<InfluxSettings>): Promise<string[]> {
 }
 
 async function policies(settings: Partial<InfluxSettings>, db: string) {
-  const rows = await query<{ name: string; duration: string; default: boolean }>(connect(settings), `SHOW RETENTION POLICIES ON "${db}"`, {
-    database: '',
-  });
+  const rows = await query<{ name: string; duration: string; default: boolean }>(
+    connect(settings),
+    `SHOW RETENTION POLICIES ON "${db}"`,
+    {
+      database: '',
+    },
+  );
   return rows.map((r) => ({ name: r.values.name, duration: r.values.duration, default: r.values.default }));
 }
 

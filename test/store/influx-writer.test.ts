@@ -18,7 +18,10 @@ async function readBack(conn: InfluxConnection, measurement: string): Promise<Po
   const rows = await query(conn, `SELECT * FROM ${quoteIdent(measurement)} GROUP BY *`);
   const points = rows.map(({ measurement: name, tags, values }) => {
     const { time, ...columns } = values;
-    const fields = Object.fromEntries(Object.entries(columns).filter(([, v]) => v !== null)) as Record<string, FieldValue>;
+    const fields = Object.fromEntries(Object.entries(columns).filter(([, v]) => v !== null)) as Record<
+      string,
+      FieldValue
+    >;
     // GROUP BY * reports a tag a series lacks as ''.
     const present = Object.fromEntries(Object.entries(tags).filter(([, v]) => v !== ''));
     return { measurement: name, tags: present, fields, time: String(time) };
@@ -31,7 +34,8 @@ async function readBack(conn: InfluxConnection, measurement: string): Promise<Po
 
 const database = uniqueName('writer');
 let conn: InfluxConnection;
-const connect = (overrides: Partial<InfluxSettings> = {}): InfluxConnection => connectInflux(sharedSettings({ database, ...overrides }));
+const connect = (overrides: Partial<InfluxSettings> = {}): InfluxConnection =>
+  connectInflux(sharedSettings({ database, ...overrides }));
 
 beforeAll(async () => {
   conn = connect();
@@ -42,14 +46,25 @@ describeWriterContract('InfluxPointWriter', {
   create: (tuning) => new InfluxPointWriter(connect(tuning)),
   // Connection refused: nothing listens there. Few, short retries so close() is quick.
   createStalled: async (tuning) =>
-    new InfluxPointWriter(connectInflux({ url: await deadUrl(), database, maxRetries: 2, minRetryDelayMs: 20, maxRetryDelayMs: 40, ...tuning })),
+    new InfluxPointWriter(
+      connectInflux({
+        url: await deadUrl(),
+        database,
+        maxRetries: 2,
+        minRetryDelayMs: 20,
+        maxRetryDelayMs: 40,
+        ...tuning,
+      }),
+    ),
   readBack: (measurement) => readBack(conn, measurement),
 });
 
 describe('InfluxPointWriter on a real InfluxDB', () => {
   it('gives up a retryable failure after maxRetries with HUB_ERR_INFLUX_UNREACHABLE and InfluxDB’s message', async () => {
     // 1.x answers 404 "database not found", which the client's HttpError.canRetry() accepts.
-    const writer = new InfluxPointWriter(connect({ database: uniqueName('absent'), maxRetries: 2, minRetryDelayMs: 5, maxRetryDelayMs: 10 }));
+    const writer = new InfluxPointWriter(
+      connect({ database: uniqueName('absent'), maxRetries: 2, minRetryDelayMs: 5, maxRetryDelayMs: 10 }),
+    );
     const e = await writer.write([binLevel('m', 0)]).catch((err: unknown) => err);
     expect(e).toMatchObject({ code: 'HUB_ERR_INFLUX_UNREACHABLE', retryable: true });
     expect((e as Error).message).toMatch(/404.*database not found/);
@@ -81,7 +96,9 @@ describe('InfluxPointWriter on a real InfluxDB', () => {
     await writer.close();
 
     // Failed requests count too: connection refused, tried once and retried twice.
-    const failing = new InfluxPointWriter(connectInflux({ url: await deadUrl(), database, maxRetries: 2, minRetryDelayMs: 5, maxRetryDelayMs: 10 }));
+    const failing = new InfluxPointWriter(
+      connectInflux({ url: await deadUrl(), database, maxRetries: 2, minRetryDelayMs: 5, maxRetryDelayMs: 10 }),
+    );
     await expect(failing.write([binLevel('timed', 0)])).rejects.toMatchObject({ code: 'HUB_ERR_INFLUX_UNREACHABLE' });
     expect(failing.stats().writeDuration.count).toBe(3);
     // stats() is a snapshot: it does not change afterwards.
@@ -141,7 +158,14 @@ describe('InfluxPointWriter across an InfluxDB outage (private server)', () => {
   });
 
   it('times out a request to a hung InfluxDB and retries it until it answers', async () => {
-    const c = connectInflux({ url: server.url, database: 'hung', requestTimeoutMs: 200, maxRetries: 1000, minRetryDelayMs: 20, maxRetryDelayMs: 100 });
+    const c = connectInflux({
+      url: server.url,
+      database: 'hung',
+      requestTimeoutMs: 200,
+      maxRetries: 1000,
+      minRetryDelayMs: 20,
+      maxRetryDelayMs: 100,
+    });
     await ensureDatabase(c);
     const writer = new InfluxPointWriter(c);
     // A frozen process: the kernel still accepts connections, nothing answers them.
@@ -149,7 +173,10 @@ describe('InfluxPointWriter across an InfluxDB outage (private server)', () => {
     let pending: Promise<void>;
     try {
       pending = writer.write([binLevel('hung', 1)]);
-      await vi.waitFor(() => expect(writer.stats().retries).toBeGreaterThanOrEqual(1), { timeout: 20_000, interval: 20 });
+      await vi.waitFor(() => expect(writer.stats().retries).toBeGreaterThanOrEqual(1), {
+        timeout: 20_000,
+        interval: 20,
+      });
     } finally {
       process.kill(server.pid, 'SIGCONT');
     }

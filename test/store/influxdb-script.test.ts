@@ -69,7 +69,9 @@ describe('scripts/influxdb.sh', () => {
 
   it('refuses to remove a directory it did not make', async () => {
     const dir = fileURLToPath(new URL('.', import.meta.url));
-    await expect(run('bash', [SCRIPT, 'stop', '--dir', dir, '--clean'])).rejects.toMatchObject({ stderr: expect.stringMatching(/refusing to remove/) });
+    await expect(run('bash', [SCRIPT, 'stop', '--dir', dir, '--clean'])).rejects.toMatchObject({
+      stderr: expect.stringMatching(/refusing to remove/),
+    });
     expect(existsSync(dir)).toBe(true);
   });
 });

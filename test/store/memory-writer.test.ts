@@ -38,10 +38,17 @@ describe('MemoryPointWriter staging', () => {
   it('fails writes with the staged error until healed', async () => {
     const writer = new MemoryPointWriter();
     writer.failWith(new HubError('HUB_ERR_INFLUX_UNREACHABLE', 'staged outage'));
-    await expect(writer.write([binLevel('m', 1)])).rejects.toMatchObject({ code: 'HUB_ERR_INFLUX_UNREACHABLE', retryable: true });
+    await expect(writer.write([binLevel('m', 1)])).rejects.toMatchObject({
+      code: 'HUB_ERR_INFLUX_UNREACHABLE',
+      retryable: true,
+    });
     writer.failWith(undefined);
     await writer.write([binLevel('m', 1)]);
     expect(writer.points).toHaveLength(1);
-    expect(writer.stats()).toMatchObject({ pointsWritten: 1, pointsFailed: 1, failures: { HUB_ERR_INFLUX_UNREACHABLE: 1 } });
+    expect(writer.stats()).toMatchObject({
+      pointsWritten: 1,
+      pointsFailed: 1,
+      failures: { HUB_ERR_INFLUX_UNREACHABLE: 1 },
+    });
   });
 });

@@ -8,7 +8,9 @@ import type { Point } from '../../src/point.ts';
 import type { InfluxSettings, PointWriter } from '../../src/store/index.ts';
 
 /** Writer tuning a contract case may ask for. */
-export type Tuning = Partial<Pick<InfluxSettings, 'batchSize' | 'flushIntervalMs' | 'maxBatchesInFlight' | 'maxQueuedPoints'>>;
+export type Tuning = Partial<
+  Pick<InfluxSettings, 'batchSize' | 'flushIntervalMs' | 'maxBatchesInFlight' | 'maxQueuedPoints'>
+>;
 
 /** How the suite reaches one implementation. */
 export interface WriterHarness {
@@ -93,7 +95,9 @@ export function describeWriterContract(name: string, harness: WriterHarness): vo
     it('resolves every caller once its points are stored, across shared batches', async () => {
       const m = fresh('callers');
       const writer = await make({ batchSize: 7, maxBatchesInFlight: 2, flushIntervalMs: 5 });
-      const calls = Array.from({ length: 20 }, (_, c) => writer.write(Array.from({ length: 5 }, (_, i) => binLevel(m, c * 5 + i))));
+      const calls = Array.from({ length: 20 }, (_, c) =>
+        writer.write(Array.from({ length: 5 }, (_, i) => binLevel(m, c * 5 + i))),
+      );
       await Promise.all(calls);
       const stored = await harness.readBack(m);
       expect(stored.map((p) => p.fields['seq'])).toEqual(Array.from({ length: 100 }, (_, i) => i));
@@ -108,7 +112,11 @@ export function describeWriterContract(name: string, harness: WriterHarness): vo
     it('rejects a point InfluxDB would refuse, not retryable, and keeps working', async () => {
       const m = fresh('invalid');
       const writer = await make();
-      for (const bad of [{ ...binLevel(m, 0), fields: {} }, { ...binLevel(m, 0), fields: { x: Number.NaN } }, { ...binLevel(m, 0), time: '1.5' }]) {
+      for (const bad of [
+        { ...binLevel(m, 0), fields: {} },
+        { ...binLevel(m, 0), fields: { x: Number.NaN } },
+        { ...binLevel(m, 0), time: '1.5' },
+      ]) {
         const e = await rejection(writer.write([bad]));
         expect(e.code).toBe('HUB_ERR_INFLUX_WRITE_REJECTED');
         expect(e.retryable).toBe(false);
@@ -126,17 +134,33 @@ export function describeWriterContract(name: string, harness: WriterHarness): vo
       const e = await rejection(writer.write([clash, binLevel(m, 2)]));
       expect(e.code).toBe('HUB_ERR_INFLUX_WRITE_REJECTED');
       expect(e.retryable).toBe(false);
-      expect(e.message).toMatch(/partial write: field type conflict: input field "fill_pct" on measurement "c_conflict_\d+" is type string, already exists as type float/);
+      expect(e.message).toMatch(
+        /partial write: field type conflict: input field "fill_pct" on measurement "c_conflict_\d+" is type string, already exists as type float/,
+      );
       expect(writer.stats()).toMatchObject({ retries: 0, failures: { HUB_ERR_INFLUX_WRITE_REJECTED: 1 } });
     });
 
     it('rejects at once, retryable, a write that would overfill the queue', async () => {
-      const writer = await harness.createStalled({ maxQueuedPoints: 3, batchSize: 1, maxBatchesInFlight: 1, flushIntervalMs: 0 });
+      const writer = await harness.createStalled({
+        maxQueuedPoints: 3,
+        batchSize: 1,
+        maxBatchesInFlight: 1,
+        flushIntervalMs: 0,
+      });
       const m = fresh('queue');
       // Accepted; their outcome depends on the backend (a stalled InfluxDB fails them on close).
-      const accepted = Promise.allSettled([writer.write([binLevel(m, 0)]), writer.write([binLevel(m, 1), binLevel(m, 2)])]);
+      const accepted = Promise.allSettled([
+        writer.write([binLevel(m, 0)]),
+        writer.write([binLevel(m, 1), binLevel(m, 2)]),
+      ]);
       const over = writer.write([binLevel(m, 3), binLevel(m, 4)]);
-      const early = await Promise.race([over.then(() => 'resolved', (e: unknown) => e), new Promise((r) => setImmediate(() => r('pending')))]);
+      const early = await Promise.race([
+        over.then(
+          () => 'resolved',
+          (e: unknown) => e,
+        ),
+        new Promise((r) => setImmediate(() => r('pending'))),
+      ]);
       expect(early).toBeInstanceOf(HubError);
       expect(early).toMatchObject({ code: 'HUB_ERR_WRITER_QUEUE_FULL', retryable: true });
       // More than the whole queue can ever hold is not worth retrying.

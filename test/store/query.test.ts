@@ -1,5 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { connectInflux, ensureDatabase, InfluxPointWriter, ping, query, rfc3339ToNs, type InfluxConnection } from '../../src/store/index.ts';
+import {
+  connectInflux,
+  ensureDatabase,
+  InfluxPointWriter,
+  ping,
+  query,
+  rfc3339ToNs,
+  type InfluxConnection,
+} from '../../src/store/index.ts';
 import { deadUrl } from '../helpers/influx.ts';
 import { sharedSettings, uniqueName } from '../helpers/influx-shared.ts';
 
@@ -14,9 +22,24 @@ beforeAll(async () => {
   await ensureDatabase(conn);
   const writer = new InfluxPointWriter(conn);
   await writer.write([
-    { measurement: 'deposit', tags: { site: 'a', sorting: 'correct' }, fields: { weight_kg: 1.5, event_id: 'e-1' }, time: T1 },
-    { measurement: 'deposit', tags: { site: 'a', sorting: 'incorrect' }, fields: { weight_kg: 2, event_id: 'e-2' }, time: T2 },
-    { measurement: 'deposit', tags: { site: 'b', sorting: 'correct' }, fields: { weight_kg: 4, event_id: 'e-3' }, time: T2 },
+    {
+      measurement: 'deposit',
+      tags: { site: 'a', sorting: 'correct' },
+      fields: { weight_kg: 1.5, event_id: 'e-1' },
+      time: T1,
+    },
+    {
+      measurement: 'deposit',
+      tags: { site: 'a', sorting: 'incorrect' },
+      fields: { weight_kg: 2, event_id: 'e-2' },
+      time: T2,
+    },
+    {
+      measurement: 'deposit',
+      tags: { site: 'b', sorting: 'correct' },
+      fields: { weight_kg: 4, event_id: 'e-3' },
+      time: T2,
+    },
   ]);
   await writer.close();
 });
@@ -34,10 +57,14 @@ describe('query', () => {
   });
 
   it('puts GROUP BY tags on each row, and binds $parameters', async () => {
-    const rows = await query<{ time: number; n: number }>(conn, 'SELECT count(weight_kg) AS n FROM deposit WHERE sorting = $s GROUP BY site', {
-      params: { s: 'correct' },
-      epoch: 'ms',
-    });
+    const rows = await query<{ time: number; n: number }>(
+      conn,
+      'SELECT count(weight_kg) AS n FROM deposit WHERE sorting = $s GROUP BY site',
+      {
+        params: { s: 'correct' },
+        epoch: 'ms',
+      },
+    );
     expect(rows.map((r) => [r.tags['site'], r.values.n, r.values.time])).toEqual([
       ['a', 1, 0],
       ['b', 1, 0],
@@ -69,7 +96,10 @@ describe('query', () => {
 
   it('throws HUB_ERR_INFLUX_UNREACHABLE when nothing answers', async () => {
     const dead = connectInflux({ url: await deadUrl() });
-    await expect(query(dead, 'SHOW DATABASES')).rejects.toMatchObject({ code: 'HUB_ERR_INFLUX_UNREACHABLE', retryable: true });
+    await expect(query(dead, 'SHOW DATABASES')).rejects.toMatchObject({
+      code: 'HUB_ERR_INFLUX_UNREACHABLE',
+      retryable: true,
+    });
   });
 });
 

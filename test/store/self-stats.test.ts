@@ -20,14 +20,23 @@ const NS = '1795737900000000000';
 function snapshot(latencies: number[] = []): SelfStatsSnapshot {
   const writeDuration = emptyHistogram();
   for (const s of latencies) observeDuration(writeDuration, s);
-  const refusals = Object.fromEntries(Object.keys(REFUSAL_REASONS).map((r) => [r, 0])) as Record<keyof typeof REFUSAL_REASONS, number>;
+  const refusals = Object.fromEntries(Object.keys(REFUSAL_REASONS).map((r) => [r, 0])) as Record<
+    keyof typeof REFUSAL_REASONS,
+    number
+  >;
   refusals.bad_secret = 2;
   refusals.publish_foreign = 1;
   return {
     broker: { connections: 3, gateways: ['gw-east', 'gw-west'], refusals },
     ingest: { messages: 120, pointsWritten: 300, deadLettered: 4, failed: 1 },
     writer: { batchesInFlight: 1, writeDuration },
-    spool: { bytes: 8192, segments: 2, refused: 0, oldestRecordAgeMs: 1500, drainer: { pointsWritten: 290, retries: 5, lagBytes: 1024 } },
+    spool: {
+      bytes: 8192,
+      segments: 2,
+      refused: 0,
+      oldestRecordAgeMs: 1500,
+      drainer: { pointsWritten: 290, retries: 5, lagBytes: 1024 },
+    },
     deadLetters: { bad_json: 3, schema: 1 },
   };
 }
@@ -39,20 +48,54 @@ describe('selfStatsPoints', () => {
       measurement: 'hub_stats',
       tags: { instance: 'hub-a' },
       fields: {
-        messages: 120, points_spooled: 300, dead_lettered: 4, failed: 1,
-        mqtt_connections: 3, gateways_connected: 2, mqtt_refusals: 3,
-        points_written: 290, drain_retries: 5, spool_refused: 0, spool_bytes: 8192, spool_lag_bytes: 1024, spool_segments: 2, spool_oldest_age_s: 1.5,
-        batches_in_flight: 1, write_requests: 2, write_latency_mean_s: 0.11, write_latency_p95_s: 0.235,
+        messages: 120,
+        points_spooled: 300,
+        dead_lettered: 4,
+        failed: 1,
+        mqtt_connections: 3,
+        gateways_connected: 2,
+        mqtt_refusals: 3,
+        points_written: 290,
+        drain_retries: 5,
+        spool_refused: 0,
+        spool_bytes: 8192,
+        spool_lag_bytes: 1024,
+        spool_segments: 2,
+        spool_oldest_age_s: 1.5,
+        batches_in_flight: 1,
+        write_requests: 2,
+        write_latency_mean_s: 0.11,
+        write_latency_p95_s: 0.235,
       },
       time: NS,
     };
     expect(points[0]).toEqual(stats);
     const rejects = points.slice(1);
     expect(rejects).toHaveLength(Object.keys(REFUSAL_REASONS).length + REJECT_REASON_LIST.length);
-    expect(rejects).toContainEqual({ measurement: 'hub_rejects', tags: { instance: 'hub-a', stage: 'mqtt', reason: 'bad_secret' }, fields: { count: 2 }, time: NS });
-    expect(rejects).toContainEqual({ measurement: 'hub_rejects', tags: { instance: 'hub-a', stage: 'mqtt', reason: 'anonymous' }, fields: { count: 0 }, time: NS });
-    expect(rejects).toContainEqual({ measurement: 'hub_rejects', tags: { instance: 'hub-a', stage: 'dead_letter', reason: 'bad_json' }, fields: { count: 3 }, time: NS });
-    expect(rejects).toContainEqual({ measurement: 'hub_rejects', tags: { instance: 'hub-a', stage: 'dead_letter', reason: 'too_old' }, fields: { count: 0 }, time: NS });
+    expect(rejects).toContainEqual({
+      measurement: 'hub_rejects',
+      tags: { instance: 'hub-a', stage: 'mqtt', reason: 'bad_secret' },
+      fields: { count: 2 },
+      time: NS,
+    });
+    expect(rejects).toContainEqual({
+      measurement: 'hub_rejects',
+      tags: { instance: 'hub-a', stage: 'mqtt', reason: 'anonymous' },
+      fields: { count: 0 },
+      time: NS,
+    });
+    expect(rejects).toContainEqual({
+      measurement: 'hub_rejects',
+      tags: { instance: 'hub-a', stage: 'dead_letter', reason: 'bad_json' },
+      fields: { count: 3 },
+      time: NS,
+    });
+    expect(rejects).toContainEqual({
+      measurement: 'hub_rejects',
+      tags: { instance: 'hub-a', stage: 'dead_letter', reason: 'too_old' },
+      fields: { count: 0 },
+      time: NS,
+    });
   });
 
   it('writes latency over the interval only: the delta of the histogram since the previous sample', () => {
@@ -80,7 +123,12 @@ describe('selfStatsPoints', () => {
     const points = selfStatsPoints({ deadLetters: { something_new: 1 } }, undefined, 'h', AT);
     expect(points.filter((p) => p.measurement === 'hub_stats')).toEqual([]);
     expect(points.every((p) => p.tags.stage === 'dead_letter')).toBe(true);
-    expect(points).toContainEqual({ measurement: 'hub_rejects', tags: { instance: 'h', stage: 'dead_letter', reason: 'something_new' }, fields: { count: 1 }, time: NS });
+    expect(points).toContainEqual({
+      measurement: 'hub_rejects',
+      tags: { instance: 'h', stage: 'dead_letter', reason: 'something_new' },
+      fields: { count: 1 },
+      time: NS,
+    });
   });
 });
 
@@ -89,7 +137,14 @@ describe('SelfStats', () => {
 
   it('appends each sample to the spool as one record, stamped with the hub clock', async () => {
     const records: SpoolRecord[] = [];
-    const s = new SelfStats({ intervalMs: 60_000, instance: 'h', stats: () => snapshot(), spool: { append: async (r) => void records.push(r) }, logger: quiet(), now: () => AT });
+    const s = new SelfStats({
+      intervalMs: 60_000,
+      instance: 'h',
+      stats: () => snapshot(),
+      spool: { append: async (r) => void records.push(r) },
+      logger: quiet(),
+      now: () => AT,
+    });
     expect(await s.sample()).toBe(true);
     expect(records).toHaveLength(1);
     expect(records[0]!.at).toBe(AT);
@@ -125,6 +180,14 @@ describe('SelfStats', () => {
   });
 
   it('refuses an interval that is not positive', () => {
-    expect(() => new SelfStats({ intervalMs: 0, stats: () => snapshot(), spool: { append: () => Promise.resolve() }, logger: quiet() })).toThrow(RangeError);
+    expect(
+      () =>
+        new SelfStats({
+          intervalMs: 0,
+          stats: () => snapshot(),
+          spool: { append: () => Promise.resolve() },
+          logger: quiet(),
+        }),
+    ).toThrow(RangeError);
   });
 });

@@ -18,7 +18,12 @@ describe('settings', () => {
   it('merges overrides over one frozen set of defaults', () => {
     expect(Object.isFrozen(DEFAULT_INFLUX_SETTINGS)).toBe(true);
     const s = resolveInfluxSettings({ url: 'http://127.0.0.1:9999', batchSize: 10, token: undefined });
-    expect(s).toMatchObject({ ...DEFAULT_INFLUX_SETTINGS, url: 'http://127.0.0.1:9999', batchSize: 10, database: 'community' });
+    expect(s).toMatchObject({
+      ...DEFAULT_INFLUX_SETTINGS,
+      url: 'http://127.0.0.1:9999',
+      batchSize: 10,
+      database: 'community',
+    });
     expect(Object.isFrozen(s)).toBe(true);
   });
 
@@ -66,7 +71,9 @@ describe('toLineProtocol', () => {
       fields: { fill_pct: 62, ok: true, note: 'say "hi"\\' },
       time: '1764201600000000001',
     });
-    expect(line).toBe('bin\\ level,a\\=b=x\\,y,site=maple\\ court fill_pct=62,note="say \\"hi\\"\\\\",ok=T 1764201600000000001');
+    expect(line).toBe(
+      'bin\\ level,a\\=b=x\\,y,site=maple\\ court fill_pct=62,note="say \\"hi\\"\\\\",ok=T 1764201600000000001',
+    );
   });
 
   it.each([
@@ -79,12 +86,15 @@ describe('toLineProtocol', () => {
   ])('refuses %j as HUB_ERR_INFLUX_WRITE_REJECTED', (change, message) => {
     const point = { measurement: 'm', tags: {}, fields: { v: 1 }, time: '1', ...change };
     expect(() => toLineProtocol(point)).toThrow(message);
-    expect(() => toLineProtocol(point)).toThrow(expect.objectContaining({ code: 'HUB_ERR_INFLUX_WRITE_REJECTED', retryable: false }));
+    expect(() => toLineProtocol(point)).toThrow(
+      expect.objectContaining({ code: 'HUB_ERR_INFLUX_WRITE_REJECTED', retryable: false }),
+    );
   });
 });
 
 describe('classifyWriteError', () => {
-  const http = (status: number, body = '{"error":"boom"}') => new HttpError(status, 'x', body, undefined, 'application/json');
+  const http = (status: number, body = '{"error":"boom"}') =>
+    new HttpError(status, 'x', body, undefined, 'application/json');
 
   it.each([
     [400, 'HUB_ERR_INFLUX_WRITE_REJECTED', false],
@@ -103,7 +113,10 @@ describe('classifyWriteError', () => {
   });
 
   it('treats no answer as retryable HUB_ERR_INFLUX_UNREACHABLE', () => {
-    expect(classifyWriteError(new RequestTimedOutError())).toMatchObject({ code: 'HUB_ERR_INFLUX_UNREACHABLE', retryable: true });
+    expect(classifyWriteError(new RequestTimedOutError())).toMatchObject({
+      code: 'HUB_ERR_INFLUX_UNREACHABLE',
+      retryable: true,
+    });
     const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     expect(classifyWriteError(reset).message).toContain('ECONNRESET');
   });
@@ -129,7 +142,8 @@ describe('retryDelayMs', () => {
   });
 
   it('waits at least Retry-After (seconds), capped at max', () => {
-    const busy = (after: string) => new HttpError(503, 'busy', '', after, 'text/plain', undefined, { 'retry-after': after });
+    const busy = (after: string) =>
+      new HttpError(503, 'busy', '', after, 'text/plain', undefined, { 'retry-after': after });
     expect(retryDelayMs({ minRetryDelayMs: 10, maxRetryDelayMs: 5000 }, 1, busy('2'))).toBe(2000);
     expect(retryDelayMs(bounds, 1, new HubError('HUB_ERR_INFLUX_UNREACHABLE', 'x', { cause: busy('60') }))).toBe(1000);
   });

@@ -4,7 +4,16 @@
  * file for payloads and the mapping table.
  */
 import {
-  access, alarm, deviceHealth, hasKey, isoTimeMs, ok, parseElement, quoteCode, schemaReject, unknownCode,
+  access,
+  alarm,
+  deviceHealth,
+  hasKey,
+  isoTimeMs,
+  ok,
+  parseElement,
+  quoteCode,
+  schemaReject,
+  unknownCode,
 } from '../../../src/normalise/blocks.ts';
 import type { DeviceModel, ModelContext, ModelResult } from '../../../src/normalise/model.ts';
 import { GATE_ALARMS, isOneOf } from '../../../src/normalise/vocabulary.ts';
@@ -19,7 +28,11 @@ function telemetry(element: unknown): ModelResult {
   const r = p.data;
   return ok({
     timeMs: r.ts === undefined ? undefined : isoTimeMs(r.ts),
-    points: deviceHealth({ battery_pct: r.battery, door_open: r.door === undefined ? undefined : r.door === 'open', tamper: r.tamper }),
+    points: deviceHealth({
+      battery_pct: r.battery,
+      door_open: r.door === undefined ? undefined : r.door === 'open',
+      tamper: r.tamper,
+    }),
   });
 }
 
@@ -27,7 +40,8 @@ function event(element: unknown, ctx: ModelContext): ModelResult {
   const head = parseElement(eventHeadSchema, element, 'event');
   if (!head.ok) return head.result;
   const type = head.data.type;
-  if (!isOneOf(EVENT_TYPES, type)) return unknownCode(`event type ${quoteCode(type)} (known: ${EVENT_TYPES.join(', ')})`);
+  if (!isOneOf(EVENT_TYPES, type))
+    return unknownCode(`event type ${quoteCode(type)} (known: ${EVENT_TYPES.join(', ')})`);
   if (type === 'access') {
     const p = parseElement(accessSchema, element, 'access');
     if (!p.ok) return p.result;
@@ -50,7 +64,8 @@ function event(element: unknown, ctx: ModelContext): ModelResult {
   const p = parseElement(alarmSchema, element, 'alarm');
   if (!p.ok) return p.result;
   const e = p.data;
-  if (!isOneOf(GATE_ALARMS, e.alarm)) return unknownCode(`alarm ${quoteCode(e.alarm)} (known: ${GATE_ALARMS.join(', ')})`);
+  if (!isOneOf(GATE_ALARMS, e.alarm))
+    return unknownCode(`alarm ${quoteCode(e.alarm)} (known: ${GATE_ALARMS.join(', ')})`);
   return ok({ timeMs: isoTimeMs(e.ts), eventId: e.id, points: [alarm({ alarm: e.alarm, severity: e.severity })] });
 }
 

@@ -5,7 +5,12 @@
 import { z } from 'zod';
 import { eventId, isoTime, percent, personalId } from '../../../src/normalise/blocks.ts';
 import {
-  ACCESS_METHODS, ACCESS_RESULTS, DENY_REASONS, DIRECTIONS, SEVERITIES, SUBJECTS,
+  ACCESS_METHODS,
+  ACCESS_RESULTS,
+  DENY_REASONS,
+  DIRECTIONS,
+  SEVERITIES,
+  SUBJECTS,
 } from '../../../src/normalise/vocabulary.ts';
 
 /** One reading. Every part is optional: `{}` is a heartbeat. */
@@ -35,7 +40,10 @@ export const accessSchema = z
     household: personalId.optional(),
     reason: z.enum(DENY_REASONS).optional(),
   })
-  .refine((a) => a.reason === undefined || a.result === 'denied', { message: 'only a denied access has a reason', path: ['reason'] });
+  .refine((a) => a.reason === undefined || a.result === 'denied', {
+    message: 'only a denied access has a reason',
+    path: ['reason'],
+  });
 
 /** An alarm. `alarm` is checked against the known alarms after parsing (unknown → `unknown_event_code`). */
 export const alarmSchema = z.object({

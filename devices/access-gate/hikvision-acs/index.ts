@@ -7,7 +7,14 @@
  * `telemetry` and `event`.
  */
 import {
-  access, alarm, isoTimeMs, ok, parseElement, quoteCode, schemaReject, unknownCode,
+  access,
+  alarm,
+  isoTimeMs,
+  ok,
+  parseElement,
+  quoteCode,
+  schemaReject,
+  unknownCode,
 } from '../../../src/normalise/blocks.ts';
 import type { DeviceModel, ModelContext, ModelResult } from '../../../src/normalise/model.ts';
 import { isOneOf } from '../../../src/normalise/vocabulary.ts';
@@ -26,16 +33,19 @@ function normalise(element: unknown, ctx: ModelContext): ModelResult {
   if (!p.ok) return p.result;
   const push = p.data;
   const e = push.AccessControllerEvent;
-  if (e.majorEventType !== MAJOR_EVENT) return unknownCode(`majorEventType ${hex(e.majorEventType)} (known: ${MAJOR_EVENT})`);
+  if (e.majorEventType !== MAJOR_EVENT)
+    return unknownCode(`majorEventType ${hex(e.majorEventType)} (known: ${MAJOR_EVENT})`);
   const meaning = MINOR_CODES.get(e.subEventType);
   if (!meaning) return unknownCode(`subEventType ${hex(e.subEventType)} is not a known minor code`);
   const timeMs = push.dateTime === undefined ? undefined : isoTimeMs(push.dateTime);
   // 0x83: the gate is alive. Telemetry with nothing but the heartbeat the pipeline adds.
   if (meaning.kind === 'heartbeat') return ok({ timeMs, points: [] });
   if (timeMs === undefined) return schemaReject('push: dateTime is required for an access or alarm event');
-  if (e.serialNo === undefined) return schemaReject('push: AccessControllerEvent.serialNo is required for an access or alarm event');
+  if (e.serialNo === undefined)
+    return schemaReject('push: AccessControllerEvent.serialNo is required for an access or alarm event');
   const eventId = String(e.serialNo);
-  if (meaning.kind === 'alarm') return ok({ timeMs, eventId, points: [alarm({ alarm: meaning.alarm, severity: meaning.severity })] });
+  if (meaning.kind === 'alarm')
+    return ok({ timeMs, eventId, points: [alarm({ alarm: meaning.alarm, severity: meaning.severity })] });
   const employee = e.employeeNoString ? e.employeeNoString : undefined;
   const card = e.cardNo ? e.cardNo : undefined;
   return ok({

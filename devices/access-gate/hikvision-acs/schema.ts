@@ -9,7 +9,13 @@ import type { AccessMethod, AccessResult, DenyReason, GateAlarm, Severity } from
 
 /** A code as a non-negative integer, from a number or a decimal or `0x` hex string. */
 const code = z.union(
-  [z.number().int().min(0), z.string().regex(/^(0[xX][0-9a-fA-F]{1,8}|\d{1,10})$/).transform((s) => Number(s))],
+  [
+    z.number().int().min(0),
+    z
+      .string()
+      .regex(/^(0[xX][0-9a-fA-F]{1,8}|\d{1,10})$/)
+      .transform((s) => Number(s)),
+  ],
   { error: 'must be a non-negative integer, or a string of one in decimal or 0x-hex' },
 );
 
@@ -59,7 +65,9 @@ export const pushSchema = z.object({
     subEventType: code,
     /** The event id; required for access and alarm events. */
     serialNo: z
-      .union([z.number().int().min(0), z.string().regex(/^\d{1,20}$/)], { error: 'must be a non-negative integer or a string of one' })
+      .union([z.number().int().min(0), z.string().regex(/^\d{1,20}$/)], {
+        error: 'must be a non-negative integer or a string of one',
+      })
       .optional(),
     employeeNoString: z.string().max(128).optional(),
     cardNo: z.string().max(128).optional(),

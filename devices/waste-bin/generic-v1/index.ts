@@ -4,7 +4,17 @@
  * See README.md beside this file for payloads and the mapping table.
  */
 import {
-  alarm, binLevel, deposit, deviceHealth, hasKey, isoTimeMs, ok, parseElement, quoteCode, schemaReject, unknownCode,
+  alarm,
+  binLevel,
+  deposit,
+  deviceHealth,
+  hasKey,
+  isoTimeMs,
+  ok,
+  parseElement,
+  quoteCode,
+  schemaReject,
+  unknownCode,
 } from '../../../src/normalise/blocks.ts';
 import type { DeviceModel, ModelContext, ModelResult } from '../../../src/normalise/model.ts';
 import { BIN_ALARMS, isOneOf } from '../../../src/normalise/vocabulary.ts';
@@ -30,7 +40,8 @@ function event(element: unknown, ctx: ModelContext): ModelResult {
   const head = parseElement(eventHeadSchema, element, 'event');
   if (!head.ok) return head.result;
   const type = head.data.type;
-  if (!isOneOf(EVENT_TYPES, type)) return unknownCode(`event type ${quoteCode(type)} (known: ${EVENT_TYPES.join(', ')})`);
+  if (!isOneOf(EVENT_TYPES, type))
+    return unknownCode(`event type ${quoteCode(type)} (known: ${EVENT_TYPES.join(', ')})`);
   if (type === 'deposit') {
     const p = parseElement(depositSchema, element, 'deposit');
     if (!p.ok) return p.result;
@@ -38,14 +49,27 @@ function event(element: unknown, ctx: ModelContext): ModelResult {
     return ok({
       timeMs: isoTimeMs(e.ts),
       eventId: e.id,
-      points: [deposit({ category: e.category, sorting: e.sorting, auth: e.auth, household: ctx.pseudonymise(e.household), weightKg: e.weight })],
+      points: [
+        deposit({
+          category: e.category,
+          sorting: e.sorting,
+          auth: e.auth,
+          household: ctx.pseudonymise(e.household),
+          weightKg: e.weight,
+        }),
+      ],
     });
   }
   const p = parseElement(alarmSchema, element, 'alarm');
   if (!p.ok) return p.result;
   const e = p.data;
-  if (!isOneOf(BIN_ALARMS, e.alarm)) return unknownCode(`alarm ${quoteCode(e.alarm)} (known: ${BIN_ALARMS.join(', ')})`);
-  return ok({ timeMs: isoTimeMs(e.ts), eventId: e.id, points: [alarm({ alarm: e.alarm, severity: e.severity, category: e.category })] });
+  if (!isOneOf(BIN_ALARMS, e.alarm))
+    return unknownCode(`alarm ${quoteCode(e.alarm)} (known: ${BIN_ALARMS.join(', ')})`);
+  return ok({
+    timeMs: isoTimeMs(e.ts),
+    eventId: e.id,
+    points: [alarm({ alarm: e.alarm, severity: e.severity, category: e.category })],
+  });
 }
 
 const model: DeviceModel = {

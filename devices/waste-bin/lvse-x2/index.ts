@@ -4,13 +4,29 @@
  * `tmp` 0.1 °C → °C, `wt` g → kg, `t` epoch seconds → ms. See README.md for the mapping table.
  */
 import {
-  alarm, binLevel, deposit, deviceHealth, hasKey, ok, parseElement, quoteCode, schemaReject, unknownCode,
+  alarm,
+  binLevel,
+  deposit,
+  deviceHealth,
+  hasKey,
+  ok,
+  parseElement,
+  quoteCode,
+  schemaReject,
+  unknownCode,
 } from '../../../src/normalise/blocks.ts';
 import type { DeviceModel, ModelContext, ModelResult } from '../../../src/normalise/model.ts';
 import { isOneOf } from '../../../src/normalise/vocabulary.ts';
 import {
-  ALARM_BY_CODE, alarmSchema, AUTH_BY_CODE, CATEGORY_BY_CODE, depositSchema, EVENT_CODES, eventHeadSchema,
-  SORTING_BY_CODE, telemetrySchema,
+  ALARM_BY_CODE,
+  alarmSchema,
+  AUTH_BY_CODE,
+  CATEGORY_BY_CODE,
+  depositSchema,
+  EVENT_CODES,
+  eventHeadSchema,
+  SORTING_BY_CODE,
+  telemetrySchema,
 } from './schema.ts';
 
 /** Epoch seconds → epoch ms. */

@@ -7,9 +7,18 @@ import { percent, personalId } from '../../../src/normalise/blocks.ts';
 import type { BinAlarm, BinAuth, Category, Severity, Sorting } from '../../../src/normalise/vocabulary.ts';
 
 /** Category codes `c`. */
-export const CATEGORY_BY_CODE: Readonly<Record<1 | 2 | 3 | 4, Category>> = { 1: 'recyclable', 2: 'hazardous', 3: 'kitchen', 4: 'residual' };
+export const CATEGORY_BY_CODE: Readonly<Record<1 | 2 | 3 | 4, Category>> = {
+  1: 'recyclable',
+  2: 'hazardous',
+  3: 'kitchen',
+  4: 'residual',
+};
 /** Sorting judgement `ok`. */
-export const SORTING_BY_CODE: Readonly<Record<'1' | '0' | '-1', Sorting>> = { '1': 'correct', '0': 'incorrect', '-1': 'unchecked' };
+export const SORTING_BY_CODE: Readonly<Record<'1' | '0' | '-1', Sorting>> = {
+  '1': 'correct',
+  '0': 'incorrect',
+  '-1': 'unchecked',
+};
 /** Identification `au`. */
 export const AUTH_BY_CODE: Readonly<Record<1 | 2 | 3 | 4, BinAuth>> = { 1: 'card', 2: 'qr', 3: 'face', 4: 'app' };
 /**

@@ -15,7 +15,10 @@ const MAX_LIMIT = 10_000;
 
 /** Filters of both routes: arrival in [from, to). */
 const filter = z.object({
-  reason: z.string().regex(/^[a-z_]{1,64}$/, 'must be a dead-letter reason').optional(),
+  reason: z
+    .string()
+    .regex(/^[a-z_]{1,64}$/, 'must be a dead-letter reason')
+    .optional(),
   site: z.string().regex(ID, 'must be a site id').optional(),
   gateway: z.string().regex(ID, 'must be a gateway id').optional(),
   from: instant.optional(),
@@ -36,7 +39,14 @@ const deadLetter = z.object({
   encoding: z.enum(['utf8', 'base64']),
 });
 
-function toFilter(q: z.infer<typeof filter>): { reason?: string; site?: string; gateway?: string; fromMs?: number; toMs?: number; limit: number } {
+function toFilter(q: z.infer<typeof filter>): {
+  reason?: string;
+  site?: string;
+  gateway?: string;
+  fromMs?: number;
+  toMs?: number;
+  limit: number;
+} {
   return {
     ...(q.reason === undefined ? {} : { reason: q.reason }),
     ...(q.site === undefined ? {} : { site: q.site }),
@@ -71,13 +81,20 @@ export const deadLetterRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app,
     {
       onRequest: keys.require('admin'),
       schema: {
-        summary: 'Replay dead letters (the ids given, else those matching the filters) through the current device models (admin key)',
+        summary:
+          'Replay dead letters (the ids given, else those matching the filters) through the current device models (admin key)',
         tags: ['dead-letters'],
         security: SECURED,
         body: filter.extend({ ids: z.array(z.string().min(1).max(200)).min(1).max(MAX_LIMIT).optional() }),
         response: {
           200: z.object({
-            replayed: z.array(z.object({ id: z.string(), points: z.number().int(), stillRejected: z.array(z.object({ reason: z.string(), index: z.number().int().optional() })) })),
+            replayed: z.array(
+              z.object({
+                id: z.string(),
+                points: z.number().int(),
+                stillRejected: z.array(z.object({ reason: z.string(), index: z.number().int().optional() })),
+              }),
+            ),
           }),
         },
       },

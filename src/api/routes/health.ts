@@ -6,7 +6,13 @@ import { SECURED, type RouteOptions } from './options.ts';
 export const healthRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps, keys, metrics }) => {
   app.get(
     '/health',
-    { schema: { summary: 'Liveness: the process answers (no key needed)', tags: ['health'], response: { 200: z.object({ status: z.literal('ok') }) } } },
+    {
+      schema: {
+        summary: 'Liveness: the process answers (no key needed)',
+        tags: ['health'],
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
+    },
     async () => ({ status: 'ok' as const }),
   );
 
@@ -14,7 +20,11 @@ export const healthRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
     '/ready',
     {
       onRequest: keys.require('operator'),
-      schema: { summary: 'Readiness: broker listening, spool taking messages, InfluxDB reachability; 503 when not ready', tags: ['health'], security: SECURED },
+      schema: {
+        summary: 'Readiness: broker listening, spool taking messages, InfluxDB reachability; 503 when not ready',
+        tags: ['health'],
+        security: SECURED,
+      },
     },
     async (_req, reply) => {
       const r = await deps.hub.ready();
@@ -24,7 +34,10 @@ export const healthRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
 
   app.get(
     '/metrics',
-    { onRequest: keys.require('operator'), schema: { summary: 'Prometheus metrics (text exposition format)', tags: ['health'], security: SECURED } },
+    {
+      onRequest: keys.require('operator'),
+      schema: { summary: 'Prometheus metrics (text exposition format)', tags: ['health'], security: SECURED },
+    },
     async (_req, reply) => reply.type(metrics.contentType).send(await metrics.metrics()),
   );
 };

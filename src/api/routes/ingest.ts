@@ -38,8 +38,12 @@ export const ingestRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   /** HTTP Basic as the gateway of the path, which must belong to the path's site. */
-  async function gatewayAuth(req: FastifyRequest<{ Params: z.infer<typeof params> }>, reply: FastifyReply): Promise<void> {
-    if (keys.limited(req.ip)) throw new HubError('HUB_ERR_RATE_LIMITED', 'too many failed credentials; try again in a minute');
+  async function gatewayAuth(
+    req: FastifyRequest<{ Params: z.infer<typeof params> }>,
+    reply: FastifyReply,
+  ): Promise<void> {
+    if (keys.limited(req.ip))
+      throw new HubError('HUB_ERR_RATE_LIMITED', 'too many failed credentials; try again in a minute');
     const deny = (message: string): HubError => {
       void reply.header('WWW-Authenticate', 'Basic realm="community-hub", charset="UTF-8"');
       return new HubError('HUB_ERR_UNAUTHORIZED', message);
@@ -69,7 +73,10 @@ export const ingestRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         security: [{ gateway: [] }],
         params,
         response: {
-          202: z.object({ accepted: z.number().int(), rejected: z.array(z.object({ reason: z.string(), index: z.number().int().optional() })) }),
+          202: z.object({
+            accepted: z.number().int(),
+            rejected: z.array(z.object({ reason: z.string(), index: z.number().int().optional() })),
+          }),
         },
       },
     },
@@ -77,8 +84,19 @@ export const ingestRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       const { site, gateway, device, channel } = req.params;
       const payload = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       try {
-        const out = await deps.hub.ingest({ topic: `${config.mqtt.rootTopic}/${site}/${gateway}/${device}/${channel}`, site, gateway, device, channel, payload, receivedAt: now() });
-        return await reply.code(202).send({ accepted: out.points, rejected: out.rejects.map(({ reason, index }) => (index === undefined ? { reason } : { reason, index })) });
+        const out = await deps.hub.ingest({
+          topic: `${config.mqtt.rootTopic}/${site}/${gateway}/${device}/${channel}`,
+          site,
+          gateway,
+          device,
+          channel,
+          payload,
+          receivedAt: now(),
+        });
+        return await reply.code(202).send({
+          accepted: out.points,
+          rejected: out.rejects.map(({ reason, index }) => (index === undefined ? { reason } : { reason, index })),
+        });
       } catch (e) {
         if (isHubError(e) && e.retryable) void reply.header('Retry-After', String(RETRY_AFTER_S));
         throw e;

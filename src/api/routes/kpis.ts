@@ -8,7 +8,9 @@ import { siteParams } from './sites.ts';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** A local day of the site (`YYYY-MM-DD`) or an ISO instant. */
-const instant = z.string().refine((s) => DATE.test(s) || !Number.isNaN(Date.parse(s)), 'must be a date (YYYY-MM-DD) or an ISO time');
+const instant = z
+  .string()
+  .refine((s) => DATE.test(s) || !Number.isNaN(Date.parse(s)), 'must be a date (YYYY-MM-DD) or an ISO time');
 const DEFAULT_DAYS = 31;
 
 export const kpiRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps, keys }) => {
@@ -24,7 +26,11 @@ export const kpiRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps
         tags: ['kpis'],
         security: SECURED,
         params: siteParams,
-        querystring: z.object({ period: z.enum(KPI_PERIODS).default('day'), from: instant.optional(), to: instant.optional() }),
+        querystring: z.object({
+          period: z.enum(KPI_PERIODS).default('day'),
+          from: instant.optional(),
+          to: instant.optional(),
+        }),
       },
     },
     async (req) => {
@@ -34,8 +40,19 @@ export const kpiRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps
       const t = now();
       const toMs = req.query.to ? at(req.query.to) : startOfDay(addDays(localDate(t, tz), 1), tz);
       const fromMs = req.query.from ? at(req.query.from) : toMs - DEFAULT_DAYS * 86_400_000;
-      const results = await readKpiResults(deps.conn, inventory, { site: site.id, period: req.query.period, fromMs, toMs });
-      return { site: site.id, period: req.query.period, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), results };
+      const results = await readKpiResults(deps.conn, inventory, {
+        site: site.id,
+        period: req.query.period,
+        fromMs,
+        toMs,
+      });
+      return {
+        site: site.id,
+        period: req.query.period,
+        from: new Date(fromMs).toISOString(),
+        to: new Date(toMs).toISOString(),
+        results,
+      };
     },
   );
 

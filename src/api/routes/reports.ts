@@ -13,7 +13,11 @@ import { SECURED, type RouteOptions } from './options.ts';
 import { siteParams } from './sites.ts';
 
 const ID = /^(day|week|month)-(\d{4}-\d{2}-\d{2})(?:\.(json|md|html))?$/;
-const TYPES: Record<ReportFormat, string> = { json: 'application/json; charset=utf-8', md: 'text/markdown; charset=utf-8', html: 'text/html; charset=utf-8' };
+const TYPES: Record<ReportFormat, string> = {
+  json: 'application/json; charset=utf-8',
+  md: 'text/markdown; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+};
 
 /** The format `Accept` asks for (the first of html, markdown, json it names; JSON by default). */
 function fromAccept(accept: string | undefined): ReportFormat {
@@ -29,7 +33,15 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
 
   app.get(
     '/api/v1/sites/:site/reports',
-    { onRequest: keys.require('operator'), schema: { summary: 'Kept reports of a site, newest first', tags: ['reports'], security: SECURED, params: siteParams } },
+    {
+      onRequest: keys.require('operator'),
+      schema: {
+        summary: 'Kept reports of a site, newest first',
+        tags: ['reports'],
+        security: SECURED,
+        params: siteParams,
+      },
+    },
     async (req) => {
       const site = siteOf(inventory, req.params.site);
       const entries = await listReports(config.dataDir, site.id);
@@ -40,7 +52,9 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
           period: e.kind,
           date: e.date,
           formats: e.formats,
-          links: Object.fromEntries(e.formats.map((f) => [f, `/api/v1/sites/${site.id}/reports/${e.kind}-${e.date}.${f}`])),
+          links: Object.fromEntries(
+            e.formats.map((f) => [f, `/api/v1/sites/${site.id}/reports/${e.kind}-${e.date}.${f}`]),
+          ),
         })),
       };
     },
@@ -54,7 +68,9 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         summary: 'One report as JSON, Markdown or HTML (extension .json/.md/.html, else the Accept header)',
         tags: ['reports'],
         security: SECURED,
-        params: siteParams.extend({ id: z.string().regex(ID, 'must be <day|week|month>-<YYYY-MM-DD>, optionally with .json, .md or .html') }),
+        params: siteParams.extend({
+          id: z.string().regex(ID, 'must be <day|week|month>-<YYYY-MM-DD>, optionally with .json, .md or .html'),
+        }),
       },
     },
     async (req, reply) => {

@@ -13,7 +13,10 @@ export const siteRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
 
   app.get(
     '/api/v1/sites',
-    { onRequest: keys.require('operator'), schema: { summary: 'Sites with household counts and device totals', tags: ['sites'], security: SECURED } },
+    {
+      onRequest: keys.require('operator'),
+      schema: { summary: 'Sites with household counts and device totals', tags: ['sites'], security: SECURED },
+    },
     async () => ({
       sites: inventory.sites.map((s) => {
         const devices = s.gateways.flatMap((g) => g.devices);
@@ -36,11 +39,20 @@ export const siteRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dep
     '/api/v1/sites/:site/devices',
     {
       onRequest: keys.require('operator'),
-      schema: { summary: 'Devices of a site with type, model, last seen and online (heard within http.onlineWindow)', tags: ['sites'], security: SECURED, params: siteParams },
+      schema: {
+        summary: 'Devices of a site with type, model, last seen and online (heard within http.onlineWindow)',
+        tags: ['sites'],
+        security: SECURED,
+        params: siteParams,
+      },
     },
     async (req) => {
       const site = siteOf(inventory, req.params.site);
-      const rows = await query(deps.conn, `SELECT last("heartbeat") FROM "device_health" WHERE ${tagEquals('site', site.id)} GROUP BY "device"`, { epoch: 'ms' });
+      const rows = await query(
+        deps.conn,
+        `SELECT last("heartbeat") FROM "device_health" WHERE ${tagEquals('site', site.id)} GROUP BY "device"`,
+        { epoch: 'ms' },
+      );
       const lastSeen = new Map<string, number>();
       for (const row of rows) {
         const device = row.tags['device'];

@@ -14,9 +14,13 @@ export const binOverflowAlarms: KpiDefinition = {
   denominator: null,
   direction: '<=',
   target: (config, kind) => config.targets.bin_overflow_alarms[kind],
-  statements: (scope) => [`SELECT COUNT("event_id") AS "n" FROM "alarm" WHERE ${scope.siteIs} AND ${scope.during} AND ${tagEquals('alarm', 'overflow')}`],
+  statements: (scope) => [
+    `SELECT COUNT("event_id") AS "n" FROM "alarm" WHERE ${scope.siteIs} AND ${scope.during} AND ${tagEquals('alarm', 'overflow')}`,
+  ],
   measure: ([rows], scope) => {
     const numerator = count(rows);
-    return has(scope, 'waste-bin') ? { numerator, denominator: null } : { numerator, denominator: null, reason: 'no_waste_bins' };
+    return has(scope, 'waste-bin')
+      ? { numerator, denominator: null }
+      : { numerator, denominator: null, reason: 'no_waste_bins' };
   },
 };

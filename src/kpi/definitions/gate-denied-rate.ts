@@ -13,7 +13,9 @@ export const gateDeniedRate: KpiDefinition = {
   denominator: 'all `access` points in the period',
   direction: null,
   target: () => null,
-  statements: (scope) => [`SELECT COUNT("event_id") AS "n" FROM "access" WHERE ${scope.siteIs} AND ${scope.during} GROUP BY "result"`],
+  statements: (scope) => [
+    `SELECT COUNT("event_id") AS "n" FROM "access" WHERE ${scope.siteIs} AND ${scope.during} GROUP BY "result"`,
+  ],
   measure: ([rows], scope) => {
     const by = countBy(rows, 'result');
     const numerator = by.get('denied') ?? 0;

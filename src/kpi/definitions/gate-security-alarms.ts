@@ -17,9 +17,13 @@ export const gateSecurityAlarms: KpiDefinition = {
   denominator: null,
   direction: null,
   target: () => null,
-  statements: (scope) => [`SELECT COUNT("event_id") AS "n" FROM "alarm" WHERE ${scope.siteIs} AND ${scope.during} AND ${tagIn('alarm', SECURITY_ALARMS)}`],
+  statements: (scope) => [
+    `SELECT COUNT("event_id") AS "n" FROM "alarm" WHERE ${scope.siteIs} AND ${scope.during} AND ${tagIn('alarm', SECURITY_ALARMS)}`,
+  ],
   measure: ([rows], scope) => {
     const numerator = count(rows);
-    return has(scope, 'access-gate') ? { numerator, denominator: null } : { numerator, denominator: null, reason: 'no_access_gates' };
+    return has(scope, 'access-gate')
+      ? { numerator, denominator: null }
+      : { numerator, denominator: null, reason: 'no_access_gates' };
   },
 };

@@ -35,14 +35,25 @@ export interface ChunkWriterOptions {
 export class ChunkWriter {
   readonly counts = { recordsWritten: 0, pointsWritten: 0, deadLettered: 0 };
 
-  constructor(private readonly o: ChunkWriterOptions) {}
+  private readonly o: ChunkWriterOptions;
+
+  constructor(o: ChunkWriterOptions) {
+    this.o = o;
+  }
 
   /**
    * Writes every record of `todo` once. Returns undefined as soon as `cancelled` settles or
    * `stopping()` says so (writes in flight go on; their records stay in the spool).
    */
-  async attempt(todo: SpoolRecord[], cancelled: Promise<unknown>, stopping: () => boolean): Promise<Attempt | undefined> {
-    const settled = await Promise.race([Promise.allSettled(todo.map((r) => this.#write(r))), cancelled.then(() => undefined)]);
+  async attempt(
+    todo: SpoolRecord[],
+    cancelled: Promise<unknown>,
+    stopping: () => boolean,
+  ): Promise<Attempt | undefined> {
+    const settled = await Promise.race([
+      Promise.allSettled(todo.map((r) => this.#write(r))),
+      cancelled.then(() => undefined),
+    ]);
     if (settled === undefined) return undefined;
     const retry: SpoolRecord[] = [];
     let failure: unknown;
@@ -74,7 +85,8 @@ export class ChunkWriter {
   async #write(record: SpoolRecord): Promise<void> {
     const { points } = record;
     const writes: Promise<void>[] = [];
-    for (let i = 0; i < points.length; i += this.o.batchPoints) writes.push(this.o.writer.write(points.slice(i, i + this.o.batchPoints)));
+    for (let i = 0; i < points.length; i += this.o.batchPoints)
+      writes.push(this.o.writer.write(points.slice(i, i + this.o.batchPoints)));
     await Promise.all(writes);
   }
 

@@ -94,7 +94,10 @@ export class Drainer {
   start(): void {
     this.#loop ??= this.#run().catch((e: unknown) => {
       // A bug, not an outage (those are retried): say so loudly; the spool keeps the records.
-      this.#o.logger.fatal({ err: e }, 'spool drainer stopped by an unexpected error; records stay in the spool until restart');
+      this.#o.logger.fatal(
+        { err: e },
+        'spool drainer stopped by an unexpected error; records stay in the spool until restart',
+      );
       this.#stats.state = 'stopped';
     });
   }
@@ -118,7 +121,8 @@ export class Drainer {
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#stop();
-    for (const w of this.#drainWaiters.splice(0)) w.reject(new HubError('HUB_ERR_WRITER_CLOSED', 'the spool drainer stopped before it got there'));
+    for (const w of this.#drainWaiters.splice(0))
+      w.reject(new HubError('HUB_ERR_WRITER_CLOSED', 'the spool drainer stopped before it got there'));
     await this.#loop;
     await this.#cursor?.reader.close();
     this.#cursor = undefined;
@@ -136,7 +140,7 @@ export class Drainer {
   }
 
   async #run(): Promise<void> {
-    for (let failures = 0; !this.#stopping; ) {
+    for (let failures = 0; !this.#stopping;) {
       try {
         if ((await this.#step()) === STOPPED) return;
         failures = 0;
@@ -175,7 +179,10 @@ export class Drainer {
       this.#settleDrained();
       return;
     }
-    const chunk = await cursor.reader.read(cursor.offset, segment.end, { points: this.#o.chunkPoints, bytes: CHUNK_BYTES });
+    const chunk = await cursor.reader.read(cursor.offset, segment.end, {
+      points: this.#o.chunkPoints,
+      bytes: CHUNK_BYTES,
+    });
     chunk.damage.forEach((d) => this.#damaged(segment, d));
     if (chunk.records.length > 0) {
       this.#oldestAt = chunk.records[0]!.record.at;
@@ -189,7 +196,10 @@ export class Drainer {
   /** Resolves after `ms`, or at once with STOPPED when the drainer stops. */
   async #sleep(ms: number): Promise<typeof STOPPED | undefined> {
     let timer: NodeJS.Timeout | undefined;
-    const slept = await Promise.race([new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms))), this.#stopped]);
+    const slept = await Promise.race([
+      new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms))),
+      this.#stopped,
+    ]);
     clearTimeout(timer);
     return slept;
   }
@@ -241,8 +251,16 @@ export class Drainer {
   #damaged(segment: SegmentView, d: Damage): void {
     this.#stats.damaged++;
     const fields = { file: segment.path, offset: d.offset, bytes: d.bytes, detail: d.detail };
-    if (d.torn) this.#o.logger.warn(fields, 'spool: torn record at the end of a segment (a crash mid-write) skipped; every whole record before it is replayed');
-    else this.#o.logger.error(fields, 'spool: damaged stretch of a segment skipped; the whole records before and after it are replayed');
+    if (d.torn)
+      this.#o.logger.warn(
+        fields,
+        'spool: torn record at the end of a segment (a crash mid-write) skipped; every whole record before it is replayed',
+      );
+    else
+      this.#o.logger.error(
+        fields,
+        'spool: damaged stretch of a segment skipped; the whole records before and after it are replayed',
+      );
   }
 
   /** Writes `records` until each is written or dead-lettered; false when stopped first. */
@@ -263,7 +281,10 @@ export class Drainer {
       this.#stats.lastError = failure instanceof Error ? failure.message : String(failure);
       this.#prepared = false; // e.g. the database was dropped, or InfluxDB came back empty
       if (attempt === 1 || attempt % 10 === 0) {
-        this.#o.logger.warn({ err: failure, attempt, records: todo.length }, 'spool drainer: InfluxDB write failed; the points stay in the spool and are retried');
+        this.#o.logger.warn(
+          { err: failure, attempt, records: todo.length },
+          'spool drainer: InfluxDB write failed; the points stay in the spool and are retried',
+        );
       }
       if ((await this.#sleep(retryDelayMs(this.#o.retry, attempt, failure))) === STOPPED) return false;
     }

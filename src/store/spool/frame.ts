@@ -71,12 +71,14 @@ export type FrameProblem =
 export function readFrame(buf: Buffer, offset: number): FoundFrame | FrameProblem {
   if (buf.length - offset < FRAME_HEADER_BYTES) return { kind: 'short', need: FRAME_HEADER_BYTES };
   const length = buf.readUInt32BE(offset);
-  if (length === 0 || length > MAX_FRAME_BODY_BYTES) return { kind: 'bad', detail: `impossible record length ${length}` };
+  if (length === 0 || length > MAX_FRAME_BODY_BYTES)
+    return { kind: 'bad', detail: `impossible record length ${length}` };
   const end = offset + FRAME_HEADER_BYTES + length;
   if (end > buf.length) return { kind: 'short', need: FRAME_HEADER_BYTES + length };
   const body = buf.subarray(offset + FRAME_HEADER_BYTES, end);
   const expected = buf.readUInt32BE(offset + 4);
   const actual = crc32(body);
-  if (actual !== expected) return { kind: 'bad', detail: `CRC mismatch (stored ${expected.toString(16)}, computed ${actual.toString(16)})` };
+  if (actual !== expected)
+    return { kind: 'bad', detail: `CRC mismatch (stored ${expected.toString(16)}, computed ${actual.toString(16)})` };
   return { body, end };
 }

@@ -59,7 +59,11 @@ export interface ChunkLimits {
 export class SegmentReader {
   #handle: FileHandle | undefined;
 
-  constructor(readonly path: string) {}
+  readonly path: string;
+
+  constructor(path: string) {
+    this.path = path;
+  }
 
   /**
    * Opens the file and checks its magic. Returns the offset of the first frame; with a damaged
@@ -73,9 +77,26 @@ export class SegmentReader {
     const torn = SEGMENT_MAGIC.subarray(0, head.length).equals(head);
     const first = torn ? undefined : await this.#resync(0, end);
     if (first !== undefined) {
-      return { start: first, damage: { offset: 0, bytes: first, torn: false, detail: `bad segment header; ${first} bytes skipped, reading from the whole record at ${first}` } };
+      return {
+        start: first,
+        damage: {
+          offset: 0,
+          bytes: first,
+          torn: false,
+          detail: `bad segment header; ${first} bytes skipped, reading from the whole record at ${first}`,
+        },
+      };
     }
-    return { damage: { offset: 0, bytes: end, torn, detail: torn ? 'file cut before its header was complete' : 'not a spool segment (bad magic, no whole record found)' } };
+    return {
+      damage: {
+        offset: 0,
+        bytes: end,
+        torn,
+        detail: torn
+          ? 'file cut before its header was complete'
+          : 'not a spool segment (bad magic, no whole record found)',
+      },
+    };
   }
 
   /** Records from `from` up to `end` (the segment's committed length), within `limits`. */
@@ -99,7 +120,12 @@ export class SegmentReader {
           points += record.points.length;
         } catch (e) {
           // The CRC matched, so the frame boundary is sound: skip this record alone.
-          damage.push({ offset: at, bytes: base + off - at, torn: false, detail: `undecodable record: ${(e as Error).message}` });
+          damage.push({
+            offset: at,
+            bytes: base + off - at,
+            torn: false,
+            detail: `undecodable record: ${(e as Error).message}`,
+          });
         }
         continue;
       }
@@ -116,13 +142,22 @@ export class SegmentReader {
       const resync = await this.#resync(at + 1, end);
       if (resync === undefined) {
         // Nothing whole after it: the rest of the file is lost (torn, if it is the last write).
-        const detail = found.kind === 'short' ? `record cut short: ${end - at} of ${found.need} bytes present` : found.detail;
+        const detail =
+          found.kind === 'short' ? `record cut short: ${end - at} of ${found.need} bytes present` : found.detail;
         damage.push({ offset: at, bytes: end - at, torn, detail });
         off = end - base;
         continue;
       }
-      const why = found.kind === 'short' ? `record length ${found.need - FRAME_HEADER_BYTES} runs past the data (${end - at} bytes left)` : found.detail;
-      damage.push({ offset: at, bytes: resync - at, torn: false, detail: `${why}; ${resync - at} bytes skipped, reading again from the whole record at ${resync}` });
+      const why =
+        found.kind === 'short'
+          ? `record length ${found.need - FRAME_HEADER_BYTES} runs past the data (${end - at} bytes left)`
+          : found.detail;
+      damage.push({
+        offset: at,
+        bytes: resync - at,
+        torn: false,
+        detail: `${why}; ${resync - at} bytes skipped, reading again from the whole record at ${resync}`,
+      });
       base = resync;
       buf = await this.#readAt(base, Math.min(end - base, READ_BLOCK_BYTES));
       off = 0;
@@ -137,7 +172,7 @@ export class SegmentReader {
    * and only then by CRC (reading exactly the candidate frame when it runs past the block).
    */
   async #resync(from: number, end: number): Promise<number | undefined> {
-    for (let pos = from; end - pos > FRAME_HEADER_BYTES; ) {
+    for (let pos = from; end - pos > FRAME_HEADER_BYTES;) {
       const block = await this.#readAt(pos, Math.min(end - pos, READ_BLOCK_BYTES));
       const last = block.length - FRAME_HEADER_BYTES; // offsets from here on are tested with the next block
       if (last <= 0) return undefined; // the file is shorter than its committed length said
@@ -146,7 +181,8 @@ export class SegmentReader {
         const length = block.readUInt32BE(i);
         const frameBytes = FRAME_HEADER_BYTES + length;
         if (length === 0 || length > MAX_FRAME_BODY_BYTES || pos + i + frameBytes > end) continue;
-        const frame = i + frameBytes <= block.length ? block.subarray(i, i + frameBytes) : await this.#readAt(pos + i, frameBytes);
+        const frame =
+          i + frameBytes <= block.length ? block.subarray(i, i + frameBytes) : await this.#readAt(pos + i, frameBytes);
         if ('body' in readFrame(frame, 0)) return pos + i;
       }
       pos += last;

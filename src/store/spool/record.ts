@@ -40,9 +40,17 @@ export function encodeRecord(record: SpoolRecord): Buffer {
  */
 export function decodeRecord(body: Buffer): SpoolRecord {
   const stored = JSON.parse(body.toString('utf8')) as Partial<Stored> | null;
-  if (!stored || typeof stored.at !== 'number' || !Array.isArray(stored.points) || typeof stored.source?.payload !== 'string') {
+  if (
+    !stored ||
+    typeof stored.at !== 'number' ||
+    !Array.isArray(stored.points) ||
+    typeof stored.source?.payload !== 'string'
+  ) {
     throw new Error('not a spool record');
   }
-  return { at: stored.at, points: stored.points, source: { ...stored.source, payload: Buffer.from(stored.source.payload, 'base64') } };
+  return {
+    at: stored.at,
+    points: stored.points,
+    source: { ...stored.source, payload: Buffer.from(stored.source.payload, 'base64') },
+  };
 }
-

@@ -29,7 +29,11 @@ export async function listSegments(dir: string): Promise<SegmentFile[]> {
 }
 
 /** Creates segment `seq` (never over an existing file) holding its magic; returns it open. */
-export async function createSegment(dir: string, seq: number, fsync: boolean): Promise<{ path: string; handle: FileHandle }> {
+export async function createSegment(
+  dir: string,
+  seq: number,
+  fsync: boolean,
+): Promise<{ path: string; handle: FileHandle }> {
   const path = join(dir, `seg-${String(seq).padStart(16, '0')}.wal`);
   const handle = await open(path, 'wx');
   try {
@@ -46,7 +50,7 @@ export async function createSegment(dir: string, seq: number, fsync: boolean): P
 
 /** Writes all of `data` at the file's position (a write may take less than it is given). */
 export async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
-  for (let done = 0; done < data.length; ) {
+  for (let done = 0; done < data.length;) {
     const { bytesWritten } = await handle.write(data, done, data.length - done);
     done += bytesWritten;
   }

@@ -115,7 +115,8 @@ export class Spool {
   /** Assigns only; {@link open} reads the folder. */
   constructor(options: SpoolOptions) {
     this.#o = options;
-    this.#segmentBytes = options.segmentBytes ?? Math.min(16 * 1024 * 1024, Math.max(4096, Math.floor(options.maxBytes / 8)));
+    this.#segmentBytes =
+      options.segmentBytes ?? Math.min(16 * 1024 * 1024, Math.max(4096, Math.floor(options.maxBytes / 8)));
   }
 
   /** Creates the folder and takes over the segments an earlier run left (all sealed, to replay). */
@@ -131,17 +132,27 @@ export class Spool {
 
   /** Resolves once `record` is in the log (synced when `fsync`); see the bounds in the file comment. */
   append(record: SpoolRecord): Promise<void> {
-    if (this.#state !== 'open') return Promise.reject(new HubError('HUB_ERR_WRITER_CLOSED', 'the spool is closed: the hub is shutting down'));
+    if (this.#state !== 'open')
+      return Promise.reject(new HubError('HUB_ERR_WRITER_CLOSED', 'the spool is closed: the hub is shutting down'));
     const frame = encodeFrame(encodeRecord(record));
     if (this.#buffered > 0 && this.#buffered + frame.length > this.#o.maxBufferedBytes) {
       this.#counts.refused++;
-      return Promise.reject(new HubError('HUB_ERR_SPOOL_FULL', `spool: ${this.#buffered} bytes already wait in memory (spool.maxBufferedBytes ${this.#o.maxBufferedBytes})`));
+      return Promise.reject(
+        new HubError(
+          'HUB_ERR_SPOOL_FULL',
+          `spool: ${this.#buffered} bytes already wait in memory (spool.maxBufferedBytes ${this.#o.maxBufferedBytes})`,
+        ),
+      );
     }
     this.#buffered += frame.length;
     return new Promise<void>((resolve, reject) => {
       const item: Item = { frame, resolve, reject };
       if (this.#waiting.length === 0 && this.#fits(frame.length)) return this.#admit(item);
-      if (this.#waiting.length === 0) this.#o.logger.warn({ bytes: this.#committed, maxBytes: this.#o.maxBytes }, 'spool full: holding acknowledgements until the drainer frees room');
+      if (this.#waiting.length === 0)
+        this.#o.logger.warn(
+          { bytes: this.#committed, maxBytes: this.#o.maxBytes },
+          'spool full: holding acknowledgements until the drainer frees room',
+        );
       this.#waiting.push(item);
       item.timer = setTimeout(() => this.#expire(item), this.#o.backpressureTimeoutMs);
     });
@@ -189,7 +200,15 @@ export class Spool {
 
   stats(): SpoolStats {
     const waiting = this.#waiting.length;
-    return { bytes: this.#committed, maxBytes: this.#o.maxBytes, segments: this.#segments.length, bufferedBytes: this.#buffered, waiting, backpressure: waiting > 0, ...this.#counts };
+    return {
+      bytes: this.#committed,
+      maxBytes: this.#o.maxBytes,
+      segments: this.#segments.length,
+      bufferedBytes: this.#buffered,
+      waiting,
+      backpressure: waiting > 0,
+      ...this.#counts,
+    };
   }
 
   /**
@@ -225,7 +244,8 @@ export class Spool {
       clearTimeout(item.timer);
       this.#admit(item);
     }
-    if (had > 0 && this.#waiting.length === 0) this.#o.logger.info({ bytes: this.#committed }, 'spool has room again: acknowledging');
+    if (had > 0 && this.#waiting.length === 0)
+      this.#o.logger.info({ bytes: this.#committed }, 'spool has room again: acknowledging');
   }
 
   #expire(item: Item): void {
@@ -233,7 +253,13 @@ export class Spool {
     if (i < 0) return;
     this.#waiting.splice(i, 1);
     const ms = this.#o.backpressureTimeoutMs;
-    this.#refuse(item, new HubError('HUB_ERR_SPOOL_FULL', `spool full (spool.maxBytes ${this.#o.maxBytes}) for ${ms} ms: not acknowledged, send again later`));
+    this.#refuse(
+      item,
+      new HubError(
+        'HUB_ERR_SPOOL_FULL',
+        `spool full (spool.maxBytes ${this.#o.maxBytes}) for ${ms} ms: not acknowledged, send again later`,
+      ),
+    );
     this.#admitWaiting();
   }
 
@@ -263,13 +289,20 @@ export class Spool {
       // One group: as many records as wait, up to the segment's size (at least one record).
       let room = this.#segmentBytes - (this.#active?.bytes ?? SEGMENT_MAGIC.length);
       let take = 0;
-      while (take < this.#pending.length && (take === 0 || this.#pending[take]!.frame.length <= room)) room -= this.#pending[take++]!.frame.length;
+      while (take < this.#pending.length && (take === 0 || this.#pending[take]!.frame.length <= room))
+        room -= this.#pending[take++]!.frame.length;
       const group = this.#pending.splice(0, take);
       if (group.length === 0) continue;
       const bytes = group.reduce((n, item) => n + item.frame.length, 0);
       try {
         const segment = this.#active ?? (await this.#create());
-        await writeAll(segment.handle!, Buffer.concat(group.map((item) => item.frame), bytes));
+        await writeAll(
+          segment.handle!,
+          Buffer.concat(
+            group.map((item) => item.frame),
+            bytes,
+          ),
+        );
         if (this.#o.fsync) await segment.handle!.datasync();
         segment.bytes += bytes;
         this.#committed += bytes;
@@ -280,8 +313,15 @@ export class Spool {
         for (const item of group) item.resolve();
       } catch (e) {
         this.#reserved -= bytes;
-        const error = new HubError('HUB_ERR_SPOOL_IO', `spool: cannot write ${this.#active?.path ?? this.#o.dir}: ${(e as Error).message}`, { cause: e });
-        this.#o.logger.error({ err: error, records: group.length }, 'spool write failed: those messages are not acknowledged');
+        const error = new HubError(
+          'HUB_ERR_SPOOL_IO',
+          `spool: cannot write ${this.#active?.path ?? this.#o.dir}: ${(e as Error).message}`,
+          { cause: e },
+        );
+        this.#o.logger.error(
+          { err: error, records: group.length },
+          'spool write failed: those messages are not acknowledged',
+        );
         for (const item of group) this.#refuse(item, error);
         // Cut what this group may have left half-written, and start the next group in a new file.
         await this.#active?.handle?.truncate(this.#active.bytes).catch(() => undefined);

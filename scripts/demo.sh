@@ -36,7 +36,7 @@ export HUB_DATA_DIR="${HUB_DATA_DIR:-$PWD/data/demo}"
 mkdir -p "$HUB_DATA_DIR"
 port="${HUB_MQTT_PORT:-1883}"
 http_port="${HUB_HTTP_PORT:-8080}"
-# The API needs a key (contract section 6); the demo makes an admin key unless one is given.
+# The API needs a key (docs/contract.md §6); the demo makes an admin key unless one is given.
 export HUB_ADMIN_KEY="${HUB_ADMIN_KEY:-demo-admin-key-change-me}"
 scenario="${DEMO_SCENARIO:-simulators/scenarios/demo.yaml}"
 if [[ -n "${DEMO_SCENARIO:-}" ]]; then
@@ -94,7 +94,7 @@ HTTP API (OpenAPI at http://localhost:$http_port/docs):
   $api/api/v1/sites/maple-court/devices
   $api/api/v1/sites/maple-court/kpis?period=day
   $api/metrics
-KPIs and the monitoring report (contract section 5):
+KPIs and the monitoring report (docs/contract.md §5):
   HUB_INFLUX_URL=$HUB_INFLUX_URL node bin/community-hub.js kpi compute --config config/hub.yaml --site maple-court --period day
   HUB_INFLUX_URL=$HUB_INFLUX_URL node bin/community-hub.js report --config config/hub.yaml --site maple-court --period day
   (compare with the simulator's own: kpis in $HUB_DATA_DIR/sim-ledger.json, written when the demo stops)

@@ -1,5 +1,5 @@
 /**
- * The `community-sim` command (contract section 7): drive a simulated community against a hub,
+ * The `community-sim` command (docs/contract.md §7): drive a simulated community against a hub,
  * write the matching inventory, or compute a scenario's ledger without a hub.
  */
 import { EXIT } from '../src/cli/args.ts';

@@ -1,13 +1,13 @@
 /**
  * What simulated devices report, before it is written in a vendor's format: one reading or one
- * event (contract section 3), with its time in epoch ms (whole seconds, as devices send them).
+ * event (docs/contract.md §3), with its time in epoch ms (whole seconds, as devices send them).
  * The encoders in encode.ts turn these into the four payload models; the ledger reads them to know
- * what the hub must store (contract section 4) and to compute the KPIs (contract section 5).
+ * what the hub must store (docs/contract.md §4) and to compute the KPIs (docs/contract.md §5).
  * The vocabularies below are the contract's; they are restated here on purpose, so the ground
  * truth never depends on the hub's own code.
  */
 
-/** Waste categories (GB/T 19095-2019), contract section 3. */
+/** Waste categories (GB/T 19095-2019), docs/contract.md §3. */
 export const CATEGORIES = ['kitchen', 'recyclable', 'hazardous', 'residual'] as const;
 /** A waste category. */
 export type Category = (typeof CATEGORIES)[number];
@@ -91,7 +91,7 @@ export interface GateAlarmEvent {
 
 /** One reading or event. */
 export type Element = BinReading | GateReading | Deposit | BinAlarmEvent | Access | GateAlarmEvent;
-/** An event: something with an id (contract section 3: "`id` unique per device; replays carry the same id"). */
+/** An event: something with an id (docs/contract.md §3: "`id` unique per device; replays carry the same id"). */
 export type EventElement = Deposit | BinAlarmEvent | Access | GateAlarmEvent;
 
 /** True for events, false for readings. */
@@ -99,13 +99,13 @@ export function isEvent(e: Element): e is EventElement {
   return e.kind !== 'bin_reading' && e.kind !== 'gate_reading';
 }
 
-/** The MQTT channel of an element (contract section 2). */
+/** The MQTT channel of an element (docs/contract.md §2). */
 export function channelOf(e: Element): 'telemetry' | 'event' {
   return isEvent(e) ? 'event' : 'telemetry';
 }
 
 /**
- * The event id as the hub stores it (`event_id`, contract section 4): generic-v1 writes `e-000123`
+ * The event id as the hub stores it (`event_id`, docs/contract.md §4): generic-v1 writes `e-000123`
  * (bins) or `a-123` (gates); lvse-x2 `no` and hikvision-acs `serialNo` are numbers.
  */
 export function eventIdOf(model: string, type: string, id: number): string {
@@ -113,5 +113,5 @@ export function eventIdOf(model: string, type: string, id: number): string {
   return String(id);
 }
 
-/** Gate alarms that count as security alarms (contract section 5, `gate_security_alarms`). */
+/** Gate alarms that count as security alarms (docs/contract.md §5, `gate_security_alarms`). */
 export const SECURITY_ALARMS: ReadonlySet<string> = new Set(['forced_open', 'tailgating', 'climbing']);

@@ -1,5 +1,5 @@
 /**
- * Elements → payloads of the four models of contract section 3 (devices/*\/*\/README.md), and the
+ * Elements → payloads of the four models of docs/contract.md §3 (devices/*\/*\/README.md), and the
  * ways a payload can be broken on purpose. The hub's models are not imported: the simulator
  * speaks each vendor's format as a device would, so a mistake in either side shows up.
  */
@@ -158,7 +158,7 @@ function genericGate(e: Element, tz: string): Record<string, unknown> {
   }
 }
 
-/** The minor code of an access attempt (contract section 3 table); the generator only makes expressible ones. */
+/** The minor code of an access attempt (docs/contract.md §3 table); the generator only makes expressible ones. */
 export function hikMinor(a: Pick<Access, 'result' | 'method' | 'reason'>): number {
   if (a.method === 'card') return a.result === 'granted' ? 0x01 : a.reason === 'invalid_credential' ? 0x09 : 0x06;
   if (a.method === 'face') return a.result === 'granted' ? 0x4b : 0x4c;

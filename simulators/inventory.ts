@@ -1,5 +1,5 @@
 /**
- * The inventory (contract section 1) that matches a scenario, so the hub and the simulator agree
+ * The inventory (docs/contract.md §1) that matches a scenario, so the hub and the simulator agree
  * on sites, gateways, devices and secrets. Secrets are stored as the hub's scrypt strings
  * (src/secret.ts `hashSecret`); a plaintext shared by several gateways is hashed once.
  */
@@ -55,7 +55,7 @@ export function scenarioInventory(scenario: Scenario, hash: (plain: string) => s
 /** The inventory as a YAML document with a header saying where it came from. */
 export function inventoryYaml(scenario: Scenario, hash?: (plain: string) => string): string {
   const header = [
-    `# Inventory of the simulated community "${scenario.name}" (contract section 1), written by`,
+    `# Inventory of the simulated community "${scenario.name}" (docs/contract.md §1), written by`,
     `# \`community-sim inventory --scenario ${scenario.file}\`. Gateway secrets are scrypt hashes of the`,
     '# plaintexts in the scenario (or derived from its seed); do not edit by hand, generate it again.',
   ].join('\n');

@@ -1,5 +1,5 @@
 /**
- * The KPIs of contract section 5, computed from the simulator's own ground truth, independently of
+ * The KPIs of docs/contract.md §5, computed from the simulator's own ground truth, independently of
  * the hub's code: per site and per period (`day`, `week` from Monday, `month`) in the site's time
  * zone. Households are counted by raw id (pseudonyms are one-to-one with raw ids for a key).
  *
@@ -7,7 +7,7 @@
  * `reason`, never 0 or 1, and so does a KPI about a kind of device the site lacks (the deposit
  * KPIs and overflow alarms without a waste-sorting station, the gate KPIs without a gate), as the
  * hub does (src/kpi/README.md, `no_waste_bins` / `no_access_gates`); a numerator above its
- * denominator is kept and flagged with a `warning` (contract section 5).
+ * denominator is kept and flagged with a `warning` (docs/contract.md §5).
  */
 import { PERIOD_TYPES, iso, periodsBetween, type PeriodType } from './time.ts';
 
@@ -69,7 +69,7 @@ export interface PeriodKpis {
   kpis: Record<KpiName, KpiValue>;
 }
 
-/** KPI names of contract section 5. */
+/** KPI names of docs/contract.md §5. */
 export const KPI_NAMES = [
   'sorting_coverage',
   'participation_rate',
@@ -172,7 +172,7 @@ export function computeKpis(sites: SiteFacts[], window: { startMs: number; endMs
 }
 
 /**
- * Σ over the period's hours of the devices heard in that hour (contract section 5,
+ * Σ over the period's hours of the devices heard in that hour (docs/contract.md §5,
  * device_availability: the mean over hours of the share heard is this ÷ (hours × devices)).
  * Hours are counted from the period's start, so zones with a half-hour offset work too.
  */

@@ -1,7 +1,7 @@
 /**
  * The ground truth of a run (issue "Ground truth"): what was sent, what the hub must have stored
- * (contract section 4: one point per distinct key, so duplicates and replays count once) and
- * dead-lettered (contract sections 2-3, with the reason), and the KPIs that follow (kpi.ts).
+ * (docs/contract.md §4: one point per distinct key, so duplicates and replays count once) and
+ * dead-lettered (docs/contract.md §2-3, with the reason), and the KPIs that follow (kpi.ts).
  * It never imports the hub's code. simulators/README.md, "Ledger", documents the JSON.
  */
 import { createHash, type Hash } from 'node:crypto';
@@ -11,7 +11,7 @@ import type { Control, ElementTruth, ExpectedReject, Message } from './messages.
 import type { Scenario } from './scenario/load.ts';
 import { iso } from './time.ts';
 
-/** Measurements whose point count the ledger predicts (contract section 4). */
+/** Measurements whose point count the ledger predicts (docs/contract.md §4). */
 export const PREDICTED = ['bin_level', 'device_health', 'deposit', 'access', 'alarm'] as const;
 export type Predicted = (typeof PREDICTED)[number];
 
@@ -175,7 +175,7 @@ export class Ledger {
     this.endMs = ms;
   }
 
-  /** A valid element: its point keys (contract section 4) and its KPI facts. */
+  /** A valid element: its point keys (docs/contract.md §4) and its KPI facts. */
   private store(t: ElementTruth): void {
     const s = this.sites.get(t.site);
     if (!s) return;

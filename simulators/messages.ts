@@ -1,6 +1,6 @@
 /**
  * The items the simulator sends, each carrying its ground truth: MQTT messages (topic and payload
- * as contract section 2 wants them) with, for every element, whether the hub must store it or
+ * as docs/contract.md §2 wants them) with, for every element, whether the hub must store it or
  * dead-letter it and why; and connection controls (connect, connection lost, clean close).
  */
 import type { Element } from './elements.ts';
@@ -81,7 +81,7 @@ export interface Draft {
 /** A message-level fault: the whole payload is unreadable. */
 export type PayloadFault = 'bad_json' | 'empty_payload';
 
-/** Builds messages with topics under the scenario's root (contract section 2). */
+/** Builds messages with topics under the scenario's root (docs/contract.md §2). */
 export class MessageFactory {
   private seq = 0;
 

@@ -1,5 +1,5 @@
 /**
- * Publishes a scenario's stream to a hub over MQTT (contract section 2): one mqtt.js connection
+ * Publishes a scenario's stream to a hub over MQTT (docs/contract.md §2): one mqtt.js connection
  * per gateway (username = gateway id, password = its secret, Last Will `offline` retained on its
  * status topic), QoS 1 acknowledgements counted, bounded in-flight windows, pacing in simulated
  * time, and the connection faults: a `drop` waits for the gateway's in-flight messages, then

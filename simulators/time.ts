@@ -1,7 +1,7 @@
 /**
  * Calendar maths in a site's time zone, with the platform's Intl data only (no dependency):
  * local dates and hours for the daily rhythms, ISO times with the site's offset for the payloads,
- * and the KPI periods of contract section 5 (`day`, `week` starting Monday, `month`, in the site's
+ * and the KPI periods of docs/contract.md §5 (`day`, `week` starting Monday, `month`, in the site's
  * time zone).
  */
 
@@ -114,7 +114,7 @@ export function isoLocal(ms: number, tz: string): string {
   return `${t.toISOString().slice(0, 19)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
 
-/** A KPI period type (contract section 5). */
+/** A KPI period type (docs/contract.md §5). */
 export type PeriodType = 'day' | 'week' | 'month';
 /** Every period type, in report order. */
 export const PERIOD_TYPES: readonly PeriodType[] = ['day', 'week', 'month'];
@@ -128,7 +128,7 @@ export interface Period {
   endMs: number;
 }
 
-/** The period of `type` that contains `ms`, in `tz` (contract section 5: weeks start on Monday). */
+/** The period of `type` that contains `ms`, in `tz` (docs/contract.md §5: weeks start on Monday). */
 export function periodOf(type: PeriodType, ms: number, tz: string): Period {
   const t = localTime(ms, tz);
   let y = t.year;

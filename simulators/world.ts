@@ -13,7 +13,7 @@ import type { Scenario, SimDevice, SimGateway, SimSite } from './scenario/load.t
  * part"). */
 export type Habit = 'always' | 'sometimes' | 'never';
 
-/** A registered household (contract section 5: the KPI denominator). */
+/** A registered household (docs/contract.md §5: the KPI denominator). */
 export interface Household {
   /** Raw id, as a card or app reports it (personal data: the hub pseudonymises it). */
   id: string;

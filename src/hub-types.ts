@@ -23,7 +23,7 @@ export interface HubSpoolStats extends SpoolStats {
   drainer: DrainerStats;
 }
 
-/** What the future `GET /ready` answers (contract section 6). */
+/** What the future `GET /ready` answers (docs/contract.md §6). */
 export interface Readiness {
   /** True when the hub takes and acknowledges messages now. */
   ready: boolean;

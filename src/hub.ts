@@ -144,7 +144,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
         const b = broker;
         const d = drainer;
         // KPI points go straight to InfluxDB with the writer's own retries: a KPI run that cannot
-        // write is retried at the next tick, never recorded as zero (contract section 5).
+        // write is retried at the next tick, never recorded as zero (docs/contract.md §5).
         kpiWriter = new InfluxPointWriter(connection);
         kpi = createKpiScheduler({
           conn: connection,
@@ -153,7 +153,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
           config,
           logger: logger.child({ component: 'kpi' }),
           now,
-          // Retained `{root}/{site}/kpi/{kpi}` (contract section 2); the hub's own publish passes the ACL.
+          // Retained `{root}/{site}/kpi/{kpi}` (docs/contract.md §2); the hub's own publish passes the ACL.
           publish: (topic, payload, retain) =>
             new Promise<void>((resolve, reject) =>
               b.aedes.publish(

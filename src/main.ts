@@ -1,6 +1,6 @@
 /**
  * The `community-hub` command: parse the subcommand, run it, map errors to a message a person
- * reads and an exit code (contract section 7).
+ * reads and an exit code (docs/contract.md §7).
  */
 import { isHubError } from './errors.ts';
 import { EXIT } from './cli/args.ts';

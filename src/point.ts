@@ -14,7 +14,7 @@ export interface Point {
   /**
    * Nanoseconds since the Unix epoch, as a decimal string (JSON has no 64-bit integers).
    * Nanosecond precision lets two events in the same millisecond keep distinct keys
-   * (contract section 4).
+   * (docs/contract.md §4).
    */
   time: string;
 }

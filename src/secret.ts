@@ -1,6 +1,6 @@
 /**
  * Stored secrets (gateway passwords, API keys): `scrypt$N$r$p$<salt b64>$<hash b64>`.
- * Never plaintext in the inventory (contract section 1); verification runs in constant time.
+ * Never plaintext in the inventory (docs/contract.md §1); verification runs in constant time.
  */
 import { randomBytes, scrypt as scryptCb, scryptSync, timingSafeEqual } from 'node:crypto';
 import { HubError } from './errors.ts';

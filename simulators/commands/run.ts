@@ -1,4 +1,4 @@
-/** `community-sim run`: drive a simulated community against a hub (contract section 7). */
+/** `community-sim run`: drive a simulated community against a hub (docs/contract.md §7). */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { EXIT, parse } from '../../src/cli/args.ts';
@@ -76,7 +76,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (!/^mqtts?:\/\/[^/]+/.test(url)) throw usage(COMMAND, '--hub must be an mqtt:// or mqtts:// URL');
   const limit = count(COMMAND, '--limit', values.limit);
 
-  // A fixed window far from today is refused by a hub on the wall clock (contract section 3).
+  // A fixed window far from today is refused by a hub on the wall clock (docs/contract.md §3).
   const range = hubClockRange(scenario, window.startMs, Number.isFinite(window.endMs) ? window.endMs : window.startMs);
   const now = Date.now();
   if (Number.isFinite(window.endMs) && (now < Date.parse(range.from) || now > Date.parse(range.to))) {

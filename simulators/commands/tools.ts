@@ -36,7 +36,7 @@ export function inventoryCommand(argv: string[]): number {
   if (values.help) {
     process.stdout.write(`Usage: ${command} --scenario FILE [--out FILE]
 
-Prints the inventory.yaml (contract section 1) of the scenario's community, so the hub accepts
+Prints the inventory.yaml (docs/contract.md §1) of the scenario's community, so the hub accepts
 the simulated gateways: sites, buildings, gateways with their secrets hashed by the hub's
 \`hashSecret\` (scrypt), and devices. Plaintext secrets are the scenario's, or derived from its
 seed; a secret shared by many gateways is hashed once. Point the hub at it with HUB_INVENTORY.

@@ -1,6 +1,6 @@
 /**
  * Load a scenario: YAML → zod → expansion of `count` entries → cross-checks. Every error names the
- * file, the path inside it and what is wrong, like the hub's own config errors (contract section 1).
+ * file, the path inside it and what is wrong, like the hub's own config errors (docs/contract.md §1).
  */
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
@@ -10,7 +10,7 @@ import { hash32 } from '../random.ts';
 import { DEFAULT_BEHAVIOUR } from './defaults.ts';
 import { scenarioSchema, type Behaviour, type Faults, type ScenarioFile } from './schema.ts';
 
-/** Ids of sites, gateways, devices and buildings (contract section 1). */
+/** Ids of sites, gateways, devices and buildings (docs/contract.md §1). */
 const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 /** A device of the simulated community. */
@@ -183,7 +183,7 @@ function check(sc: Scenario, siteAt: number[], issues: Issue[]): void {
   };
   const idOk = (id: string, path: (string | number)[]): void => {
     if (!ID.test(id))
-      issues.push({ path, message: `"${id}" must match ^[a-z0-9][a-z0-9_-]{0,63}$ (contract section 1)` });
+      issues.push({ path, message: `"${id}" must match ^[a-z0-9][a-z0-9_-]{0,63}$ (docs/contract.md §1)` });
   };
   sc.sites.forEach((site, i) => {
     const si = siteAt[i] ?? 0;

@@ -1,7 +1,7 @@
 /**
  * The scenario file (simulators/scenarios/*.yaml), checked with zod. A scenario describes a
- * community the way the inventory does (contract section 1: sites, buildings, gateways, devices of
- * the four models of contract section 3), plus how people behave and which faults to inject.
+ * community the way the inventory does (docs/contract.md §1: sites, buildings, gateways, devices of
+ * the four models of docs/contract.md §3), plus how people behave and which faults to inject.
  * Lists can be generated: an entry with `count: N` stands for N copies whose ids take their number
  * from `{s}` (site), `{g}` (gateway) or `{n}` (device), zero-padded.
  * simulators/README.md documents every key.
@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { isTimeZone } from '../../src/config/inventory.ts';
 import { duration } from '../../src/config/units.ts';
 
-/** The payload models the simulator speaks (contract section 3), by device type. */
+/** The payload models the simulator speaks (docs/contract.md §3), by device type. */
 export const MODELS = {
   'waste-bin': ['generic-v1', 'lvse-x2'],
   'access-gate': ['generic-v1', 'hikvision-acs'],
@@ -19,7 +19,7 @@ export const MODELS = {
 const probability = z.number().min(0).max(1);
 const rate = z.number().min(0).max(10_000);
 const count = z.number().int().min(1).max(100_000).default(1);
-/** An id, possibly with `{s}`, `{g}`, `{n}` placeholders; the expanded id is checked against contract section 1. */
+/** An id, possibly with `{s}`, `{g}`, `{n}` placeholders; the expanded id is checked against docs/contract.md §1. */
 const templated = z
   .string()
   .min(1)
@@ -178,7 +178,7 @@ export const scenarioSchema = z.strictObject({
     .prefault({}),
   publish: z
     .strictObject({
-      /** QoS of readings (events and status always use QoS 1, contract section 2). */
+      /** QoS of readings (events and status always use QoS 1, docs/contract.md §2). */
       telemetryQos: z.union([z.literal(0), z.literal(1)]).default(1),
       maxInFlight: z.number().int().min(1).max(100_000).default(2000),
       maxInFlightPerGateway: z.number().int().min(1).max(10_000).default(200),

@@ -1,5 +1,5 @@
 /**
- * API keys (contract section 6): `Authorization: Bearer <key>`. Operator keys read; admin keys read
+ * API keys (docs/contract.md §6): `Authorization: Bearer <key>`. Operator keys read; admin keys read
  * and write. Keys from the config are `scrypt$…` hashes (checked with verifySecret, constant time);
  * a key that verified is remembered briefly as sha256(key) → role so not every request pays an
  * scrypt. The plain HUB_ADMIN_KEY / HUB_OPERATOR_KEY are compared with timingSafeEqual.

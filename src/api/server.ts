@@ -1,5 +1,5 @@
 /**
- * The HTTP API (contract section 6): `buildServer(deps)` returns a fastify instance with every
+ * The HTTP API (docs/contract.md §6): `buildServer(deps)` returns a fastify instance with every
  * route registered that never listens by itself (hub.ts listens; tests use `app.inject()`).
  * zod schemas validate requests and produce the OpenAPI document at `/docs` (`/docs/json`).
  * Every error answers `{"error":{"code","message"}}` with a stable `HUB_ERR_*` code.
@@ -111,7 +111,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
       info: {
         title: 'community-hub',
         version: '1',
-        description: 'IoT data hub of smart residential communities (contract section 6)',
+        description: 'IoT data hub of smart residential communities (docs/contract.md §6)',
       },
       components: {
         securitySchemes: {

@@ -1,5 +1,5 @@
 /**
- * Access rules (contract section 2), decided on the authenticated account, never the client id:
+ * Access rules (docs/contract.md §2), decided on the authenticated account, never the client id:
  *
  * - a gateway publishes only `{root}/{site}/{gateway}/{device}/telemetry|event` or its own
  *   `{root}/{site}/{gateway}/status`. A device id the inventory does not place behind it passes the

@@ -1,5 +1,5 @@
 /**
- * CONNECT authentication (contract section 2): username = gateway id, password = its secret,
+ * CONNECT authentication (docs/contract.md §2): username = gateway id, password = its secret,
  * checked against the inventory's scrypt hash; or a read-only observer account from the config.
  * Never by client id. Refusals carry the CONNACK return code of [MQTT-3.2.2-5] / table 3.1:
  * 3 server unavailable, 4 bad user name or password, 5 not authorized.

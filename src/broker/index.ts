@@ -1,5 +1,5 @@
 /**
- * The MQTT broker (contract section 2): aedes 1.2 behind TCP, optional TLS and WebSocket
+ * The MQTT broker (docs/contract.md §2): aedes 1.2 behind TCP, optional TLS and WebSocket
  * listeners, with authentication, the ACL, packet limits and gateway presence. Accepted
  * publishes go to the injected `onPublish`; the broker imports nothing from later stages.
  *

@@ -1,5 +1,5 @@
 /**
- * Gateway presence (contract section 2): a gateway is online or offline by its retained
+ * Gateway presence (docs/contract.md §2): a gateway is online or offline by its retained
  * `{root}/{site}/{gateway}/status` message, by its Last Will (`offline`, published when the
  * connection ends without DISCONNECT [MQTT-3.1.2-8]), or, failing both, by its last connection
  * ending. A gateway may hold more than one connection for a moment (a reconnect overlapping the

@@ -4,7 +4,7 @@
  * In aedes 1.2 (lib/handlers/publish.js) a PUBLISH runs `authorizePublish` and only when its
  * callback is called with no error does it send the PUBACK (QoS 1), PUBREC (QoS 2) and route the
  * message to subscribers. So the callback is held until `onPublish` resolves: the PUBACK means
- * "durable" (contract section 2, "Delivery"). An error in the callback closes the connection
+ * "durable" (docs/contract.md §2, "Delivery"). An error in the callback closes the connection
  * without any acknowledgement; the gateway resends after reconnecting ([MQTT-4.4.0-1]).
  *
  * The same handler sees the Last Will when a connection ends without DISCONNECT (aedes

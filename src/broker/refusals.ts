@@ -1,5 +1,5 @@
 /**
- * Why the broker refused a client or a packet (contract section 2: refused "at CONNECT or at the
+ * Why the broker refused a client or a packet (docs/contract.md §2: refused "at CONNECT or at the
  * packet, and logged with the reason"). One catalogue, counted in `stats().refusals` and named in
  * every refusal log line (`reason` field); README.md can list it from here.
  */

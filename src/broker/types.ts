@@ -13,7 +13,7 @@ import type { RefusalReason } from './refusals.ts';
 /** The `mqtt` section of hub.yaml. */
 export type MqttConfig = HubConfig['mqtt'];
 
-/** Topic channel of an accepted publish (contract section 2). */
+/** Topic channel of an accepted publish (docs/contract.md §2). */
 export type PublishChannel = 'telemetry' | 'event' | 'status';
 
 /** An accepted gateway publish, handed to `onPublish` (payload verbatim, never parsed here). */
@@ -41,7 +41,7 @@ export interface BrokerOptions {
   logger: Logger;
   /**
    * Called for every publish the ACL accepts. Resolve once the message is durable (written, spooled
-   * or dead-lettered): only then is the QoS 1 PUBACK sent (contract section 2, "Delivery"). Reject
+   * or dead-lettered): only then is the QoS 1 PUBACK sent (docs/contract.md §2, "Delivery"). Reject
    * when it cannot be made durable: the PUBLISH is not acknowledged and the connection is closed,
    * so the gateway sends it again after reconnecting.
    */
@@ -52,7 +52,7 @@ export interface BrokerOptions {
    * Largest PUBLISH packet read at all; bigger ones close the connection at their fixed header,
    * before the body is buffered. Default `4 × config.maxPacketBytes`. A PUBLISH between
    * `maxPacketBytes` and this ceiling reaches `onPublish`, so the pipeline keeps it as an
-   * `oversized` dead letter (contract section 2: "never silently dropped").
+   * `oversized` dead letter (docs/contract.md §2: "never silently dropped").
    */
   packetCeilingBytes?: number;
   /** Clock of the verified-credential cache's TTL, in ms (tests). Default `Date.now`. */

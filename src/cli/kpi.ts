@@ -1,5 +1,5 @@
 /**
- * `community-hub kpi compute --site S --period day --date 2026-11-27` (contract section 7): compute
+ * `community-hub kpi compute --site S --period day --date 2026-11-27` (docs/contract.md §7): compute
  * one period's KPIs now (a past one too, after late data), store them and print them.
  */
 import { loadConfig, type Loaded } from '../config/load.ts';
@@ -12,7 +12,7 @@ import { EXIT, parse } from './args.ts';
 export const KPI_HELP = `Usage: community-hub kpi compute --site SITE [--period day|week|month] [--date YYYY-MM-DD]
                              [--config FILE] [--json] [--dry-run]
 
-Computes every KPI (contract section 5) of one site for one period in the site's timezone, with
+Computes every KPI (docs/contract.md §5) of one site for one period in the site's timezone, with
 InfluxQL against InfluxDB, stores the results in the "kpi" measurement (recomputing a period
 overwrites its points) and prints them. Use it for any period, past ones too after late data.
 

@@ -25,7 +25,7 @@ import { EXIT, parse } from './args.ts';
 export const REPORT_HELP = `Usage: community-hub report --site SITE [--period day|week|month] [--date YYYY-MM-DD]
                          [--format json|md|html] [--out FILE] [--stored] [--no-save] [--config FILE]
 
-Builds the monitoring report (contract section 5) of one site for one period in the site's
+Builds the monitoring report (docs/contract.md §5) of one site for one period in the site's
 timezone: every KPI with its target, met or not met and the change from the previous period; the
 devices silent longest; the bins most often full (readings at >= 90% fill plus overflow alarms);
 the gates with most security alarms; and the data-quality counts (dead letters by reason, KPI

@@ -1,4 +1,4 @@
-/** `community-hub secret hash`: read a secret on stdin, print the `scrypt$…` string (contract section 7). */
+/** `community-hub secret hash`: read a secret on stdin, print the `scrypt$…` string (docs/contract.md §7). */
 import { randomBytes } from 'node:crypto';
 import { HubError } from '../errors.ts';
 import { hashSecret } from '../secret.ts';

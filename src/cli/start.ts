@@ -1,4 +1,4 @@
-/** `community-hub start`: load config, build the hub, run until SIGTERM/SIGINT (contract section 7). */
+/** `community-hub start`: load config, build the hub, run until SIGTERM/SIGINT (docs/contract.md §7). */
 import { envSettings } from '../config/env.ts';
 import { loadConfig } from '../config/load.ts';
 import { configSchema } from '../config/schema.ts';
@@ -36,7 +36,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     process.stdout.write(help());
     return EXIT.ok;
   }
-  // Config errors throw here, before anything binds a port (contract section 1).
+  // Config errors throw here, before anything binds a port (docs/contract.md §1).
   const loaded = loadConfig({ configPath: values.config });
   const logger = createLogger(loaded.config.log.level);
   logger.info(

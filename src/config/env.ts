@@ -1,7 +1,7 @@
 /**
  * Environment overrides: every leaf of the config schema has a variable named after its path
  * (`influx.maxInFlight` → `HUB_INFLUX_MAX_IN_FLIGHT`), and the environment wins over the file
- * (contract section 7). Derived from the schema, so a new setting gets its variable for free.
+ * (docs/contract.md §7). Derived from the schema, so a new setting gets its variable for free.
  */
 import type { z } from 'zod';
 

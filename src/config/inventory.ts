@@ -1,11 +1,11 @@
 /**
- * The inventory (contract section 1): sites, their gateways and the devices behind them.
+ * The inventory (docs/contract.md §1): sites, their gateways and the devices behind them.
  * Parsed once with zod by `loadInventory` (load.ts), then frozen and indexed here.
  */
 import { z } from 'zod';
 import { isHashedSecret } from '../secret.ts';
 
-/** Ids of sites, gateways, devices and buildings (contract section 1). */
+/** Ids of sites, gateways, devices and buildings (docs/contract.md §1). */
 export const ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const id = z.string().regex(ID_PATTERN, 'must match ^[a-z0-9][a-z0-9_-]{0,63}$');
 
@@ -21,7 +21,7 @@ const deviceSchema = z.strictObject({
 });
 
 const gatewaySchema = z.strictObject({
-  // `kpi` is reserved: `{root}/{site}/kpi/…` carries the hub's retained KPI values (contract section 2).
+  // `kpi` is reserved: `{root}/{site}/kpi/…` carries the hub's retained KPI values (docs/contract.md §2).
   id: id.refine((v) => v !== 'kpi', '"kpi" is reserved for the KPI topics {root}/{site}/kpi/…'),
   secret: z
     .string()
@@ -100,7 +100,7 @@ export interface DeviceInfo {
   readonly id: string;
   readonly type: DeviceType;
   readonly model: string;
-  /** The inventory's building, or `none` (contract section 4). */
+  /** The inventory's building, or `none` (docs/contract.md §4). */
   readonly building: string;
 }
 

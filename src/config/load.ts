@@ -1,7 +1,7 @@
 /**
  * Load hub.yaml (plus the environment) and the inventory once, validate both with zod, and
  * freeze them. Every error names the file (or variable), the path inside it and what is wrong
- * (contract section 1: "Nothing starts half-configured").
+ * (docs/contract.md §1: "Nothing starts half-configured").
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';

@@ -1,7 +1,7 @@
 /**
  * The hub's configuration (hub.yaml): one zod schema whose defaults are the only defaults
  * (architecture.md, "defaults in one constant"). Every leaf also has an environment variable,
- * derived from its path by env.ts: `mqtt.port` → `HUB_MQTT_PORT` (contract section 7).
+ * derived from its path by env.ts: `mqtt.port` → `HUB_MQTT_PORT` (docs/contract.md §7).
  */
 import { validate as isCronExpression } from 'node-cron';
 import { z } from 'zod';
@@ -15,9 +15,9 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 const mqtt = z.strictObject({
   host: z.string().default('0.0.0.0'),
-  /** Default 1883 (contract section 7); 0 = any free port. */
+  /** Default 1883 (docs/contract.md §7); 0 = any free port. */
   port: port.default(1883),
-  /** Topic root (contract section 2). */
+  /** Topic root (docs/contract.md §2). */
   rootTopic: z
     .string()
     .regex(/^[^#+]+[^/#+]$/, 'must be a topic prefix without wildcards or a trailing /')
@@ -37,7 +37,7 @@ const mqtt = z.strictObject({
   tlsCertFile: z.string().optional(),
   tlsKeyFile: z.string().optional(),
   websocketPort: port.optional(),
-  /** Read-only accounts that may subscribe to `{root}/#` (contract section 2). */
+  /** Read-only accounts that may subscribe to `{root}/#` (docs/contract.md §2). */
   observers: z
     .array(z.strictObject({ username: z.string().regex(/^[^+#/]+$/, 'must not contain +, # or /'), secret: hashed }))
     .default([]),
@@ -45,10 +45,10 @@ const mqtt = z.strictObject({
 
 const http = z.strictObject({
   host: z.string().default('0.0.0.0'),
-  /** Default 8080 (contract section 7); 0 = any free port. */
+  /** Default 8080 (docs/contract.md §7); 0 = any free port. */
   port: port.default(8080),
   bodyLimit: size.prefault('1MiB'),
-  /** Hashed operator (read) and admin (write) API keys (contract section 6). */
+  /** Hashed operator (read) and admin (write) API keys (docs/contract.md §6). */
   operatorKeys: z.array(hashed).default([]),
   adminKeys: z.array(hashed).default([]),
   /** `GET /api/v1/sites/{site}/devices` calls a device online when heard within this window. */
@@ -91,9 +91,9 @@ const influx = z.strictObject({
 });
 
 const ingest = z.strictObject({
-  /** Contract section 3: more than this ahead of the hub's clock is `clock_skew`. */
+  /** docs/contract.md §3: more than this ahead of the hub's clock is `clock_skew`. */
   maxFutureSkew: duration.prefault('5m'),
-  /** Contract section 3: older than this is `too_old`. */
+  /** docs/contract.md §3: older than this is `too_old`. */
   maxAge: duration.prefault('30d'),
 });
 
@@ -130,13 +130,13 @@ const selfStats = z.strictObject({
   instance: z.string().min(1).optional(),
 });
 
-/** Period kinds of the KPIs (contract section 5): a day, a week starting Monday, a month, in the site's timezone. */
+/** Period kinds of the KPIs (docs/contract.md §5): a day, a week starting Monday, a month, in the site's timezone. */
 export const KPI_PERIODS = ['day', 'week', 'month'] as const;
 const ratioTarget = z.number().min(0).max(1);
 const countTarget = z.number().int().nonnegative();
 
 /**
- * KPIs (contract section 5): targets, periods and the schedule. The formulas live in src/kpi/definitions/.
+ * KPIs (docs/contract.md §5): targets, periods and the schedule. The formulas live in src/kpi/definitions/.
  * Ratio targets are met when value ≥ target; `bin_overflow_alarms` when the count ≤ its target for the period kind.
  */
 const kpi = z
@@ -150,11 +150,14 @@ const kpi = z
       .default('*/5 * * * *'),
     /** Period kinds the scheduler computes. */
     periods: z.array(z.enum(KPI_PERIODS)).min(1).default(['day', 'week', 'month']),
-    /** A period is closed (computed a last time) at the first refresh this long after its end: late data lands first.
-     * */
+    /**
+     * A period is closed (computed a last time) at the first refresh this long after its end: late data lands first.
+     */
     closeDelay: duration.prefault('10m'),
-    /** The period kind whose current values are published, retained, on `{root}/{site}/kpi/{kpi}` (contract section 2).
-     * */
+    /**
+     * The period kind whose current values are published, retained, on `{root}/{site}/kpi/{kpi}`
+     * (docs/contract.md §2).
+     */
     publishPeriod: z.enum(KPI_PERIODS).default('day'),
     targets: z
       .strictObject({
@@ -178,11 +181,11 @@ const kpi = z
 export const configSchema = z.strictObject({
   /** Inventory file; relative paths resolve against the config file's folder. */
   inventory: z.string().default('inventory.yaml'),
-  /** Spool, dead letters and reports (contract section 7). */
+  /** Spool, dead letters and reports (docs/contract.md §7). */
   dataDir: z.string().default('data'),
-  /** Key of the HMAC that pseudonymises household and credential ids (contract section 3). */
+  /** Key of the HMAC that pseudonymises household and credential ids (docs/contract.md §3). */
   pseudonymKey: z.string().min(16, 'must be at least 16 characters; generate one with `openssl rand -hex 32`'),
-  /** One extra API key of each role in plain, for deployments and tests (contract section 7). */
+  /** One extra API key of each role in plain, for deployments and tests (docs/contract.md §7). */
   adminKey: z.string().min(16).optional(),
   operatorKey: z.string().min(16).optional(),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),

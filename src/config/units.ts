@@ -39,5 +39,5 @@ export const size = z.union([z.number().int().nonnegative(), z.string()]).transf
   return Math.round(Number(m[1]) * SIZE_BYTES[m[2]!]!);
 });
 
-/** A TCP port; 0 means any free port (contract section 7). */
+/** A TCP port; 0 means any free port (docs/contract.md §7). */
 export const port = z.coerce.number().int().min(0).max(65535);

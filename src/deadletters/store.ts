@@ -1,5 +1,5 @@
 /**
- * The dead-letter store (contract sections 2 and 3): every message that fails validation is kept
+ * The dead-letter store (docs/contract.md §2 and §3): every message that fails validation is kept
  * verbatim on local disk with its topic, gateway, arrival time and reasons, so nothing is dropped
  * without a trace and a fixed model can replay it later (issue 7).
  *

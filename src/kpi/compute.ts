@@ -1,5 +1,5 @@
 /**
- * Computes every KPI of contract section 5 for one site and one period with InfluxQL against
+ * Computes every KPI of docs/contract.md §5 for one site and one period with InfluxQL against
  * InfluxDB: the statements of all definitions go in one `/query` request, and each definition
  * reads its own statements' rows back. Nothing is written here (see persist.ts).
  *

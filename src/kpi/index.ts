@@ -1,6 +1,6 @@
 /**
  * The kpi stage (architecture.md: broker → normalise → store → kpi → report → api): the KPIs of
- * contract section 5, computed with InfluxQL per site and period in the site's timezone, stored
+ * docs/contract.md §5, computed with InfluxQL per site and period in the site's timezone, stored
  * in the `kpi` measurement (section 4), published retained (section 2), on a node-cron schedule.
  * It imports from the root files, config and store only. See src/kpi/README.md.
  */

@@ -1,5 +1,5 @@
 /**
- * Period maths in a site's timezone (contract section 5: "per site and per period (`day`, `week`
+ * Period maths in a site's timezone (docs/contract.md §5: "per site and per period (`day`, `week`
  * starting Monday, `month`), in the site's timezone"), with `Intl` only.
  *
  * A period is the half-open UTC interval [start, end) between two local midnights. Calendar
@@ -135,7 +135,7 @@ export function firstDay(kind: PeriodKind, date: string): string {
   if (kind === 'day') return date;
   if (kind === 'month') return civil(y, mo, 1);
   const weekday = new Date(Date.UTC(y, mo - 1, d)).getUTCDay(); // 0 = Sunday
-  return addDays(date, -((weekday + 6) % 7)); // weeks start on Monday (contract section 5)
+  return addDays(date, -((weekday + 6) % 7)); // weeks start on Monday (docs/contract.md §5)
 }
 
 /** First local day of the period after the one starting on `first`. */

@@ -1,5 +1,5 @@
 /**
- * KPI results in and out of the `kpi` measurement (contract section 4: tags site, kpi, period;
+ * KPI results in and out of the `kpi` measurement (docs/contract.md §4: tags site, kpi, period;
  * stamped at the period's start, so recomputing a period overwrites its points).
  *
  * InfluxDB merges the field sets of a point written again at the same series and time: a result

@@ -1,9 +1,9 @@
 /**
  * A KPI result: one KPI of one site for one period, as stored in the `kpi` measurement
- * (contract section 4), published on `{root}/{site}/kpi/{kpi}` (section 2) and read back for
+ * (docs/contract.md §4), published on `{root}/{site}/kpi/{kpi}` (section 2) and read back for
  * reports and the API. Built from a definition's {@link Measure} by {@link evaluate}.
  *
- * Contract section 5: a zero denominator gives `value: null` with a `reason`, never 0 or 1; a
+ * docs/contract.md §5: a zero denominator gives `value: null` with a `reason`, never 0 or 1; a
  * numerator above its denominator is reported as computed, with a warning, never clamped.
  */
 import { nsFromMs, type Point } from '../point.ts';
@@ -125,7 +125,7 @@ export function evaluate(def: KpiDefinition, m: Measure, ctx: EvaluateContext): 
 }
 
 /**
- * The `kpi` point of a result (contract section 4), stamped at the period's start so a recompute
+ * The `kpi` point of a result (docs/contract.md §4), stamped at the period's start so a recompute
  * lands on the same point. Tags: site, kpi, period. Fields:
  * - `value`, `met`: only when there is a value (a null is never written as 0);
  * - `target`: only for KPIs with a target; `denominator`: only for ratios;
@@ -155,13 +155,13 @@ export function toPoint(r: KpiResult): Point {
   };
 }
 
-/** The retained topic of a KPI: `{root}/{site}/kpi/{kpi}` (contract section 2). */
+/** The retained topic of a KPI: `{root}/{site}/kpi/{kpi}` (docs/contract.md §2). */
 export function kpiTopic(rootTopic: string, site: string, kpi: KpiId): string {
   return `${rootTopic}/${site}/kpi/${kpi}`;
 }
 
 /**
- * The retained message of a result (contract section 2): `{"kpi","period","start","value",
+ * The retained message of a result (docs/contract.md §2): `{"kpi","period","start","value",
  * "target","met","computedAt"}`, plus `status`, `reason` and `warnings` so a null is explained.
  */
 export function toMessage(r: KpiResult, rootTopic: string): { topic: string; payload: string } {

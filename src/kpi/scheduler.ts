@@ -1,5 +1,5 @@
 /**
- * The KPI scheduler (contract section 5: "computes the current period every few minutes and closes
+ * The KPI scheduler (docs/contract.md §5: "computes the current period every few minutes and closes
  * each period shortly after it ends"). On each node-cron tick (`kpi.schedule`), for every site and
  * every period kind of `kpi.periods`, in the site's timezone:
  *
@@ -9,7 +9,7 @@
  *    kind is computed once more (harmless: a recompute overwrites). Older periods (the hub was
  *    down across several boundaries, or late data) are recomputed with `community-hub kpi compute`;
  * 2. the current period; for the kind `kpi.publishPeriod` its results are then published,
- *    retained, on `{root}/{site}/kpi/{kpi}` (contract section 2).
+ *    retained, on `{root}/{site}/kpi/{kpi}` (docs/contract.md §2).
  *
  * Runs never overlap: a tick that comes while one runs is skipped (and logged). A failure is logged
  * and nothing of that period is written; the next tick tries again. A retryable failure (InfluxDB

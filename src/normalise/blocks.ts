@@ -1,6 +1,6 @@
 /**
  * Small building blocks for device models, in the manner of zigbee-herdsman-converters' `modernExtend`:
- * shared zod pieces with the contract's units, builders of the measurements of contract section 4,
+ * shared zod pieces with the contract's units, builders of the measurements of docs/contract.md §4,
  * and result helpers. A model folder is then mostly data: its schema and a mapping.
  */
 import { z } from 'zod';
@@ -18,7 +18,7 @@ import type {
   Subject,
 } from './vocabulary.ts';
 
-// ---- zod pieces (units of contract section 3) -------------------------------------------------
+// ---- zod pieces (units of docs/contract.md §3) -------------------------------------------------
 
 /** ISO 8601 time with `Z` or an offset: a local time without offset is ambiguous and refused. */
 export const isoTime = z.iso.datetime({ offset: true });
@@ -83,7 +83,7 @@ export function hasKey(element: unknown, key: string): boolean {
   return typeof element === 'object' && element !== null && !Array.isArray(element) && Object.hasOwn(element, key);
 }
 
-// ---- measurements (contract section 4) ----------------------------------------------------------
+// ---- measurements (docs/contract.md §4) ----------------------------------------------------------
 
 /** Drop undefined fields. */
 function fields(f: Record<string, FieldValue | undefined>): Record<string, FieldValue> {

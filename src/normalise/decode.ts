@@ -1,5 +1,5 @@
 /**
- * Payload → JSON elements (contract section 2: "one reading, or a JSON array of readings").
+ * Payload → JSON elements (docs/contract.md §2: "one reading, or a JSON array of readings").
  * Size, emptiness, UTF-8 and JSON syntax are checked here once for every model.
  */
 import type { Reject } from './reasons.ts';

@@ -1,5 +1,5 @@
 /**
- * Point keys for events (contract section 4): an event lands at its event time; a replayed event
+ * Point keys for events (docs/contract.md §4): an event lands at its event time; a replayed event
  * (same device, same id) lands on the same point; two different events must not overwrite each
  * other, even within one millisecond.
  *

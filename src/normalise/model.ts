@@ -7,7 +7,7 @@ import type { DeviceType } from '../config/inventory.ts';
 import type { FieldValue } from '../point.ts';
 import type { RejectReason } from './reasons.ts';
 
-/** MQTT topic channel (contract section 2). */
+/** MQTT topic channel (docs/contract.md §2). */
 export type Channel = 'telemetry' | 'event';
 
 /** A measurement without the common tags (site, gateway, device, building) and without time. */
@@ -25,11 +25,11 @@ export interface PointDraft {
  * "Contract changes"), so device availability can be computed.
  */
 export interface Normalised {
-  /** Epoch milliseconds from the payload; undefined means "stamp on arrival" (contract section 3). */
+  /** Epoch milliseconds from the payload; undefined means "stamp on arrival" (docs/contract.md §3). */
   timeMs?: number;
   /**
    * The event id, set for events only. Its points are keyed by it so a replay lands on the same
-   * point (contract section 4), and the pipeline adds it as the `event_id` field. An event needs
+   * point (docs/contract.md §4), and the pipeline adds it as the `event_id` field. An event needs
    * `timeMs`.
    */
   eventId?: string;
@@ -44,7 +44,7 @@ export type ModelResult = { ok: true; value: Normalised } | { ok: false; reason:
 
 /** Services a model may use. */
 export interface ModelContext {
-  /** Keyed HMAC pseudonym of a household or credential id (contract section 3). */
+  /** Keyed HMAC pseudonym of a household or credential id (docs/contract.md §3). */
   pseudonymise(raw: string): string;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The ingest pipeline (architecture.md "normalise"): payload bytes of one device message → points
  * for the store, and rejects for the dead-letter store. It never throws for a payload: one bad
- * message, or one bad element of an array, never breaks the pipeline (contract sections 2 and 3;
+ * message, or one bad element of an array, never breaks the pipeline (docs/contract.md §2 and §3;
  * zigbee2mqtt's receive.ts wraps every converter call the same way).
  *
  * Order of checks: size → UTF-8/JSON → per element: model (schema, codes) → time rules → points.
@@ -96,7 +96,7 @@ export function createNormaliser(options: NormaliserOptions): Normaliser {
     if (!result.ok) return { reason: result.reason, detail: result.detail };
     const { value } = result;
     if (value.eventId !== undefined && value.timeMs === undefined) {
-      // Contract section 4: events land at their event time, so an event without one is refused.
+      // docs/contract.md §4: events land at their event time, so an event without one is refused.
       return { reason: 'schema', detail: `${input.channel}: an event needs its time` };
     }
     if (value.timeMs !== undefined && !Number.isFinite(value.timeMs)) {

@@ -1,5 +1,5 @@
 /**
- * Model drafts → InfluxDB points (contract section 4): common tags, device_type, event_id, the
+ * Model drafts → InfluxDB points (docs/contract.md §4): common tags, device_type, event_id, the
  * heartbeat, point keys, and a check of what the model returned.
  */
 import type { DeviceInfo } from '../config/inventory.ts';
@@ -10,7 +10,7 @@ import type { Normalised, PointDraft } from './model.ts';
 /** Tags the pipeline sets on every device point; a model must not set them. */
 export const COMMON_TAGS = ['site', 'gateway', 'device', 'building'] as const;
 
-/** Measurements whose tags include `device_type` (contract section 4). */
+/** Measurements whose tags include `device_type` (docs/contract.md §4). */
 export const DEVICE_TYPE_MEASUREMENTS: ReadonlySet<string> = new Set(['device_health', 'alarm']);
 
 /** Where the points come from. */

@@ -1,12 +1,12 @@
 /**
- * Pseudonyms for household and credential ids (contract section 3: keyed HMAC-SHA256, key from
+ * Pseudonyms for household and credential ids (docs/contract.md §3: keyed HMAC-SHA256, key from
  * config or environment, applied before anything reaches InfluxDB, logs or reports).
  *
  * Format: `px_` + the first 16 hex digits (64 bits) of HMAC-SHA256(key, raw id), e.g.
  * `px_3f9a0c17b2d45e88`.
  *
  * - Stable: the same key and id always give the same pseudonym, so "distinct households" can be
- *   counted (contract section 5) and a replay writes the same value.
+ *   counted (docs/contract.md §5) and a replay writes the same value.
  * - Keyed: without the key, a pseudonym cannot be recomputed from a guessed id. Household ids are
  *   easy to enumerate (building-unit numbers), so the key is what protects them: keep it secret,
  *   and at least 16 bytes long (32 random bytes recommended). Changing the key changes every

@@ -1,5 +1,5 @@
 /**
- * The catalogue of dead-letter reasons (contract sections 2, 3 and 5): why a message, or one
+ * The catalogue of dead-letter reasons (docs/contract.md §2, 3 and 5): why a message, or one
  * element of a JSON array, was not turned into points. A rejected message is still acknowledged
  * and kept verbatim with its reason in the dead-letter store; the KPI reports count them by reason.
  *
@@ -39,7 +39,7 @@ export function isRejectReason(s: string): s is RejectReason {
  * Why a message or an element was rejected.
  *
  * `detail` is for operators and logs: it names the field and the rule, never a field's value,
- * so it carries no personal data (contract section 3). `element` is the raw array element and may
+ * so it carries no personal data (docs/contract.md §3). `element` is the raw array element and may
  * hold personal data: it is for the dead-letter store only.
  */
 export interface Reject {

@@ -1,6 +1,6 @@
 /**
  * The model registry: every folder `devices/<type>/<model>/` with an `index.ts` that default-exports
- * a DeviceModel (contract section 3: "each model is one folder under devices/"). Folders are found
+ * a DeviceModel (docs/contract.md §3: "each model is one folder under devices/"). Folders are found
  * at start-up, so adding a model needs no other file change.
  */
 import { readdirSync, existsSync, statSync } from 'node:fs';
@@ -129,7 +129,7 @@ function isDeviceModel(m: unknown): m is DeviceModel {
 /**
  * Check that every device of the inventory names a model the registry has (for its type).
  * Throws `HUB_ERR_UNKNOWN_MODEL` listing each offending site/gateway/device and the known models,
- * so nothing starts half-configured (contract section 1).
+ * so nothing starts half-configured (docs/contract.md §1).
  */
 export function checkInventoryModels(
   inventory: Inventory,

@@ -1,7 +1,7 @@
 /**
- * Gateway status (contract section 2): `{root}/{site}/{gateway}/status` carries `online` or
+ * Gateway status (docs/contract.md §2): `{root}/{site}/{gateway}/status` carries `online` or
  * `offline`, retained, and is also the gateway's Last Will. It becomes a `gateway_status` point
- * (contract section 4).
+ * (docs/contract.md §4).
  */
 import { nsFromMs, type Point } from '../point.ts';
 

@@ -1,11 +1,11 @@
 /**
- * Time rules for every model (contract section 3): a time more than maxFutureSkewMs ahead of the
+ * Time rules for every model (docs/contract.md §3): a time more than maxFutureSkewMs ahead of the
  * hub's clock is `clock_skew`, one older than maxAgeMs is `too_old`, and a reading without time
  * is stamped on arrival. Both limits are configurable; the defaults are 5 minutes and 30 days.
  */
 import type { RejectReason } from './reasons.ts';
 
-/** Default limits (contract section 3). */
+/** Default limits (docs/contract.md §3). */
 export const DEFAULT_TIME_RULES: Readonly<TimeRules> = Object.freeze({
   maxFutureSkewMs: 5 * 60_000,
   maxAgeMs: 30 * 86_400_000,

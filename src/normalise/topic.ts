@@ -1,5 +1,5 @@
 /**
- * MQTT topics (contract section 2):
+ * MQTT topics (docs/contract.md §2):
  *
  * - `{root}/{site}/{gateway}/{device}/telemetry` and `…/event`, published by gateways;
  * - `{root}/{site}/{gateway}/status`, retained, `online` / `offline` (also the Last Will).
@@ -9,7 +9,7 @@
 import { ID_PATTERN } from '../config/inventory.ts';
 import type { Channel } from './model.ts';
 
-/** Default topic root (contract section 2). */
+/** Default topic root (docs/contract.md §2). */
 export const DEFAULT_TOPIC_ROOT = 'community/v1';
 
 /** A parsed device topic. */
@@ -33,7 +33,7 @@ export type ParsedTopic = DeviceTopic | StatusTopic;
 
 /**
  * Parse a topic under `root`. Returns undefined for anything else: another root, a wrong number of
- * levels, an unknown channel, or a level that breaks the id rule of contract section 1 (this
+ * levels, an unknown channel, or a level that breaks the id rule of docs/contract.md §1 (this
  * also refuses the wildcards `+` and `#`).
  */
 export function parseTopic(topic: string, root: string = DEFAULT_TOPIC_ROOT): ParsedTopic | undefined {

@@ -1,6 +1,6 @@
 /**
- * The normalised vocabulary of contract section 3: the values every model maps its own codes to.
- * They become tag values in InfluxDB (contract section 4), so they are fixed here once.
+ * The normalised vocabulary of docs/contract.md §3: the values every model maps its own codes to.
+ * They become tag values in InfluxDB (docs/contract.md §4), so they are fixed here once.
  */
 
 /** Waste categories (GB/T 19095-2019): 厨余垃圾 / 可回收物 / 有害垃圾 / 其他垃圾. */

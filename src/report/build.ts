@@ -1,5 +1,5 @@
 /**
- * The pure part of a monitoring report (contract section 5: "a monitoring report for a site and
+ * The pure part of a monitoring report (docs/contract.md §5: "a monitoring report for a site and
  * period holds every KPI with its target and met/not met, the change from the previous period, the
  * devices that were silent or most often full or alarming, and the data-quality counts (dead
  * letters by reason)"). {@link buildReport} does no I/O: gather.ts reads InfluxDB and the

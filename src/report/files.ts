@@ -1,5 +1,5 @@
 /**
- * Kept reports (contract section 5: "Reports are kept, listed and served as JSON, Markdown and
+ * Kept reports (docs/contract.md §5: "Reports are kept, listed and served as JSON, Markdown and
  * HTML"): `<dataDir>/reports/<site>/<kind>-<date>.{json,md,html}`, where `date` is the period's
  * first local day, so a report built again for the same period replaces the old one.
  */

@@ -1,5 +1,5 @@
 /**
- * The I/O half of a monitoring report (contract section 5): reads the KPIs of the period and of the
+ * The I/O half of a monitoring report (docs/contract.md §5): reads the KPIs of the period and of the
  * one before, the devices' last heartbeats, full bins, gate security alarms and the site's dead
  * letters, then hands them to the pure {@link buildReport}.
  *

@@ -1,5 +1,5 @@
 /**
- * The HTML page of a monitoring report (contract section 5: "HTML (with charts)"): one
+ * The HTML page of a monitoring report (docs/contract.md §5: "HTML (with charts)"): one
  * self-contained file, inline CSS and inline SVG charts generated here, no script, no CDN, no
  * external fetch. Every text from data (site, device and reason names) is escaped.
  *

@@ -1,6 +1,6 @@
 /**
  * The report stage (architecture.md: broker → normalise → store → kpi → report → api): monitoring
- * reports of contract section 5 for a site and period, built purely from gathered facts, rendered
+ * reports of docs/contract.md §5 for a site and period, built purely from gathered facts, rendered
  * as JSON, Markdown and self-contained HTML with inline SVG charts, and kept under
  * `<dataDir>/reports/<site>/`. It imports from the root files, config, deadletters, store and kpi.
  */

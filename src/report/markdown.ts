@@ -1,5 +1,5 @@
 /**
- * Markdown and shared text formatting of a monitoring report (contract section 5: reports are
+ * Markdown and shared text formatting of a monitoring report (docs/contract.md §5: reports are
  * served "as JSON, Markdown and HTML").
  */
 import type { ReportData, ReportKpi } from './build.ts';

@@ -1,5 +1,5 @@
 /**
- * Creates the 1.x database and retention policy the hub writes to (contract section 4:
+ * Creates the 1.x database and retention policy the hub writes to (docs/contract.md §4:
  * database `community` by default, retention configurable).
  */
 import { query } from './query.ts';

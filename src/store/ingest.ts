@@ -3,7 +3,7 @@
  * points to the spool (or, without one, straight to the writer), rejects to the dead-letter store.
  * `handle()` resolves only when every part of the message is durable — its points in the spool's
  * fsync'd log or written to InfluxDB, its rejects on disk — which is when the broker may send the
- * PUBACK (contract section 2, "Delivery"). It rejects only when the message could not be made
+ * PUBACK (docs/contract.md §2, "Delivery"). It rejects only when the message could not be made
  * durable and should be sent again (spool full for too long, disk error, shutting down; without a
  * spool: InfluxDB unreachable after retries, writer full).
  *

@@ -6,7 +6,7 @@ import type { ErrorCode } from '../errors.ts';
 import { copyHistogram, emptyHistogram, type DurationHistogram } from '../histogram.ts';
 import type { Point } from '../point.ts';
 
-/** Counters for metrics (contract section 6, `/metrics`). All only ever grow, except the gauges. */
+/** Counters for metrics (docs/contract.md §6, `/metrics`). All only ever grow, except the gauges. */
 export interface WriterStats {
   /** Points InfluxDB acknowledged. */
   pointsWritten: number;
@@ -34,7 +34,7 @@ export interface WriterStats {
 export interface PointWriter {
   /**
    * Resolves once every one of `points` is stored (for InfluxDB: acknowledged with 204), which is
-   * what lets the broker send a PUBACK (contract section 2). Points of many callers share batches.
+   * what lets the broker send a PUBACK (docs/contract.md §2). Points of many callers share batches.
    * Rejects with a HubError, and then none of the points should be taken as stored (some may be:
    * writing them again is harmless, a point with the same series and time is overwritten):
    * - `HUB_ERR_INFLUX_UNREACHABLE` (retryable) after the retries are spent;

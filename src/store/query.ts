@@ -1,6 +1,6 @@
 /**
  * InfluxQL over `/query`, which 1.x answers natively and 2.x/3.x through their v1-compatible API
- * (contract section 4: "Reads use InfluxQL, which all of them answer").
+ * (docs/contract.md §4: "Reads use InfluxQL, which all of them answer").
  */
 import { HubError } from '../errors.ts';
 import { classifyInfluxError } from './classify.ts';

@@ -1,5 +1,5 @@
 /**
- * How the store reaches InfluxDB and how its writer batches and retries (contract section 4).
+ * How the store reaches InfluxDB and how its writer batches and retries (docs/contract.md §4).
  * Defaults live in ONE frozen constant, as influxdb-client-js keeps `DEFAULT_WriteOptions`.
  */
 import { HubError } from '../errors.ts';
@@ -10,7 +10,7 @@ export interface InfluxSettings {
   url: string;
 
   /**
-   * 1.x: the database to write to and create (contract section 4: `community`).
+   * 1.x: the database to write to and create (docs/contract.md §4: `community`).
    * 2.x/3.x: the `db` of InfluxQL queries (`/query`, mapped to a bucket by DBRP) and the
    * default bucket.
    */
@@ -54,7 +54,7 @@ export interface InfluxSettings {
 
 /**
  * The defaults. A short flush interval because a write gates the PUBACK of the MQTT message it
- * came in (contract section 2); batches still fill up under load.
+ * came in (docs/contract.md §2); batches still fill up under load.
  */
 export const DEFAULT_INFLUX_SETTINGS = Object.freeze({
   url: 'http://localhost:8086',
@@ -73,7 +73,7 @@ export const DEFAULT_INFLUX_SETTINGS = Object.freeze({
 /**
  * Which HTTP API the server speaks: a token means 2.x/3.x (token auth, `/api/v2/write`),
  * no token means 1.x (database + retention policy, user/password, `/write`), which also
- * covers 1.x servers older than 1.8 that lack `/api/v2/write` (contract section 4).
+ * covers 1.x servers older than 1.8 that lack `/api/v2/write` (docs/contract.md §4).
  */
 export function influxApiVersion(settings: Pick<InfluxSettings, 'token'>): 1 | 2 {
   return settings.token ? 2 : 1;

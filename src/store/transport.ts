@@ -1,6 +1,6 @@
 /**
  * The HTTP transport every store request goes through: the official client's Node transport,
- * wrapped so that it also speaks to InfluxDB 1.x servers older than 1.8 (contract section 4).
+ * wrapped so that it also speaks to InfluxDB 1.x servers older than 1.8 (docs/contract.md §4).
  */
 import { InfluxDB, RequestTimedOutError } from '@influxdata/influxdb-client';
 import type { CommunicationObserver, ResponseStartedFn, SendOptions, Transport } from '@influxdata/influxdb-client';

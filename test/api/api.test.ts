@@ -1,5 +1,5 @@
 /**
- * The HTTP API (contract section 6) against a real hub (e2e helpers, shared InfluxDB): every route
+ * The HTTP API (docs/contract.md §6) against a real hub (e2e helpers, shared InfluxDB): every route
  * through `app.inject()` on a server built with the hub's own deps, its auth and validation
  * failures, the OpenAPI document, and /health and /ready over the hub's listening socket.
  */

@@ -1,5 +1,5 @@
 /**
- * HTTP ingest when the hub cannot make a message durable (contract section 6; README "HTTP API"
+ * HTTP ingest when the hub cannot make a message durable (docs/contract.md §6; README "HTTP API"
  * and "Nothing lost: the spool"): real hubs, a real spool on disk and a real InfluxDB, no mocks.
  *
  * - Spool full: a tiny `spool.maxBytes`, a short `spool.backpressureTimeout` and InfluxDB

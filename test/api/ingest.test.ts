@@ -1,5 +1,5 @@
 /**
- * HTTP ingest (contract section 6) over the hub's listening socket with `fetch`: every golden
+ * HTTP ingest (docs/contract.md §6) over the hub's listening socket with `fetch`: every golden
  * fixture of every model (devices/<type>/<model>/fixtures/<case>/, walked as test/e2e/fixtures.test.ts
  * does) POSTed as the gateway must end as exactly the fixture's points in InfluxDB and its rejects
  * as one dead letter holding the body verbatim — what MQTT ingest gives. Then the route's own

@@ -1,4 +1,4 @@
-/** Access rules (contract section 2): publish and subscribe refusals, observers. */
+/** Access rules (docs/contract.md §2): publish and subscribe refusals, observers. */
 import type { MqttClient } from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { Acl, type Account } from '../../src/broker/acl.ts';

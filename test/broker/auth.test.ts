@@ -1,4 +1,4 @@
-/** CONNECT authentication (contract section 2): refusals with their CONNACK codes, logged and counted. */
+/** CONNECT authentication (docs/contract.md §2): refusals with their CONNACK codes, logged and counted. */
 import type { MqttClient } from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import {

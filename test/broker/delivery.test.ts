@@ -1,5 +1,5 @@
 /**
- * Delivery (contract section 2): a QoS 1 PUBACK only once onPublish has resolved (the message is
+ * Delivery (docs/contract.md §2): a QoS 1 PUBACK only once onPublish has resolved (the message is
  * durable); no PUBACK when it rejects. Gateway status: status messages, Last Will, disconnects.
  */
 import type { MqttClient } from 'mqtt';

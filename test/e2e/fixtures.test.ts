@@ -102,9 +102,9 @@ describe.each(models)('$type/$model fixtures through MQTT, the hub and InfluxDB'
       expect(packet?.messageId).toBeTypeOf('number');
     }
 
-    // The PUBACK means durable in the hub's spool (contract section 2); its drainer then writes
+    // The PUBACK means durable in the hub's spool (docs/contract.md §2); its drainer then writes
     // to InfluxDB. Compared point for point: two expected points sharing a series and time would
-    // be one in InfluxDB and fail here (contract section 4: different events never overwrite).
+    // be one in InfluxDB and fail here (docs/contract.md §4: different events never overwrite).
     await drained(h);
     expect(canonical(await storedPoints(h.conn))).toEqual(canonical(want.points));
 

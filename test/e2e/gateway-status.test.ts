@@ -1,5 +1,5 @@
 /**
- * End to end, gateway status (contract sections 2 and 4): `online` published retained on
+ * End to end, gateway status (docs/contract.md §2 and §4): `online` published retained on
  * `{root}/{site}/{gateway}/status` becomes a `gateway_status` point with online=true; the gateway's
  * Last Will (`offline`), published by the hub when the connection dies without DISCONNECT, becomes
  * online=false; and a connection lost without a Will is recorded as offline too. The hub's clock is

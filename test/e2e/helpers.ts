@@ -35,7 +35,7 @@ function hashedSecret(account: keyof typeof SECRETS): string {
 }
 export const EAST: [string, string] = ['gw-east', SECRETS['gw-east']];
 export const WEST: [string, string] = ['gw-west', SECRETS['gw-west']];
-/** A read-only observer account (contract section 2), present when a hub is started with `observer`. */
+/** A read-only observer account (docs/contract.md §2), present when a hub is started with `observer`. */
 export const WATCHER: [string, string] = ['watcher', SECRETS.watcher];
 
 /** The hub's clock, set by the test (the fixtures use fixed times around 2026-11-27). */
@@ -195,7 +195,7 @@ export async function startHub(spec: HubSpec): Promise<E2eHub> {
 
 /**
  * Wait, bounded, until everything the hub acknowledged so far is in InfluxDB or kept as a dead
- * letter. A PUBACK means "durable in the hub's on-disk spool" (contract section 2, "Delivery"), and
+ * letter. A PUBACK means "durable in the hub's on-disk spool" (docs/contract.md §2, "Delivery"), and
  * the spool's drainer writes to InfluxDB moments later; whoever reads InfluxDB after publishing
  * waits for this first.
  */

@@ -1,8 +1,8 @@
 /**
- * The hub runs the KPI scheduler (contract section 5) on what came in over MQTT: deposits
+ * The hub runs the KPI scheduler (docs/contract.md §5) on what came in over MQTT: deposits
  * published by a gateway go through the spool into InfluxDB, a scheduled KPI run computes the
  * day's sorting coverage from them, writes it to the `kpi` measurement and publishes it retained
- * on `{root}/{site}/kpi/sorting_coverage` (contract section 2). The KPI maths itself is tested in
+ * on `{root}/{site}/kpi/sorting_coverage` (docs/contract.md §2). The KPI maths itself is tested in
  * test/kpi/; this test proves the wiring.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

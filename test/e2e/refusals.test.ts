@@ -1,5 +1,5 @@
 /**
- * End to end, the broker's refusals through the full hub (contract section 2, access rules). The
+ * End to end, the broker's refusals through the full hub (docs/contract.md §2, access rules). The
  * broker's own tests (test/broker/) cover them in depth against a stub; here each is tried once
  * against a real hub with Debian's mosquitto_pub (and mqtt.js where mosquitto_pub will not send),
  * every refused message being a valid reading that would land in InfluxDB if it got through.

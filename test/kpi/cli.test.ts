@@ -1,5 +1,5 @@
 /**
- * `community-hub kpi compute` (contract section 7), run as a person would: the real command (bin
+ * `community-hub kpi compute` (docs/contract.md §7), run as a person would: the real command (bin
  * shim) against the test InfluxDB, with a temporary config and inventory.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';

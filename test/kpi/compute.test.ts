@@ -1,5 +1,5 @@
 /**
- * Every KPI of contract section 5 computed with InfluxQL against the real InfluxDB for a day, a
+ * Every KPI of docs/contract.md §5 computed with InfluxQL against the real InfluxDB for a day, a
  * week and a month of a hand-built data set, compared with hand-computed values: counts exactly,
  * ratios to 1e-9. Boundaries are local midnights in Asia/Shanghai.
  */

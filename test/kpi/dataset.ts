@@ -1,6 +1,6 @@
 /**
  * A hand-built fortnight of one site (maple-court, Asia/Shanghai, 20 households, two stations and
- * a gate) and the KPI values worked out by hand from it (contract section 5). Times are written in
+ * a gate) and the KPI values worked out by hand from it (docs/contract.md §5). Times are written in
  * local time (+08:00); several sit exactly on, or a millisecond off, a period boundary.
  */
 import type { Point } from '../../src/point.ts';

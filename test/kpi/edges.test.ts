@@ -1,5 +1,5 @@
 /**
- * Honest edge cases (contract section 5) and storage (section 4) against the real InfluxDB: null
+ * Honest edge cases (docs/contract.md §5) and storage (section 4) against the real InfluxDB: null
  * with a reason for zero denominators, InfluxDB unreachable → retryable error and nothing written,
  * recomputing overwrites, a value that became null leaves no stale value, quoting end to end.
  */

@@ -1,6 +1,6 @@
 /**
  * Helpers of the KPI tests: a fresh database on the run's InfluxDB, small inventories, and
- * hand-built points shaped as the normaliser writes them (contract section 4).
+ * hand-built points shaped as the normaliser writes them (docs/contract.md §4).
  */
 import { Inventory, type DeviceType, type InventoryData } from '../../src/config/inventory.ts';
 import { configSchema } from '../../src/config/schema.ts';

@@ -1,4 +1,4 @@
-/** Period maths in the site's timezone (contract section 5), with Intl only. */
+/** Period maths in the site's timezone (docs/contract.md §5), with Intl only. */
 import { describe, expect, it } from 'vitest';
 import {
   addDays,

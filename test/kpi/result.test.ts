@@ -1,4 +1,4 @@
-/** Pure parts: target comparison, quoting, results, points and messages (contract sections 2, 4, 5). */
+/** Pure parts: target comparison, quoting, results, points and messages (docs/contract.md §2, 4, 5). */
 import { describe, expect, it } from 'vitest';
 import {
   decimalFraction,
@@ -60,7 +60,7 @@ describe('InfluxQL quoting', () => {
 });
 
 describe('definitions', () => {
-  it('cover every KPI of contract section 5, each with formula, unit, numerator, denominator, direction and version', () => {
+  it('cover every KPI of docs/contract.md §5, each with formula, unit, numerator, denominator, direction and version', () => {
     expect(KPI_DEFINITIONS.map((d) => d.id)).toEqual([
       'sorting_coverage',
       'participation_rate',

@@ -1,5 +1,5 @@
 /**
- * The KPI scheduler (contract section 5): refreshes the current period, closes the one just ended
+ * The KPI scheduler (docs/contract.md §5): refreshes the current period, closes the one just ended
  * after `kpi.closeDelay`, publishes retained results (section 2), never overlaps, and retries after
  * a failure. Ticks are called directly with a controlled clock: no timers, no timing assertions.
  */

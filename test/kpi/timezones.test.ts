@@ -1,5 +1,5 @@
 /**
- * KPIs in zones other than the default (contract section 5: "in the site's timezone"): hours of a
+ * KPIs in zones other than the default (docs/contract.md §5: "in the site's timezone"): hours of a
  * DST day in Europe/Berlin (23 and 25), local days around the change, and hours on the half hour
  * in Asia/Kolkata — all against the real InfluxDB.
  */

@@ -3,7 +3,7 @@ import { eventOffsetNs, eventTimeNs } from '../../src/normalise/key.ts';
 
 const MS = Date.parse('2026-11-27T00:01:12Z');
 
-describe('event point keys (contract section 4)', () => {
+describe('event point keys (docs/contract.md §4)', () => {
   it('gives the same time to the same device and id (a replay lands on the same point)', () => {
     expect(eventTimeNs(MS, 'maple-court', 'bin-01', 'e-000123')).toBe(
       eventTimeNs(MS, 'maple-court', 'bin-01', 'e-000123'),

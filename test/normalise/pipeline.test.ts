@@ -103,7 +103,7 @@ describe('pipeline', () => {
     expect(r.rejects.map((j) => j.reason)).toEqual(['normaliser_error']);
   });
 
-  it('refuses an event without time (contract section 4)', () => {
+  it('refuses an event without time (docs/contract.md §4)', () => {
     expect(make(probeLookup)(PROBE, 'event', { event: 'e1' }).rejects.map((j) => j.reason)).toEqual(['schema']);
   });
 

@@ -4,7 +4,7 @@ import { createPseudonymiser, PSEUDONYM_PREFIX } from '../../src/normalise/pseud
 
 const KEY = 'fixture-pseudonym-key-0123456789';
 
-describe('pseudonymisation (contract section 3)', () => {
+describe('pseudonymisation (docs/contract.md §3)', () => {
   const p = createPseudonymiser(KEY);
 
   it('is stable for one key', () => {

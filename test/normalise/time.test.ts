@@ -5,7 +5,7 @@ const NOW = Date.parse('2026-11-27T00:05:00Z');
 const MIN = 60_000;
 const DAY = 86_400_000;
 
-describe('time rules (contract section 3)', () => {
+describe('time rules (docs/contract.md §3)', () => {
   it('defaults to 5 minutes ahead and 30 days behind', () => {
     expect(DEFAULT_TIME_RULES).toEqual({ maxFutureSkewMs: 5 * MIN, maxAgeMs: 30 * DAY });
   });

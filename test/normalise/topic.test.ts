@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { gatewayStatusPoint, parseStatusPayload } from '../../src/normalise/status.ts';
 import { deviceTopic, parseTopic, statusTopic } from '../../src/normalise/topic.ts';
 
-describe('parseTopic (contract section 2)', () => {
+describe('parseTopic (docs/contract.md §2)', () => {
   it('parses device telemetry and event topics under the default root', () => {
     expect(parseTopic('community/v1/maple-court/gw-east/bin-01/telemetry')).toEqual({
       kind: 'device',

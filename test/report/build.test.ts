@@ -1,4 +1,4 @@
-/** The pure report builder (contract section 5) on hand-made inputs. */
+/** The pure report builder (docs/contract.md §5) on hand-made inputs. */
 import { describe, expect, it } from 'vitest';
 import { buildReport, changeOf } from '../../src/report/index.ts';
 import { input, kpis, PERIOD } from './fixtures.ts';

@@ -1,5 +1,5 @@
 /**
- * `community-hub report` (contract section 7), run as a person would: the real command (bin shim)
+ * `community-hub report` (docs/contract.md §7), run as a person would: the real command (bin shim)
  * against the test InfluxDB with a temporary config, inventory and data dir.
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-/** Renderers (JSON, Markdown, HTML) and kept reports (contract section 5). */
+/** Renderers (JSON, Markdown, HTML) and kept reports (docs/contract.md §5). */
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

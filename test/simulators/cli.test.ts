@@ -1,5 +1,5 @@
 /**
- * The `community-sim` command as a person runs it (bin shim, as `npx` would; contract section 7):
+ * The `community-sim` command as a person runs it (bin shim, as `npx` would; docs/contract.md §7):
  * help on every subcommand, usage and scenario errors with their exit codes, the inventory, the
  * dry-run ledger, the message dump, and a real `run` against a hub built in-process.
  */

@@ -1,7 +1,7 @@
 /**
  * The whole path, proven by the simulator's ground truth: a two-day, two-site community of all
  * four device models with every fault on, through the real broker (MQTT over TCP loopback) into
- * the real InfluxDB and the dead-letter store, compared with the ledger (contract sections 2-5).
+ * the real InfluxDB and the dead-letter store, compared with the ledger (docs/contract.md §2-5).
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -140,7 +140,7 @@ describe('a simulated community through the hub', () => {
     ]) {
       expect(ledger.expected.deadLetters.byReason[reason], reason).toBeGreaterThan(0);
     }
-    // Arrays: a bad element rejects itself only, by index (contract section 3).
+    // Arrays: a bad element rejects itself only, by index (docs/contract.md §3).
     expect(ledger.messages!.some((m) => m.kind === 'batch' && m.rejects.some((r) => r.index !== undefined))).toBe(true);
   });
 

@@ -1,7 +1,7 @@
 /**
  * A hub built in-process for the simulator tests (src/hub.ts), with the inventory the simulator
  * writes for its scenario, MQTT on a free loopback port, the run's shared InfluxDB and its own
- * database and data folder. Its clock can be fixed to the scenario's window (contract section 3's
+ * database and data folder. Its clock can be fixed to the scenario's window (docs/contract.md §3's
  * time rules are relative to it).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

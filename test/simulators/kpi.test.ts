@@ -1,5 +1,5 @@
 /**
- * The ledger's KPI maths (contract section 5) on a tiny case computed by hand, and the calendar
+ * The ledger's KPI maths (docs/contract.md §5) on a tiny case computed by hand, and the calendar
  * it rests on: days, Monday weeks and months in the site's time zone.
  */
 import { describe, expect, it } from 'vitest';
@@ -51,7 +51,7 @@ const WINDOW = { startMs: at('2026-11-23T00:00:00'), endMs: at('2026-11-25T00:00
 describe('ledger KPIs on a hand-computed case', () => {
   const report = computeKpis([tiny], WINDOW).tiny!;
 
-  it('Monday: each KPI of contract section 5', () => {
+  it('Monday: each KPI of docs/contract.md §5', () => {
     const mon = report.day['2026-11-23']!;
     expect(mon).toMatchObject({
       start: '2026-11-22T16:00:00.000Z',

@@ -24,7 +24,7 @@ export interface WriterHarness {
 
 const BASE_NS = 1_764_201_600_000_000_000n; // 2025-11-27T00:00:00Z
 
-/** A point of the contract's shape (contract section 4: bin_level). */
+/** A point of the contract's shape (docs/contract.md §4: bin_level). */
 export function binLevel(measurement: string, i: number, extra: Partial<Point> = {}): Point {
   return {
     measurement,

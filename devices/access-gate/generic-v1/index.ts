@@ -1,6 +1,6 @@
 /**
- * access-gate / generic-v1: the hub's own JSON for gates and doors (contract section 3),
- * normalised to device_health, access and alarm (contract section 4). See README.md beside this
+ * access-gate / generic-v1: the hub's own JSON for gates and doors (docs/contract.md §3),
+ * normalised to device_health, access and alarm (docs/contract.md §4). See README.md beside this
  * file for payloads and the mapping table.
  */
 import {

@@ -1,5 +1,5 @@
 /**
- * zod schemas of access-gate / generic-v1 (contract section 3): the hub's own JSON for gates and
+ * zod schemas of access-gate / generic-v1 (docs/contract.md §3): the hub's own JSON for gates and
  * doors. Times are ISO 8601 with an offset; battery in percent.
  */
 import { z } from 'zod';

@@ -1,6 +1,6 @@
 /**
  * access-gate / hikvision-acs: an access controller's `AccessControllerEvent` push (contract
- * section 3), normalised to access and alarm (contract section 4); minor code 0x83 is a heartbeat,
+ * section 3), normalised to access and alarm (docs/contract.md §4); minor code 0x83 is a heartbeat,
  * stored as the device_health heartbeat. See README.md beside this file for the mapping table.
  *
  * The controller has one push format, so the channel does not matter: a push is read the same on
@@ -55,7 +55,7 @@ function normalise(element: unknown, ctx: ModelContext): ModelResult {
       access({
         result: meaning.result,
         method: meaning.method,
-        // checkOut → out; checkIn and anything else → in (contract section 3).
+        // checkOut → out; checkIn and anything else → in (docs/contract.md §3).
         direction: e.attendanceStatus === 'checkOut' ? 'out' : 'in',
         // The controller knows people, not roles: a person on file is a resident, else unknown.
         subject: employee === undefined ? 'unknown' : 'resident',

@@ -1,6 +1,6 @@
 /**
  * zod schema and minor-code table of access-gate / hikvision-acs: an access controller's event push
- * (contract section 3). Codes arrive as numbers (`75`) or as strings, decimal (`"75"`) or hex
+ * (docs/contract.md §3). Codes arrive as numbers (`75`) or as strings, decimal (`"75"`) or hex
  * (`"0x4b"`); both forms are accepted.
  */
 import { z } from 'zod';
@@ -19,7 +19,7 @@ const code = z.union(
   { error: 'must be a non-negative integer, or a string of one in decimal or 0x-hex' },
 );
 
-/** The major type of an event (contract section 3: 5 is an event). */
+/** The major type of an event (docs/contract.md §3: 5 is an event). */
 export const MAJOR_EVENT = 5;
 
 /** What a minor code means. */
@@ -29,7 +29,7 @@ export type MinorMeaning =
   | { kind: 'heartbeat' };
 
 /**
- * Minor codes (`subEventType`) of major type 5, from contract section 3. Severities are the hub's
+ * Minor codes (`subEventType`) of major type 5, from docs/contract.md §3. Severities are the hub's
  * choice (the controller sends none): forced entry and climbing are critical, the rest warnings.
  * 0x4c (face denied) carries no reason: the controller does not say why.
  */

@@ -1,6 +1,6 @@
 /**
  * waste-bin / generic-v1: the hub's own JSON format for waste-sorting stations (contract
- * section 3), normalised to bin_level, device_health, deposit and alarm (contract section 4).
+ * section 3), normalised to bin_level, device_health, deposit and alarm (docs/contract.md §4).
  * See README.md beside this file for payloads and the mapping table.
  */
 import {

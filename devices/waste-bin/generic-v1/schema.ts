@@ -1,5 +1,5 @@
 /**
- * zod schemas of waste-bin / generic-v1 (contract section 3). Units are already the contract's:
+ * zod schemas of waste-bin / generic-v1 (docs/contract.md §3). Units are already the contract's:
  * percent, kilograms, degrees Celsius; times are ISO 8601 with an offset.
  */
 import { z } from 'zod';

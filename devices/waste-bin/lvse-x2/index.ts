@@ -1,6 +1,6 @@
 /**
- * waste-bin / lvse-x2: compact JSON of a Chinese station vendor (contract section 3), normalised to
- * bin_level, device_health, deposit and alarm (contract section 4) with the unit conversions
+ * waste-bin / lvse-x2: compact JSON of a Chinese station vendor (docs/contract.md §3), normalised to
+ * bin_level, device_health, deposit and alarm (docs/contract.md §4) with the unit conversions
  * `tmp` 0.1 °C → °C, `wt` g → kg, `t` epoch seconds → ms. See README.md for the mapping table.
  */
 import {

@@ -1,6 +1,6 @@
 /**
  * zod schemas and code tables of waste-bin / lvse-x2, the compact JSON of a Chinese station vendor
- * (contract section 3). Raw units: `t` epoch seconds UTC, `tmp` 0.1 °C, `wt` grams, `lv` percent.
+ * (docs/contract.md §3). Raw units: `t` epoch seconds UTC, `tmp` 0.1 °C, `wt` grams, `lv` percent.
  */
 import { z } from 'zod';
 import { percent, personalId } from '../../../src/normalise/blocks.ts';

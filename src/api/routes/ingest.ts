@@ -1,5 +1,5 @@
 /**
- * `POST /api/v1/ingest/{site}/{gateway}/{device}/{channel}` (contract section 6): HTTP ingest for
+ * `POST /api/v1/ingest/{site}/{gateway}/{device}/{channel}` (docs/contract.md §6): HTTP ingest for
  * gateways without MQTT. HTTP Basic auth as the gateway (username = gateway id, password = its
  * secret; an unknown gateway costs the same scrypt against a decoy hash, as at MQTT CONNECT), and
  * then exactly the MQTT path: `hub.ingest()` with the equivalent topic, so the same normalisers,

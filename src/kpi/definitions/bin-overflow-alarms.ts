@@ -1,4 +1,4 @@
-/** `bin_overflow_alarms` (contract section 5). */
+/** `bin_overflow_alarms` (docs/contract.md §5). */
 import { tagEquals } from '../influxql.ts';
 import { count, has } from './shared.ts';
 import type { KpiDefinition } from './types.ts';

@@ -1,5 +1,5 @@
 /**
- * `device_availability` (contract section 5): the mean, over the period's hours, of the share of
+ * `device_availability` (docs/contract.md §5): the mean, over the period's hours, of the share of
  * registered devices heard in that hour. "Heard" is any `device_health` point with
  * `heartbeat = true`, which every accepted reading and event writes (README, "Contract changes" 2).
  *

@@ -1,4 +1,4 @@
-/** `gate_denied_rate` (contract section 5). */
+/** `gate_denied_rate` (docs/contract.md §5). */
 import { countBy, has } from './shared.ts';
 import type { KpiDefinition } from './types.ts';
 

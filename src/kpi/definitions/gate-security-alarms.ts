@@ -1,4 +1,4 @@
-/** `gate_security_alarms` (contract section 5). */
+/** `gate_security_alarms` (docs/contract.md §5). */
 import { tagIn } from '../influxql.ts';
 import { count, has } from './shared.ts';
 import type { KpiDefinition } from './types.ts';

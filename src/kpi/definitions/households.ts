@@ -1,5 +1,5 @@
 /**
- * The two household KPIs (contract section 5) share their denominator and their edge cases:
+ * The two household KPIs (docs/contract.md §5) share their denominator and their edge cases:
  * registered households from the inventory; zero registered → null; more distinct households
  * than registered → reported as is, with a data-quality warning, never clamped.
  */

@@ -1,5 +1,5 @@
 /**
- * Every KPI of contract section 5, in one table: one file a definition, each with its formula,
+ * Every KPI of docs/contract.md §5, in one table: one file a definition, each with its formula,
  * unit, numerator, denominator, direction and version; targets come from `kpi.targets` in config.
  */
 import { binOverflowAlarms } from './bin-overflow-alarms.ts';

@@ -1,4 +1,4 @@
-/** `participation_rate` (contract section 5). */
+/** `participation_rate` (docs/contract.md §5). */
 import { householdShare, householdStatements } from './households.ts';
 import type { KpiDefinition } from './types.ts';
 

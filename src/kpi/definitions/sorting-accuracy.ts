@@ -1,4 +1,4 @@
-/** `sorting_accuracy` (contract section 5). */
+/** `sorting_accuracy` (docs/contract.md §5). */
 import { tagIn } from '../influxql.ts';
 import { countBy, has } from './shared.ts';
 import type { KpiDefinition } from './types.ts';

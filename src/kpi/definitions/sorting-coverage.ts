@@ -1,4 +1,4 @@
-/** `sorting_coverage` (contract section 5). */
+/** `sorting_coverage` (docs/contract.md §5). */
 import { householdShare, householdStatements, JUDGED_CORRECT } from './households.ts';
 import type { KpiDefinition } from './types.ts';
 

@@ -1,5 +1,5 @@
 /**
- * What a KPI definition is (contract section 5): its formula in words, unit, numerator and
+ * What a KPI definition is (docs/contract.md §5): its formula in words, unit, numerator and
  * denominator, direction of its target, a version, and how it is measured with InfluxQL.
  * Targets themselves are configuration (`kpi.targets`, defaults in src/config/schema.ts).
  */
@@ -8,7 +8,7 @@ import type { DeviceType } from '../../config/inventory.ts';
 import type { QueryRow } from '../../store/index.ts';
 import type { Period, PeriodKind } from '../period.ts';
 
-/** The KPIs of contract section 5, in its order. */
+/** The KPIs of docs/contract.md §5, in its order. */
 export const KPI_IDS = [
   'sorting_coverage',
   'participation_rate',

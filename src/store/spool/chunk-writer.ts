@@ -7,7 +7,7 @@
  * whole; InfluxDB 1.x even stores the request's other points ("partial write"). So a record whose
  * request was refused (`HUB_ERR_INFLUX_WRITE_REJECTED`, e.g. a field type conflict) is written
  * again alone: only a record refused alone is at fault, and it becomes a `write_rejected` dead
- * letter with InfluxDB's message (contract section 2: never silently dropped), so it neither
+ * letter with InfluxDB's message (docs/contract.md §2: never silently dropped), so it neither
  * blocks the spool nor is lost. Writing a point again is harmless: it lands on itself.
  */
 import type { DeadLetterStore } from '../../deadletters/store.ts';

@@ -1,7 +1,7 @@
 /**
  * What one spool record holds: the points of one accepted message, and the message itself so that
  * points InfluxDB refuses while the spool drains can still become a `write_rejected` dead letter
- * with the verbatim payload (contract section 2: never silently dropped).
+ * with the verbatim payload (docs/contract.md §2: never silently dropped).
  *
  * The body is JSON (point.ts: points are plain JSON so they can be spooled); the payload travels as
  * base64 because it may be any bytes. Points are stored as normalised, never re-normalised on

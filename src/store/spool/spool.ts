@@ -1,6 +1,6 @@
 /**
  * The spool: a write-ahead log on local disk that every accepted message's points go through
- * before the PUBACK (contract section 2, "Delivery"), and that the drainer (drainer.ts) empties
+ * before the PUBACK (docs/contract.md §2, "Delivery"), and that the drainer (drainer.ts) empties
  * into InfluxDB in order.
  *
  * Layout: `<dir>/seg-<16-digit sequence>.wal`, one active segment being appended to, older ones

@@ -51,8 +51,10 @@ function intlLocalTime(ms: number, tz: string): LocalTime {
   };
 }
 
-/** Offsets by zone and quarter hour: zones change offset only on a quarter hour, so one Intl call per zone and quarter.
- * */
+/**
+ * Offsets by zone and quarter hour: zones change offset only on a quarter hour, so one Intl call per
+ * zone and quarter.
+ */
 const offsets = new Map<string, Map<number, number>>();
 
 /** Offset of `tz` from UTC at `ms`, in ms (Asia/Shanghai: +8 h). */

@@ -19,7 +19,8 @@ import { Presence } from './presence.ts';
 import { createPublishAuthorizer } from './publish.ts';
 import { RefusalCounter } from './refusals.ts';
 import { rootLevels } from './topic.ts';
-import type { Broker, BrokerOptions, BrokerPorts, BrokerStats } from './types.ts';
+import type { Inventory } from '../config/inventory.ts';
+import type { Broker, BrokerOptions, BrokerPorts, BrokerStats, OwnPublishOptions } from './types.ts';
 
 export type { AuthCacheStats } from './auth-cache.ts';
 export type {
@@ -28,6 +29,7 @@ export type {
   BrokerPorts,
   BrokerStats,
   GatewayStatusCause,
+  OwnPublishOptions,
   PublishChannel,
   PublishContext,
 } from './types.ts';
@@ -42,6 +44,7 @@ export function createBroker(options: BrokerOptions): Broker {
 }
 
 class MqttBroker implements Broker {
+  readonly name = 'broker';
   private instance: Aedes | undefined;
   private listeners: Listeners | undefined;
   private stopping = false;
@@ -51,6 +54,8 @@ class MqttBroker implements Broker {
   private readonly acl;
   private readonly authCache;
   private readonly sessions = new WeakMap<Client, Session>();
+  /** Clients aedes reported ready and not yet disconnected (what a reload may have to close). */
+  private readonly ready = new Set<Client>();
   private readonly admitted = new Set<Duplex>();
   private readonly remotes = new WeakMap<Duplex, string>();
   private readonly counts = { accepted: 0, failed: 0 };
@@ -65,6 +70,41 @@ class MqttBroker implements Broker {
     this.presence = new Presence(this.log, options.onGatewayStatus);
     this.acl = new Acl(rootLevels(options.config.rootTopic));
     this.authCache = new AuthCache({ ttlMs: options.config.authCacheTtl, now: options.now });
+  }
+
+  /** The ports bound; undefined while not listening. */
+  ports(): BrokerPorts | undefined {
+    return this.listeners?.ports;
+  }
+
+  publish(topic: string, payload: string | Buffer, options: OwnPublishOptions): Promise<void> {
+    const aedes = this.instance;
+    if (!aedes) return Promise.reject(new HubError('HUB_ERR_INTERNAL', 'the broker is not started'));
+    const { retain, qos } = options;
+    // aedes.publish delivers to subscribers and stores retained messages without asking
+    // authorizePublish: the hub's own messages need no ACL (docs/contract.md §2).
+    return new Promise<void>((resolve, reject) =>
+      aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain, dup: false }, (e) =>
+        e ? reject(e) : resolve(),
+      ),
+    );
+  }
+
+  disconnectGone(inventory: Inventory): string[] {
+    const gone: string[] = [];
+    for (const client of this.ready) {
+      const account = this.sessions.get(client)?.account;
+      if (account?.kind !== 'gateway') continue;
+      // A gateway moved to another site is gone from where its session publishes (its ACL subtree).
+      if (inventory.gateway(account.username)?.site === account.site) continue;
+      gone.push(account.username);
+      this.log.info(
+        { username: account.username, site: account.site },
+        'gateway no longer in the inventory; disconnected',
+      );
+      client.close();
+    }
+    return [...new Set(gone)].sort();
   }
 
   get aedes(): Aedes {
@@ -139,6 +179,7 @@ class MqttBroker implements Broker {
     await this.listeners?.close();
     this.listeners = undefined;
     this.instance = undefined;
+    this.ready.clear();
     this.presence.quiet = false;
     this.log.info('mqtt broker stopped');
   }
@@ -204,6 +245,7 @@ class MqttBroker implements Broker {
     aedes.on('clientReady', (client) => {
       const s = this.sessions.get(client);
       if (!s) return;
+      this.ready.add(client);
       if (s.account.kind === 'gateway') {
         s.counted = true;
         this.presence.connected(s.account.username);
@@ -214,6 +256,7 @@ class MqttBroker implements Broker {
       );
     });
     aedes.on('clientDisconnect', (client) => {
+      this.ready.delete(client);
       const s = this.sessions.get(client);
       if (!s) return;
       this.log.info({ username: s.account.username, clientId: s.clientId }, 'mqtt client disconnected');

@@ -59,10 +59,19 @@ export interface DeadLetterFilter {
   limit?: number;
 }
 
+/** Which dead letters a replay takes: `ids` (every stored one with such an id), else those matching the filter. */
+export interface DeadLetterSelection extends DeadLetterFilter {
+  ids?: string[];
+}
+
 const FILE = /^dl-(\d{10})\.jsonl$/;
 
-/** Dead letters on local disk, bounded in size and age, counted by reason. */
+/**
+ * Dead letters on local disk, bounded in size and age, counted by reason. A component of the hub
+ * (src/lifecycle.ts): `start()` creates the folder and prunes, `stop()` waits for what was offered.
+ */
 export class DeadLetterStore {
+  readonly name = 'dead letters';
   private readonly counts = new Map<string, number>();
   private pending: { line: string; hour: string; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private writing: Promise<void> | undefined;
@@ -110,6 +119,19 @@ export class DeadLetterStore {
   /** Wait for every offered record to be written. */
   async flush(): Promise<void> {
     while (this.writing) await this.writing;
+  }
+
+  /** The component's stop: what was offered is written (nothing is refused: a late add still lands). */
+  stop(): Promise<void> {
+    return this.flush();
+  }
+
+  /** The dead letters a replay takes: those with the `ids` given, else those matching the filter. */
+  async select(selection: DeadLetterSelection): Promise<DeadLetter[]> {
+    const { ids, ...filter } = selection;
+    if (!ids) return this.list(filter);
+    const wanted = new Set(ids);
+    return (await this.list({ limit: Number.MAX_SAFE_INTEGER })).filter((dl) => wanted.has(dl.id));
   }
 
   /** Stored dead letters matching `filter`, newest first. */

@@ -1,5 +1,5 @@
 /**
- * The spool (issue 4): a write-ahead log on local disk between the ingest path and InfluxDB, so a
+ * The spool: a write-ahead log on local disk between the ingest path and InfluxDB, so a
  * PUBACK waits only for a local fsync, never for InfluxDB, and nothing acknowledged is lost while
  * InfluxDB is away or the process dies. spool.ts appends (group commit), drainer.ts empties it
  * into InfluxDB in order (chunk-writer.ts writes one chunk), frame.ts and record.ts say how records

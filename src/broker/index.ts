@@ -95,8 +95,7 @@ class MqttBroker implements Broker {
     for (const client of this.#ready) {
       const account = this.#sessions.get(client)?.account;
       if (account?.kind !== 'gateway') continue;
-      // A gateway moved to another site is gone from where its session publishes (its ACL subtree).
-      if (inventory.gateway(account.username)?.site === account.site) continue;
+      if (this.#placed(account, inventory)) continue;
       gone.push(account.username);
       this.#log.info(
         { username: account.username, site: account.site },
@@ -105,6 +104,11 @@ class MqttBroker implements Broker {
       client.close();
     }
     return [...new Set(gone)].sort();
+  }
+
+  /** The gateway is in `inventory` at the site its session publishes under (its ACL subtree). */
+  #placed(account: { username: string; site: string }, inventory = this.#options.inventory): boolean {
+    return inventory.gateway(account.username)?.site === account.site;
   }
 
   get aedes(): Aedes {
@@ -246,6 +250,12 @@ class MqttBroker implements Broker {
     aedes.on('clientReady', (client) => {
       const s = this.#sessions.get(client);
       if (!s) return;
+      if (s.account.kind === 'gateway' && !this.#placed(s.account)) {
+        // Its CONNECT was checked against an inventory that a reload replaced meanwhile (during scrypt).
+        this.#log.info({ username: s.account.username }, 'gateway no longer in the inventory; disconnected');
+        client.close();
+        return;
+      }
       this.#ready.add(client);
       if (s.account.kind === 'gateway') {
         s.counted = true;

@@ -3,7 +3,8 @@
  * repository, `devices/waste-bin/generic-v1` is copied to `devices/waste-bin/acme-v1` with only the
  * name inside changed; then, inside the copy, the device tests (the hub's registry, the fixtures
  * through the pipeline, the folder's shape) and `community-sim ledger` on a scenario using the new
- * model both pass, and no other file of the copy differs from the original.
+ * model both pass, and no other file of the copy differs from the original. Last, a broken sim.ts
+ * in the copy stops `community-sim` with the folder's name.
  */
 import { spawn } from 'node:child_process';
 import {
@@ -184,4 +185,20 @@ describe('a new device model is one folder, simulator included', () => {
     expect(now.filter((f) => !f.startsWith(`${TO}/`)).sort()).toEqual([...originals].sort());
     for (const f of originals) expect(readFileSync(join(copy, f)).equals(readFileSync(join(ROOT, f))), f).toBe(true);
   });
+
+  it(
+    'a sim.ts that names another folder stops community-sim with the folder and exit 78',
+    async () => {
+      const path = join(copy, TO, 'sim.ts');
+      writeFileSync(path, readFileSync(path, 'utf8').replace("model: 'acme-v1'", "model: 'acme-v2'"));
+      const file = join(scratch, 'check.yaml');
+      writeFileSync(file, scenario('generic-v1'));
+      const r = await node([join(copy, 'bin/community-sim.js'), 'check', '--scenario', file], copy, childEnv());
+      expect(r.code).toBe(78);
+      expect(r.stderr).toBe(
+        'community-sim: devices/waste-bin/acme-v1/sim.ts exports waste-bin/acme-v2; it must equal its folder\n',
+      );
+    },
+    SLOW,
+  );
 });

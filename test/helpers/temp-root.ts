@@ -25,7 +25,7 @@ const EXPECTED: readonly RegExp[] = [
  * Names the suite and what it runs would give an entry of the OS temp directory, were it to ignore
  * TMPDIR. Only these are compared: other programs on the machine create entries there meanwhile.
  */
-const SUITE_NAMES = /^(hub-|sim-|community-|tsx-|broker-|dash-|playwright|\.org\.chromium\.)/;
+const SUITE_NAMES = /^(hub-|sim-|community-|model-folder-|tsx-|broker-|dash-|playwright|\.org\.chromium\.)/;
 
 /** What a run left behind. */
 export interface Leftovers {

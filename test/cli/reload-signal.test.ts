@@ -8,7 +8,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, expect, it } from 'vitest';
-import { HubProcess, killAllHubs } from '../durability/hub-process.ts';
+import { HubProcess, killAllHubs } from '../helpers/hub-process.ts';
 import { writeHubFiles } from '../durability/helpers.ts';
 import { sharedInflux, uniqueName } from '../helpers/influx-shared.ts';
 

@@ -9,8 +9,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { MqttClient } from 'mqtt';
 import { parse, stringify } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, connectError, waitFor } from '../broker/helpers.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { connect, connectError } from '../broker/helpers.ts';
 import { uniqueName } from '../helpers/influx-shared.ts';
 import {
   deviceTopic,
@@ -117,7 +117,7 @@ describe('inventory reload', () => {
     expect((r.json.inventory as { hash: string }).hash).toMatch(/^[0-9a-f]{16}$/);
 
     // The removed gateway is disconnected, and its secret no longer lets it in.
-    await waitFor(() => closed.west, 10_000, 'gw-west disconnected');
+    await vi.waitFor(() => expect(closed.west, 'gw-west disconnected').toBe(true), { timeout: 10_000 });
     expect(await connectError(h.url, { username: WEST[0], password: WEST[1], clientId: 'west-again' })).toMatchObject({
       code: 4,
     });

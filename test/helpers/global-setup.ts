@@ -49,7 +49,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await server?.destroy();
     server = undefined;
     const { inRoot, outside } = root.finish();
-    const strict = env['COMMUNITY_HUB_TEST_TMP_STRICT'] === '1';
+    // Strict on CI (a machine of its own, CI=true) or when asked: nothing else writes there then.
+    const strict = env['COMMUNITY_HUB_TEST_TMP_STRICT'] === '1' || env['CI'] === 'true';
     const left = strict ? [...inRoot, ...outside] : inRoot;
     if (!strict && outside.length > 0)
       console.warn(

@@ -9,7 +9,7 @@
  * New entries in the OS temp directory itself with the names the suite's files and tools use are
  * reported too, but by name alone they cannot be told from those of another test run on the same
  * machine at the same time (another checkout, an older branch): they fail the run only when
- * COMMUNITY_HUB_TEST_TMP_STRICT=1 (a machine of its own, CI), else they are printed as a warning.
+ * COMMUNITY_HUB_TEST_TMP_STRICT=1 or CI=true (a machine of its own), else they are printed as a warning.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

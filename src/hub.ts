@@ -23,7 +23,7 @@ import { checkInventoryModels, createNormaliser, loadRegistry } from './normalis
 import { connectInflux, DEFAULT_INFLUX_SETTINGS, ensureDatabase, InfluxPointWriter, ping } from './store/index.ts';
 import { Ingest } from './store/ingest.ts';
 import { SelfStats } from './store/self-stats.ts';
-import { Drainer, Spool } from './store/spool/index.ts';
+import { Drainer, Spool, type SpoolPosition } from './store/spool/index.ts';
 import { createKpiScheduler, type KpiScheduler } from './kpi/index.ts';
 
 export type { Hub, HubDeps, HubPorts, HubSpoolStats, HubStats, Readiness } from './hub-types.ts';
@@ -79,6 +79,35 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
     };
   };
 
+  /** The KPI scheduler (not started): built before the ingest, whose accepted data it is told of. */
+  const buildKpi = (d: Drainer): KpiScheduler => {
+    // KPI points go straight to InfluxDB with the writer's own retries: a KPI run that cannot
+    // write is retried at the next tick, never recorded as zero (docs/contract.md §5).
+    kpiWriter = new InfluxPointWriter(connection);
+    return createKpiScheduler({
+      conn: connection,
+      writer: kpiWriter,
+      inventory,
+      config,
+      logger: logger.child({ component: 'kpi' }),
+      now,
+      ...deps.kpiTimers,
+      // Retained `{root}/{site}/kpi/{kpi}` (docs/contract.md §2); the hub's own publish passes the ACL.
+      publish: (topic, payload, retain) =>
+        new Promise<void>((resolve, reject) => {
+          if (!broker) return reject(new HubError('HUB_ERR_INTERNAL', 'no broker to publish KPIs on'));
+          broker.aedes.publish(
+            { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain, dup: false },
+            (e) => (e ? reject(e) : resolve()),
+          );
+        }),
+      // A period closes, and a late mark is served, once the drainer has written past the data
+      // concerned (a spool position), not once it is idle: under steady load it never is.
+      progress: { position: () => d.position(), written: (p) => d.written(p as SpoolPosition | null) },
+      marksFile: join(config.dataDir, 'kpi', 'late-marks.json'),
+    });
+  };
+
   const hub: Hub = {
     async start() {
       // First of all: a second hub on this data directory would drain and delete the same spool
@@ -121,7 +150,18 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
         maxAgeMs: config.ingest.maxAge,
         now,
       });
-      const ing = (ingest = new Ingest({ inventory, normaliser, spool, deadLetters, logger, now }));
+      if (config.kpi.enabled) kpi = buildKpi(drainer);
+      const k = kpi;
+      const ing = (ingest = new Ingest({
+        inventory,
+        normaliser,
+        spool,
+        deadLetters,
+        logger,
+        now,
+        // Late data reaches the stored KPIs (src/kpi/README.md, "Late data and backfill").
+        ...(k ? { onAccepted: (site: string, times: readonly number[]) => k.accepted(site, times) } : {}),
+      }));
       broker = createBroker({
         config: config.mqtt,
         inventory,
@@ -140,37 +180,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
         },
       });
       const ports = await broker.start();
-      if (config.kpi.enabled) {
-        const b = broker;
-        const d = drainer;
-        // KPI points go straight to InfluxDB with the writer's own retries: a KPI run that cannot
-        // write is retried at the next tick, never recorded as zero (docs/contract.md §5).
-        kpiWriter = new InfluxPointWriter(connection);
-        kpi = createKpiScheduler({
-          conn: connection,
-          writer: kpiWriter,
-          inventory,
-          config,
-          logger: logger.child({ component: 'kpi' }),
-          now,
-          // Retained `{root}/{site}/kpi/{kpi}` (docs/contract.md §2); the hub's own publish passes the ACL.
-          publish: (topic, payload, retain) =>
-            new Promise<void>((resolve, reject) =>
-              b.aedes.publish(
-                { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain, dup: false },
-                (e) => (e ? reject(e) : resolve()),
-              ),
-            ),
-          // Refresh while the spool drains, but close a period only once what was acknowledged is in
-          // InfluxDB: the drainer is idle with nothing left behind its cursor. (`spool.stats().records`
-          // counts records since start: no measure of what waits.)
-          canClose: () => {
-            const ds = d.stats();
-            return ds.state === 'idle' && ds.lagBytes === 0;
-          },
-        });
-        kpi.start();
-      }
+      kpi?.start();
       if (config.selfStats.enabled) {
         // Through the spool, like the data: see src/store/self-stats.ts.
         selfStats = new SelfStats({

@@ -22,6 +22,6 @@
  *   requests of `batchSize` (1 000): src/store/influx-writer.ts.
  */
 export { Spool, type SegmentView, type SpoolOptions, type SpoolStats } from './spool.ts';
-export { Drainer, type DrainerOptions, type DrainerStats } from './drainer.ts';
+export { Drainer, type DrainerOptions, type DrainerStats, type SpoolPosition } from './drainer.ts';
 export { type RecordSource, type SpoolRecord } from './record.ts';
 export { crc32, SEGMENT_MAGIC } from './frame.ts';

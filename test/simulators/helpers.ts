@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import { loadConfig, type Loaded } from '../../src/config/load.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { DeadLetterStore, type DeadLetter } from '../../src/deadletters/store.ts';
-import { buildHub, type Hub } from '../../src/hub.ts';
+import { buildHub, type Hub, type HubDeps } from '../../src/hub.ts';
 import { createLogger } from '../../src/log.ts';
 import { connectInflux, query, type InfluxConnection } from '../../src/store/index.ts';
 import { inventoryYaml, type Scenario } from '../../simulators/index.ts';
@@ -46,6 +46,10 @@ export interface SimHubOptions {
   kpi?: boolean;
   /** The hub's own series (hub_stats, hub_rejects) every this often (default: the config's). */
   selfStatsInterval?: string;
+  /** The `kpi` section of hub.yaml (default the config's defaults). */
+  kpiConfig?: Record<string, unknown>;
+  /** The KPI scheduler's timers (tests call its ticks and late checks themselves). */
+  kpiTimers?: HubDeps['kpiTimers'];
 }
 
 /** Build and start a hub that knows `scenario`'s community. */
@@ -66,11 +70,16 @@ export async function startSimHub(scenario: Scenario, o: SimHubOptions = {}): Pr
       influx: { url, database, ...(token ? { token } : {}), ...(username ? { username, password } : {}) },
       ingest: { maxFutureSkew: scenario.hub.maxFutureSkewMs, maxAge: scenario.hub.maxAgeMs },
       ...(o.kpi === false && 'kpi' in configSchema.shape ? { kpi: { enabled: false } } : {}),
+      ...(o.kpiConfig && o.kpi !== false ? { kpi: o.kpiConfig } : {}),
       ...(o.selfStatsInterval !== undefined ? { selfStats: { interval: o.selfStatsInterval } } : {}),
     }),
   );
   const loaded = loadConfig({ configPath: join(dir, 'hub.yaml'), env: {} });
-  const hub = buildHub(loaded, { logger: createLogger('silent'), ...(o.now ? { now: o.now } : {}) });
+  const hub = buildHub(loaded, {
+    logger: createLogger('silent'),
+    ...(o.now ? { now: o.now } : {}),
+    ...(o.kpiTimers ? { kpiTimers: o.kpiTimers } : {}),
+  });
   const ports = await hub.start();
   const influx = connectInflux({ ...loaded.config.influx });
   return {

@@ -181,8 +181,8 @@ export class Ledger {
     if (!s) return;
     const e = t.element;
     const dev = `${t.site}/${t.device}`;
-    // Every stored element yields device_health{heartbeat} at its millisecond (devices/README.md, "Contract changes"
-    // 1).
+    // Every stored element yields device_health{heartbeat} at its millisecond (docs/contract.md §4,
+    // "Heartbeat").
     s.keys.device_health.add(`${dev}/${e.ms}`);
     const quarters = s.heard.get(t.device) ?? new Set<number>();
     quarters.add(Math.floor(e.ms / 900_000));

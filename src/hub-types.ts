@@ -6,7 +6,7 @@
 import type { ReplayResult, ReplaySelection } from './api/deps.ts';
 import type { BrokerPorts, BrokerStats } from './broker/index.ts';
 import type { DeadLetter, DeadLetterFilter } from './deadletters/store.ts';
-import type { KpiSchedulerStats } from './kpi/index.ts';
+import type { KpiSchedulerDeps, KpiSchedulerStats } from './kpi/index.ts';
 import type { Logger } from './log.ts';
 import type { ModelLookup } from './normalise/index.ts';
 import type { WriterStats } from './store/index.ts';
@@ -91,6 +91,8 @@ export interface HubDeps {
   logger: Logger;
   /** The hub's clock (tests fix it). */
   now?: () => number;
+  /** The KPI scheduler's timers (tests drive its ticks and late checks); default node-cron and setInterval. */
+  kpiTimers?: Pick<KpiSchedulerDeps, 'schedule' | 'every'>;
   /** Wrap the model registry (tests swap a model for a double); the registry itself by default. */
   models?: (registry: ModelLookup) => ModelLookup;
 }

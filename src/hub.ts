@@ -24,6 +24,7 @@ import { DeviceModels } from './normalise/index.ts';
 import { InfluxStore, ping } from './store/index.ts';
 import { IngestStage } from './store/ingest-stage.ts';
 import { SelfStats } from './store/self-stats.ts';
+import type { SpoolPosition } from './store/spool/index.ts';
 import { SpoolStage } from './store/spool/stage.ts';
 
 export type { Hub, HubDeps, HubPorts, HubSpoolStats, HubStats, Readiness } from './hub-types.ts';
@@ -72,6 +73,8 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
     maxFutureSkewMs: config.ingest.maxFutureSkew,
     maxAgeMs: config.ingest.maxAge,
     now,
+    // Late data reaches the stored KPIs (src/kpi/README.md, "Late data and backfill").
+    onAccepted: (site, times) => kpi?.accepted(site, times),
   });
   const broker = createBroker({
     config: config.mqtt,
@@ -98,8 +101,11 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
         logger,
         now,
         publish: (topic, payload, options) => broker.publish(topic, payload, options),
-        // Refresh while the spool drains, but close a period only once what was acknowledged is in InfluxDB.
-        canClose: () => spool.caughtUp(),
+        // A period closes, and a late mark is served, once the drainer has written past the data
+        // concerned (a spool position), not once it is idle: under steady load it never is.
+        progress: { position: () => spool.position(), written: (p) => spool.written(p as SpoolPosition | null) },
+        marksFile: join(config.dataDir, 'kpi', 'late-marks.json'),
+        ...(deps.kpiTimers ? { timers: deps.kpiTimers } : {}),
       })
     : undefined;
   // Through the spool, like the data: see src/store/self-stats.ts.

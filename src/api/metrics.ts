@@ -178,6 +178,18 @@ export function createMetrics(stats: () => StatsView): Registry {
     'KPI site-periods closed (computed a last time after their end)',
     () => stats().kpi?.closed,
   );
+  total(
+    r,
+    'hub_kpi_recomputed_total',
+    'KPI site-periods recomputed because late data touched them or the start found them missing or incomplete',
+    () => stats().kpi?.recomputed,
+  );
+  gauge(
+    r,
+    'hub_kpi_marks_pending',
+    'KPI site-periods marked for a recompute (late data, backfill) and not recomputed yet',
+    () => stats().kpi?.marksPending,
+  );
   gauge(
     r,
     'hub_kpi_last_run_duration_seconds',

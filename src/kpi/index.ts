@@ -43,6 +43,7 @@ export {
   evaluate,
   kpiTopic,
   meetsTarget,
+  previousTopic,
   toMessage,
   toPoint,
   type KpiResult,
@@ -50,9 +51,15 @@ export {
 } from './result.ts';
 export { computeKpis, siteOf, sitePeriod, type ComputeDeps } from './compute.ts';
 export { readKpiResults, recomputeKpis, writeKpiResults, type KpiQuery, type RecomputeDeps } from './persist.ts';
+export { periodsToBackfill } from './backfill.ts';
+export { LateMarks, WRITTEN_AT_ONCE, type LateMark, type LateMarksOptions, type WrittenProgress } from './late.ts';
 export {
   createKpiScheduler,
+  LATE_BATCH,
+  LATE_CHECK_MS,
   type KpiScheduler,
+  type LateReport,
+  type Stoppable,
   type KpiSchedulerDeps,
   type KpiSchedulerStats,
   type TickReport,

@@ -161,17 +161,32 @@ export function kpiTopic(rootTopic: string, site: string, kpi: KpiId): string {
 }
 
 /**
- * The retained message of a result (docs/contract.md §2): `{"kpi","period","start","value",
- * "target","met","computedAt"}`, plus `status`, `reason` and `warnings` so a null is explained.
+ * The retained topic of the last ended period of `kpi.publishPeriod`:
+ * `{root}/{site}/kpi/{kpi}/previous` (docs/contract.md §2). No clash with gateway topics: a
+ * gateway may not be called `kpi` (src/config/inventory.ts), and `…/kpi/+` still matches the
+ * current values only.
+ */
+export function previousTopic(rootTopic: string, site: string, kpi: KpiId): string {
+  return `${kpiTopic(rootTopic, site, kpi)}/previous`;
+}
+
+/**
+ * The retained message of a result (docs/contract.md §2): `{"kpi","period","start","end",
+ * "complete","value","target","met","computedAt"}`, plus `status`, `reason` and `warnings` so a
+ * null is explained. `start` and `end` (exclusive) are local times with offset, so the message
+ * says which period it is; `met` is null until the period is complete: a running period's value
+ * is still moving, and "not met" at 08:00 says nothing about the day.
  */
 export function toMessage(r: KpiResult, rootTopic: string): { topic: string; payload: string } {
   const body = {
     kpi: r.kpi,
     period: r.period,
     start: r.start,
+    end: r.end,
+    complete: r.complete,
     value: r.value,
     target: r.target,
-    met: r.met,
+    met: r.complete ? r.met : null,
     computedAt: r.computedAt,
     status: r.status,
     reason: r.reason,

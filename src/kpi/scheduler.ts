@@ -5,111 +5,99 @@
  *
  * 1. the period before the current one, until it is closed: it is recomputed at every tick, and
  *    the first tick at or after its end + `kpi.closeDelay` computes it a last time and closes it.
- *    Closed periods are remembered in memory only, so after a restart the previous period of each
- *    kind is computed once more (harmless: a recompute overwrites). Older periods (the hub was
- *    down across several boundaries, or late data) are recomputed with `community-hub kpi compute`;
+ *    Closing also waits until the spool drainer has written past what was accepted before the
+ *    period ended (the position taken at the first tick after its end). Closed periods are
+ *    remembered in memory only, so after a restart the previous period of each kind is computed
+ *    once more (harmless: a recompute overwrites);
  * 2. the current period; for the kind `kpi.publishPeriod` its results are then published,
- *    retained, on `{root}/{site}/kpi/{kpi}` (docs/contract.md §2).
+ *    retained, on `{root}/{site}/kpi/{kpi}` (docs/contract.md §2), and those of the previous
+ *    period, once ended, on `{root}/{site}/kpi/{kpi}/previous`;
+ * 3. late data and backfill (late.ts, backfill.ts): at most {@link LATE_BATCH} marked site-periods
+ *    whose data is in InfluxDB are recomputed, at each tick and every {@link LATE_CHECK_MS} between
+ *    ticks, so a mark is served within a minute. `start()` first marks every ended period within
+ *    `ingest.maxAge` whose stored result is missing or incomplete.
  *
  * Runs never overlap: a tick that comes while one runs is skipped (and logged). A failure is logged
  * and nothing of that period is written; the next tick tries again. A retryable failure (InfluxDB
  * unreachable) ends the run early: the rest would fail the same way.
  */
 import { createTask } from 'node-cron';
-import type { Inventory } from '../config/inventory.ts';
 import { isHubError } from '../errors.ts';
-import { copyHistogram, emptyHistogram, observeDuration, secondsSince, type DurationHistogram } from '../histogram.ts';
-import type { Logger } from '../log.ts';
-import type { InfluxConnection, PointWriter } from '../store/index.ts';
-import type { KpiConfig } from './definitions/index.ts';
+import { copyHistogram, emptyHistogram, observeDuration, secondsSince } from '../histogram.ts';
+import { periodsToBackfill } from './backfill.ts';
+import { LateMarks, WRITTEN_AT_ONCE } from './late.ts';
 import { recomputeKpis } from './persist.ts';
 import { periodAt, periodLabel, previousPeriod, type Period } from './period.ts';
-import { toMessage, type KpiResult } from './result.ts';
+import { previousTopic, toMessage, type KpiResult } from './result.ts';
+import type {
+  KpiScheduler,
+  KpiSchedulerDeps,
+  KpiSchedulerStats,
+  LateReport,
+  Stoppable,
+  TickReport,
+} from './scheduler-types.ts';
 
-/** What {@link createKpiScheduler} needs. */
-export interface KpiSchedulerDeps {
-  /** The InfluxDB queried. */
-  conn: InfluxConnection;
-  /** Where `kpi` points go (the hub's writer). */
-  writer: PointWriter;
-  inventory: Inventory;
-  /** The hub config; only `kpi` and `mqtt.rootTopic` are read. */
-  config: { readonly kpi: KpiConfig; readonly mqtt: { readonly rootTopic: string } };
-  logger: Logger;
-  /** Publishes a message (the broker's `aedes.publish` with QoS 1). Failures are logged, not retried. */
-  publish(topic: string, payload: string, retain: boolean): void | Promise<void>;
-  /** Clock, epoch ms; default `Date.now`. */
-  now?: () => number;
-  /** False while data is known to be missing from InfluxDB (e.g. the spool is draining): periods are then refreshed but
-   * not closed. */
-  canClose?: () => boolean;
-  /** Runs `run` on the cron `expression`; default node-cron. Tests pass their own. */
-  schedule?: (expression: string, run: () => void) => { stop(): void | Promise<void> };
-}
+export type {
+  KpiScheduler,
+  KpiSchedulerDeps,
+  KpiSchedulerStats,
+  LateReport,
+  Stoppable,
+  TickReport,
+} from './scheduler-types.ts';
 
-/** What one run did. */
-export interface TickReport {
-  /** True when the tick came while a run was in progress, or after `stop()`, and did nothing. */
-  skipped: boolean;
-  /** Site-periods computed and written. */
-  computed: number;
-  /** Periods closed in this run. */
-  closed: number;
-  /** Site-periods that failed (retried next tick). */
-  failed: number;
-}
-
-/** Counters of the runs (`/metrics`); skipped ticks are not runs. */
-export interface KpiSchedulerStats {
-  /** Runs finished. */
-  runs: number;
-  /** Runs with at least one failed site-period (or that failed as a whole). */
-  failedRuns: number;
-  /** Site-periods that failed, over all runs. */
-  failures: number;
-  /** Site-periods closed (computed a last time once ended, closeDelay passed and nothing waited), over all runs. */
-  closed: number;
-  /** Duration of the last finished run, seconds; null before the first. */
-  lastRunSeconds: number | null;
-  /** Whether the last finished run had no failure; null before the first. */
-  lastRunOk: boolean | null;
-  /** Durations (seconds) of the finished runs (`hub_kpi_run_duration_seconds`). */
-  runDuration: DurationHistogram;
-}
-
-/** The scheduler. */
-export interface KpiScheduler {
-  /** Schedules the ticks and runs one at once. */
-  start(): void;
-  /** Stops scheduling and waits for a run in progress. Idempotent. */
-  stop(): Promise<void>;
-  /** One run now (what each cron tick calls). Never rejects. */
-  tick(): Promise<TickReport>;
-  /** A snapshot of the run counters. */
-  stats(): KpiSchedulerStats;
-}
+/** Most marked site-periods recomputed by one tick or one late check: a backlog is never a storm. */
+export const LATE_BATCH = 6;
+/** How often marks are looked at between ticks (ms): a ready mark waits at most this long. */
+export const LATE_CHECK_MS = 10_000;
 
 const SKIPPED: TickReport = Object.freeze({ skipped: true, computed: 0, closed: 0, failed: 0 });
 
-function cronSchedule(expression: string, run: () => void): { stop(): void | Promise<void> } {
-  const task = createTask(expression, run, { name: 'community-hub-kpi' });
+function cronSchedule(expression: string, run: () => Promise<unknown>): Stoppable {
+  const task = createTask(expression, () => void run(), { name: 'community-hub-kpi' });
   void task.start();
   return task;
 }
+
+function interval(ms: number, run: () => Promise<unknown>): Stoppable {
+  const timer = setInterval(() => void run(), ms);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
+
+const DEFAULT_MAX_AGE_MS = 30 * 86_400_000;
 
 /** Build the scheduler; nothing runs until `start()` (or a direct `tick()`). */
 export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
   const log = deps.logger.child({ component: 'kpi' });
   const now = deps.now ?? Date.now;
   const canClose = deps.canClose ?? (() => true);
+  const progress = deps.progress ?? WRITTEN_AT_ONCE;
   const { kpi, mqtt } = deps.config;
+  const maxAgeMs = deps.config.ingest?.maxAge ?? DEFAULT_MAX_AGE_MS;
+  const marks = new LateMarks({
+    ...(deps.marksFile ? { file: deps.marksFile } : {}),
+    inventory: deps.inventory,
+    kinds: kpi.periods,
+    progress,
+    now,
+    logger: log,
+  });
   let closed = new Set<string>();
+  /** Per previous period not closed yet: the spool position at the first tick after its end. */
+  let endPositions = new Map<string, unknown>();
   let running: Promise<TickReport> | undefined;
-  let task: { stop(): void | Promise<void> } | undefined;
+  let lateRunning: Promise<LateReport> | undefined;
+  /** Tick runs and late checks take turns: never two computations at once. */
+  let turn: Promise<unknown> = Promise.resolve();
+  const timers: Stoppable[] = [];
+  let started = false;
   let stopped = false;
+  let backfilled: number | null = null;
   /** When `start()` ran: gateways send their backlog after a hub restart, so nothing closes at once. */
   let startedAt: number | undefined;
-  const counters: KpiSchedulerStats = {
+  const counters: Omit<KpiSchedulerStats, 'marksPending' | 'backfilled'> = {
     runs: 0,
     failedRuns: 0,
     failures: 0,
@@ -117,6 +105,13 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
     lastRunSeconds: null,
     lastRunOk: null,
     runDuration: emptyHistogram(),
+    recomputed: 0,
+  };
+
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = turn.then(fn);
+    turn = p.catch(() => undefined);
+    return p;
   };
 
   const recompute = (site: string, p: Period): Promise<KpiResult[]> =>
@@ -127,41 +122,96 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
       p.date,
     );
 
-  async function publish(results: readonly KpiResult[]): Promise<void> {
+  async function publish(results: readonly KpiResult[], previous = false): Promise<void> {
     for (const r of results) {
       const { topic, payload } = toMessage(r, mqtt.rootTopic);
+      const to = previous ? previousTopic(mqtt.rootTopic, r.site, r.kpi) : topic;
       try {
-        await deps.publish(topic, payload, true);
+        await deps.publish(to, payload, true);
       } catch (err) {
-        log.warn({ err, topic }, 'could not publish a KPI');
+        log.warn({ err, topic: to }, 'could not publish a KPI');
       }
     }
+  }
+
+  /** Computes one site-period; false when the run must end (a retryable failure), undefined after another failure. */
+  async function attempt(
+    report: { computed: number; failed: number },
+    site: string,
+    p: Period,
+    what: 'close' | 'refresh' | 'previous' | 'late',
+  ): Promise<KpiResult[] | false | undefined> {
+    try {
+      const results = await recompute(site, p);
+      report.computed++;
+      return results;
+    } catch (err) {
+      report.failed++;
+      const retryable = isHubError(err) && err.retryable;
+      log.warn(
+        { err, site, period: periodLabel(p), what, retryable },
+        'KPI computation failed; retried at the next tick',
+      );
+      return retryable ? false : undefined;
+    }
+  }
+
+  /** Is `p` the last ended period of `kpi.publishPeriod` (the one of `…/previous`)? */
+  function isLastEnded(site: string, p: Period): boolean {
+    const tz = deps.inventory.site(site)?.timezone;
+    if (p.kind !== kpi.publishPeriod || tz === undefined) return false;
+    return previousPeriod(periodAt(p.kind, now(), tz)).startMs === p.startMs;
+  }
+
+  /** Recomputes up to {@link LATE_BATCH} ready marks; false when a retryable failure ended it. */
+  async function serveMarks(report: { computed: number; failed: number }): Promise<number | false> {
+    let served = 0;
+    for (const m of marks.ready(LATE_BATCH)) {
+      if (stopped) break;
+      const results = await attempt(report, m.site, m.period, 'late');
+      if (results === false) return false;
+      // A failure that no retry fixes (e.g. a site gone from the inventory) drops the mark: logged above.
+      marks.done(m);
+      if (!results) continue;
+      served++;
+      counters.recomputed++;
+      log.info({ site: m.site, period: periodLabel(m.period) }, 'KPI period recomputed: late data or backfill');
+      if (isLastEnded(m.site, m.period)) await publish(results, true);
+    }
+    return served;
+  }
+
+  async function backfill(): Promise<number> {
+    let n = 0;
+    for (const site of deps.inventory.sites) {
+      if (stopped) break;
+      const periods = await periodsToBackfill(deps.conn, deps.inventory, site.id, kpi.periods, now(), maxAgeMs);
+      for (const p of periods) if (marks.add(site.id, p)) n++;
+    }
+    log.info({ periods: n, maxAgeMs }, 'KPI backfill: ended periods without a complete stored result marked');
+    return n;
+  }
+
+  async function runLate(): Promise<LateReport> {
+    const report = { skipped: false, backfilled: 0, recomputed: 0, computed: 0, failed: 0 };
+    if (backfilled === null && started) {
+      try {
+        backfilled = report.backfilled = await backfill();
+      } catch (err) {
+        report.failed++;
+        log.warn({ err }, 'KPI backfill failed; tried again at the next check');
+      }
+    }
+    const served = await serveMarks(report);
+    report.recomputed = served === false ? 0 : served;
+    const { computed: _, ...out } = report;
+    return out;
   }
 
   async function run(): Promise<TickReport> {
     const report = { skipped: false, computed: 0, closed: 0, failed: 0 };
     const at = now();
     const keep = new Set<string>();
-    /** Computes one site-period; false when the run must end (a retryable failure). */
-    const attempt = async (
-      site: string,
-      p: Period,
-      what: 'close' | 'refresh' | 'previous',
-    ): Promise<KpiResult[] | false | undefined> => {
-      try {
-        const results = await recompute(site, p);
-        report.computed++;
-        return results;
-      } catch (err) {
-        report.failed++;
-        const retryable = isHubError(err) && err.retryable;
-        log.warn(
-          { err, site, period: periodLabel(p), what, retryable },
-          'KPI computation failed; retried at the next tick',
-        );
-        return retryable ? false : undefined;
-      }
-    };
     for (const site of deps.inventory.sites) {
       for (const kind of kpi.periods) {
         // A stop ends the run at the next site-period, so shutdown never waits for a whole run
@@ -172,24 +222,31 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
         const key = `${site.id}\u0000${kind}\u0000${previous.date}`;
         keep.add(key);
         if (!closed.has(key)) {
+          // What was accepted before the period ended is behind this position: closing waits until
+          // the drainer has written past it (not for an idle drainer: under load that never comes).
+          if (!endPositions.has(key)) endPositions.set(key, progress.position());
           // Closing waits `closeDelay` after the period's end and after the scheduler's start: a
           // restarted hub receives the gateways' backlogs (late data) in its first minutes.
           const settled = startedAt === undefined || at >= startedAt + kpi.closeDelay;
-          const closing = at >= previous.endMs + kpi.closeDelay && settled && canClose();
-          const done = await attempt(site.id, previous, closing ? 'close' : 'previous');
+          const closing =
+            at >= previous.endMs + kpi.closeDelay && settled && progress.written(endPositions.get(key)) && canClose();
+          const done = await attempt(report, site.id, previous, closing ? 'close' : 'previous');
           if (done === false) return finish(report);
+          if (done && kind === kpi.publishPeriod) await publish(done, true);
           if (done && closing) {
             closed.add(key);
             report.closed++;
             log.info({ site: site.id, period: periodLabel(previous) }, 'KPI period closed');
           }
         }
-        const results = await attempt(site.id, current, 'refresh');
+        const results = await attempt(report, site.id, current, 'refresh');
         if (results === false) return finish(report);
         if (results && kind === kpi.publishPeriod) await publish(results);
       }
     }
     closed = new Set([...closed].filter((k) => keep.has(k))); // forget periods no longer "previous"
+    endPositions = new Map([...endPositions].filter(([k]) => keep.has(k) && !closed.has(k)));
+    await serveMarks(report);
     return finish(report);
   }
 
@@ -204,14 +261,14 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
       log.info('a KPI run is still in progress; this tick is skipped');
       return SKIPPED;
     }
-    const started = process.hrtime.bigint();
-    const current = (running = run()
+    const t0 = process.hrtime.bigint();
+    const current = (running = exclusive(run)
       .catch((err: unknown) => {
         log.error({ err }, 'KPI run failed');
         return { skipped: false, computed: 0, closed: 0, failed: 1 };
       })
       .then((report) => {
-        const seconds = secondsSince(started);
+        const seconds = secondsSince(t0);
         counters.runs++;
         counters.failures += report.failed;
         counters.closed += report.closed;
@@ -228,28 +285,60 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
     }
   }
 
+  async function late(): Promise<LateReport> {
+    if (stopped || lateRunning) return { skipped: true, backfilled: 0, recomputed: 0, failed: 0 };
+    const current = (lateRunning = exclusive(runLate).catch((err: unknown) => {
+      log.error({ err }, 'KPI late check failed');
+      return { skipped: false, backfilled: 0, recomputed: 0, failed: 1 };
+    }));
+    try {
+      return await current;
+    } finally {
+      lateRunning = undefined;
+    }
+  }
+
   return {
     start() {
-      if (task || stopped) return;
+      if (started || stopped) return;
+      started = true;
       startedAt = now();
-      task = (deps.schedule ?? cronSchedule)(kpi.schedule, () => void tick());
-      log.info({ schedule: kpi.schedule, periods: kpi.periods, closeDelayMs: kpi.closeDelay }, 'KPI scheduler started');
+      timers.push((deps.schedule ?? cronSchedule)(kpi.schedule, tick));
+      timers.push((deps.every ?? interval)(LATE_CHECK_MS, late));
+      log.info(
+        { schedule: kpi.schedule, periods: kpi.periods, closeDelayMs: kpi.closeDelay, marks: marks.size },
+        'KPI scheduler started',
+      );
       void tick();
+      void late();
     },
 
     /** Stops scheduling; a run in progress ends after its current site-period. */
     async stop() {
       stopped = true;
-      const t = task;
-      task = undefined;
-      await t?.stop();
+      const ts = timers.splice(0);
+      for (const t of ts) await t.stop();
       await running;
+      await lateRunning;
+      await marks.flush();
     },
 
     tick,
+    late,
+
+    accepted(site, times) {
+      marks.note(site, times);
+    },
+
+    flushMarks: () => marks.flush(),
 
     stats() {
-      return { ...counters, runDuration: copyHistogram(counters.runDuration) };
+      return {
+        ...counters,
+        runDuration: copyHistogram(counters.runDuration),
+        marksPending: marks.size,
+        backfilled,
+      };
     },
   };
 }

@@ -10,20 +10,26 @@ import type { Component, StopContext } from '../lifecycle.ts';
 import { settlesBy } from '../lifecycle.ts';
 import type { Logger } from '../log.ts';
 import type { InfluxStore, PointWriter } from '../store/index.ts';
-import type { KpiConfig } from './definitions/index.ts';
-import { createKpiScheduler, type KpiScheduler, type KpiSchedulerStats } from './scheduler.ts';
+import type { WrittenProgress } from './late.ts';
+import { createKpiScheduler, type KpiScheduler, type KpiSchedulerDeps, type KpiSchedulerStats } from './scheduler.ts';
 
 export interface KpiStageOptions {
   influx: Pick<InfluxStore, 'connection' | 'writer'>;
   /** The hub's inventory (the live view: a reload applies from the next site-period computed). */
   inventory: Inventory;
-  config: { readonly kpi: KpiConfig; readonly mqtt: { readonly rootTopic: string } };
+  config: KpiSchedulerDeps['config'];
   logger: Logger;
   now: () => number;
   /** The broker's publish of the hub's own messages (retained `{root}/{site}/kpi/{kpi}`, docs/contract.md §2). */
   publish(topic: string, payload: string, options: { retain: boolean; qos: 0 | 1 }): Promise<void>;
-  /** False while acknowledged data is not in InfluxDB yet (the spool's `caughtUp`): no period closes. */
-  canClose: () => boolean;
+  /** False while acknowledged data is not in InfluxDB yet: no period closes. */
+  canClose?: () => boolean;
+  /** How far accepted data has reached InfluxDB (the spool's position): closing and late marks wait for it. */
+  progress?: WrittenProgress;
+  /** The late-data marks file (`<dataDir>/kpi/late-marks.json`). */
+  marksFile?: string;
+  /** The scheduler's timers (tests drive them). */
+  timers?: Pick<KpiSchedulerDeps, 'schedule' | 'every'>;
 }
 
 /** See the file comment. */
@@ -32,6 +38,8 @@ export class KpiStage implements Component {
   readonly #o: KpiStageOptions;
   #writer: (PointWriter & { close(): Promise<void> }) | undefined;
   #scheduler: KpiScheduler | undefined;
+  /** Data accepted before the scheduler exists (the broker listens first): handed over at start. */
+  #early: Array<[string, readonly number[]]> = [];
 
   constructor(options: KpiStageOptions) {
     this.#o = options;
@@ -48,9 +56,19 @@ export class KpiStage implements Component {
       logger: o.logger.child({ component: 'kpi' }),
       now: o.now,
       publish: (topic, payload, retain) => o.publish(topic, payload, { retain, qos: 1 }),
-      canClose: o.canClose,
+      ...(o.canClose ? { canClose: o.canClose } : {}),
+      ...(o.progress ? { progress: o.progress } : {}),
+      ...(o.marksFile ? { marksFile: o.marksFile } : {}),
+      ...o.timers,
     });
+    for (const [site, times] of this.#early.splice(0)) this.#scheduler.accepted(site, times);
     this.#scheduler.start();
+  }
+
+  /** Data of `site` at `times` was accepted (the ingest's hook): late data marks its periods. */
+  accepted(site: string, times: readonly number[]): void {
+    if (this.#scheduler) this.#scheduler.accepted(site, times);
+    else this.#early.push([site, times]);
   }
 
   async stop({ deadline }: StopContext): Promise<void> {

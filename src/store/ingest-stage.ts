@@ -33,6 +33,8 @@ export interface IngestStageOptions {
   maxFutureSkewMs: number;
   maxAgeMs: number;
   now: () => number;
+  /** Told the site and point times of every accepted message (ingest.ts `IngestDeps.onAccepted`). */
+  onAccepted?: (site: string, times: readonly number[]) => void;
 }
 
 const closed = (): HubError =>
@@ -59,7 +61,16 @@ export class IngestStage implements Component {
       maxAgeMs: this.#o.maxAgeMs,
       now,
     });
-    this.#ingest = new Ingest({ inventory, normaliser, spool, deadLetters, logger, now });
+    const { onAccepted } = this.#o;
+    this.#ingest = new Ingest({
+      inventory,
+      normaliser,
+      spool,
+      deadLetters,
+      logger,
+      now,
+      ...(onAccepted ? { onAccepted } : {}),
+    });
   }
 
   stop(): void {

@@ -26,7 +26,7 @@ import {
   type Normaliser,
   type Reject,
 } from '../normalise/index.ts';
-import type { Point } from '../point.ts';
+import { msFromNs, type Point } from '../point.ts';
 import type { PointWriter } from './point-writer.ts';
 import type { RecordSource, SpoolRecord } from './spool/record.ts';
 
@@ -76,6 +76,13 @@ export interface IngestDeps {
   logger: Logger;
   /** Clock of the spool records' `at` (default Date.now). */
   now?: () => number;
+  /**
+   * Told, once a message's points are durable (spooled, or written without a spool), the site and
+   * the times (epoch ms) of those points: MQTT, HTTP ingest and dead-letter replays alike. The hub
+   * wires it to the KPI scheduler, so late data reaches the stored KPIs (src/kpi/README.md, "Late
+   * data") while this stage imports nothing of kpi. Called synchronously; a throw is logged.
+   */
+  onAccepted?: (site: string, times: readonly number[]) => void;
 }
 
 /** Routes messages to the spool (or the writer) and the dead-letter store. */
@@ -104,6 +111,7 @@ export class Ingest {
         const kept = rejects.length > 0 ? this.#deadLetter(msg, rejects) : undefined;
         await Promise.all([spooled, kept]);
         this.#counts.pointsWritten += points.length;
+        this.#accepted(msg.site, points);
         return { points: points.length, rejects };
       }
       const writeRejects = await this.#write(points);
@@ -115,6 +123,7 @@ export class Ingest {
     }
     const written = rejects.some((r) => r.reason === 'write_rejected') ? 0 : points.length;
     this.#counts.pointsWritten += written;
+    if (written > 0) this.#accepted(msg.site, points);
     return { points: written, rejects };
   }
 
@@ -157,6 +166,7 @@ export class Ingest {
       if (this.#deps.spool) await this.#deps.spool.append(this.#record(points, sourceOf(msg)));
       else await this.#deps.writer!.write(points);
       this.#counts.pointsWritten += points.length;
+      this.#accepted(msg.site, points);
     }
     return { points: points.length, rejects };
   }
@@ -178,6 +188,20 @@ export class Ingest {
       await spool.append(this.#record([point], source));
     } else {
       await writer!.write([point]);
+    }
+  }
+
+  /** Tells `onAccepted` the times of durable points (see IngestDeps). */
+  #accepted(site: string, points: readonly Point[]): void {
+    const hook = this.#deps.onAccepted;
+    if (!hook || points.length === 0) return;
+    try {
+      hook(
+        site,
+        points.map((p) => msFromNs(p.time)),
+      );
+    } catch (err) {
+      this.#deps.logger.error({ err, site }, 'the accepted-data hook failed');
     }
   }
 

@@ -297,6 +297,32 @@ describe('Spool and Drainer', () => {
     expect(seqs(writer)).toEqual([1]);
   });
 
+  it('position() and written(): a record is known written once the drainer passes it, whatever comes after', async () => {
+    const dir = await tempDir();
+    const { spool } = await openSpool(dir);
+    const writer = new MemoryPointWriter();
+    writer.failWith(new HubError('HUB_ERR_INFLUX_UNREACHABLE', 'down'));
+    const { drainer } = drain(dir, spool, writer);
+    await spool.append(record(1));
+    const first = drainer.position();
+    expect(first).not.toBeNull();
+    expect(drainer.written(first)).toBe(false); // InfluxDB is down: not written
+    writer.failWith(undefined);
+    await expect.poll(() => drainer.written(first), { timeout: 5_000, message: 'the first record written' }).toBe(true);
+    expect(seqs(writer)).toEqual([1]);
+    // Later records, while InfluxDB is away again: the first stays written, the new one is not.
+    writer.failWith(new HubError('HUB_ERR_INFLUX_UNREACHABLE', 'down'));
+    await spool.append(record(2));
+    const second = drainer.position();
+    expect(drainer.written(first)).toBe(true);
+    expect(drainer.written(second)).toBe(false);
+    writer.failWith(undefined);
+    await expect
+      .poll(() => drainer.written(second), { timeout: 5_000, message: 'the second record written' })
+      .toBe(true);
+    expect(seqs(writer)).toEqual([1, 2]);
+  });
+
   it('a commit made while the drainer opens its segment is not missed: the record is written without a further message', async () => {
     // The race behind a flaky spool-full test: the drainer looked at a new segment (header only,
     // its first group being synced), opened it, and meanwhile that group committed and woke no

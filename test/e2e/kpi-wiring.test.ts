@@ -93,7 +93,16 @@ describe('KPI scheduler in the hub', () => {
     const r = await sub.done;
     expect(r.code).toBe(0);
     const msg = JSON.parse(r.stdout.trim()) as Record<string, unknown>;
-    expect(msg).toMatchObject({ kpi: 'sorting_coverage', period: 'day', target: 0.95, met: false });
+    // The day still runs: it says which period it is, that it is not complete, and no verdict yet.
+    expect(msg).toMatchObject({
+      kpi: 'sorting_coverage',
+      period: 'day',
+      start: '2026-11-27T00:00:00+08:00',
+      end: '2026-11-28T00:00:00+08:00',
+      complete: false,
+      target: 0.95,
+      met: null,
+    });
     expect(msg.value as number).toBeCloseTo(want, 12);
   });
 

@@ -100,6 +100,8 @@ export interface StartOptions {
   models?: HubDeps['models'];
   /** Level of the captured log (default `info`). */
   logLevel?: string;
+  /** The KPI scheduler's timers (tests call its ticks and late checks themselves). */
+  kpiTimers?: HubDeps['kpiTimers'];
 }
 
 /** A hub built and started in this process. */
@@ -130,6 +132,7 @@ export async function startTestHub(files: HubFiles, options: StartOptions = {}):
     logger,
     ...(options.now ? { now: options.now } : {}),
     ...(options.models ? { models: options.models } : {}),
+    ...(options.kpiTimers ? { kpiTimers: options.kpiTimers } : {}),
   });
   let ports;
   try {

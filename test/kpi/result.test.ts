@@ -7,6 +7,7 @@ import {
   kpiDefinition,
   meetsTarget,
   periodOf,
+  previousTopic,
   quoteString,
   timeRange,
   toMessage,
@@ -150,10 +151,15 @@ describe('results', () => {
     const r = evaluate(coverage, { numerator: 19, denominator: 20 }, ctx);
     const { topic, payload } = toMessage(r, 'community/v1');
     expect(topic).toBe('community/v1/maple-court/kpi/sorting_coverage');
+    expect(previousTopic('community/v1', 'maple-court', 'sorting_coverage')).toBe(
+      'community/v1/maple-court/kpi/sorting_coverage/previous',
+    );
     expect(JSON.parse(payload)).toEqual({
       kpi: 'sorting_coverage',
       period: 'day',
       start: '2026-11-27T00:00:00+08:00',
+      end: '2026-11-28T00:00:00+08:00',
+      complete: true,
       value: 0.95,
       target: 0.95,
       met: true,
@@ -161,6 +167,22 @@ describe('results', () => {
       status: 'ok',
       reason: null,
       warnings: [],
+    });
+  });
+
+  it('a running period says so, and has no verdict yet (met null) in its message; the stored point keeps met', () => {
+    const running = evaluate(
+      coverage,
+      { numerator: 19, denominator: 20 },
+      { ...ctx, now: Date.parse('2026-11-27T04:00:00Z') },
+    );
+    expect(running).toMatchObject({ complete: false, met: true });
+    expect(JSON.parse(toMessage(running, 'community/v1').payload)).toMatchObject({
+      start: '2026-11-27T00:00:00+08:00',
+      end: '2026-11-28T00:00:00+08:00',
+      complete: false,
+      value: 0.95,
+      met: null,
     });
   });
 });

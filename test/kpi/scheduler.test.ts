@@ -41,7 +41,8 @@ function setup(overrides: Partial<KpiSchedulerDeps> = {}, kpi: Record<string, un
     conn,
     writer,
     inventory,
-    config: { kpi: kpiConfig({}, kpi), mqtt: { rootTopic: 'community/v1' } },
+    // A one-day reach keeps the start's backfill out of these tests (late-data.test.ts tests it).
+    config: { kpi: kpiConfig({}, kpi), mqtt: { rootTopic: 'community/v1' }, ingest: { maxAge: 86_400_000 } },
     logger: createLogger('debug', sink),
     publish: (topic, payload, retain) =>
       void published.push({ topic, payload: JSON.parse(payload) as Record<string, unknown>, retain }),
@@ -57,12 +58,33 @@ describe('KPI scheduler', () => {
     // 00:05 local: yesterday ended 5 minutes ago (< closeDelay 10m): computed, not yet closed.
     expect(await scheduler.tick()).toEqual({ skipped: false, computed: 2, closed: 0, failed: 0 });
     expect(published.map((m) => m.topic)).toContain('community/v1/elm/kpi/sorting_coverage');
-    expect(published).toHaveLength(7);
+    // The current day on {kpi}, the day just ended on {kpi}/previous, all retained.
+    expect(published).toHaveLength(14);
+    const current = published.filter((m) => !m.topic.endsWith('/previous'));
+    expect(current).toHaveLength(7);
     expect(
-      published.every(
-        (m) => m.retain && m.payload['period'] === 'day' && m.payload['start'] === '2026-11-27T00:00:00+08:00',
+      current.every(
+        (m) =>
+          m.retain &&
+          m.payload['period'] === 'day' &&
+          m.payload['start'] === '2026-11-27T00:00:00+08:00' &&
+          m.payload['end'] === '2026-11-28T00:00:00+08:00' &&
+          m.payload['complete'] === false &&
+          m.payload['met'] === null,
       ),
     ).toBe(true);
+    const previous = published.filter((m) => m.topic.endsWith('/previous'));
+    expect(previous.map((m) => m.topic)).toContain('community/v1/elm/kpi/sorting_coverage/previous');
+    expect(
+      previous.every(
+        (m) => m.retain && m.payload['start'] === '2026-11-26T00:00:00+08:00' && m.payload['complete'] === true,
+      ),
+    ).toBe(true);
+    // Complete: `met` says whether the target was met (0 of 2 households: not met).
+    expect(previous.find((m) => m.payload['kpi'] === 'sorting_coverage')!.payload).toMatchObject({
+      met: false,
+      value: 0,
+    });
 
     clock.now = Date.parse('2026-11-26T16:12:00Z'); // 00:12 local: closed now
     expect(await scheduler.tick()).toEqual({ skipped: false, computed: 2, closed: 1, failed: 0 });
@@ -106,7 +128,10 @@ describe('KPI scheduler', () => {
   });
 
   it("after start(), closes nothing until closeDelay has passed: a restarted hub first receives the gateways' backlogs", async () => {
-    const { scheduler, clock } = setup({ schedule: () => ({ stop: () => undefined }) });
+    const { scheduler, clock } = setup({
+      schedule: () => ({ stop: () => undefined }),
+      every: () => ({ stop: () => undefined }),
+    });
     clock.now = Date.parse('2026-11-27T04:00:00Z'); // hours after the previous local day ended
     scheduler.start(); // runs a first tick at once (in the background)
     /** The next tick that is not skipped because the start's own run is still going. */
@@ -197,12 +222,17 @@ describe('KPI scheduler', () => {
       { periods: ['day', 'week'], publishPeriod: 'week', schedule: '*/2 * * * *' },
     );
     scheduler.start();
-    await vi.waitFor(() => expect(published).toHaveLength(7));
+    await vi.waitFor(() => expect(published).toHaveLength(14));
     expect(
-      published.every((m) => m.payload['period'] === 'week' && m.payload['start'] === '2026-11-23T00:00:00+08:00'),
+      published.every(
+        (m) =>
+          m.payload['period'] === 'week' &&
+          m.payload['start'] ===
+            (m.topic.endsWith('/previous') ? '2026-11-16T00:00:00+08:00' : '2026-11-23T00:00:00+08:00'),
+      ),
     ).toBe(true);
     cronTick?.();
-    await vi.waitFor(() => expect(published).toHaveLength(14));
+    await vi.waitFor(() => expect(published).toHaveLength(28));
     await scheduler.stop();
     expect(stop).toHaveBeenCalledOnce();
     expect(await scheduler.tick()).toMatchObject({ skipped: true });

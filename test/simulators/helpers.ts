@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Loaded } from '../../src/config/load.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { DeadLetterStore, type DeadLetter } from '../../src/deadletters/store.ts';
-import type { Hub } from '../../src/hub.ts';
+import type { Hub, HubDeps } from '../../src/hub.ts';
 import { connectInflux, query, type InfluxConnection } from '../../src/store/index.ts';
 import { inventoryYaml, type Scenario } from '../../simulators/index.ts';
 import { drainedWithin, sharedInfluxSection, startTestHub, writeHubFiles, type TestHub } from '../helpers/hub.ts';
@@ -43,6 +43,10 @@ export interface SimHubOptions {
   kpi?: boolean;
   /** The hub's own series (hub_stats, hub_rejects) every this often (default: the config's). */
   selfStatsInterval?: string;
+  /** The `kpi` section of hub.yaml (default the config's defaults). */
+  kpiConfig?: Record<string, unknown>;
+  /** The KPI scheduler's timers (tests call its ticks and late checks themselves). */
+  kpiTimers?: HubDeps['kpiTimers'];
 }
 
 /** Build and start a hub that knows `scenario`'s community (test/helpers/hub.ts). */
@@ -57,12 +61,17 @@ export async function startSimHub(scenario: Scenario, o: SimHubOptions = {}): Pr
       influx: sharedInfluxSection(uniqueName('sim')),
       ingest: { maxFutureSkew: scenario.hub.maxFutureSkewMs, maxAge: scenario.hub.maxAgeMs },
       ...(o.kpi === false && 'kpi' in configSchema.shape ? { kpi: { enabled: false } } : {}),
+      ...(o.kpiConfig && o.kpi !== false ? { kpi: o.kpiConfig } : {}),
       ...(o.selfStatsInterval !== undefined ? { selfStats: { interval: o.selfStatsInterval } } : {}),
     },
   });
   let started: TestHub;
   try {
-    started = await startTestHub(files, { logLevel: 'silent', ...(o.now ? { now: o.now } : {}) });
+    started = await startTestHub(files, {
+      logLevel: 'silent',
+      ...(o.now ? { now: o.now } : {}),
+      ...(o.kpiTimers ? { kpiTimers: o.kpiTimers } : {}),
+    });
   } catch (e) {
     await files.remove();
     throw e;

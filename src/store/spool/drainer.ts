@@ -71,6 +71,15 @@ export interface DrainerStats {
   lastError?: string;
 }
 
+/**
+ * A place in the spool: the end of what was committed when it was taken. Positions only grow
+ * (segment sequences are never reused), so a later position is never behind an earlier one.
+ */
+export interface SpoolPosition {
+  readonly seq: number;
+  readonly end: number;
+}
+
 /** Seal a fully written active segment once it holds this much, so a restart replays little. */
 const ROTATE_IDLE_BYTES = 1024 * 1024;
 /** Most bytes of records read at once. */
@@ -130,6 +139,25 @@ export class Drainer {
       this.#drainWaiters.push({ seq: last.seq, end: last.end, resolve, reject });
       this.#settleDrained();
     });
+  }
+
+  /**
+   * Where the spool's committed records end now: every record committed before this call lies
+   * before it. Pair with {@link written} to wait for one record without waiting for an idle drainer
+   * (which, under steady load, never comes). Null when the spool holds nothing.
+   */
+  position(): SpoolPosition | null {
+    const last = this.#o.spool.segments().at(-1);
+    return last ? { seq: last.seq, end: last.end } : null;
+  }
+
+  /** True once every record before `p` is written to InfluxDB (or kept as a dead letter). */
+  written(p: SpoolPosition | null): boolean {
+    if (!p) return true;
+    const oldest = this.#o.spool.segments()[0];
+    const cursor = this.#cursor;
+    // The drainer leaves a segment only by removing it, so a removed one is behind the cursor.
+    return !oldest || oldest.seq > p.seq || (cursor?.seq === p.seq && cursor.offset >= p.end);
   }
 
   /** Ends the loop at once, without waiting for writes in flight (their records stay spooled). */
@@ -237,11 +265,8 @@ export class Drainer {
 
   /** Resolves the {@link drained} calls whose records are all behind the cursor now. */
   #settleDrained(): void {
-    const oldest = this.#o.spool.segments()[0];
-    const cursor = this.#cursor;
     this.#drainWaiters = this.#drainWaiters.filter((w) => {
-      // The drainer leaves a segment only by removing it, so a removed one is behind the cursor.
-      const passed = !oldest || oldest.seq > w.seq || (cursor?.seq === w.seq && cursor.offset >= w.end);
+      const passed = this.written(w);
       if (passed) w.resolve();
       return !passed;
     });

@@ -17,7 +17,7 @@ import { ensureDatabase } from '../database.ts';
 import type { InfluxPointWriter } from '../influx-writer.ts';
 import type { InfluxStore } from '../influx-store.ts';
 import type { WriterStats } from '../point-writer.ts';
-import { Drainer, drainerSizing, type DrainerStats } from './drainer.ts';
+import { Drainer, drainerSizing, type DrainerStats, type SpoolPosition } from './drainer.ts';
 import type { SpoolRecord } from './record.ts';
 import { Spool, type SpoolOptions, type SpoolStats } from './spool.ts';
 
@@ -125,6 +125,16 @@ export class SpoolStage implements Component {
    * Everything acknowledged is in InfluxDB: the drainer is idle with nothing left behind its cursor.
    * (`stats().records` counts records since start: no measure of what waits.)
    */
+  /** Where the spool's committed records end now (drainer.ts `position`); null before the start or when empty. */
+  position(): SpoolPosition | null {
+    return this.#drainer?.position() ?? null;
+  }
+
+  /** True once the drainer has written everything before `p` (drainer.ts `written`). */
+  written(p: SpoolPosition | null): boolean {
+    return this.#drainer ? this.#drainer.written(p) : p === null;
+  }
+
   caughtUp(): boolean {
     const d = this.#drainer?.stats();
     return d !== undefined && d.state === 'idle' && d.lagBytes === 0;

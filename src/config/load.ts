@@ -104,7 +104,14 @@ function readYaml(file: string, cwd: string, code: ErrorCode): unknown {
     const at = pos ? `:${pos.line}:${pos.col}` : '';
     throw new HubError(code, `${show(file, cwd)}${at}: YAML syntax error: ${err.message.split('\n')[0]}`);
   }
-  return doc.toJS() ?? {};
+  try {
+    return doc.toJS() ?? {};
+  } catch (e) {
+    // Parsing succeeded but building the values did not: the yaml package refuses aliases that
+    // expand without bound ("billion laughs") this way; found by test/fuzz/config.test.ts.
+    const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    throw new HubError(code, `${show(file, cwd)}: YAML cannot be read: ${message}`, { cause: e });
+  }
 }
 
 /** One line per issue: `file: path.inside: what is wrong`. */

@@ -27,8 +27,13 @@ export interface DeadLetterInput {
   gateway?: string;
   device?: string;
   channel?: string;
-  /** Arrival time, epoch ms: a replay stamps time-less readings with it, as the first try did. */
+  /** Arrival time, epoch ms: when it arrived, and the time rules a replay judges it by. */
   receivedAt: number;
+  /**
+   * The arrival slots the message was given (src/normalise/stamp.ts: first millisecond and offset
+   * below it): a replay stamps time-less readings with them, as the first try did.
+   */
+  stamp?: { ms: number; offset: number };
   payload: Buffer;
   rejects: RejectNote[];
 }

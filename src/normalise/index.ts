@@ -23,4 +23,6 @@ export type { Pseudonymiser } from './pseudonym.ts';
 export { applyTimeRules, DEFAULT_TIME_RULES } from './time.ts';
 export type { TimeRules, TimeResult } from './time.ts';
 export { eventOffsetNs, eventTimeNs } from './key.ts';
+export { ArrivalStamps, slotAt, slotNs } from './stamp.ts';
+export type { Stamp } from './stamp.ts';
 export type { Channel, DeviceModel, ModelContext, ModelResult, Normalised, PointDraft } from './model.ts';

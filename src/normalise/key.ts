@@ -31,10 +31,10 @@ export function eventTimeNs(eventMs: number, site: string, device: string, event
 }
 
 /**
- * Nanosecond time string of a reading. A reading with its own time uses offset 0 (one reading per
- * series and millisecond). Readings of one array stamped on arrival share `receivedAt`, so they
- * take their array index as the offset and do not overwrite each other.
+ * Nanosecond time string of a reading with its own time: offset 0, one reading per series and
+ * millisecond, the same key on every resend. Readings without a time take arrival slots instead
+ * (stamp.ts), which start at offset 1 and so never land on this key.
  */
-export function readingTimeNs(ms: number, stampedIndex = 0): string {
-  return nsFromMs(ms, stampedIndex);
+export function readingTimeNs(ms: number): string {
+  return nsFromMs(ms, 0);
 }

@@ -11,6 +11,7 @@ import type { Point } from '../point.ts';
 import { decodePayload } from './decode.ts';
 import { toPoints } from './points.ts';
 import { createPseudonymiser } from './pseudonym.ts';
+import { ArrivalStamps, slotNs, type Stamp } from './stamp.ts';
 import { applyTimeRules, DEFAULT_TIME_RULES, type TimeRules } from './time.ts';
 import type { Channel, ModelContext, ModelResult } from './model.ts';
 import type { Reject } from './reasons.ts';
@@ -42,8 +43,13 @@ export interface NormaliseInput {
   device: DeviceInfo;
   channel: Channel;
   payload: Buffer;
-  /** When the hub received it, epoch ms: the stamp of a reading without time. */
+  /** When the hub received it, epoch ms: where a reading without time is stamped (stamp.ts). */
   receivedAt: number;
+  /**
+   * The arrival slots reserved when the message first came (a replay passes the dead letter's, so
+   * its readings land where a first success would have put them); absent: reserve new ones.
+   */
+  stamp?: Stamp;
   /** The time the time rules judge against (default the hub's clock); a replay passes `receivedAt`. */
   clock?: number;
   /** Normalise only these element indexes of an array payload (a replay of element rejects). */
@@ -54,6 +60,8 @@ export interface NormaliseInput {
 export interface NormaliseResult {
   points: Point[];
   rejects: Reject[];
+  /** The message's arrival slots (stamp.ts), once its payload decoded: keep them with its dead letter. */
+  stamp?: Stamp;
 }
 
 /** A configured pipeline. */
@@ -71,6 +79,8 @@ export function createNormaliser(options: NormaliserOptions): Normaliser {
   const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_NORMALISER_OPTIONS.maxPayloadBytes;
   const now = options.now ?? Date.now;
   const ctx: ModelContext = Object.freeze({ pseudonymise: createPseudonymiser(options.pseudonymKey) });
+  // One sequence per device: a device's readings without time never share a key (stamp.ts).
+  const stamps = new ArrivalStamps(1);
 
   /** One element → its points, or why not. */
   function normaliseElement(
@@ -78,6 +88,7 @@ export function createNormaliser(options: NormaliserOptions): Normaliser {
     element: unknown,
     index: number,
     clock: number,
+    stamp: Stamp,
   ): Point[] | Omit<Reject, 'index' | 'element'> {
     const model = options.models.get(input.device.type, input.device.model);
     // checkInventoryModels makes this unreachable after start-up; never crash if it is reached.
@@ -105,7 +116,7 @@ export function createNormaliser(options: NormaliserOptions): Normaliser {
     const time = applyTimeRules(value.timeMs, input.receivedAt, clock, rules);
     if (!time.ok) return { reason: time.reason, detail: time.detail };
     const origin = { site: input.site, gateway: input.gateway, device: input.device };
-    const built = toPoints(value, time.ms, origin, time.stamped ? index % 1_000_000 : 0);
+    const built = toPoints(value, time.ms, origin, time.stamped ? slotNs(stamp, index) : undefined);
     if (typeof built === 'string')
       return { reason: 'normaliser_error', detail: `${name} returned an invalid point: ${built}` };
     return built;
@@ -117,12 +128,15 @@ export function createNormaliser(options: NormaliserOptions): Normaliser {
     const points: Point[] = [];
     const rejects: Reject[] = [];
     const clock = input.clock ?? now();
+    // Reserved for every decoded message, used or not, so a replay finds the same slots.
+    const stamp =
+      input.stamp ?? stamps.reserve(`${input.site}\u0000${input.device.id}`, input.receivedAt, decoded.elements.length);
     const heartbeats = new Set<string>();
     decoded.elements.forEach((element, index) => {
       if (input.only && !input.only.has(index)) return;
       let out: Point[] | Omit<Reject, 'index' | 'element'>;
       try {
-        out = normaliseElement(input, element, index, clock);
+        out = normaliseElement(input, element, index, clock, stamp);
       } catch (e) {
         // A model's drafts so malformed that building points threw: still the model's bug.
         out = { reason: 'normaliser_error', detail: `building points failed: ${errorText(e)}` };
@@ -130,7 +144,7 @@ export function createNormaliser(options: NormaliserOptions): Normaliser {
       if (Array.isArray(out)) points.push(...out.filter((p) => !isRepeatedHeartbeat(p, heartbeats)));
       else rejects.push(decoded.isArray ? { ...out, index, element } : out);
     });
-    return { points, rejects };
+    return { points, rejects, stamp };
   }
 
   return { normalise };

@@ -21,16 +21,16 @@ export interface PointOrigin {
 }
 
 /**
- * Build the points of an accepted element stamped at `ms` (plus `stampedIndex` ns for a reading of
- * an array stamped on arrival, see key.ts), or return a description of what is
- * wrong with the model's drafts (a model bug: the caller turns it into `normaliser_error`).
+ * Build the points of an accepted element at `ms` — or, for a reading without a time, at its
+ * arrival slot `stampNs` (stamp.ts) — or return a description of what is wrong with the model's
+ * drafts (a model bug: the caller turns it into `normaliser_error`).
  *
  * Every accepted element also yields `device_health` with `heartbeat: true` (at the reading's time;
  * for an event at `ms` with no offset), so "heard in that hour" is one query (docs/contract.md
  * §4). For a reading it is merged into the reading's own `device_health` draft; for
  * an event it is a separate point.
  */
-export function toPoints(value: Normalised, ms: number, origin: PointOrigin, stampedIndex = 0): Point[] | string {
+export function toPoints(value: Normalised, ms: number, origin: PointOrigin, stampNs?: string): Point[] | string {
   const common: Record<string, string> = {
     site: origin.site,
     gateway: origin.gateway,
@@ -39,7 +39,7 @@ export function toPoints(value: Normalised, ms: number, origin: PointOrigin, sta
   };
   const { eventId } = value;
   const eventTime = eventId === undefined ? undefined : eventTimeNs(ms, origin.site, origin.device.id, eventId);
-  const readingTime = readingTimeNs(ms, stampedIndex);
+  const readingTime = stampNs ?? readingTimeNs(ms);
   const out: Point[] = [];
   let healthMerged = false;
   for (const draft of value.points) {

@@ -13,7 +13,21 @@ export function parseStatusPayload(payload: Buffer | string): boolean | undefine
   return undefined;
 }
 
-/** The `gateway_status` point for a status message received at `receivedAt` (epoch ms). */
-export function gatewayStatusPoint(site: string, gateway: string, online: boolean, receivedAt: number): Point {
-  return { measurement: 'gateway_status', tags: { site, gateway }, fields: { online }, time: nsFromMs(receivedAt) };
+/**
+ * The `gateway_status` point for a status message received at `receivedAt` (epoch ms), at its
+ * arrival slot `offset` (stamp.ts: two status messages of a gateway in one millisecond are two points).
+ */
+export function gatewayStatusPoint(
+  site: string,
+  gateway: string,
+  online: boolean,
+  receivedAt: number,
+  offset = 0,
+): Point {
+  return {
+    measurement: 'gateway_status',
+    tags: { site, gateway },
+    fields: { online },
+    time: nsFromMs(receivedAt, offset),
+  };
 }

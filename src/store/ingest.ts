@@ -20,11 +20,13 @@ import { DeadLetterStore, type DeadLetter } from '../deadletters/store.ts';
 import { HubError, isHubError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import {
+  ArrivalStamps,
   gatewayStatusPoint,
   parseStatusPayload,
   unknownDeviceReject,
   type Normaliser,
   type Reject,
+  type Stamp,
 } from '../normalise/index.ts';
 import { msFromNs, type Point } from '../point.ts';
 import type { PointWriter } from './point-writer.ts';
@@ -41,6 +43,8 @@ export interface IngestMessage {
   payload: Buffer;
   /** Arrival time, epoch ms. */
   receivedAt: number;
+  /** Arrival slots reserved for it (src/normalise/stamp.ts); set by routing, kept with its dead letter. */
+  stamp?: Stamp;
 }
 
 /** What happened to one message. */
@@ -89,6 +93,8 @@ export interface IngestDeps {
 export class Ingest {
   readonly #counts: IngestStats = { messages: 0, pointsWritten: 0, deadLettered: 0, failed: 0 };
   readonly #deps: IngestDeps;
+  /** gateway_status has no timed points, so its sequence starts at offset 0 (src/normalise/stamp.ts). */
+  readonly #statusStamps = new ArrivalStamps(0);
 
   constructor(deps: IngestDeps) {
     this.#deps = deps;
@@ -102,7 +108,8 @@ export class Ingest {
   /** Make one message durable (points spooled or written, rejects dead-lettered); see the file comment. */
   async handle(msg: IngestMessage): Promise<IngestOutcome> {
     this.#counts.messages++;
-    const { points, rejects } = this.#route(msg);
+    const { points, rejects, stamp } = this.#route(msg);
+    if (stamp) msg = { ...msg, stamp };
     const { spool } = this.#deps;
     try {
       if (spool) {
@@ -160,6 +167,9 @@ export class Ingest {
       channel: dl.channel,
       payload: DeadLetterStore.payloadOf(dl),
       receivedAt: dl.receivedAt,
+      // The slots the first try reserved; a dead letter from before they existed is stamped as
+      // then: its arrival millisecond with the array index as offset.
+      stamp: dl.stamp ?? { ms: Math.floor(dl.receivedAt), offset: 0 },
     };
     const { points, rejects } = this.#route(msg, { clock: dl.receivedAt, ...(only ? { only } : {}) });
     if (points.length > 0) {
@@ -173,7 +183,8 @@ export class Ingest {
 
   /** A status change the broker saw without a status message (connection lost, no Will). */
   async gatewayOffline(site: string, gateway: string, at: number): Promise<void> {
-    const point = gatewayStatusPoint(site, gateway, false, at);
+    const stamp = this.#statusStamps.reserve(`${site}\u0000${gateway}`, at, 1);
+    const point = gatewayStatusPoint(site, gateway, false, stamp.ms, stamp.offset);
     const { spool, writer } = this.#deps;
     if (spool) {
       // No message carried it: the dead letter a refusal would make names what happened instead.
@@ -212,12 +223,15 @@ export class Ingest {
   #route(
     msg: IngestMessage,
     replay: { clock?: number; only?: ReadonlySet<number> } = {},
-  ): { points: Point[]; rejects: Reject[] } {
+  ): { points: Point[]; rejects: Reject[]; stamp?: Stamp } {
     if (msg.channel === 'status') {
       const online = parseStatusPayload(msg.payload);
       if (online === undefined)
         return { points: [], rejects: [{ reason: 'bad_status', detail: 'expected "online" or "offline"' }] };
-      return { points: [gatewayStatusPoint(msg.site, msg.gateway, online, msg.receivedAt)], rejects: [] };
+      // Two status messages of one gateway in one millisecond are two points, not one (stamp.ts).
+      const stamp = this.#statusStamps.reserve(`${msg.site}\u0000${msg.gateway}`, msg.receivedAt, 1);
+      const point = gatewayStatusPoint(msg.site, msg.gateway, online, stamp.ms, stamp.offset);
+      return { points: [point], rejects: [], stamp };
     }
     const device =
       msg.device === undefined ? undefined : this.#deps.inventory.device(msg.site, msg.gateway, msg.device);
@@ -229,6 +243,7 @@ export class Ingest {
       channel: msg.channel,
       payload: msg.payload,
       receivedAt: msg.receivedAt,
+      ...(msg.stamp ? { stamp: msg.stamp } : {}),
       ...replay,
     });
   }
@@ -261,6 +276,7 @@ export class Ingest {
       ...(msg.device === undefined ? {} : { device: msg.device }),
       channel: msg.channel,
       receivedAt: msg.receivedAt,
+      ...(msg.stamp ? { stamp: msg.stamp } : {}),
       payload: msg.payload,
       rejects: notes,
     });
@@ -278,6 +294,15 @@ export class Ingest {
 
 /** What a dead letter needs of the message, should InfluxDB refuse its points while draining. */
 function sourceOf(msg: IngestMessage): RecordSource {
-  const { topic, site, gateway, device, channel, receivedAt, payload } = msg;
-  return { topic, site, gateway, ...(device === undefined ? {} : { device }), channel, receivedAt, payload };
+  const { topic, site, gateway, device, channel, receivedAt, stamp, payload } = msg;
+  return {
+    topic,
+    site,
+    gateway,
+    ...(device === undefined ? {} : { device }),
+    channel,
+    receivedAt,
+    ...(stamp ? { stamp } : {}),
+    payload,
+  };
 }

@@ -9,13 +9,15 @@
  * One hub per model, since the fixtures all name device dev-01 behind gw-east at maple-court,
  * building b1. The hub's clock is set to each case's `now` (default `receivedAt`), as
  * test/devices/fixtures.test.ts does. The database is emptied before each case, so what InfluxDB
- * holds afterwards is what that one message wrote. A PUBACK means "in the hub's spool": each case
- * waits (bounded) for the hub to drain it into InfluxDB before reading.
+ * holds afterwards is what that one message wrote; under that stopped clock all of a model's cases
+ * arrive in one millisecond, so the case stamped on arrival runs first (stampedFirst in
+ * test/helpers/fixtures.ts says why). A PUBACK means "in the hub's spool": each case waits
+ * (bounded) for the hub to drain it into InfluxDB before reading.
  */
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../broker/helpers.ts';
-import { expectation, fixtureInput, modelFixtures } from '../helpers/fixtures.ts';
+import { expectation, fixtureInput, modelFixtures, stampedFirst } from '../helpers/fixtures.ts';
 import { sharedSettings, uniqueName } from '../helpers/influx-shared.ts';
 import { connectInflux } from '../../src/store/index.ts';
 import {
@@ -46,7 +48,10 @@ const DATABASE = uniqueName('e2e_fixtures');
 const models = modelFixtures().map(({ type, model, cases }) => ({
   type,
   model,
-  cases: cases.map((c, i): Case => ({ ...c, via: i % 3 === 2 ? 'mqtt.js' : 'mosquitto_pub' })),
+  cases: stampedFirst(`${type}/${model}`, cases).map((c, i): Case => ({
+    ...c,
+    via: i % 3 === 2 ? 'mqtt.js' : 'mosquitto_pub',
+  })),
 }));
 
 afterAll(async () => {

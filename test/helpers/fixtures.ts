@@ -74,3 +74,29 @@ export function expectation(dir: string): { points: Point[]; rejects: ExpectedRe
   };
   return { points: json.points, rejects: json.rejects ?? [] };
 }
+
+/**
+ * True when a case expects a reading stamped on arrival: a point in its arrival millisecond, below
+ * the millisecond, that is not an event's (src/normalise/stamp.ts).
+ */
+export function stampedOnArrival(dir: string): boolean {
+  const ms = BigInt(Date.parse(fixtureInput(dir).receivedAt ?? FIXTURE.receivedAt));
+  return expectation(dir).points.some((p) => {
+    const t = BigInt(p.time);
+    return t / 1_000_000n === ms && t % 1_000_000n !== 0n && !('event_id' in p.fields);
+  });
+}
+
+/**
+ * A model's cases for a hub that gets them one after another under a stopped clock (the end-to-end
+ * tests): every case then arrives in the same millisecond, and the hub gives each message of a
+ * device its own arrival slots in it (src/normalise/stamp.ts). A fixture shows a reading stamped on
+ * arrival at the first slot, which only a hub that has seen nothing else of the device in that
+ * millisecond gives, so the case stamped on arrival comes first. Throws for a model with two.
+ */
+export function stampedFirst<C extends { name: string; dir: string }>(model: string, cases: readonly C[]): C[] {
+  const stamped = cases.filter((c) => stampedOnArrival(c.dir));
+  if (stamped.length > 1)
+    throw new Error(`${model}: ${stamped.length} fixtures stamped on arrival; the end-to-end tests expect one at most`);
+  return [...stamped, ...cases.filter((c) => !stamped.includes(c))];
+}

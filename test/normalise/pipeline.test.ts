@@ -152,12 +152,49 @@ describe('pipeline', () => {
     expect(BigInt(twice[0]!.time) / 1_000_000n).toBe(BigInt(Date.parse(e.ts)));
   });
 
-  it('keeps readings of an array stamped on arrival apart (index as ns offset)', () => {
+  it('keeps readings of an array stamped on arrival apart (one arrival slot per element)', () => {
     const r = make()(device('access-gate', 'generic-v1'), 'telemetry', [{ battery: 80 }, { battery: 79 }]);
+    // Offset 0 is left to readings with their own time (src/normalise/stamp.ts).
     expect(r.points.map((p) => [p.fields.battery_pct, p.time])).toEqual([
-      [80, `${NOW}000000`],
-      [79, `${NOW}000001`],
+      [80, `${NOW}000001`],
+      [79, `${NOW}000002`],
     ]);
+    expect(r.stamp).toEqual({ ms: NOW, offset: 1 });
+  });
+
+  it('never gives two time-less readings of a device the same key, even in one millisecond', () => {
+    const run = make();
+    const dev = device('access-gate', 'generic-v1');
+    const times = Array.from({ length: 300 }, (_, i) =>
+      run(dev, 'telemetry', i % 3 === 0 ? [{ battery: i }, { battery: i + 1 }] : { battery: i }).points.map(
+        (p) => p.time,
+      ),
+    ).flat();
+    expect(new Set(times).size).toBe(times.length);
+    // A reading with its own time in that millisecond keeps offset 0, which no stamp takes.
+    const timed = run(dev, 'telemetry', { battery: 1, ts: new Date(NOW).toISOString() }).points;
+    expect(timed.map((p) => p.time)).toEqual([`${NOW}000000`]);
+    expect(times).not.toContain(`${NOW}000000`);
+    // Another device has a sequence of its own.
+    expect(run({ ...dev, id: 'dev-02' }, 'telemetry', { battery: 5 }).points[0]!.time).toBe(`${NOW}000001`);
+  });
+
+  it('stamps a replay on the slots it is given, so a second replay lands on the same keys', () => {
+    const n = createNormaliser({ models: registry, pseudonymKey: KEY, now: () => NOW });
+    const dev = device('access-gate', 'generic-v1');
+    const input = {
+      site: dev.site,
+      gateway: dev.gateway,
+      device: dev,
+      channel: 'telemetry' as const,
+      payload: Buffer.from('[{"battery":1},{"battery":2}]'),
+      receivedAt: NOW,
+    };
+    const first = n.normalise(input);
+    n.normalise({ ...input, payload: Buffer.from('{"battery":3}') }); // takes the next slot
+    const again = n.normalise({ ...input, stamp: first.stamp!, only: new Set([1]) });
+    expect(again.points.map((p) => p.time)).toEqual([first.points[1]!.time]);
+    expect(again.stamp).toEqual(first.stamp);
   });
 
   it('writes one heartbeat for a reading with nothing to store', () => {
@@ -167,7 +204,7 @@ describe('pipeline', () => {
         measurement: 'device_health',
         tags: { site: 'maple-court', gateway: 'gw-east', device: 'dev-01', building: 'b1', device_type: 'access-gate' },
         fields: { heartbeat: true },
-        time: `${NOW}000000`,
+        time: `${NOW}000001`,
       },
     ]);
   });

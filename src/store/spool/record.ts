@@ -44,13 +44,39 @@ export function decodeRecord(body: Buffer): SpoolRecord {
     !stored ||
     typeof stored.at !== 'number' ||
     !Array.isArray(stored.points) ||
-    typeof stored.source?.payload !== 'string'
+    typeof stored.source?.payload !== 'string' ||
+    typeof stored.source.topic !== 'string' ||
+    typeof stored.source.receivedAt !== 'number'
   ) {
     throw new Error('not a spool record');
   }
+  // The drainer writes points as they are: a body whose CRC matches by chance, or that another
+  // version wrote, must not reach InfluxDB as garbage (found by test/fuzz/spool-reader.test.ts).
+  const bad = stored.points.findIndex((p) => !isPoint(p));
+  if (bad >= 0) throw new Error(`not a spool record: point ${bad} is not a point`);
   return {
     at: stored.at,
     points: stored.points,
     source: { ...stored.source, payload: Buffer.from(stored.source.payload, 'base64') },
   };
+}
+
+function isPoint(p: unknown): p is Point {
+  if (p === null || typeof p !== 'object') return false;
+  const { measurement, tags, fields, time } = p as Partial<Record<keyof Point, unknown>>;
+  if (typeof measurement !== 'string' || measurement === '') return false;
+  if (typeof time !== 'string' || !/^-?\d{1,20}$/.test(time)) return false;
+  if (!isPlainObject(tags) || !Object.values(tags).every((v) => typeof v === 'string')) return false;
+  if (!isPlainObject(fields)) return false;
+  const values = Object.values(fields);
+  return (
+    values.length > 0 &&
+    values.every(
+      (v) => typeof v === 'boolean' || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)),
+    )
+  );
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

@@ -14,7 +14,7 @@ import { DeadLetterStore, type DeadLetter } from '../../src/deadletters/store.ts
 import { buildHub, type Hub } from '../../src/hub.ts';
 import { createLogger } from '../../src/log.ts';
 import { connectInflux, query, type InfluxConnection } from '../../src/store/index.ts';
-import { inventoryYaml, type Scenario } from '../../simulators/index.ts';
+import { inventoryYaml, scenarioRosters, type Scenario } from '../../simulators/index.ts';
 import { sharedInflux, uniqueName } from '../helpers/influx-shared.ts';
 
 /** A started hub for a scenario. */
@@ -54,6 +54,7 @@ export async function startSimHub(scenario: Scenario, o: SimHubOptions = {}): Pr
   const { url, token, username, password } = sharedInflux();
   const database = uniqueName('sim');
   writeFileSync(join(dir, 'inventory.yaml'), inventoryYaml(scenario, o.hash));
+  for (const r of scenarioRosters(scenario)) writeFileSync(join(dir, r.file), r.text);
   writeFileSync(
     join(dir, 'hub.yaml'),
     stringify({

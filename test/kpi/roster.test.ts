@@ -24,6 +24,7 @@ import { startSimHub, type SimHub } from '../simulators/helpers.ts';
 
 const SCENARIO = fileURLToPath(new URL('../../simulators/scenarios/roster-week.yaml', import.meta.url));
 const HOUSEHOLD_KPIS = ['sorting_coverage', 'participation_rate'] as const;
+const OPERATOR_KEY = 'roster-test-operator-key-0123';
 
 let scenario: Scenario;
 let window: Window;
@@ -37,7 +38,7 @@ beforeAll(async () => {
   window = resolveWindow(scenario);
   const start = Date.now();
   hubNow = () => window.endMs + (Date.now() - start);
-  sim = await startSimHub(scenario, { now: hubNow, kpi: false });
+  sim = await startSimHub(scenario, { now: hubNow, kpi: false, operatorKey: OPERATOR_KEY });
   ({ ledger } = await simulate({ scenario, window, url: sim.url }));
   await sim.drained();
   writer = new InfluxPointWriter(sim.influx);
@@ -199,5 +200,42 @@ describe('household rosters: the hub against the ledger', () => {
       else kpis.add(r.tags['kpi']!);
     }
     expect(kpis.size).toBe(7);
+  });
+
+  it('the HTTP API serves them: site-wide by default, building=b1, building=*; OpenAPI lists the parameter', async () => {
+    const get = async (query: string): Promise<{ status: number; body: { results: KpiResult[] } }> => {
+      const r = await fetch(
+        `${sim.httpUrl}/api/v1/sites/oak-court/kpis?period=week&from=2027-02-08&to=2027-02-15${query}`,
+        {
+          headers: { authorization: `Bearer ${OPERATOR_KEY}` },
+        },
+      );
+      return { status: r.status, body: (await r.json()) as { results: KpiResult[] } };
+    };
+    const week = closed('oak-court', 'week')[0]![1];
+    const site = await get('');
+    expect(site.status).toBe(200);
+    expect(site.body.results).toHaveLength(7);
+    expect(site.body.results.every((r) => r.building === undefined)).toBe(true);
+    const coverage = site.body.results.find((r) => r.kpi === 'sorting_coverage')!;
+    expect(coverage).toMatchObject({
+      numerator: week.kpis.sorting_coverage.numerator,
+      unregistered: week.kpis.sorting_coverage.unregistered,
+      rosterVersion: sim.loaded.inventory.roster('oak-court')!.version,
+    });
+    const b1 = await get('&building=b1');
+    expect(b1.body.results.map((r) => [r.building, r.kpi, r.numerator])).toEqual([
+      ['b1', 'sorting_coverage', week.buildings!['b1']!.sorting_coverage.numerator],
+      ['b1', 'participation_rate', week.buildings!['b1']!.participation_rate.numerator],
+    ]);
+    const all = await get('&building=*');
+    expect(all.body.results.map((r) => r.building)).toEqual(['b1', 'b1', 'b2', 'b2', 'b3', 'b3']);
+    expect((await get('&building=Not%20An%20Id')).status).toBe(400);
+
+    const doc = (await (await fetch(`${sim.httpUrl}/docs/json`)).json()) as {
+      paths: Record<string, { get?: { parameters?: Array<{ name: string; in: string }> } }>;
+    };
+    const params = doc.paths['/api/v1/sites/{site}/kpis']!.get!.parameters!;
+    expect(params.filter((p) => p.in === 'query').map((p) => p.name)).toContain('building');
   });
 });

@@ -23,6 +23,8 @@ export interface SimHub {
   /** The hub's loaded config and inventory. */
   loaded: Loaded;
   url: string;
+  /** The HTTP API's base URL (`http://127.0.0.1:<port>`). */
+  httpUrl: string;
   dir: string;
   influx: InfluxConnection;
   /** Resolves once every acknowledged message is in InfluxDB (the spool drained), within `ms`. */
@@ -46,6 +48,8 @@ export interface SimHubOptions {
   kpi?: boolean;
   /** The hub's own series (hub_stats, hub_rejects) every this often (default: the config's). */
   selfStatsInterval?: string;
+  /** An operator key for the HTTP API (`operatorKey`). */
+  operatorKey?: string;
 }
 
 /** Build and start a hub that knows `scenario`'s community. */
@@ -68,6 +72,7 @@ export async function startSimHub(scenario: Scenario, o: SimHubOptions = {}): Pr
       ingest: { maxFutureSkew: scenario.hub.maxFutureSkewMs, maxAge: scenario.hub.maxAgeMs },
       ...(o.kpi === false && 'kpi' in configSchema.shape ? { kpi: { enabled: false } } : {}),
       ...(o.selfStatsInterval !== undefined ? { selfStats: { interval: o.selfStatsInterval } } : {}),
+      ...(o.operatorKey !== undefined ? { operatorKey: o.operatorKey } : {}),
     }),
   );
   const loaded = loadConfig({ configPath: join(dir, 'hub.yaml'), env: {} });
@@ -78,6 +83,7 @@ export async function startSimHub(scenario: Scenario, o: SimHubOptions = {}): Pr
     hub,
     loaded,
     url: `mqtt://127.0.0.1:${ports.port}`,
+    httpUrl: `http://127.0.0.1:${ports.http}`,
     dir,
     influx,
     async drained(ms = 60_000) {

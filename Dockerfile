@@ -1,5 +1,6 @@
-# The hub's image: Node 20 and the TypeScript sources run through tsx (no build step).
-FROM node:20-bookworm-slim
+# The hub's image: Node 24 LTS and the TypeScript sources run through tsx (no build step).
+# package.json's engines stay ">=20.19": the image runs the current LTS, the hub supports both.
+FROM node:24-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts

@@ -1,5 +1,6 @@
 /**
- * What durability costs (issue 4): messages per second through the ingest path (`Ingest.handle`:
+ * What durability costs (a PUBACK only once the message is on disk, docs/contract.md §2): messages
+ * per second through the ingest path (`Ingest.handle`:
  * normalise, then made durable; what the broker waits for before the PUBACK), for
  * - the spool with fsync on (the default: a PUBACK survives a power cut),
  * - the spool with fsync off (survives a crash of the hub, not of the machine),

@@ -1,5 +1,5 @@
 /**
- * Monitoring reports (issue 6, part 4; docs/contract.md §5) at a realistic size: a month (October
+ * Monitoring reports (docs/contract.md §5) at a realistic size: a month (October
  * 2026, Asia/Shanghai) of a 5,000-household site with 40 waste stations and 10 gates, in a private
  * InfluxDB started for the run (or `HUB_INFLUX_URL`, 1.x without auth): ~60k deposits, hourly
  * heartbeats and bin levels for every device, ~5 access attempts a gate-hour, overflow and security

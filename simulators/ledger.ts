@@ -5,9 +5,10 @@
  * It never imports the hub's code. simulators/README.md, "Ledger", documents the JSON.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { eventIdOf, isEvent, type Element } from './elements.ts';
+import { isEvent, type Element } from './elements.ts';
 import { computeKpis, householdKey, type AccessFact, type AlarmFact, type DepositFact, type KpiReport } from './kpi.ts';
 import type { Control, ElementTruth, ExpectedReject, Message } from './messages.ts';
+import { eventIdOf } from './models.ts';
 import type { Scenario } from './scenario/load.ts';
 import { iso } from './time.ts';
 import { buildWorld, ROSTER_MAIN_BUILDING } from './world.ts';
@@ -182,8 +183,8 @@ export class Ledger {
     if (!s) return;
     const e = t.element;
     const dev = `${t.site}/${t.device}`;
-    // Every stored element yields device_health{heartbeat} at its millisecond (devices/README.md, "Contract changes"
-    // 1).
+    // Every stored element yields device_health{heartbeat} at its millisecond (docs/contract.md §4,
+    // "Heartbeat").
     s.keys.device_health.add(`${dev}/${e.ms}`);
     const quarters = s.heard.get(t.device) ?? new Set<number>();
     quarters.add(Math.floor(e.ms / 900_000));

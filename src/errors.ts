@@ -1,6 +1,6 @@
 /**
- * The catalogue of stable error codes (`HUB_ERR_*`). Every code is documented in README.md
- * ("Error codes"), and test/errors.test.ts checks that the two agree — as fastify's
+ * The catalogue of stable error codes (`HUB_ERR_*`). Every code is documented in
+ * docs/errors.md, and test/errors.test.ts checks that the two agree — as fastify's
  * `lib/errors.js` is checked by `test/internals/errors.test.js`.
  *
  * Each entry says whether the failure is worth retrying (after the InfluxDB client's

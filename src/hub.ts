@@ -208,7 +208,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
       // Broker first, so nothing new arrives; the spool then commits what it admitted (everything
       // acknowledged is on disk already), the drainer stops at once, and InfluxDB writes in flight
       // get what is left of half the shutdown budget: their records stay in the spool either way,
-      // so a down InfluxDB never holds up the exit (issue 4, graceful shutdown).
+      // so a down InfluxDB never holds up the exit (docs/operations.md, "Stopping").
       stopped ??= (async () => {
         const deadline = Date.now() + config.shutdown.timeout / 2;
         selfStats?.stop();

@@ -6,7 +6,7 @@
  *   ACL (it is inside the gateway's own subtree) and is refused by the ingest path instead, as an
  *   `unknown_device` dead letter that is acknowledged: a device installed before the inventory
  *   knows it must not make its gateway reconnect and resend forever, blocking every other device
- *   behind it, and its data stays replayable once the inventory is fixed (README, "Contract changes");
+ *   behind it, and its data stays replayable once the inventory is fixed (docs/contract.md §2);
  * - a gateway subscribes only inside `{root}/{site}/{gateway}/` and `{root}/{site}/kpi/`;
  * - an observer subscribes anywhere under `{root}/` and never publishes.
  */

@@ -1,7 +1,8 @@
 /**
  * Why the broker refused a client or a packet (docs/contract.md §2: refused "at CONNECT or at the
  * packet, and logged with the reason"). One catalogue, counted in `stats().refusals` and named in
- * every refusal log line (`reason` field); README.md can list it from here.
+ * every refusal log line (`reason` field); docs/contract.md §2 lists it from here
+ * (test/readme.test.ts checks).
  */
 import type { Logger } from '../log.ts';
 

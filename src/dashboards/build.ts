@@ -1,6 +1,6 @@
 /**
  * One parsed YAML dashboard → Grafana dashboard JSON, assembled with `@grafana/grafana-foundation-sdk`
- * builders (issue 8): the SDK owns the JSON model and its defaults, we own the layout, the
+ * builders: the SDK owns the JSON model and its defaults, we own the layout, the
  * components and the InfluxQL targets (./influxql.ts).
  */
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';

@@ -1,4 +1,4 @@
-/** Grafana dashboards from YAML (issue 8). */
+/** Grafana dashboards from YAML (format: dashboards/README.md). */
 export {
   buildDashboard,
   dashboardUid,

@@ -1,6 +1,6 @@
 /**
  * An InfluxQL target for Grafana's InfluxDB datasource as a foundation-SDK builder. The SDK ships
- * query builders for Prometheus, Loki and others but none for InfluxDB (issue 8), so this is the
+ * query builders for Prometheus, Loki and others but none for InfluxDB, so this is the
  * small one we need: raw InfluxQL only, the mode our YAML format writes.
  *
  * Field names and values follow Grafana's `InfluxQuery` (public/app/plugins/datasource/influxdb/

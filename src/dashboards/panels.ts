@@ -51,7 +51,7 @@ function typed(p: PanelSpec): CommonPanelBuilder {
           .fillOpacity(p.bars ? 80 : 10)
           .lineWidth(1)
           .spanNulls(true)
-          // A target such as the 95 % coverage line is drawn on the graph (issue 8).
+          // A target such as the 95 % coverage line is drawn on the graph, so a reader sees at once whether it is met.
           .thresholdsStyle(
             new common.GraphThresholdsStyleConfigBuilder().mode(
               hasThresholds ? common.GraphThresholdsStyleMode.Line : common.GraphThresholdsStyleMode.Off,

@@ -1,7 +1,7 @@
 /**
  * The dead-letter store (docs/contract.md §2 and §3): every message that fails validation is kept
  * verbatim on local disk with its topic, gateway, arrival time and reasons, so nothing is dropped
- * without a trace and a fixed model can replay it later (issue 7).
+ * without a trace and a fixed model can replay it later (docs/operations.md, "Dead letters").
  *
  * Layout: `<dir>/dl-YYYYMMDDHH.jsonl`, one JSON record a line, one file per UTC hour. Appends are
  * group-committed: records offered while a write is under way share the next write and fsync, so

@@ -21,8 +21,8 @@ export interface PointDraft {
  * One normalised element: a reading or an event.
  *
  * `points` may be empty (a heartbeat, a reading with nothing to store): the pipeline always adds a
- * `device_health` point with `heartbeat: true` for an accepted element (devices/README.md,
- * "Contract changes"), so device availability can be computed.
+ * `device_health` point with `heartbeat: true` for an accepted element (docs/contract.md
+ * §4), so device availability can be computed.
  */
 export interface Normalised {
   /** Epoch milliseconds from the payload; undefined means "stamp on arrival" (docs/contract.md §3). */

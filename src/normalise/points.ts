@@ -26,8 +26,8 @@ export interface PointOrigin {
  * wrong with the model's drafts (a model bug: the caller turns it into `normaliser_error`).
  *
  * Every accepted element also yields `device_health` with `heartbeat: true` (at the reading's time;
- * for an event at `ms` with no offset), so "heard in that hour" is one query (devices/README.md,
- * "Contract changes"). For a reading it is merged into the reading's own `device_health` draft; for
+ * for an event at `ms` with no offset), so "heard in that hour" is one query (docs/contract.md
+ * §4). For a reading it is merged into the reading's own `device_health` draft; for
  * an event it is a separate point.
  */
 export function toPoints(value: Normalised, ms: number, origin: PointOrigin, stampedIndex = 0): Point[] | string {

@@ -3,7 +3,8 @@
  * element of a JSON array, was not turned into points. A rejected message is still acknowledged
  * and kept verbatim with its reason in the dead-letter store; the KPI reports count them by reason.
  *
- * This is the one place the reasons are defined; README.md lists them from here.
+ * This is the one place the reasons are defined; docs/contract.md §3 lists them
+ * (test/readme.test.ts checks).
  */
 
 /** Every dead-letter reason, with a one-line description. */

@@ -3,7 +3,7 @@
  * one before, the devices' last heartbeats, full bins, gate security alarms and the site's dead
  * letters, then hands them to the pure {@link buildReport}.
  *
- * Rules (documented in README.md, "Monitoring reports"):
+ * Rules (documented in docs/operations.md, "Monitoring reports"):
  * - silent devices: `SELECT last("heartbeat") FROM "device_health" … GROUP BY "device"` up to the
  *   period's end (or now while it runs), for the registered devices; never heard come first;
  * - full bins: readings of `bin_level` with `fill_pct >= 90` plus `overflow` alarms in the period,

@@ -7,7 +7,7 @@
  * durable and should be sent again (spool full for too long, disk error, shutting down; without a
  * spool: InfluxDB unreachable after retries, writer full).
  *
- * Why every message goes through the spool, not only when InfluxDB fails (issue 4): aedes reads
+ * Why every message goes through the spool, not only when InfluxDB fails: aedes reads
  * nothing more from a client while its onPublish is pending, so the PUBACK must wait for something
  * fast and steady; a group-committed local fsync is (about a millisecond a group), an InfluxDB
  * write is not (its flush interval, then HTTP; seconds of retries when it is down). One path for
@@ -119,7 +119,7 @@ export class Ingest {
   }
 
   /**
-   * Run a stored dead letter through the current normalisers again (issue 7, replay after a model
+   * Run a stored dead letter through the current normalisers again (replay after a model
    * fix): only its rejected indexes when every reject names one (an array payload), else the whole
    * payload; judged by the time rules at its original arrival, stamped with its original
    * `receivedAt`. Points go to the spool as `handle()`'s do and land on the same keys, so a second

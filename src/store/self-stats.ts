@@ -2,7 +2,7 @@
  * The hub's own series in InfluxDB, as Telegraf's `internal` input does for Telegraf: every
  * `selfStats.interval` a snapshot of `hub.stats()` becomes a `hub_stats` point and one `hub_rejects`
  * point per refusal / dead-letter reason, so Grafana (which reads only InfluxDB) can show ingest
- * rates, rejects, spool depth and write latency beside the data (issue 8, "Hub health").
+ * rates, rejects, spool depth and write latency beside the data (the hub-health dashboard).
  *
  * Counters are cumulative since the hub started (they restart at 0 with the hub): rates come from
  * `non_negative_derivative` / `difference` in InfluxQL, which also step over a restart. Every

@@ -1,6 +1,6 @@
 /**
- * HTTP ingest when the hub cannot make a message durable (docs/contract.md §6; README "HTTP API"
- * and "Nothing lost: the spool"): real hubs, a real spool on disk and a real InfluxDB, no mocks.
+ * HTTP ingest when the hub cannot make a message durable (docs/contract.md §6; docs/api.md
+ * "HTTP ingest" and docs/operations.md "The spool"): real hubs, a real spool on disk and a real InfluxDB, no mocks.
  *
  * - Spool full: a tiny `spool.maxBytes`, a short `spool.backpressureTimeout` and InfluxDB
  *   unreachable (a closed loopback port), so the drainer frees no room. POSTs are answered 202

@@ -1,5 +1,5 @@
 /**
- * `/metrics` (docs/contract.md §6, issue 7) shows the write-latency histogram of the drainer's
+ * `/metrics` (docs/contract.md §6) shows the write-latency histogram of the drainer's
  * InfluxDB writer and the KPI scheduler's run durations and counts, over the hub's listening HTTP
  * socket, after real ingest (MQTT → spool → InfluxDB) and scheduled KPI runs.
  */

@@ -6,7 +6,8 @@
  * 2. Our own policy, which the schema does not check: pinned image tags, an image or a build (not both),
  *    exec-form lists, string env values with secrets only from `${VAR:?…}`/`${VAR:-…}`, short-syntax
  *    mounts whose sources exist in the repo, depends_on targets that exist (healthy only when they have a
- *    health check), and provisioning that names the dashboards' datasource uid.
+ *    health check), a fixed hostname and a stop grace period longer than shutdown.timeout for the hub, and
+ *    provisioning that names the dashboards' datasource uid.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,6 +17,7 @@ import type { ErrorObject } from 'ajv';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { configSchema } from '../../src/config/schema.ts';
 import { DATASOURCE } from '../../src/dashboards/index.ts';
 
 const text = readFileSync('docker-compose.yml', 'utf8');
@@ -53,6 +55,13 @@ const errors = (value: unknown): ErrorObject[] => (validate(value) ? [] : valida
 const listed = (errs: ErrorObject[]) =>
   errs.map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`).join('\n');
 
+/** A Go duration as Compose reads it (`30s`, `1m30s`, `500ms`), in milliseconds. */
+function goDurationMs(d: string): number {
+  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1e3, m: 6e4, h: 3.6e6 };
+  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(d)) throw new Error(`not a Go duration: ${d}`);
+  return [...d.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)].reduce((ms, [, n, u]) => ms + Number(n) * unit[u!]!, 0);
+}
+
 const service = z
   .object({
     image: z
@@ -68,6 +77,8 @@ const service = z
     environment: z.record(z.string(), z.string()).optional(),
     healthcheck: z.object({ test: z.tuple([z.enum(['CMD', 'CMD-SHELL'])], z.string()) }).optional(),
     depends_on: z.record(z.string(), z.object({ condition: z.string() })).optional(),
+    hostname: z.string().optional(),
+    stop_grace_period: z.string().optional(),
   })
   .refine((s) => (s.image === undefined) !== (s.build === undefined), 'a service has an image or a build, not both');
 const file = z
@@ -151,6 +162,20 @@ describe('docker-compose.yml', () => {
         else expect(Object.keys(file.volumes ?? {}), source).toContain(source);
       }
     }
+  });
+
+  it('gives the hub a fixed hostname (its data-dir lock names the host) and time for a graceful stop', () => {
+    const hub = file.services['hub']!;
+    // A recreated container with a new random hostname would find the old container's lock (after a
+    // crash) and refuse to start: a lock of another host is never taken over (src/data-dir-lock.ts).
+    expect(hub.hostname, 'hub.hostname').toMatch(/^[a-z0-9][a-z0-9-]*$/);
+    // Docker kills the container stop_grace_period after SIGTERM (default 10s); the hub may take up
+    // to shutdown.timeout for a graceful stop, so the grace period must be longer.
+    const { timeout } = configSchema.parse({ pseudonymKey: 'k'.repeat(16) }).shutdown;
+    expect(hub.stop_grace_period, 'hub.stop_grace_period').toBeDefined();
+    expect(goDurationMs(hub.stop_grace_period!)).toBeGreaterThan(timeout);
+    expect(() => goDurationMs('30 seconds')).toThrow();
+    expect(goDurationMs('1m30s')).toBe(90_000);
   });
 
   it('builds what the Dockerfile can run: the dashboards and the simulator are in the image', () => {

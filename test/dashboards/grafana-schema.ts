@@ -1,7 +1,7 @@
 /**
  * JSON schemas of Grafana's dashboard model, generated from the TypeScript types Grafana publishes
- * in `@grafana/schema` (generated there from Grafana's CUE kinds) with `ts-json-schema-generator`,
- * as issue 8 suggests. Independent of the foundation SDK that builds our dashboards: a field the
+ * in `@grafana/schema` (generated there from Grafana's CUE kinds) with `ts-json-schema-generator`.
+ * Independent of the foundation SDK that builds our dashboards: a field the
  * SDK or we get wrong is caught here, not in Grafana at night.
  *
  * The dashboard kind types a panel's `options` and `fieldConfig.defaults.custom` loosely (they

@@ -1,6 +1,6 @@
 /**
  * The hub killed with SIGKILL in the middle of a stream, then restarted on the same data
- * directory (issue 4). The hub runs as the operator runs it, a child process of
+ * directory. The hub runs as the operator runs it, a child process of
  * `bin/community-hub.js start`. InfluxDB is stopped for part of the stream, so at the kill some
  * acknowledged messages exist only in the spool: after the restart every message the publisher
  * saw acknowledged is in InfluxDB, and the unacknowledged ones it resent land on the same points,

@@ -1,5 +1,5 @@
 /**
- * InfluxDB stopped in the middle of a stream of QoS 1 messages, then started again (issue 4):
+ * InfluxDB stopped in the middle of a stream of QoS 1 messages, then started again:
  * the hub keeps acknowledging (the spool takes the messages), and afterwards every acknowledged
  * message is in InfluxDB exactly once, counted by event id. Real broker over TCP (mqtt.js), real
  * InfluxDB (a private server, since this test stops it), the hub built in this process.

@@ -1,5 +1,5 @@
 /**
- * Graceful shutdown with InfluxDB down (issue 4): SIGTERM in the middle of a stream while
+ * Graceful shutdown with InfluxDB down: SIGTERM in the middle of a stream while
  * InfluxDB hangs (its process stopped with SIGSTOP: connections open, nothing answers, requests
  * outlive the shutdown budget). The hub exits 0 within `shutdown.timeout` (start.ts exits 1 when
  * the stop does not finish in time), every acknowledged message is in the spool on disk, and all

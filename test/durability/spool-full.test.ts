@@ -1,5 +1,5 @@
 /**
- * Spool full (issue 4): a small `spool.maxBytes` and InfluxDB stopped. The publisher is slowed,
+ * Spool full: a small `spool.maxBytes` and InfluxDB stopped. The publisher is slowed,
  * not lied to: PUBACKs stop once the spool holds `maxBytes`, every acknowledged message is on disk
  * in the spool, the hub says it is not ready; once InfluxDB returns, the backlog drains, the
  * held messages are acknowledged, and InfluxDB holds every message exactly once.

@@ -1,5 +1,5 @@
 /**
- * A torn last record (issue 4): a hub takes messages while InfluxDB is unreachable, so they are
+ * A torn last record: a hub takes messages while InfluxDB is unreachable, so they are
  * only in its spool; it stops, and the spool's last file is cut in the middle of its last record,
  * as a crash mid-append leaves it. The next hub on the same data directory logs the torn record,
  * skips it, and replays every whole record before it into the real InfluxDB.

@@ -1,5 +1,5 @@
 /**
- * End to end, the hub's own series (issue 8, hub health): a real hub samples `hub.stats()` into
+ * End to end, the hub's own series (what the hub-health dashboard reads): a real hub samples `hub.stats()` into
  * its spool every `selfStats.interval`, and the drainer writes the samples to the real InfluxDB.
  * Good readings, a malformed one (a `bad_json` dead letter) and a refused login over real MQTT
  * must show up as `hub_stats` counters and `hub_rejects` counts, read back with InfluxQL.

@@ -1,5 +1,5 @@
 /**
- * Issue 6, "Done when": every KPI of a simulated week and month, computed by the hub (src/kpi,
+ * The KPIs against ground truth: every KPI of a simulated week and month, computed by the hub (src/kpi,
  * InfluxQL over what it stored), matches the simulator's ledger: counts exactly, ratios to 1e-9,
  * nulls with the same reason. The community (simulators/scenarios/kpi-month.yaml) is one whole
  * calendar month, February 2027 (four whole weeks from Monday, Asia/Shanghai), sent over MQTT to an

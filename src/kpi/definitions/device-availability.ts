@@ -1,7 +1,7 @@
 /**
  * `device_availability` (docs/contract.md §5): the mean, over the period's hours, of the share of
  * registered devices heard in that hour. "Heard" is any `device_health` point with
- * `heartbeat = true`, which every accepted reading and event writes (README, "Contract changes" 2).
+ * `heartbeat = true`, which every accepted reading and event writes (docs/contract.md §4).
  *
  * With N registered devices (the inventory at compute time, constant over the period) and H hours,
  * mean_h(heard_h / N) = Σ_h heard_h / (N·H): the value is device-hours heard ÷ device-hours, and

@@ -8,7 +8,7 @@
  * and fsync are under way share the next write and fsync, so a burst (aedes hands over every
  * packet of one socket read at once, from every client) costs one fsync, not one each.
  *
- * Bounds (issue 4, "bounded memory"; each enforced here):
+ * Bounds (memory and disk stay bounded whatever the input rate; each enforced here):
  * - on disk: `maxBytes` over every segment file. A record that does not fit waits for room, in
  *   FIFO order, for at most `backpressureTimeoutMs`, then is refused (`HUB_ERR_SPOOL_FULL`). The
  *   broker holds the PUBACK meanwhile and reads nothing more from that client, so the publisher is

@@ -143,10 +143,13 @@ export class Inventory {
   private readonly gateways = new Map<string, GatewayInfo>();
   private readonly siteById = new Map<string, Readonly<SiteData>>();
   private readonly rosters: ReadonlyMap<string, Roster>;
+  /** Site id → its roster's version: plain data, so a content hash of the inventory sees roster changes. */
+  readonly rosterVersions: Readonly<Record<string, string>>;
 
   /** `rosters`: the loaded roster of each site that names one (load.ts), by site id. */
   constructor(data: InventoryData, rosters: ReadonlyMap<string, Roster> = new Map()) {
     this.rosters = rosters;
+    this.rosterVersions = Object.freeze(Object.fromEntries([...rosters].map(([site, r]) => [site, r.version])));
     this.sites = deepFreeze(data.sites.map((s) => resolveSite(structuredClone(s), rosters.get(s.id))));
     for (const site of this.sites) {
       this.siteById.set(site.id, site);

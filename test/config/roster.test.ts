@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadInventory } from '../../src/config/load.ts';
+import { loadConfig, loadInventory } from '../../src/config/load.ts';
 import { isHubError } from '../../src/errors.ts';
 import { createNormaliser } from '../../src/normalise/pipeline.ts';
 import { loadRegistry } from '../../src/normalise/registry.ts';
@@ -113,6 +113,16 @@ describe('loading a roster', () => {
     // Implied buildings: a device in a building without roster households is refused.
     const e2 = loadError(workspace('roster: roster.csv', 'household,building\nH-1,b9\n'));
     expect(e2.message).toContain('sites.0.gateways.0.devices.0.building: building "b1" has no household in');
+  });
+
+  it('reloading the inventory reloads its roster (with the hub key, as at start)', () => {
+    const dir = workspace('roster: roster.csv', GOOD);
+    const loaded = loadConfig({ configPath: join(dir, 'hub.yaml'), env: {} });
+    const before = loaded.inventory.roster('oak')!.version;
+    writeFileSync(join(dir, 'roster.csv'), `${GOOD}H-2-0202,b2\n`);
+    const after = loaded.reloadInventory!();
+    expect(after.site('oak')!.households).toBe(4);
+    expect(after.roster('oak')!.version).not.toBe(before);
   });
 
   it('without a roster the counts stay required', () => {

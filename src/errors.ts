@@ -32,6 +32,12 @@ export const ERROR_CATALOGUE = {
     retryable: false,
     summary: 'InfluxDB refused an InfluxQL query; its message is kept',
   },
+  HUB_ERR_INFLUX_PARTIAL: {
+    status: 503,
+    retryable: true,
+    summary:
+      'InfluxDB answered a query only in part (`partial: true`, or results missing: e.g. its `[http] max-row-limit`); nothing is computed from it',
+  },
   HUB_ERR_WRITER_CLOSED: {
     status: 503,
     retryable: true,

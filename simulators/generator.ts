@@ -147,7 +147,7 @@ class Stream {
             kind: 'deposit',
             ms: a.ms,
             id: bin.nextId++,
-            household: a.hh.id,
+            household: a.hh.sent,
             category: a.category,
             weightKg: a.weightKg,
             sorting: a.sorting,

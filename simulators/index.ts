@@ -11,7 +11,7 @@ import { MS, localDate, localMidnight } from './time.ts';
 export { generate, type Window } from './generator.ts';
 export { Ledger, type LedgerDetail, type LedgerFile } from './ledger.ts';
 export { loadScenario, parseScenario, ScenarioError, type Scenario } from './scenario/load.ts';
-export { inventoryYaml, scenarioInventory } from './inventory.ts';
+export { inventoryYaml, rosterFile, scenarioInventory, scenarioRosters } from './inventory.ts';
 export type { PublishStats } from './publisher.ts';
 
 /** How to place the simulated window (README, "Simulated time"). */

@@ -6,6 +6,7 @@
 import { stringify } from 'yaml';
 import { hashSecret } from '../src/secret.ts';
 import type { Scenario } from './scenario/load.ts';
+import { buildWorld, ROSTER_MAIN_BUILDING } from './world.ts';
 
 /** The inventory as plain data, ready for YAML. */
 export interface InventoryData {
@@ -13,8 +14,11 @@ export interface InventoryData {
     id: string;
     name?: string;
     timezone: string;
-    households: number;
-    buildings?: { id: string; households: number }[];
+    /** Left out when the site has a roster (the hub counts its lines). */
+    households?: number;
+    buildings?: { id: string; households?: number }[];
+    /** The roster file beside the inventory (see {@link scenarioRosters}). */
+    roster?: string;
     gateways: {
       id: string;
       secret: string;
@@ -36,8 +40,15 @@ export function scenarioInventory(scenario: Scenario, hash: (plain: string) => s
       id: s.id,
       ...(s.name === undefined ? {} : { name: s.name }),
       timezone: s.timezone,
-      households: s.households,
-      ...(s.buildings ? { buildings: s.buildings.map((b) => ({ id: b.id, households: b.households })) } : {}),
+      ...(s.roster
+        ? {
+            roster: rosterFile(s.id),
+            ...(s.buildings ? { buildings: s.buildings.map((b) => ({ id: b.id })) } : {}),
+          }
+        : {
+            households: s.households,
+            ...(s.buildings ? { buildings: s.buildings.map((b) => ({ id: b.id, households: b.households })) } : {}),
+          }),
       gateways: s.gateways.map((g) => ({
         id: g.id,
         secret: hashed(g.secret),
@@ -60,4 +71,29 @@ export function inventoryYaml(scenario: Scenario, hash?: (plain: string) => stri
     '# plaintexts in the scenario (or derived from its seed); do not edit by hand, generate it again.',
   ].join('\n');
   return `${header}\n${stringify(scenarioInventory(scenario, hash), { lineWidth: 0, flowCollectionPadding: true, collectionStyle: 'block' })}`;
+}
+
+/** The roster file name of a site, beside the inventory. */
+export function rosterFile(site: string): string {
+  return `roster-${site}.csv`;
+}
+
+/**
+ * The roster CSVs (docs/contract.md §1, `household,building`) of the sites with `roster:` in the
+ * scenario: every registered household with its building (`main` at a site without buildings),
+ * spelled as the registry knows it. The scenario's unregistered households are on none.
+ */
+export function scenarioRosters(scenario: Scenario): Array<{ file: string; text: string }> {
+  if (!scenario.sites.some((s) => s.roster)) return [];
+  return buildWorld(scenario)
+    .sites.filter((sw) => sw.site.roster)
+    .map((sw) => ({
+      file: rosterFile(sw.site.id),
+      text:
+        'household,building\n' +
+        sw.households
+          .filter((h) => h.registered)
+          .map((h) => `${h.id},${h.building ?? ROSTER_MAIN_BUILDING}\n`)
+          .join(''),
+    }));
 }

@@ -1,7 +1,11 @@
 /**
  * The KPIs of docs/contract.md §5, computed from the simulator's own ground truth, independently of
  * the hub's code: per site and per period (`day`, `week` from Monday, `month`) in the site's time
- * zone. Households are counted by raw id (pseudonyms are one-to-one with raw ids for a key).
+ * zone. Households are counted by raw id after the household id rule (Unicode NFKC, trim,
+ * upper-case: {@link householdKey}, written here again, not imported): pseudonyms are one-to-one
+ * with such ids for a key. With a roster (a site with `roster:` in its scenario) only the roster's
+ * households count, the others are counted as `unregistered`, and each building gets its own
+ * coverage and participation.
  *
  * Each value carries its numerator and denominator. A zero denominator gives `value: null` with a
  * `reason`, never 0 or 1, and so does a KPI about a kind of device the site lacks (the deposit
@@ -33,8 +37,12 @@ export interface AlarmFact {
 export interface SiteFacts {
   id: string;
   timezone: string;
-  /** Registered households (the inventory's). */
+  /** Registered households (the inventory's, or the roster's). */
   households: number;
+  /** The roster: registered household id (after {@link householdKey}) → building; undefined without one. */
+  roster?: ReadonlyMap<string, string>;
+  /** The roster's buildings in order (with {@link roster}). */
+  buildings?: readonly string[];
   /** Registered devices (the inventory's). */
   devices: number;
   /** Registered waste stations and gates: a KPI about a kind of device the site lacks is null, not 0 (see onlyWith). */
@@ -55,7 +63,12 @@ export interface KpiValue {
   denominator: number | null;
   reason?: string;
   warning?: string;
+  /** Household KPIs of a site with a roster: distinct household ids outside it. */
+  unregistered?: number;
 }
+
+/** The two household KPIs of one building (sites with a roster). */
+export type BuildingKpis = Record<'sorting_coverage' | 'participation_rate', KpiValue>;
 
 /** The KPIs of one period. */
 export interface PeriodKpis {
@@ -67,6 +80,13 @@ export interface PeriodKpis {
    * devices)). */
   windowHours: number;
   kpis: Record<KpiName, KpiValue>;
+  /** Sites with a roster: building → its coverage and participation. */
+  buildings?: Record<string, BuildingKpis>;
+}
+
+/** The household id rule (docs/contract.md §3): NFKC, trim, upper-case. */
+export function householdKey(raw: string): string {
+  return raw.normalize('NFKC').trim().toUpperCase();
 }
 
 /** KPI names of docs/contract.md §5. */
@@ -129,8 +149,10 @@ export function computeKpis(sites: SiteFacts[], window: { startMs: number; endMs
         const dep = inP(deposits);
         const acc = inP(accesses);
         const alm = inP(alarms);
-        const correctHh = new Set(dep.filter((d) => d.sorting === 'correct').map((d) => d.household));
-        const anyHh = new Set(dep.map((d) => d.household));
+        const correctHh = new Set(dep.filter((d) => d.sorting === 'correct').map((d) => householdKey(d.household)));
+        const anyHh = new Set(dep.map((d) => householdKey(d.household)));
+        const households = (set: Set<string>): KpiValue =>
+          onlyWith(s.bins, NO_BINS, rosterRatio(set, s.households, s.roster));
         const correct = dep.filter((d) => d.sorting === 'correct').length;
         const judged = dep.filter((d) => d.sorting !== 'unchecked').length;
         const hours = Math.round((p.endMs - p.startMs) / HOUR);
@@ -147,8 +169,8 @@ export function computeKpis(sites: SiteFacts[], window: { startMs: number; endMs
           partial: p.startMs < window.startMs || p.endMs > window.endMs,
           windowHours,
           kpis: {
-            sorting_coverage: onlyWith(s.bins, NO_BINS, ratio(correctHh.size, s.households, 'registered households')),
-            participation_rate: onlyWith(s.bins, NO_BINS, ratio(anyHh.size, s.households, 'registered households')),
+            sorting_coverage: households(correctHh),
+            participation_rate: households(anyHh),
             sorting_accuracy: onlyWith(s.bins, NO_BINS, ratio(correct, judged, 'deposits judged correct or incorrect')),
             device_availability: ratio(heardHours, hours * s.devices, 'registered devices'),
             bin_overflow_alarms: onlyWith(s.bins, NO_BINS, { value: overflow, numerator: overflow, denominator: null }),
@@ -164,6 +186,7 @@ export function computeKpis(sites: SiteFacts[], window: { startMs: number; endMs
             }),
           },
         };
+        if (s.roster) out[type][p.key]!.buildings = byBuilding(s, correctHh, anyHh);
       }
     }
     report[s.id] = out;
@@ -187,4 +210,25 @@ export function deviceHours(heard: ReadonlyMap<string, ReadonlySet<number>>, sta
     total += hours.size;
   }
   return total;
+}
+
+/** Households of `seen` on the roster ÷ registered households; the others are `unregistered`. */
+function rosterRatio(seen: Set<string>, registered: number, roster: ReadonlyMap<string, string> | undefined): KpiValue {
+  if (!roster) return ratio(seen.size, registered, 'registered households');
+  const numerator = [...seen].filter((h) => roster.has(h)).length;
+  return { ...ratio(numerator, registered, 'registered households'), unregistered: seen.size - numerator };
+}
+
+/** Coverage and participation of each roster building, over its own registered households. */
+function byBuilding(s: SiteFacts, correct: Set<string>, any: Set<string>): Record<string, BuildingKpis> {
+  const out: Record<string, BuildingKpis> = {};
+  for (const b of s.buildings ?? []) {
+    const mine = [...s.roster!].filter(([, building]) => building === b).map(([h]) => h);
+    const count = (set: Set<string>): number => mine.filter((h) => set.has(h)).length;
+    out[b] = {
+      sorting_coverage: onlyWith(s.bins, NO_BINS, ratio(count(correct), mine.length, 'registered households')),
+      participation_rate: onlyWith(s.bins, NO_BINS, ratio(count(any), mine.length, 'registered households')),
+    };
+  }
+  return out;
 }

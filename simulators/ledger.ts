@@ -6,11 +6,12 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { isEvent, type Element } from './elements.ts';
-import { computeKpis, type AccessFact, type AlarmFact, type DepositFact, type KpiReport } from './kpi.ts';
+import { computeKpis, householdKey, type AccessFact, type AlarmFact, type DepositFact, type KpiReport } from './kpi.ts';
 import type { Control, ElementTruth, ExpectedReject, Message } from './messages.ts';
 import { eventIdOf } from './models.ts';
 import type { Scenario } from './scenario/load.ts';
 import { iso } from './time.ts';
+import { buildWorld, ROSTER_MAIN_BUILDING } from './world.ts';
 
 /** Measurements whose point count the ledger predicts (docs/contract.md §4). */
 export const PREDICTED = ['bin_level', 'device_health', 'deposit', 'access', 'alarm'] as const;
@@ -207,6 +208,23 @@ export class Ledger {
     }
   }
 
+  /**
+   * The registered households of each site with a roster (id → building), from the scenario's
+   * world: the same households `community-sim inventory` writes into the roster files.
+   */
+  private rosters(): Map<string, Map<string, string>> {
+    const out = new Map<string, Map<string, string>>();
+    if (!this.scenario.sites.some((s) => s.roster)) return out;
+    for (const sw of buildWorld(this.scenario).sites) {
+      if (!sw.site.roster) continue;
+      const roster = new Map<string, string>();
+      for (const h of sw.households)
+        if (h.registered) roster.set(householdKey(h.id), h.building ?? ROSTER_MAIN_BUILDING);
+      out.set(sw.site.id, roster);
+    }
+    return out;
+  }
+
   /** Expected point counts, all sites together. */
   points(): Record<Predicted, number> {
     const total = { bin_level: 0, device_health: 0, deposit: 0, access: 0, alarm: 0 };
@@ -229,14 +247,17 @@ export class Ledger {
         }
       }
     }
+    const rosters = this.rosters();
     const kpis = computeKpis(
       sc.sites.map((site) => {
         const s = this.sites.get(site.id)!;
         const devices = site.gateways.flatMap((g) => g.devices);
+        const roster = rosters.get(site.id);
         return {
           id: site.id,
           timezone: site.timezone,
-          households: site.households,
+          households: roster ? roster.size : site.households,
+          ...(roster ? { roster, buildings: [...new Set(roster.values())] } : {}),
           devices: devices.length,
           bins: devices.filter((d) => d.type === 'waste-bin').length,
           gates: devices.filter((d) => d.type === 'access-gate').length,

@@ -9,14 +9,23 @@ import type { Draft } from './messages.ts';
 import { between, hash32, int, shuffled, stream } from './random.ts';
 import type { Scenario, SimDevice, SimGateway, SimSite } from './scenario/load.ts';
 
+/** The roster building of households of a site without buildings. */
+export const ROSTER_MAIN_BUILDING = 'main';
+
 /** How a household takes part in waste sorting (issue: "some always sort correctly, some sometimes, some never take
  * part"). */
 export type Habit = 'always' | 'sometimes' | 'never';
 
-/** A registered household (docs/contract.md §5: the KPI denominator). */
+/** A household (docs/contract.md §5: the registered ones are the KPI denominator). */
 export interface Household {
-  /** Raw id, as a card or app reports it (personal data: the hub pseudonymises it). */
+  /** Raw id, as the registry (and the site's roster) knows it (personal data: the hub pseudonymises it). */
   id: string;
+  /** The id as its card or app sends it: `id`, or another spelling of it (scenario `roster.respelled`). */
+  sent: string;
+  /** False for the extra households of scenario `roster.unregistered`: on no roster, in no count. */
+  registered: boolean;
+  /** Its building, when the site has buildings (the roster says `main` otherwise). */
+  building?: string;
   habit: Habit;
   /** Stations it uses: those of its building and the site-wide ones. */
   bins: DeviceState[];
@@ -139,10 +148,36 @@ function households(seed: string, sw: SiteWorld): Household[] {
         g.building === undefined
           ? `H-${String(i).padStart(width, '0')}`
           : `H-${g.building}-${String(i).padStart(width, '0')}`;
-      out.push({ id, habit: habits[out.length] ?? 'never', bins, gates });
+      const sent = respelled(seed, site, id);
+      out.push({ id, sent, registered: true, habit: habits[out.length] ?? 'never', bins, gates, building: g.building });
     }
   }
+  // Households outside the roster: they deposit like "sometimes" households at any station.
+  const extra = site.roster ? Math.round(site.roster.unregistered * total) : 0;
+  for (let i = 1; i <= extra; i++) {
+    const id = i === 1 ? '0' : `GUEST-${String(i).padStart(4, '0')}`;
+    out.push({ id, sent: id, registered: false, habit: 'sometimes', bins: sw.bins, gates: sw.gates });
+  }
   return out;
+}
+
+/**
+ * The id a registered household's card sends: for a share `roster.respelled` of them (by a hash
+ * of the id, so the same ones every run) another spelling the hub must read as the same id:
+ * lower case, padded with spaces, or full-width (NFKC maps it back).
+ */
+function respelled(seed: string, site: SimSite, id: string): string {
+  const share = site.roster?.respelled ?? 0;
+  const h = hash32(`${seed}/respell/${site.id}/${id}`);
+  if (share === 0 || h % 10_000 >= share * 10_000) return id;
+  switch (h % 3) {
+    case 0:
+      return id.toLowerCase();
+    case 1:
+      return `  ${id} `;
+    default:
+      return [...id].map((c) => (c >= '!' && c <= '~' ? String.fromCharCode(c.charCodeAt(0) + 0xfee0) : c)).join('');
+  }
 }
 
 /** Fill level of a compartment, percent 0-100 (a compartment can be over-full: it reads 100). */

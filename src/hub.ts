@@ -38,7 +38,8 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
   const live = new LiveInventory(loaded.inventory);
   const inventory = live.view;
   // The loader the start used, so a reload loads (and validates) exactly what a start would.
-  const loadAgain = loaded.reloadInventory ?? (() => loadInventory(config.inventory));
+  const loadAgain =
+    loaded.reloadInventory ?? (() => loadInventory(config.inventory, undefined, { pseudonymKey: config.pseudonymKey }));
   const reloads = { ok: 0, invalid: 0 };
 
   const lock = new DataDirLocker(config.dataDir, (fields, msg) => logger.warn(fields, msg));

@@ -2,10 +2,10 @@
  * `community-sim inventory | ledger | check | messages`: the commands that need no hub.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { EXIT, parse } from '../../src/cli/args.ts';
 import { dryRun, generate } from '../index.ts';
-import { inventoryYaml } from '../inventory.ts';
+import { inventoryYaml, scenarioRosters } from '../inventory.ts';
 import { summary } from '../progress.ts';
 import { iso } from '../time.ts';
 import {
@@ -40,6 +40,8 @@ Prints the inventory.yaml (docs/contract.md §1) of the scenario's community, so
 the simulated gateways: sites, buildings, gateways with their secrets hashed by the hub's
 \`hashSecret\` (scrypt), and devices. Plaintext secrets are the scenario's, or derived from its
 seed; a secret shared by many gateways is hashed once. Point the hub at it with HUB_INVENTORY.
+A site with \`roster:\` in the scenario gets its household roster, roster-<site>.csv, written
+beside the inventory (so --out is needed) and named by it.
 
 Options:
 ${SCENARIO_HELP}
@@ -48,7 +50,16 @@ ${SCENARIO_HELP}
 `);
     return EXIT.ok;
   }
-  output(inventoryYaml(scenarioFrom(command, values)), values.out);
+  const scenario = scenarioFrom(command, values);
+  const rosters = scenarioRosters(scenario);
+  if (rosters.length > 0 && !values.out)
+    throw usage(command, 'the scenario has household rosters, written beside the inventory: give --out FILE');
+  output(inventoryYaml(scenario), values.out);
+  for (const r of rosters) {
+    const file = join(dirname(resolve(values.out!)), r.file);
+    writeFileSync(file, r.text);
+    process.stderr.write(`roster: ${file}\n`);
+  }
   return EXIT.ok;
 }
 

@@ -38,6 +38,8 @@ export interface SimSite {
   timezone: string;
   households: number;
   buildings?: { id: string; households: number }[];
+  /** The site has a household roster (schema.ts `roster`). */
+  roster?: { unregistered: number; respelled: number };
   behaviour: Behaviour;
   gateways: SimGateway[];
 }
@@ -132,6 +134,7 @@ function expand(f: ScenarioFile, source: string, siteAt: number[]): Scenario {
       const site: SimSite = { id: siteId, timezone: s.timezone, households: s.households, behaviour, gateways: [] };
       if (s.name !== undefined) site.name = s.count > 1 ? `${s.name} ${sn}` : s.name;
       if (s.buildings) site.buildings = s.buildings.map((b) => ({ id: fill(b.id, nums), households: b.households }));
+      if (s.roster) site.roster = { ...s.roster };
       s.gateways.forEach((g) => {
         for (let gn = 1; gn <= g.count; gn++) {
           const gNums = { ...nums, g: { i: gn, of: g.count } };

@@ -135,6 +135,14 @@ const site = z.strictObject({
   timezone: z.string().default('Asia/Shanghai').refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai'),
   households: z.number().int().min(0).max(10_000_000),
   buildings: z.array(z.strictObject({ id: templated, households: z.number().int().min(0) })).optional(),
+  /**
+   * Give the site a household roster (`community-sim inventory` writes it beside the inventory):
+   * `unregistered`: extra households, as a share of the registered ones, that deposit with ids the
+   * roster does not hold (the first one is the placeholder "0"); `respelled`: share of registered
+   * households whose cards send their id in another spelling (lower case, padded, full-width), which
+   * the hub's household id rule must bring back to the roster's.
+   */
+  roster: z.strictObject({ unregistered: probability.default(0), respelled: probability.default(0) }).optional(),
   behaviour: behaviourSchema.optional(),
   count,
   gateways: z.array(gateway).min(1, 'a site needs at least one gateway'),

@@ -5,7 +5,7 @@
 import { loadConfig, type Loaded } from '../config/load.ts';
 import { KPI_PERIODS } from '../config/schema.ts';
 import { HubError, isHubError } from '../errors.ts';
-import { computeKpis, localDate, siteOf, writeKpiResults, type KpiResult, type PeriodKind } from '../kpi/index.ts';
+import { computeKpiSet, localDate, siteOf, writeKpiResults, type KpiResult, type PeriodKind } from '../kpi/index.ts';
 import { connectInflux, InfluxPointWriter } from '../store/index.ts';
 import { EXIT, parse } from './args.ts';
 
@@ -15,6 +15,8 @@ export const KPI_HELP = `Usage: community-hub kpi compute --site SITE [--period 
 Computes every KPI (docs/contract.md §5) of one site for one period in the site's timezone, with
 InfluxQL against InfluxDB, stores the results in the "kpi" measurement (recomputing a period
 overwrites its points) and prints them. Use it for any period, past ones too after late data.
+A site with a household roster also gets sorting_coverage and participation_rate per building
+(listed after the site's, as "kpi [building]"; in --json they carry "building").
 
 Options:
   -s, --site SITE      a site id of the inventory (required)
@@ -55,7 +57,9 @@ export async function kpiCommand(argv: string[], out: NodeJS.WritableStream = pr
   let results: KpiResult[];
   try {
     const date = values.date ?? localDate(Date.now(), siteOf(loaded.inventory, values.site).timezone);
-    results = await computeKpis(deps, values.site, kind, date);
+    // Site-wide results first, then the per-building ones of a site with a roster (`building` set).
+    const set = await computeKpiSet(deps, values.site, kind, date);
+    results = [...set.site, ...set.buildings];
   } catch (e) {
     // A wrong site or date is the caller's mistake: a usage error (exit 64), with the same message.
     if (isHubError(e, 'HUB_ERR_UNKNOWN_SITE') || isHubError(e, 'HUB_ERR_KPI_PERIOD')) usage(e.message);
@@ -93,9 +97,11 @@ export function table(results: readonly KpiResult[], dryRun = false): string {
   const rows = [['kpi', 'value', 'target', 'met', 'numerator', 'denominator', 'status']];
   for (const r of results) {
     const status = r.status === 'null' ? `null: ${r.reason ?? ''}` : r.status;
-    const notes = r.warnings.length > 0 ? ` (${r.warnings.join(', ')})` : '';
+    const unregistered = r.unregistered ? [`${r.unregistered} unregistered`] : [];
+    const noted = [...r.warnings, ...unregistered];
+    const notes = noted.length > 0 ? ` (${noted.join(', ')})` : '';
     rows.push([
-      r.kpi,
+      r.building === undefined ? r.kpi : `${r.kpi} [${r.building}]`,
       show(r, r.value),
       r.target === null ? 'informative' : `${r.direction === '<=' ? '≤' : '≥'} ${r.target}`,
       r.met === null ? '—' : r.met ? 'yes' : 'no',

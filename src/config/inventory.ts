@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { isHashedSecret } from '../secret.ts';
+import type { Roster } from './roster.ts';
 
 /** Ids of sites, gateways, devices and buildings (docs/contract.md §1). */
 export const ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -33,8 +34,12 @@ const siteSchema = z.strictObject({
   id,
   name: z.string().min(1).optional(),
   timezone: z.string().default('Asia/Shanghai').refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai'),
-  households: z.number().int().nonnegative(),
-  buildings: z.array(z.strictObject({ id, households: z.number().int().nonnegative() })).optional(),
+  // With a roster, `households` and the buildings' `households` follow from it and may be left out
+  // (given, they must agree with it: load.ts checks).
+  households: z.number().int().nonnegative().optional(),
+  buildings: z.array(z.strictObject({ id, households: z.number().int().nonnegative().optional() })).optional(),
+  /** A CSV `household,building` of the registered households, relative to the inventory file (roster.ts). */
+  roster: z.string().min(1).optional(),
   gateways: z.array(gatewaySchema).default([]),
 });
 
@@ -46,8 +51,20 @@ export const inventorySchema = z
     inv.sites.forEach((site, si) => {
       dup(ctx, seen, `site ${site.id}`, ['sites', si, 'id']);
       const buildings = new Set((site.buildings ?? []).map((b) => b.id));
-      if (site.buildings) {
-        const sum = site.buildings.reduce((a, b) => a + b.households, 0);
+      if (site.roster === undefined) {
+        if (site.households === undefined)
+          ctx.addIssue({ code: 'custom', path: ['sites', si, 'households'], message: 'required without a roster' });
+        site.buildings?.forEach((b, bi) => {
+          if (b.households === undefined)
+            ctx.addIssue({
+              code: 'custom',
+              path: ['sites', si, 'buildings', bi, 'households'],
+              message: 'required without a roster',
+            });
+        });
+      }
+      if (site.buildings && site.roster === undefined && site.households !== undefined) {
+        const sum = site.buildings.reduce((a, b) => a + (b.households ?? 0), 0);
         if (sum !== site.households) {
           ctx.addIssue({
             code: 'custom',
@@ -61,7 +78,9 @@ export const inventorySchema = z
         dup(ctx, seen, `gateway ${gw.id}`, ['sites', si, 'gateways', gi, 'id']);
         gw.devices.forEach((d, di) => {
           dup(ctx, seen, `device ${site.id}/${d.id}`, ['sites', si, 'gateways', gi, 'devices', di, 'id']);
-          if (d.building !== undefined && !buildings.has(d.building)) {
+          // Buildings implied by a roster are checked once it is loaded (load.ts).
+          const implied = site.roster !== undefined && site.buildings === undefined;
+          if (d.building !== undefined && !implied && !buildings.has(d.building)) {
             ctx.addIssue({
               code: 'custom',
               path: ['sites', si, 'gateways', gi, 'devices', di, 'building'],
@@ -88,9 +107,15 @@ export function isTimeZone(tz: string): boolean {
   }
 }
 
+/** The inventory file as parsed (household counts may be left to a roster). */
 export type InventoryData = z.infer<typeof inventorySchema>;
-export type SiteData = InventoryData['sites'][number];
-export type GatewayData = SiteData['gateways'][number];
+type SiteFile = InventoryData['sites'][number];
+/** A site of the loaded inventory: household counts resolved (from its roster when it has one). */
+export type SiteData = Omit<SiteFile, 'households' | 'buildings'> & {
+  households: number;
+  buildings?: { id: string; households: number }[];
+};
+export type GatewayData = SiteFile['gateways'][number];
 export type DeviceData = GatewayData['devices'][number];
 
 /** A device with where it sits: what the ingest path needs after a topic lookup. */
@@ -117,9 +142,15 @@ export class Inventory {
   readonly sites: readonly Readonly<SiteData>[];
   private readonly gateways = new Map<string, GatewayInfo>();
   private readonly siteById = new Map<string, Readonly<SiteData>>();
+  private readonly rosters: ReadonlyMap<string, Roster>;
+  /** Site id → its roster's version: plain data, so a content hash of the inventory sees roster changes. */
+  readonly rosterVersions: Readonly<Record<string, string>>;
 
-  constructor(data: InventoryData) {
-    this.sites = deepFreeze(structuredClone(data)).sites;
+  /** `rosters`: the loaded roster of each site that names one (load.ts), by site id. */
+  constructor(data: InventoryData, rosters: ReadonlyMap<string, Roster> = new Map()) {
+    this.rosters = rosters;
+    this.rosterVersions = Object.freeze(Object.fromEntries([...rosters].map(([site, r]) => [site, r.version])));
+    this.sites = deepFreeze(data.sites.map((s) => resolveSite(structuredClone(s), rosters.get(s.id))));
     for (const site of this.sites) {
       this.siteById.set(site.id, site);
       for (const gw of site.gateways) {
@@ -147,6 +178,11 @@ export class Inventory {
     return this.gateways.get(id);
   }
 
+  /** The loaded roster of site `id`, or undefined when it has none (household ids unverified). */
+  roster(id: string): Roster | undefined {
+    return this.rosters.get(id);
+  }
+
   /** The site with this id. */
   site(id: string): Readonly<SiteData> | undefined {
     return this.siteById.get(id);
@@ -162,6 +198,24 @@ export class Inventory {
   *allDevices(): Iterable<DeviceInfo> {
     for (const gw of this.gateways.values()) yield* gw.devices.values();
   }
+}
+
+/**
+ * A site with its household counts: the roster's when it has one (buildings as listed, else the
+ * roster's, in first-seen order), else the inventory's.
+ */
+function resolveSite(s: SiteFile, roster: Roster | undefined): SiteData {
+  if (!roster) {
+    const { buildings, ...rest } = s;
+    const resolved = buildings?.map((b) => ({ id: b.id, households: b.households ?? 0 }));
+    return { ...rest, households: s.households ?? 0, ...(resolved ? { buildings: resolved } : {}) };
+  }
+  const ids = s.buildings ? s.buildings.map((b) => b.id) : [...roster.buildings.keys()];
+  return {
+    ...s,
+    households: roster.households.size,
+    buildings: ids.map((id) => ({ id, households: roster.buildings.get(id) ?? 0 })),
+  };
 }
 
 /** Freeze an object graph (config and inventory are read-only after loading). */

@@ -9,7 +9,9 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { HubError, type ErrorCode } from '../errors.ts';
 import { applyEnv, envSettings } from './env.ts';
-import { Inventory, deepFreeze, inventorySchema } from './inventory.ts';
+import { createPseudonymiser } from '../pseudonym.ts';
+import { Inventory, deepFreeze, inventorySchema, type InventoryData } from './inventory.ts';
+import { parseRoster, type Roster } from './roster.ts';
 import { configSchema, type HubConfig } from './schema.ts';
 
 /** The config file used when neither `--config` nor `HUB_CONFIG` names one (and it exists). */
@@ -42,7 +44,9 @@ export function loadConfig(options: LoadOptions = {}): Loaded {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const config = loadHubConfig(options.configPath, env, cwd);
-  const reloadInventory = (): Inventory => loadInventory(config.config.inventory, cwd);
+  // Rosters are pseudonymised with the hub's key as they load, so a reload needs it too.
+  const reloadInventory = (): Inventory =>
+    loadInventory(config.config.inventory, cwd, { pseudonymKey: config.config.pseudonymKey });
   return { ...config, inventory: reloadInventory(), reloadInventory };
 }
 
@@ -77,14 +81,91 @@ function loadHubConfig(explicit: string | undefined, env: NodeJS.ProcessEnv, cwd
   return { config: deepFreeze(config) as HubConfig, configPath };
 }
 
-/** Load and validate the inventory file alone. */
-export function loadInventory(path: string, cwd = process.cwd()): Inventory {
+/** Options of {@link loadInventory}. */
+export interface InventoryOptions {
+  /**
+   * The hub's `pseudonymKey`: roster households are pseudonymised with it as they load (the raw
+   * ids are not kept). Required when a site names a roster.
+   */
+  pseudonymKey?: string;
+}
+
+/**
+ * Load and validate the inventory file alone, with the roster files its sites name (so a reload
+ * of the inventory reloads the rosters too).
+ */
+export function loadInventory(path: string, cwd = process.cwd(), options: InventoryOptions = {}): Inventory {
   const file = resolve(cwd, path);
   const raw = readYaml(file, cwd, 'HUB_ERR_INVENTORY_INVALID');
   const parsed = inventorySchema.safeParse(raw);
   if (!parsed.success)
     throw new HubError('HUB_ERR_INVENTORY_INVALID', describe(show(file, cwd), parsed.error, new Map()));
-  return new Inventory(parsed.data);
+  return new Inventory(parsed.data, loadRosters(parsed.data, file, cwd, options));
+}
+
+/** The rosters of the sites that name one, checked against the inventory (docs/contract.md §1). */
+function loadRosters(data: InventoryData, file: string, cwd: string, options: InventoryOptions): Map<string, Roster> {
+  const rosters = new Map<string, Roster>();
+  const problems: string[] = [];
+  data.sites.forEach((site, si) => {
+    if (site.roster === undefined) return;
+    const at = `sites.${si}.roster`;
+    if (options.pseudonymKey === undefined) {
+      throw new HubError('HUB_ERR_CONFIG_INVALID', `${show(file, cwd)}: ${at}: a roster needs the pseudonym key`);
+    }
+    const path = resolve(dirname(file), site.roster);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
+      throw new HubError(
+        'HUB_ERR_INVENTORY_INVALID',
+        `${show(file, cwd)}: ${at}: cannot read the roster ${show(path, cwd)} (${reason})`,
+        { cause: e },
+      );
+    }
+    const out = parseRoster(site.roster, text, createPseudonymiser(options.pseudonymKey));
+    if (!out.roster) {
+      for (const i of out.issues) problems.push(`  - ${show(path, cwd)}:${i.line}: ${i.message}`);
+      return;
+    }
+    const r = out.roster;
+    const where = `${at} (${show(path, cwd)})`;
+    if (site.households !== undefined && site.households !== r.households.size)
+      problems.push(
+        `  - sites.${si}.households: ${site.households}, but ${where} lists ${r.households.size} households`,
+      );
+    const listed = new Set(site.buildings?.map((b) => b.id));
+    site.buildings?.forEach((b, bi) => {
+      const n = r.buildings.get(b.id) ?? 0;
+      if (b.households !== undefined && b.households !== n)
+        problems.push(`  - sites.${si}.buildings.${bi}.households: ${b.households}, but ${where} lists ${n}`);
+    });
+    if (site.buildings) {
+      // A roster building the site does not list is a typo until proven otherwise: refused.
+      for (const b of r.buildings.keys())
+        if (!listed.has(b))
+          problems.push(
+            `  - ${where}: building "${b}" is not listed under the site's buildings (list it, or leave ` +
+              'buildings out to take them from the roster)',
+          );
+    } else {
+      site.gateways.forEach((gw, gi) =>
+        gw.devices.forEach((d, di) => {
+          if (d.building !== undefined && !r.buildings.has(d.building))
+            problems.push(
+              `  - sites.${si}.gateways.${gi}.devices.${di}.building: building "${d.building}" has no household ` +
+                `in ${where}`,
+            );
+        }),
+      );
+    }
+    rosters.set(site.id, r);
+  });
+  if (problems.length > 0)
+    throw new HubError('HUB_ERR_INVENTORY_INVALID', `${show(file, cwd)} is invalid:\n${problems.join('\n')}`);
+  return rosters;
 }
 
 function readYaml(file: string, cwd: string, code: ErrorCode): unknown {

@@ -61,6 +61,7 @@ function devicesOf(site: Readonly<SiteData>): KpiScope['devices'] {
 /**
  * Every KPI of site `siteId` for the period of `kind` holding local day `date`, in definition order.
  * A running period is measured from its start up to now (`complete: false`).
+ * Site-wide results only; {@link computeKpiSet} gives the per-building ones too.
  * @throws HubError `HUB_ERR_UNKNOWN_SITE`; `HUB_ERR_KPI_PERIOD` for a bad date or a period that has
  *   not started; the store's query errors (`HUB_ERR_INFLUX_UNREACHABLE` is retryable).
  */
@@ -70,7 +71,29 @@ export async function computeKpis(
   kind: PeriodKind,
   date: string,
 ): Promise<KpiResult[]> {
+  return (await computeKpiSet(deps, siteId, kind, date)).site;
+}
+
+/** What {@link computeKpiSet} returns. */
+export interface KpiSet {
+  /** Every KPI of the site, in definition order (no `building`). */
+  site: KpiResult[];
+  /**
+   * With a roster: the household KPIs of each building (`building` set), by building then
+   * definition order; empty without one.
+   */
+  buildings: KpiResult[];
+}
+
+/** As {@link computeKpis}, with the per-building results of a site that has a roster. */
+export async function computeKpiSet(
+  deps: ComputeDeps,
+  siteId: string,
+  kind: PeriodKind,
+  date: string,
+): Promise<KpiSet> {
   const site = siteOf(deps.inventory, siteId);
+  const roster = deps.inventory.roster(site.id);
   const period = periodOf(kind, date, site.timezone);
   const now = (deps.now ?? Date.now)();
   if (now < period.startMs) {
@@ -82,6 +105,8 @@ export async function computeKpis(
   const scope: KpiScope = {
     site: site.id,
     households: site.households,
+    ...(roster ? { roster } : {}),
+    buildings: site.buildings ?? [],
     devices: devicesOf(site),
     period,
     now,
@@ -110,9 +135,17 @@ export async function computeKpis(
   }
 
   let next = 0;
-  return plan.map(({ def, statements }) => {
+  const rosterVersion = roster?.version ?? '';
+  const perBuilding = new Map<string, KpiResult[]>();
+  const results = plan.map(({ def, statements }) => {
     const rows = byStatement.slice(next, (next += statements.length));
-    const measure = def.measure(rows, scope);
-    return evaluate(def, measure, { site: site.id, period, target: def.target(deps.config, kind), now });
+    const ctx = { site: site.id, period, target: def.target(deps.config, kind), now, rosterVersion };
+    for (const [building, m] of def.byBuilding?.(rows, scope) ?? []) {
+      const list = perBuilding.get(building) ?? [];
+      list.push(evaluate(def, m, { ...ctx, building }));
+      perBuilding.set(building, list);
+    }
+    return evaluate(def, def.measure(rows, scope), ctx);
   });
+  return { site: results, buildings: [...perBuilding.values()].flat() };
 }

@@ -49,8 +49,15 @@ export {
   type KpiResult,
   type KpiStatus,
 } from './result.ts';
-export { computeKpis, siteOf, sitePeriod, type ComputeDeps } from './compute.ts';
-export { readKpiResults, recomputeKpis, writeKpiResults, type KpiQuery, type RecomputeDeps } from './persist.ts';
+export { computeKpiSet, computeKpis, siteOf, sitePeriod, type ComputeDeps, type KpiSet } from './compute.ts';
+export {
+  ALL_BUILDINGS,
+  readKpiResults,
+  recomputeKpis,
+  writeKpiResults,
+  type KpiQuery,
+  type RecomputeDeps,
+} from './persist.ts';
 export { periodsToBackfill } from './backfill.ts';
 export { LateMarks, WRITTEN_AT_ONCE, type LateMark, type LateMarksOptions, type WrittenProgress } from './late.ts';
 export {

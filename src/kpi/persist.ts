@@ -1,6 +1,8 @@
 /**
- * KPI results in and out of the `kpi` measurement (docs/contract.md §4: tags site, kpi, period;
- * stamped at the period's start, so recomputing a period overwrites its points).
+ * KPI results in and out of the `kpi` measurement (docs/contract.md §4: tags site, kpi, period, and
+ * building on per-building points; stamped at the period's start, so recomputing a period
+ * overwrites its points). A site-wide point has no `building` tag: InfluxQL's `"building" = ''`
+ * selects exactly those.
  *
  * InfluxDB merges the field sets of a point written again at the same series and time: a result
  * that has become null would keep the old `value` and `met`. So before writing null results the
@@ -10,7 +12,7 @@
  */
 import type { Inventory } from '../config/inventory.ts';
 import { query, type InfluxConnection, type PointWriter } from '../store/index.ts';
-import { computeKpis, siteOf, type ComputeDeps } from './compute.ts';
+import { computeKpiSet, siteOf, type ComputeDeps } from './compute.ts';
 import { KPI_IDS, kpiDefinition, type KpiId, type NullReason, type QualityWarning } from './definitions/index.ts';
 import { quoteIdent, tagEquals, tagIn, timeRange } from './influxql.ts';
 import { formatLocal, localDate, periodOf, type PeriodKind } from './period.ts';
@@ -28,12 +30,19 @@ const FIELDS = [
   'complete',
   'computed_at',
   'version',
+  'unregistered',
+  'roster_version',
 ];
+
+/** `"building" = …` of a result: `''` (no tag) for a site-wide one. */
+function buildingIs(building: string | undefined): string {
+  return tagEquals('building', building ?? '');
+}
 
 /** `"site" = … AND "period" = … AND time = <start>` of a result. */
 function pointOf(r: KpiResult): string {
   const start = Date.parse(r.start);
-  return `${tagEquals('site', r.site)} AND ${tagEquals('period', r.period)} AND ${timeRange(start, start + 1)}`;
+  return `${tagEquals('site', r.site)} AND ${buildingIs(r.building)} AND ${tagEquals('period', r.period)} AND ${timeRange(start, start + 1)}`;
 }
 
 /** Deletes the stored `value`/`met` of results that are null now (1.x only; see the file comment). */
@@ -82,7 +91,8 @@ export interface RecomputeDeps extends ComputeDeps {
 }
 
 /**
- * Computes every KPI of a site for the period of `kind` holding local day `date`, and stores them.
+ * Computes every KPI of a site for the period of `kind` holding local day `date`, and stores them
+ * with the per-building ones (a site with a roster). Returns the site-wide results.
  * Nothing is written when the computation fails (InfluxDB unreachable: retryable HubError).
  */
 export async function recomputeKpis(
@@ -91,9 +101,9 @@ export async function recomputeKpis(
   kind: PeriodKind,
   date: string,
 ): Promise<KpiResult[]> {
-  const results = await computeKpis(deps, siteId, kind, date);
-  await writeKpiResults(deps.conn, deps.writer, results);
-  return results;
+  const set = await computeKpiSet(deps, siteId, kind, date);
+  await writeKpiResults(deps.conn, deps.writer, [...set.site, ...set.buildings]);
+  return set.site;
 }
 
 /** Which stored results {@link readKpiResults} returns. */
@@ -106,22 +116,31 @@ export interface KpiQuery {
   toMs: number;
   /** Only these KPIs; default all. */
   kpis?: readonly KpiId[];
+  /**
+   * Undefined: the site-wide results; a building id: that building's; `*`: every building's
+   * (per-building results exist for the household KPIs of a site with a roster).
+   */
+  building?: string;
 }
 
+/** Every building's results. */
+export const ALL_BUILDINGS = '*';
+
 /**
- * Stored results of a site, by period start then in definition order: what reports and the API
- * read. A stored value is ignored when its `status` is `null`.
+ * Stored results of a site, by period start, then building, then in definition order: what
+ * reports and the API read. A stored value is ignored when its `status` is `null`.
  * @throws HubError `HUB_ERR_UNKNOWN_SITE`, or the store's query errors.
  */
 export async function readKpiResults(conn: InfluxConnection, inventory: Inventory, q: KpiQuery): Promise<KpiResult[]> {
   const tz = siteOf(inventory, q.site).timezone;
   const only = q.kpis && q.kpis.length > 0 ? ` AND ${tagIn('kpi', q.kpis)}` : '';
+  const building = q.building === ALL_BUILDINGS ? `${quoteIdent('building')} != ''` : buildingIs(q.building);
   const rows = await query(
     conn,
-    `SELECT ${FIELDS.map(quoteIdent).join(', ')} FROM "kpi" WHERE ${tagEquals('site', q.site)} AND ${tagEquals('period', q.period)} AND ${timeRange(q.fromMs, q.toMs)}${only} GROUP BY "kpi"`,
+    `SELECT ${FIELDS.map(quoteIdent).join(', ')} FROM "kpi" WHERE ${tagEquals('site', q.site)} AND ${building} AND ${tagEquals('period', q.period)} AND ${timeRange(q.fromMs, q.toMs)}${only} GROUP BY "kpi", "building"`,
     { epoch: 'ms' },
   );
-  const out: Array<{ at: number; order: number; result: KpiResult }> = [];
+  const out: Array<{ at: number; building: string; order: number; result: KpiResult }> = [];
   for (const row of rows) {
     const def = kpiDefinition(row.tags['kpi'] ?? '');
     const v = row.values;
@@ -152,8 +171,13 @@ export async function readKpiResults(conn: InfluxConnection, inventory: Inventor
       complete: v['complete'] === true,
       computedAt: text('computed_at'),
       version: num('version') ?? 0,
+      ...(row.tags['building'] ? { building: row.tags['building'] } : {}),
+      ...(num('unregistered') === null ? {} : { unregistered: num('unregistered')! }),
+      rosterVersion: text('roster_version'),
     };
-    out.push({ at, order: KPI_IDS.indexOf(def.id), result });
+    out.push({ at, building: row.tags['building'] ?? '', order: KPI_IDS.indexOf(def.id), result });
   }
-  return out.sort((a, b) => a.at - b.at || a.order - b.order).map((o) => o.result);
+  return out
+    .sort((a, b) => a.at - b.at || a.building.localeCompare(b.building) || a.order - b.order)
+    .map((o) => o.result);
 }

@@ -44,6 +44,12 @@ export interface KpiResult {
   readonly computedAt: string;
   /** The definition's version. */
   readonly version: number;
+  /** Set on a per-building result (household KPIs of a site with a roster); site-wide results have none. */
+  readonly building?: string;
+  /** Household KPIs of a site with a roster: distinct household ids outside it (not counted). */
+  readonly unregistered?: number;
+  /** The roster version the result was computed with (roster.ts); `''` or undefined without a roster. */
+  readonly rosterVersion?: string;
 }
 
 /**
@@ -89,6 +95,10 @@ export interface EvaluateContext {
   target: number | null;
   /** The computation's clock, epoch ms. */
   now: number;
+  /** The site's roster version, `''` without one. */
+  rosterVersion?: string;
+  /** For a per-building result. */
+  building?: string;
 }
 
 /** The result of `def` from its measure. */
@@ -121,17 +131,22 @@ export function evaluate(def: KpiDefinition, m: Measure, ctx: EvaluateContext): 
     complete: ctx.now >= p.endMs,
     computedAt: new Date(ctx.now).toISOString(),
     version: def.version,
+    ...(ctx.building === undefined ? {} : { building: ctx.building }),
+    ...(m.unregistered === undefined ? {} : { unregistered: m.unregistered }),
+    rosterVersion: ctx.rosterVersion ?? '',
   });
 }
 
 /**
  * The `kpi` point of a result (docs/contract.md §4), stamped at the period's start so a recompute
- * lands on the same point. Tags: site, kpi, period. Fields:
+ * lands on the same point. Tags: site, kpi, period, and `building` on a per-building result
+ * (site-wide points have none). Fields:
  * - `value`, `met`: only when there is a value (a null is never written as 0);
  * - `target`: only for KPIs with a target; `denominator`: only for ratios;
  * - `numerator`, `status` (ok | warning | null), `reason` ('' unless null), `warnings`
  *   (comma-separated codes, '' for none), `complete` (bool), `computed_at` (RFC 3339), `version`:
- *   always, so a rewrite replaces every one of them (InfluxDB merges the field sets of a rewritten point).
+ *   always, so a rewrite replaces every one of them (InfluxDB merges the field sets of a rewritten point);
+ * - `roster_version` (always; '' without a roster) and `unregistered` (household KPIs with a roster).
  */
 export function toPoint(r: KpiResult): Point {
   const fields: Point['fields'] = {
@@ -142,14 +157,16 @@ export function toPoint(r: KpiResult): Point {
     complete: r.complete,
     computed_at: r.computedAt,
     version: r.version,
+    roster_version: r.rosterVersion ?? '',
   };
+  if (r.unregistered !== undefined) fields['unregistered'] = r.unregistered;
   if (r.value !== null) fields['value'] = r.value;
   if (r.met !== null) fields['met'] = r.met;
   if (r.target !== null) fields['target'] = r.target;
   if (r.denominator !== null) fields['denominator'] = r.denominator;
   return {
     measurement: 'kpi',
-    tags: { site: r.site, kpi: r.kpi, period: r.period },
+    tags: { site: r.site, kpi: r.kpi, period: r.period, ...(r.building === undefined ? {} : { building: r.building }) },
     fields,
     time: nsFromMs(Date.parse(r.start)),
   };

@@ -18,7 +18,7 @@ export { DeviceModels, type DeviceModelsOptions } from './models.ts';
 export { parseTopic, deviceTopic, statusTopic, DEFAULT_TOPIC_ROOT } from './topic.ts';
 export type { ParsedTopic, DeviceTopic, StatusTopic } from './topic.ts';
 export { parseStatusPayload, gatewayStatusPoint } from './status.ts';
-export { createPseudonymiser, PSEUDONYM_PREFIX } from './pseudonym.ts';
+export { createPseudonymiser, householdPseudonymiser, normaliseHouseholdId, PSEUDONYM_PREFIX } from './pseudonym.ts';
 export type { Pseudonymiser } from './pseudonym.ts';
 export { applyTimeRules, DEFAULT_TIME_RULES } from './time.ts';
 export type { TimeRules, TimeResult } from './time.ts';

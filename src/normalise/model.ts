@@ -44,8 +44,13 @@ export type ModelResult = { ok: true; value: Normalised } | { ok: false; reason:
 
 /** Services a model may use. */
 export interface ModelContext {
-  /** Keyed HMAC pseudonym of a household or credential id (docs/contract.md §3). */
+  /** Keyed HMAC pseudonym of a credential id, as sent (docs/contract.md §3). */
   pseudonymise(raw: string): string;
+  /**
+   * Keyed HMAC pseudonym of a household id after the household id rule (NFKC, trim, upper-case;
+   * src/pseudonym.ts `normaliseHouseholdId`), the same as for roster households.
+   */
+  household(raw: string): string;
 }
 
 /** A device model: one folder under `devices/`. */

@@ -10,7 +10,7 @@ import type { DeviceInfo } from '../config/inventory.ts';
 import type { Point } from '../point.ts';
 import { decodePayload } from './decode.ts';
 import { toPoints } from './points.ts';
-import { createPseudonymiser } from './pseudonym.ts';
+import { createPseudonymiser, householdPseudonymiser } from './pseudonym.ts';
 import { ArrivalStamps, slotNs, type Stamp } from './stamp.ts';
 import { applyTimeRules, DEFAULT_TIME_RULES, type TimeRules } from './time.ts';
 import type { Channel, ModelContext, ModelResult } from './model.ts';
@@ -78,7 +78,8 @@ export function createNormaliser(options: NormaliserOptions): Normaliser {
   };
   const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_NORMALISER_OPTIONS.maxPayloadBytes;
   const now = options.now ?? Date.now;
-  const ctx: ModelContext = Object.freeze({ pseudonymise: createPseudonymiser(options.pseudonymKey) });
+  const pseudonymise = createPseudonymiser(options.pseudonymKey);
+  const ctx: ModelContext = Object.freeze({ pseudonymise, household: householdPseudonymiser(pseudonymise) });
   // One sequence per device: a device's readings without time never share a key (stamp.ts).
   const stamps = new ArrivalStamps(1);
 

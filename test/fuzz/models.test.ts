@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createPseudonymiser } from '../../src/normalise/pseudonym.ts';
+import { createPseudonymiser, householdPseudonymiser } from '../../src/normalise/pseudonym.ts';
 import { loadRegistry } from '../../src/normalise/registry.ts';
 import type { ModelContext, ModelResult } from '../../src/normalise/model.ts';
 import { FIXTURE } from '../helpers/fixtures.ts';
@@ -14,7 +14,8 @@ import { payloadFor, viaJson } from './arbitraries.ts';
 import { fuzz } from './settings.ts';
 
 const registry = await loadRegistry();
-const ctx: ModelContext = Object.freeze({ pseudonymise: createPseudonymiser(FIXTURE.pseudonymKey) });
+const pseudonymise = createPseudonymiser(FIXTURE.pseudonymKey);
+const ctx: ModelContext = Object.freeze({ pseudonymise, household: householdPseudonymiser(pseudonymise) });
 const models = registry.list().map((m) => ({ name: `${m.type}/${m.model}`, m }));
 
 function checkResult(r: ModelResult): void {

@@ -70,7 +70,9 @@ describe('community-hub kpi compute', () => {
       'maple-court · day 2026-11-27 · 2026-11-27T00:00:00+08:00 → 2026-11-28T00:00:00+08:00 (Asia/Shanghai) · complete · not stored (dry run)',
     );
     expect(dry.stdout).toMatch(/^kpi +value +target +met +numerator +denominator +status$/m);
-    expect(dry.stdout).toMatch(/^sorting_coverage +0\.9500 +≥ 0\.95 +yes +19 +20 +ok$/m);
+    expect(dry.stdout).toMatch(
+      /^sorting_coverage +0\.9500 +≥ 0\.95 +yes +19 +20 +warning \(household_ids_unverified\)$/m,
+    );
     expect(dry.stdout).toMatch(
       /^device_availability +0\.5833 +≥ 0\.98 +no +42 +72 +warning \(unregistered_devices_heard\)$/m,
     );

@@ -40,11 +40,15 @@ describe('zero denominators', () => {
       value: 0,
       met: false,
       status: 'warning',
-      warnings: ['no_deposits'],
+      warnings: ['no_deposits', 'household_ids_unverified'],
       numerator: 0,
       denominator: 10,
     });
-    expect(r['participation_rate']).toMatchObject({ value: 0, met: false, warnings: ['no_deposits'] });
+    expect(r['participation_rate']).toMatchObject({
+      value: 0,
+      met: false,
+      warnings: ['no_deposits', 'household_ids_unverified'],
+    });
     expect(r['device_availability']).toMatchObject({ value: 0, numerator: 0, denominator: 24, met: false });
     expect(r['bin_overflow_alarms']).toMatchObject({ value: 0, met: true });
     expect(r['gate_denied_rate']).toMatchObject({ value: null, reason: 'no_access_gates' });
@@ -125,11 +129,12 @@ describe('storage', () => {
       denominator: 4,
       met: false,
       target: 0.95,
-      status: 'ok',
+      status: 'warning',
       reason: '',
-      warnings: '',
+      warnings: 'household_ids_unverified',
       complete: true,
-      version: 1,
+      version: 2,
+      roster_version: '',
     });
   });
 

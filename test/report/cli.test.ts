@@ -79,7 +79,9 @@ describe('community-hub report', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('# Monitoring report: maple-court, day 2026-11-27');
-    expect(r.stdout).toContain('| sorting_coverage | 95.0% | ≥ 95% | met | 55.0% | +40.0 pp | 19 / 20 | ok |');
+    expect(r.stdout).toContain(
+      '| sorting_coverage | 95.0% | ≥ 95% | met | 55.0% | +40.0 pp | 19 / 20 | warning: household_ids_unverified |',
+    );
     const base = join(dir, 'data', 'reports', SITE.id, 'day-2026-11-27');
     expect(readFileSync(`${base}.md`, 'utf8')).toBe(r.stdout);
     expect((JSON.parse(readFileSync(`${base}.json`, 'utf8')) as ReportData).kpis).toHaveLength(7);

@@ -98,7 +98,12 @@ describe('gatherReport', () => {
       { reason: 'schema', count: 2 },
       { reason: 'clock_skew', count: 1 },
     ]);
-    expect(r.dataQuality.kpiWarnings).toEqual([{ kpi: 'device_availability', warning: 'unregistered_devices_heard' }]);
+    // The inventory has no roster: the household KPIs say their ids are unverified.
+    expect(r.dataQuality.kpiWarnings).toEqual([
+      { kpi: 'sorting_coverage', warning: 'household_ids_unverified' },
+      { kpi: 'participation_rate', warning: 'household_ids_unverified' },
+      { kpi: 'device_availability', warning: 'unregistered_devices_heard' },
+    ]);
   });
 
   it('a running period: silence and counts up to now', async () => {

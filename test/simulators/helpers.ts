@@ -4,13 +4,14 @@
  * shared InfluxDB and its own database and data folder. Its clock can be fixed to the scenario's
  * window (docs/contract.md §3's time rules are relative to it).
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Loaded } from '../../src/config/load.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { DeadLetterStore, type DeadLetter } from '../../src/deadletters/store.ts';
 import type { Hub, HubDeps } from '../../src/hub.ts';
 import { connectInflux, query, type InfluxConnection } from '../../src/store/index.ts';
-import { inventoryYaml, type Scenario } from '../../simulators/index.ts';
+import { inventoryYaml, scenarioRosters, type Scenario } from '../../simulators/index.ts';
 import { drainedWithin, sharedInfluxSection, startTestHub, writeHubFiles, type TestHub } from '../helpers/hub.ts';
 import { uniqueName } from '../helpers/influx-shared.ts';
 
@@ -20,6 +21,8 @@ export interface SimHub {
   /** The hub's loaded config and inventory. */
   loaded: Loaded;
   url: string;
+  /** The HTTP API's base URL (`http://127.0.0.1:<port>`). */
+  httpUrl: string;
   dir: string;
   influx: InfluxConnection;
   /** Resolves once every acknowledged message is in InfluxDB (the spool drained), within `ms`. */
@@ -47,6 +50,8 @@ export interface SimHubOptions {
   kpiConfig?: Record<string, unknown>;
   /** The KPI scheduler's timers (tests call its ticks and late checks themselves). */
   kpiTimers?: HubDeps['kpiTimers'];
+  /** An operator key for the HTTP API (`operatorKey`). */
+  operatorKey?: string;
 }
 
 /** Build and start a hub that knows `scenario`'s community (test/helpers/hub.ts). */
@@ -63,8 +68,11 @@ export async function startSimHub(scenario: Scenario, o: SimHubOptions = {}): Pr
       ...(o.kpi === false && 'kpi' in configSchema.shape ? { kpi: { enabled: false } } : {}),
       ...(o.kpiConfig && o.kpi !== false ? { kpi: o.kpiConfig } : {}),
       ...(o.selfStatsInterval !== undefined ? { selfStats: { interval: o.selfStatsInterval } } : {}),
+      ...(o.operatorKey !== undefined ? { operatorKey: o.operatorKey } : {}),
     },
   });
+  // Roster files go beside the inventory (simulators/inventory.ts).
+  for (const r of scenarioRosters(scenario)) writeFileSync(join(files.dir, r.file), r.text);
   let started: TestHub;
   try {
     started = await startTestHub(files, {
@@ -82,6 +90,7 @@ export async function startSimHub(scenario: Scenario, o: SimHubOptions = {}): Pr
     hub,
     loaded,
     url,
+    httpUrl: started.httpUrl,
     dir: files.dir,
     influx,
     drained: (ms = 60_000) => drainedWithin(hub, ms),

@@ -55,7 +55,7 @@ function event(element: unknown, ctx: ModelContext): ModelResult {
           method: e.method,
           direction: e.direction,
           subject: e.subject,
-          household: e.household === undefined ? undefined : ctx.pseudonymise(e.household),
+          household: e.household === undefined ? undefined : ctx.household(e.household),
           reason: e.reason,
         }),
       ],

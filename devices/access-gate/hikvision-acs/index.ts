@@ -59,7 +59,7 @@ function normalise(element: unknown, ctx: ModelContext): ModelResult {
         direction: e.attendanceStatus === 'checkOut' ? 'out' : 'in',
         // The controller knows people, not roles: a person on file is a resident, else unknown.
         subject: employee === undefined ? 'unknown' : 'resident',
-        household: employee === undefined ? undefined : ctx.pseudonymise(employee),
+        household: employee === undefined ? undefined : ctx.household(employee),
         credential: card === undefined ? undefined : ctx.pseudonymise(card),
         reason: meaning.reason,
       }),

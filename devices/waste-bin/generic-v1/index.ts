@@ -54,7 +54,7 @@ function event(element: unknown, ctx: ModelContext): ModelResult {
           category: e.category,
           sorting: e.sorting,
           auth: e.auth,
-          household: ctx.pseudonymise(e.household),
+          household: ctx.household(e.household),
           weightKg: e.weight,
         }),
       ],

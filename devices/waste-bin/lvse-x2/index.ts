@@ -69,7 +69,7 @@ function event(element: unknown, ctx: ModelContext): ModelResult {
           category: CATEGORY_BY_CODE[e.c],
           sorting: SORTING_BY_CODE[`${e.ok}`],
           auth: AUTH_BY_CODE[e.au],
-          household: ctx.pseudonymise(e.uid),
+          household: ctx.household(e.uid),
           weightKg: kg(e.wt),
         }),
       ],

@@ -2,7 +2,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { KPI_PERIODS } from '../../config/schema.ts';
-import { addDays, localDate, readKpiResults, recomputeKpis, siteOf, startOfDay } from '../../kpi/index.ts';
+import { ID_PATTERN } from '../../config/inventory.ts';
+import {
+  ALL_BUILDINGS,
+  addDays,
+  localDate,
+  readKpiResults,
+  recomputeKpis,
+  siteOf,
+  startOfDay,
+} from '../../kpi/index.ts';
 import { SECURED, type RouteOptions } from './options.ts';
 import { siteParams } from './sites.ts';
 
@@ -22,7 +31,9 @@ export const kpiRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps
     {
       onRequest: keys.require('operator'),
       schema: {
-        summary: `KPI series: periods of a kind starting in [from, to) (local dates of the site or ISO times; default the last ${DEFAULT_DAYS} days)`,
+        summary:
+          `KPI series: periods of a kind starting in [from, to) (local dates of the site or ISO times; default the last ` +
+          `${DEFAULT_DAYS} days); site-wide, or per building with building=ID (building=* for every building)`,
         tags: ['kpis'],
         security: SECURED,
         params: siteParams,
@@ -30,6 +41,13 @@ export const kpiRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps
           period: z.enum(KPI_PERIODS).default('day'),
           from: instant.optional(),
           to: instant.optional(),
+          // Per-building results exist for sorting_coverage and participation_rate of a site with a
+          // household roster (src/kpi/README.md, "Rosters"); without `building`, the site-wide ones.
+          building: z
+            .string()
+            .refine((b) => b === ALL_BUILDINGS || ID_PATTERN.test(b), 'must be a building id, or * for every building')
+            .optional()
+            .describe('a building id for its results, * for every building; omitted: the site-wide results'),
         }),
       },
     },
@@ -45,10 +63,12 @@ export const kpiRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps
         period: req.query.period,
         fromMs,
         toMs,
+        ...(req.query.building === undefined ? {} : { building: req.query.building }),
       });
       return {
         site: site.id,
         period: req.query.period,
+        ...(req.query.building === undefined ? {} : { building: req.query.building }),
         from: new Date(fromMs).toISOString(),
         to: new Date(toMs).toISOString(),
         results,

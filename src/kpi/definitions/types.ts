@@ -5,6 +5,7 @@
  */
 import type { HubConfig } from '../../config/schema.ts';
 import type { DeviceType } from '../../config/inventory.ts';
+import type { Roster } from '../../config/roster.ts';
 import type { QueryRow } from '../../store/index.ts';
 import type { Period, PeriodKind } from '../period.ts';
 
@@ -38,14 +39,21 @@ export const QUALITY_WARNINGS = {
   numerator_exceeds_denominator: 'more distinct households deposited than the inventory registers',
   no_deposits: 'no deposit at all was recorded in the period: are the stations reporting?',
   unregistered_devices_heard: 'devices the inventory does not list reported at the site (not counted)',
+  unregistered_households:
+    'household ids outside the site’s roster deposited (not counted; see the `unregistered` field)',
+  household_ids_unverified: 'the site has no roster: every household id that arrives is counted, unverified',
 } as const;
 export type QualityWarning = keyof typeof QUALITY_WARNINGS;
 
 /** What a definition measures for: one site and one period. */
 export interface KpiScope {
   readonly site: string;
-  /** Registered households (inventory). */
+  /** Registered households (inventory, or the roster's count). */
   readonly households: number;
+  /** The site's roster (pseudonyms → building); undefined when household ids are unverified. */
+  readonly roster?: Roster;
+  /** The site's buildings with their registered households (the roster's when there is one). */
+  readonly buildings: ReadonlyArray<{ readonly id: string; readonly households: number }>;
   /** Registered devices (inventory). */
   readonly devices: ReadonlyArray<{ readonly id: string; readonly type: DeviceType }>;
   readonly period: Period;
@@ -66,6 +74,8 @@ export interface Measure {
   /** Set when the value is `null`. */
   readonly reason?: NullReason;
   readonly warnings?: readonly QualityWarning[];
+  /** Household KPIs with a roster: distinct household ids outside it (not counted). */
+  readonly unregistered?: number;
 }
 
 /** The `kpi` section of the config. */
@@ -90,4 +100,9 @@ export interface KpiDefinition {
   statements(scope: KpiScope): string[];
   /** Numerator, denominator, reason and warnings from the rows of {@link statements}. */
   measure(results: ReadonlyArray<readonly QueryRow[]>, scope: KpiScope): Measure;
+  /**
+   * Per building (the household KPIs, with a roster only): building → its measure, from the same
+   * rows. Undefined for KPIs that have no per-building value.
+   */
+  byBuilding?(results: ReadonlyArray<readonly QueryRow[]>, scope: KpiScope): ReadonlyMap<string, Measure>;
 }

@@ -47,6 +47,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
     maxBytes: config.deadLetters.maxBytes,
     maxAgeMs: config.deadLetters.maxAge,
     now,
+    logger: logger.child({ component: 'dead-letters' }),
   });
   const spool = new Spool({
     dir: join(config.dataDir, 'spool'),
@@ -281,10 +282,9 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
         throw new HubError('HUB_ERR_WRITER_CLOSED', 'the hub is not taking messages (not started, or stopping)');
       const { ids, ...filter } = selection;
       let chosen: DeadLetter[];
-      if (ids) {
-        const wanted = new Set(ids);
-        chosen = (await deadLetters.list({ limit: Number.MAX_SAFE_INTEGER })).filter((dl) => wanted.has(dl.id));
-      } else chosen = await deadLetters.list(filter);
+      // By ids: read only the files the ids name, never the whole store into memory.
+      if (ids) chosen = await deadLetters.find(ids);
+      else chosen = await deadLetters.list(filter);
       const out: ReplayResult[] = [];
       for (const dl of chosen) {
         const r = await ing.replay(dl);

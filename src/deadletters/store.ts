@@ -337,7 +337,16 @@ export class DeadLetterStore {
   /** Append one group to the current file (or a new one); on failure cut it back off. */
   private async write(group: Pending[]): Promise<DeadLetter[]> {
     const fsync = this.options.fsync !== false;
-    const file = this.current ?? (await this.create(group[0]!.hourStart));
+    let file = this.current ?? (await this.create(group[0]!.hourStart));
+    let handle = await open(join(this.options.dir, file.name), 'r+').catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
+    if (!handle) {
+      // Removed behind the store's back (an operator freeing room): start a new file.
+      this.files = this.files.filter((f) => f !== file);
+      file = await this.create(group[0]!.hourStart);
+      handle = await open(join(this.options.dir, file.name), 'r+');
+    }
     const seq = file.seq.toString(36);
     const pid = process.pid.toString(36);
     const records = group.map((p) => ({
@@ -346,7 +355,6 @@ export class DeadLetterStore {
     }));
     const text = records.map((r, i) => `{"id":${JSON.stringify(r.id)},${group[i]!.body.slice(1)}\n`).join('');
     const data = Buffer.from(text, 'utf8');
-    const handle = await open(join(this.options.dir, file.name), 'r+');
     try {
       try {
         await writeAll(handle, data, file.bytes);

@@ -71,7 +71,10 @@ describe('dead-letter store under faults', () => {
       const results = await Promise.allSettled(
         Array.from({ length: 10 }, (_, k) => s.add(input(round * 10 + k, 6000))),
       );
-      for (const r of results) r.status === 'fulfilled' ? stored.push(r.value) : refused.push(r.reason);
+      for (const r of results) {
+        if (r.status === 'fulfilled') stored.push(r.value);
+        else refused.push(r.reason);
+      }
     }
     expect(refused.length).toBeGreaterThan(0);
     expect(refused.every((e) => isHubError(e, 'HUB_ERR_DEAD_LETTER_IO') && e.retryable)).toBe(true);

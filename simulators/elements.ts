@@ -1,9 +1,9 @@
 /**
  * What simulated devices report, before it is written in a vendor's format: one reading or one
  * event (docs/contract.md §3), with its time in epoch ms (whole seconds, as devices send them).
- * The encoders in encode.ts turn these into the four payload models; the ledger reads them to know
- * what the hub must store (docs/contract.md §4) and to compute the KPIs (docs/contract.md §5).
- * The vocabularies below are the contract's; they are restated here on purpose, so the ground
+ * Each model's sim.ts (devices/<type>/<model>/, via encode.ts) writes them in its payload; the
+ * ledger reads them to know what the hub must store (docs/contract.md §4) and to compute the KPIs
+ * (docs/contract.md §5). The vocabularies below are the contract's; they are restated here on purpose, so the ground
  * truth never depends on the hub's own code.
  */
 
@@ -35,7 +35,7 @@ export interface BinReading {
   bins: { category: Category; fill: number; weightKg: number }[];
 }
 
-/** A gate's reading (generic-v1) or heartbeat (hikvision-acs minor 0x83). */
+/** A gate's reading (a heartbeat for a model that reports only that, such as hikvision-acs minor 0x83). */
 export interface GateReading {
   kind: 'gate_reading';
   ms: number;
@@ -48,7 +48,7 @@ export interface GateReading {
 export interface Deposit {
   kind: 'deposit';
   ms: number;
-  /** Per-device event counter; each model writes it its own way (see `eventIdOf`). */
+  /** Per-device event counter; each model writes it its own way (its sim.ts `eventId`). */
   id: number;
   household: string;
   category: Category;
@@ -77,7 +77,7 @@ export interface Access {
   subject: Subject;
   household?: string;
   reason?: DenyReason;
-  /** A card number (hikvision-acs `cardNo`). */
+  /** A card number, for a model that reports them (hikvision-acs `cardNo`). */
   card?: string;
 }
 
@@ -102,15 +102,6 @@ export function isEvent(e: Element): e is EventElement {
 /** The MQTT channel of an element (docs/contract.md §2). */
 export function channelOf(e: Element): 'telemetry' | 'event' {
   return isEvent(e) ? 'event' : 'telemetry';
-}
-
-/**
- * The event id as the hub stores it (`event_id`, docs/contract.md §4): generic-v1 writes `e-000123`
- * (bins) or `a-123` (gates); lvse-x2 `no` and hikvision-acs `serialNo` are numbers.
- */
-export function eventIdOf(model: string, type: string, id: number): string {
-  if (model === 'generic-v1') return type === 'waste-bin' ? `e-${String(id).padStart(6, '0')}` : `a-${id}`;
-  return String(id);
 }
 
 /** Gate alarms that count as security alarms (docs/contract.md §5, `gate_security_alarms`). */

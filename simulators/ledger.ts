@@ -5,9 +5,10 @@
  * It never imports the hub's code. simulators/README.md, "Ledger", documents the JSON.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { eventIdOf, isEvent, type Element } from './elements.ts';
+import { isEvent, type Element } from './elements.ts';
 import { computeKpis, type AccessFact, type AlarmFact, type DepositFact, type KpiReport } from './kpi.ts';
 import type { Control, ElementTruth, ExpectedReject, Message } from './messages.ts';
+import { eventIdOf } from './models.ts';
 import type { Scenario } from './scenario/load.ts';
 import { iso } from './time.ts';
 

@@ -2,9 +2,12 @@
  * A site's day, planned when the simulation reaches it: when each household deposits waste and
  * passes a gate (following the daily rhythm: morning and evening peaks), visitors and strangers
  * at the gates, random alarms, bin collections, and the planned faults of that day (gateway
- * offline spells, abrupt disconnects, device outages, bad status messages).
+ * offline spells, abrupt disconnects, device outages, bad status messages). Each device does only
+ * what its model can say (the `vocabulary` of its sim.ts, model.ts).
  */
-import type { AccessMethod, BinAlarm, Category, DenyReason, GateAlarm, Sorting, Subject } from './elements.ts';
+import type { AccessMethod, BinAlarm, BinAuth, Category, DenyReason, GateAlarm, Sorting, Subject } from './elements.ts';
+import type { BinVocabulary, GateVocabulary } from './model.ts';
+import { SIM_MODELS } from './models.ts';
 import { between, chance, hash32, int, pick, poisson, stream, weighted, weightedIndex, type Rng } from './random.ts';
 import type { Faults } from './scenario/schema.ts';
 import { MS, localTime, zonedTime } from './time.ts';
@@ -72,15 +75,17 @@ export function planDay(seed: string, sw: SiteWorld, date: string, day: number, 
         const [lo, hi] = WEIGHT_KG[category];
         const judged = !chance(rng, b.unchecked);
         const correct = rng() < (hh.habit === 'always' ? b.alwaysCorrect : b.sometimesCorrect);
+        const ms = when(rng);
+        const bin = pick(rng, hh.bins);
         out.push({
           a: 'deposit',
-          ms: when(rng),
+          ms,
           hh,
-          bin: pick(rng, hh.bins),
+          bin,
           category,
           weightKg: Math.round(between(rng, lo, hi) * 100) / 100,
           sorting: judged ? (correct ? 'correct' : 'incorrect') : 'unchecked',
-          auth: weighted(rng, { card: 4, face: 3, qr: 2, app: 1 }),
+          auth: weighted(rng, binSays(bin).auth as Record<BinAuth, number>),
         });
       }
     }
@@ -90,11 +95,9 @@ export function planDay(seed: string, sw: SiteWorld, date: string, day: number, 
     }
   }
   for (const gate of sw.gates) {
-    const hik = gate.dev.model === 'hikvision-acs';
+    const says = gateSays(gate);
     for (let i = poisson(rng, b.visitorsPerGatePerDay); i > 0; i--) {
-      const method: AccessMethod = hik
-        ? pick(rng, ['qr', 'remote'] as const)
-        : pick(rng, ['qr', 'pin', 'remote'] as const);
+      const method = choose(rng, says.visitorMethods);
       out.push({
         a: 'access',
         ms: when(rng),
@@ -102,13 +105,11 @@ export function planDay(seed: string, sw: SiteWorld, date: string, day: number, 
         result: 'granted',
         method,
         direction: chance(rng, 0.5) ? 'in' : 'out',
-        subject: hik ? 'unknown' : 'visitor',
+        subject: says.visitorSubject,
       });
     }
     for (let i = poisson(rng, b.strangersPerGatePerDay); i > 0; i--) {
-      const reason: DenyReason = hik
-        ? 'invalid_credential'
-        : pick(rng, ['invalid_credential', 'blacklisted', 'expired'] as const);
+      const reason = choose(rng, says.strangerReasons);
       out.push({
         a: 'access',
         ms: anyTime(rng),
@@ -122,9 +123,7 @@ export function planDay(seed: string, sw: SiteWorld, date: string, day: number, 
       });
     }
     for (let i = poisson(rng, b.alarms.gatePerDay); i > 0; i--) {
-      const alarms: GateAlarm[] = hik
-        ? ['held_open', 'tailgating', 'forced_open', 'climbing']
-        : ['held_open', 'tailgating', 'forced_open', 'climbing', 'tamper'];
+      const alarms = says.alarms;
       out.push({
         a: 'alarm',
         ms: anyTime(rng),
@@ -135,7 +134,12 @@ export function planDay(seed: string, sw: SiteWorld, date: string, day: number, 
   }
   for (const bin of sw.bins) {
     for (let i = poisson(rng, b.alarms.binPerDay); i > 0; i--)
-      out.push({ a: 'alarm', ms: anyTime(rng), device: bin, alarm: weighted(rng, { jam: 5, tamper: 3, fire: 0.2 }) });
+      out.push({
+        a: 'alarm',
+        ms: anyTime(rng),
+        device: bin,
+        alarm: weighted(rng, binSays(bin).alarms as Record<Exclude<BinAlarm, 'overflow'>, number>),
+      });
   }
   for (const hhmm of b.collections) {
     const [hh, mm] = hhmm.split(':').map(Number) as [number, number];
@@ -145,29 +149,44 @@ export function planDay(seed: string, sw: SiteWorld, date: string, day: number, 
   return out;
 }
 
+/** One element of a non-empty list; a list of one costs no draw (model.ts, GateVocabulary). */
+function choose<T>(rng: Rng, list: readonly T[]): T {
+  return list.length === 1 ? list[0]! : pick(rng, list);
+}
+
+/** What a waste station's model can say. */
+function binSays(dev: DeviceState): BinVocabulary {
+  const m = SIM_MODELS.require(dev.dev.type, dev.dev.model);
+  if (m.type !== 'waste-bin') throw new TypeError(`${dev.dev.id} is not a waste-bin`);
+  return m.vocabulary;
+}
+
+/** What a gate's model can say. */
+function gateSays(dev: DeviceState): GateVocabulary {
+  const m = SIM_MODELS.require(dev.dev.type, dev.dev.model);
+  if (m.type !== 'access-gate') throw new TypeError(`${dev.dev.id} is not an access-gate`);
+  return m.vocabulary;
+}
+
 /** A resident's pass: out in the morning, in later in the day; sometimes denied. */
 function residentPass(rng: Rng, ms: number, hh: Household, gate: DeviceState, deniedRate: number, tz: string): Action {
-  const hik = gate.dev.model === 'hikvision-acs';
-  const method: AccessMethod = hik
-    ? pick(rng, ['face', 'face', 'card'] as const)
-    : pick(rng, ['face', 'face', 'card', 'qr', 'pin'] as const);
+  const says = gateSays(gate);
+  const method = choose(rng, says.residentMethods);
   const usual: 'in' | 'out' = localTime(ms, tz).hour < 12 ? 'out' : 'in';
   const direction: 'in' | 'out' = chance(rng, 0.85) ? usual : usual === 'out' ? 'in' : 'out';
   const denied = chance(rng, deniedRate);
   const base = { a: 'access' as const, ms, gate, method, direction, subject: 'resident' as const, household: hh.id };
+  const card = says.cardNumbers && method === 'card';
   if (!denied)
-    return {
-      ...base,
-      result: 'granted',
-      ...(hik && method === 'card' ? { card: `C${10_000_000 + (hash32(hh.id) % 90_000_000)}` } : {}),
-    };
-  if (hik)
-    return {
-      ...base,
-      result: 'denied',
-      ...(method === 'card' ? { reason: 'no_permission' as const, card: `C${int(rng, 1_000_000, 9_999_999)}` } : {}),
-    };
-  return { ...base, result: 'denied', reason: pick(rng, ['no_permission', 'expired'] as const) };
+    return { ...base, result: 'granted', ...(card ? { card: `C${10_000_000 + (hash32(hh.id) % 90_000_000)}` } : {}) };
+  const reasons = says.residentDenyReasons[method] ?? [];
+  const reason: DenyReason | undefined = reasons.length > 0 ? choose(rng, reasons) : undefined;
+  return {
+    ...base,
+    result: 'denied',
+    ...(reason ? { reason } : {}),
+    ...(card ? { card: `C${int(rng, 1_000_000, 9_999_999)}` } : {}),
+  };
 }
 
 /** The day's planned faults, from their own stream. */

@@ -1,7 +1,8 @@
 /**
  * The scenario file (simulators/scenarios/*.yaml), checked with zod. A scenario describes a
  * community the way the inventory does (docs/contract.md §1: sites, buildings, gateways, devices of
- * the four models of docs/contract.md §3), plus how people behave and which faults to inject.
+ * the models of docs/contract.md §3 that have a devices/<type>/<model>/sim.ts, models.ts), plus how
+ * people behave and which faults to inject.
  * Lists can be generated: an entry with `count: N` stands for N copies whose ids take their number
  * from `{s}` (site), `{g}` (gateway) or `{n}` (device), zero-padded.
  * simulators/README.md documents every key.
@@ -9,12 +10,7 @@
 import { z } from 'zod';
 import { isTimeZone } from '../../src/config/inventory.ts';
 import { duration } from '../../src/config/units.ts';
-
-/** The payload models the simulator speaks (docs/contract.md §3), by device type. */
-export const MODELS = {
-  'waste-bin': ['generic-v1', 'lvse-x2'],
-  'access-gate': ['generic-v1', 'hikvision-acs'],
-} as const;
+import { SIM_DEVICE_TYPES, SIM_MODELS } from '../models.ts';
 
 const probability = z.number().min(0).max(1);
 const rate = z.number().min(0).max(10_000);
@@ -114,14 +110,15 @@ export const faultsSchema = z.strictObject({
 const device = z
   .strictObject({
     id: templated,
-    type: z.enum(['waste-bin', 'access-gate']),
+    type: z.enum(SIM_DEVICE_TYPES),
     model: z.string(),
     building: z.string().optional(),
     count,
   })
-  .refine((d) => (MODELS[d.type] as readonly string[]).includes(d.model), {
-    message: `model must be one of waste-bin: ${MODELS['waste-bin'].join(', ')}; access-gate: ${MODELS['access-gate'].join(', ')}`,
-    path: ['model'],
+  .superRefine((d, ctx) => {
+    // The models are the folders found at load time, so the message lists what this checkout has.
+    if (!SIM_MODELS.get(d.type, d.model))
+      ctx.addIssue({ code: 'custom', message: SIM_MODELS.unknown(d.type, d.model), path: ['model'] });
   });
 
 const gateway = z.strictObject({

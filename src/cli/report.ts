@@ -1,6 +1,6 @@
 /**
- * `community-hub report --site S --period week --date 2026-11-23 [--format md]` (contract section
- * 7): build a monitoring report (section 5), print it, and keep it in every format under
+ * `community-hub report --site S --period week --date 2026-11-23 [--format md]` (docs/contract.md
+ * §7): build a monitoring report (§5), print it, and keep it in every format under
  * `<dataDir>/reports/<site>/`.
  */
 import { writeFile } from 'node:fs/promises';

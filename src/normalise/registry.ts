@@ -1,20 +1,20 @@
 /**
  * The model registry: every folder `devices/<type>/<model>/` with an `index.ts` that default-exports
  * a DeviceModel (docs/contract.md §3: "each model is one folder under devices/"). Folders are found
- * at start-up, so adding a model needs no other file change.
+ * at start-up (devices/folders.ts), so adding a model needs no other file change.
  */
-import { readdirSync, existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { DEVICES_DIR, findModelFolders, MODEL_NAME } from '../../devices/folders.ts';
 import { DEVICE_TYPES, type DeviceType, type Inventory } from '../config/inventory.ts';
 import { HubError } from '../errors.ts';
 import type { DeviceModel } from './model.ts';
 
-/** `devices/` of this package, resolved from this file, not from the working directory. */
-export const DEFAULT_DEVICES_DIR = fileURLToPath(new URL('../../devices/', import.meta.url));
-
-/** Folder names a model may have (the inventory's `model` rule). */
-const MODEL_NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+/** `devices/` of this package, resolved from its location, not from the working directory. */
+export const DEFAULT_DEVICES_DIR = DEVICES_DIR;
+/** The folder walk is shared with the simulator (devices/folders.ts). */
+export { findModelFolders };
 
 /** What the pipeline needs from a registry. */
 export interface ModelLookup {
@@ -52,22 +52,6 @@ export class ModelRegistry implements ModelLookup {
       .filter((m) => m.type === type)
       .map((m) => m.model);
   }
-}
-
-/** The `<type>/<model>` folders under `devicesDir` that hold models, sorted. Other entries are ignored. */
-export function findModelFolders(
-  devicesDir: string = DEFAULT_DEVICES_DIR,
-): { type: string; model: string; dir: string }[] {
-  const out: { type: string; model: string; dir: string }[] = [];
-  for (const type of readdirSync(devicesDir).sort()) {
-    const typeDir = join(devicesDir, type);
-    if (!statSync(typeDir).isDirectory()) continue;
-    for (const model of readdirSync(typeDir).sort()) {
-      const dir = join(typeDir, model);
-      if (statSync(dir).isDirectory()) out.push({ type, model, dir });
-    }
-  }
-  return out;
 }
 
 /**

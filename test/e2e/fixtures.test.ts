@@ -3,8 +3,8 @@
  * payload is published over real TCP to a real hub — with Debian's mosquitto_pub -q 1 for most
  * cases and mqtt.js for every third — and must end as exactly the fixture's expected points in the
  * real InfluxDB (measurement, tags, fields, nanosecond time), and its rejects as one dead letter
- * holding the payload verbatim with the reasons (devices/README.md, "Fixtures"; contract sections
- * 2–4). Adding a fixture or a model needs no change here.
+ * holding the payload verbatim with the reasons (devices/README.md, "Fixtures"; docs/contract.md
+ * §2–§4). Adding a fixture or a model needs no change here.
  *
  * One hub per model, since the fixtures all name device dev-01 behind gw-east at maple-court,
  * building b1. The hub's clock is set to each case's `now` (default `receivedAt`), as

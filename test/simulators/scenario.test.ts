@@ -73,8 +73,14 @@ describe('scenario files', () => {
     (wrongModel.sites as { gateways: { devices: Record<string, unknown>[] }[] }[])[0]!.gateways[0]!.devices[0]!.model =
       'acme-9000';
     expect(refusal(wrongModel)).toContain(
-      'sites.0.gateways.0.devices.0.model: model must be one of waste-bin: generic-v1, lvse-x2',
+      'sites.0.gateways.0.devices.0.model: unknown waste-bin model "acme-9000" ' +
+        '(waste-bin models the simulator knows: generic-v1, lvse-x2; each is a folder devices/waste-bin/<model>/ with a sim.ts)',
     );
+    // A model of the other type is not one of this type's.
+    const otherType = minimal();
+    (otherType.sites as { gateways: { devices: Record<string, unknown>[] }[] }[])[0]!.gateways[0]!.devices[0]!.model =
+      'hikvision-acs';
+    expect(refusal(otherType)).toContain('sites.0.gateways.0.devices.0.model: unknown waste-bin model "hikvision-acs"');
   });
 
   it('checks what only shows after expansion: ids, duplicates, buildings, households', () => {

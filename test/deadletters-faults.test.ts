@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DeadLetterStore, type DeadLetter, type DeadLetterInput } from '../src/deadletters/store.ts';
 import { isHubError } from '../src/errors.ts';
+import { createLogger } from '../src/log.ts';
+import { Ingest } from '../src/store/ingest.ts';
+import { MemoryPointWriter } from '../src/store/index.ts';
 
 const T0 = Date.UTC(2026, 10, 27, 8, 0, 0);
 const DAY = 86_400_000;
@@ -193,5 +196,40 @@ describe('dead-letter store under faults', () => {
     expect(found.map((d) => d.id)).toEqual(want.map((d) => d.id));
     expect(found.map((d) => DeadLetterStore.payloadOf(d).toString().split(':')[0])).toEqual(['3999', '0', '2024']);
     rmSync(huge);
+  });
+
+  it('ingest does not acknowledge a message whose dead letter did not reach the disk', async () => {
+    const dir = tempDir();
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', dir]);
+    mounts.push(dir);
+    const deadLetters = new DeadLetterStore({ dir, maxBytes: 1 << 30, maxAgeMs: DAY, now: () => T0 });
+    await deadLetters.start();
+    writeFileSync(join(dir, 'filler'), Buffer.alloc(16 << 10)); // the disk is now full
+    const ingest = new Ingest({
+      // A status message needs neither the inventory nor a device model.
+      inventory: {} as never,
+      normaliser: {} as never,
+      writer: new MemoryPointWriter(),
+      deadLetters,
+      logger: createLogger('silent'),
+    });
+    const message = {
+      topic: 'community/v1/a/gw/status',
+      site: 'a',
+      gateway: 'gw',
+      channel: 'status' as const,
+      payload: Buffer.from('maybe'),
+      receivedAt: T0,
+    };
+    const refused = await ingest.handle(message).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isHubError(refused, 'HUB_ERR_DEAD_LETTER_IO') && refused.retryable).toBe(true);
+    expect(ingest.stats().failed).toBe(1);
+    expect(lines(dir)).toEqual([]);
+    rmSync(join(dir, 'filler'));
+    expect((await ingest.handle(message)).rejects.map((r) => r.reason)).toEqual(['bad_status']);
+    expect(lines(dir).length).toBe(1);
   });
 });

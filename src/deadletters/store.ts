@@ -67,8 +67,17 @@ interface Pending {
 
 const HOUR_MS = 3_600_000;
 
-/** Dead letters on local disk, bounded in size and age, counted by reason. */
+/** Which dead letters a replay takes: `ids` (every stored one with such an id), else those matching the filter. */
+export interface DeadLetterSelection extends DeadLetterFilter {
+  ids?: string[];
+}
+
+/**
+ * Dead letters on local disk, bounded in size and age, counted by reason. A component of the hub
+ * (src/lifecycle.ts): `start()` creates the folder, repairs and prunes, `stop()` waits for what was offered.
+ */
 export class DeadLetterStore {
+  readonly name = 'dead letters';
   private readonly counts = new Map<string, number>();
   private readonly errors = { writeErrors: 0, pruneErrors: 0, refusedBacklog: 0, tornTails: 0 };
   private pending: Pending[] = [];
@@ -148,6 +157,17 @@ export class DeadLetterStore {
   /** Wait for every offered record to be written (or refused). */
   async flush(): Promise<void> {
     while (this.writing) await this.writing;
+  }
+
+  /** The component's stop: what was offered is written (nothing is refused: a late add still lands). */
+  stop(): Promise<void> {
+    return this.flush();
+  }
+
+  /** The dead letters a replay takes: those with the `ids` given ({@link find}), else those matching the filter. */
+  async select(selection: DeadLetterSelection): Promise<DeadLetter[]> {
+    const { ids, ...filter } = selection;
+    return ids ? this.find(ids) : this.list(filter);
   }
 
   /** Stored dead letters matching `filter`, newest first. */

@@ -60,6 +60,18 @@ export const ERROR_CATALOGUE = {
     summary:
       'the spool could not write or sync its log file (disk full, permissions, I/O error); the message is not acknowledged',
   },
+  HUB_ERR_DEAD_LETTER_IO: {
+    status: 503,
+    retryable: true,
+    summary:
+      'the dead-letter store could not write or sync its file (disk full, permissions, I/O error); what was written is cut back off, the message is not acknowledged',
+  },
+  HUB_ERR_DEAD_LETTER_BACKLOG: {
+    status: 503,
+    retryable: true,
+    summary:
+      "dead letters already waiting for the disk fill the store's memory bound (deadLetters.maxBytes / 8, at most 16 MiB); the message is not acknowledged, send it again later",
+  },
   HUB_ERR_UNKNOWN_MODEL: {
     status: 500,
     retryable: false,

@@ -51,6 +51,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
     maxBytes: config.deadLetters.maxBytes,
     maxAgeMs: config.deadLetters.maxAge,
     now,
+    logger: logger.child({ component: 'dead-letters' }),
   });
   const spool = new SpoolStage({
     dir: join(config.dataDir, 'spool'),

@@ -74,8 +74,8 @@ describe('dead-letter store', () => {
 
   it('removes files past the age bound', async () => {
     const { s, dir, setNow } = store({ maxAgeMs: 2 * 3_600_000 });
+    writeFileSync(join(dir, 'dl-2026112001.jsonl'), '{}\n'); // a week old, named as earlier versions did
     await s.start();
-    writeFileSync(join(dir, 'dl-2026112001.jsonl'), '{}\n'); // a week old
     for (let h = 0; h < 4; h++) {
       setNow(T0 + h * 3_600_000 + 60_000);
       await s.add({
@@ -86,8 +86,12 @@ describe('dead-letter store', () => {
       });
     }
     await s.prune();
-    // now = 11:01 UTC, bound 2 h: the 08:00 file (ended 09:00) is gone, 09:00 (ended 10:00) stays.
-    expect(readdirSync(dir).sort()).toEqual(['dl-2026112709.jsonl', 'dl-2026112710.jsonl', 'dl-2026112711.jsonl']);
+    // Newest record 11:01 UTC, bound 2 h: the 08:00 file (ended 09:00) is gone, 09:00 (ended 10:00) stays.
+    expect(readdirSync(dir).sort()).toEqual([
+      'dl-00000002-2026112709.jsonl',
+      'dl-00000003-2026112710.jsonl',
+      'dl-00000004-2026112711.jsonl',
+    ]);
   });
 
   it('removes the oldest files past the size bound, keeping the newest', async () => {
@@ -108,6 +112,6 @@ describe('dead-letter store', () => {
     expect(bytes).toBeLessThanOrEqual(600);
     expect(files.length).toBeGreaterThan(0);
     expect(files.length).toBeLessThan(6);
-    expect(files[files.length - 1]).toBe('dl-2026112713.jsonl');
+    expect(files[files.length - 1]).toBe('dl-00000006-2026112713.jsonl');
   });
 });

@@ -1,129 +1,162 @@
 /**
  * The dead-letter store (docs/contract.md §2 and §3): every message that fails validation is kept
  * verbatim on local disk with its topic, gateway, arrival time and reasons, so nothing is dropped
- * without a trace and a fixed model can replay it later (docs/operations.md, "Dead letters").
+ * without a trace and a fixed model can replay it later (docs/operations.md, "Dead letters and replay").
  *
- * Layout: `<dir>/dl-YYYYMMDDHH.jsonl`, one JSON record a line, one file per UTC hour. Appends are
- * group-committed: records offered while a write is under way share the next write and fsync, so
- * a burst of bad messages costs one fsync, not one each. `add()` resolves only once the record is
- * on disk: the broker acknowledges a dead-lettered QoS 1 message after that, never before.
- * Bounds: files older than `maxAgeMs` and the oldest files beyond `maxBytes` are removed.
+ * Layout (src/deadletters/files.ts): JSON lines in files numbered in write order, a new file each
+ * UTC hour of the store's clock and whenever the newest reaches `fileBytes`. Appends are
+ * group-committed: records offered while a write is under way share the next write and fsync, so a
+ * burst of bad messages costs one fsync, not one each. `add()` resolves only once the record is on
+ * disk whole (every byte written, then synced): the broker acknowledges a dead-lettered QoS 1
+ * message after that, never before. A failed write is cut back off the file and refused
+ * (`HUB_ERR_DEAD_LETTER_IO`), as are records beyond `maxPendingBytes` waiting in memory
+ * (`HUB_ERR_DEAD_LETTER_BACKLOG`): the message is then not acknowledged and is sent again.
+ *
+ * Bounds, applied oldest file first in write order and never to the file being written: beyond
+ * `maxBytes` in all; older than `maxAgeMs` before the newest record's time. No wall clock is
+ * compared, so a clock that jumps (a box booting in 1970, then NTP) deletes nothing by itself.
  */
-import { mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { HubError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { fileName, hourStartOf, listFiles, repairTail, syncDir, writeAll, type DlFile } from './files.ts';
+import {
+  findDeadLetters,
+  listDeadLetters,
+  type DeadLetter,
+  type DeadLetterFilter,
+  type DeadLetterInput,
+} from './read.ts';
 
-/** Why one message (or one element of an array) was refused. */
-export interface RejectNote {
-  reason: string;
-  detail: string;
-  /** Index in a JSON array payload; absent when the whole message was refused. */
-  index?: number;
-}
-
-/** What the caller hands in. */
-export interface DeadLetterInput {
-  topic: string;
-  site?: string;
-  gateway?: string;
-  device?: string;
-  channel?: string;
-  /** Arrival time, epoch ms: when it arrived, and the time rules a replay judges it by. */
-  receivedAt: number;
-  /**
-   * The arrival slots the message was given (src/normalise/stamp.ts: first millisecond and offset
-   * below it): a replay stamps time-less readings with them, as the first try did.
-   */
-  stamp?: { ms: number; offset: number };
-  payload: Buffer;
-  rejects: RejectNote[];
-}
-
-/** A stored dead letter. */
-export interface DeadLetter extends Omit<DeadLetterInput, 'payload'> {
-  id: string;
-  /** The payload verbatim: UTF-8 text when it is valid UTF-8, else base64. */
-  payload: string;
-  encoding: 'utf8' | 'base64';
-}
+export type { DeadLetter, DeadLetterFilter, DeadLetterInput, RejectNote } from './read.ts';
 
 export interface DeadLetterStoreOptions {
   dir: string;
   maxBytes: number;
   maxAgeMs: number;
-  /** fsync after each group of appends (default true). */
+  /** fsync after each group of appends, and the folder after each new file (default true). */
   fsync?: boolean;
   now?: () => number;
+  /** Size past which the newest file is closed and a new one begun, within the hour (default maxBytes / 8). */
+  fileBytes?: number;
+  /** Bytes of records waiting for their write; beyond, `add()` refuses (default maxBytes / 8, at most 16 MiB). */
+  maxPendingBytes?: number;
+  logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 
-export interface DeadLetterFilter {
-  reason?: string;
-  gateway?: string;
-  site?: string;
-  fromMs?: number;
-  toMs?: number;
-  limit?: number;
+/** What went wrong on disk since start, for logs and metrics. */
+export interface DeadLetterStoreStats {
+  writeErrors: number;
+  pruneErrors: number;
+  refusedBacklog: number;
+  tornTails: number;
+  pendingBytes: number;
 }
+
+interface Pending {
+  record: DeadLetter;
+  /** The record as JSON without its id (known once its file is). */
+  body: string;
+  bytes: number;
+  hourStart: number;
+  at: number;
+  resolve: (dl: DeadLetter) => void;
+  reject: (e: unknown) => void;
+}
+
+const HOUR_MS = 3_600_000;
 
 /** Which dead letters a replay takes: `ids` (every stored one with such an id), else those matching the filter. */
 export interface DeadLetterSelection extends DeadLetterFilter {
   ids?: string[];
 }
 
-const FILE = /^dl-(\d{10})\.jsonl$/;
-
 /**
  * Dead letters on local disk, bounded in size and age, counted by reason. A component of the hub
- * (src/lifecycle.ts): `start()` creates the folder and prunes, `stop()` waits for what was offered.
+ * (src/lifecycle.ts): `start()` creates the folder, repairs and prunes, `stop()` waits for what was offered.
  */
 export class DeadLetterStore {
   readonly name = 'dead letters';
-  readonly #counts = new Map<string, number>();
-  #pending: { line: string; hour: string; resolve: () => void; reject: (e: unknown) => void }[] = [];
-  #writing: Promise<void> | undefined;
-  #seq = 0;
-  /** Hour of the last append and bytes since the last prune: when to apply the bounds again. */
-  #lastHour: string | undefined;
-  #bytesSincePrune = 0;
-  readonly #now: () => number;
-  readonly #options: DeadLetterStoreOptions;
+  private readonly counts = new Map<string, number>();
+  private readonly errors = { writeErrors: 0, pruneErrors: 0, refusedBacklog: 0, tornTails: 0 };
+  private pending: Pending[] = [];
+  private pendingBytes = 0;
+  private writing: Promise<void> | undefined;
+  private ready: Promise<void> | undefined;
+  private files: DlFile[] = [];
+  /** The file this run appends to (the last of `files`); a new one after a start or a failed cut. */
+  private current: DlFile | undefined;
+  private nextSeq = 1;
+  private counter = 0;
+  /** Newest time of a record taken (store clock): the age bound counts back from it. */
+  private newest = -Infinity;
+  private readonly now: () => number;
+  private readonly options: DeadLetterStoreOptions;
+  private readonly fileBytes: number;
+  private readonly maxPendingBytes: number;
 
   constructor(options: DeadLetterStoreOptions) {
-    this.#options = options;
-    this.#now = options.now ?? Date.now;
+    this.options = options;
+    this.now = options.now ?? Date.now;
+    this.fileBytes = Math.max(1, options.fileBytes ?? Math.floor(options.maxBytes / 8));
+    this.maxPendingBytes = options.maxPendingBytes ?? Math.min(16 << 20, Math.max(1, Math.floor(options.maxBytes / 8)));
   }
 
-  /** Create the folder and apply the bounds to what an earlier run left. */
+  /** Create the folder, repair torn last lines and apply the bounds to what an earlier run left. */
   async start(): Promise<void> {
-    await mkdir(this.#options.dir, { recursive: true });
+    this.ready ??= this.init(true).catch((e: unknown) => {
+      this.ready = undefined;
+      throw e;
+    });
+    await this.ready;
     await this.prune();
   }
 
-  /** Rejections counted by reason since start (one per reject note). */
+  /** Rejections counted by reason since start (one per reject note of a record on disk). */
   countsByReason(): Record<string, number> {
-    return Object.fromEntries(this.#counts);
+    return Object.fromEntries(this.counts);
   }
 
-  /** Store one dead letter; resolves once it is on disk. */
+  stats(): DeadLetterStoreStats {
+    return { ...this.errors, pendingBytes: this.pendingBytes };
+  }
+
+  /** Store one dead letter; resolves once it is on disk, rejects (retryably) when it is not. */
   add(input: DeadLetterInput): Promise<DeadLetter> {
     const text = input.payload.toString('utf8');
     const utf8 = Buffer.from(text, 'utf8').equals(input.payload);
+    const { payload: _raw, ...rest } = input;
     const record: DeadLetter = {
-      ...input,
-      id: `${input.receivedAt.toString(36)}-${(this.#seq++).toString(36)}-${process.pid.toString(36)}`,
+      id: '',
+      ...rest,
       payload: utf8 ? text : input.payload.toString('base64'),
       encoding: utf8 ? 'utf8' : 'base64',
     };
-    for (const r of input.rejects) this.#counts.set(r.reason, (this.#counts.get(r.reason) ?? 0) + 1);
-    const hour = new Date(this.#now()).toISOString().slice(0, 13).replace(/\D/g, '');
+    const { id: _id, ...withoutId } = record;
+    const body = JSON.stringify(withoutId);
+    const bytes = Buffer.byteLength(body) + 48;
+    // One record is always taken, however large: the bound is on what waits behind it.
+    if (this.pendingBytes > 0 && this.pendingBytes + bytes > this.maxPendingBytes) {
+      this.errors.refusedBacklog++;
+      return Promise.reject(
+        new HubError(
+          'HUB_ERR_DEAD_LETTER_BACKLOG',
+          `dead letters: ${this.pendingBytes} bytes already wait for the disk (bound ${this.maxPendingBytes})`,
+        ),
+      );
+    }
+    this.pendingBytes += bytes;
+    const at = this.now();
     return new Promise<DeadLetter>((resolve, reject) => {
-      this.#pending.push({ line: JSON.stringify(record) + '\n', hour, resolve: () => resolve(record), reject });
-      this.#writing ??= this.#drain();
+      this.pending.push({ record, body, bytes, hourStart: hourStartOf(at), at, resolve, reject });
+      this.writing ??= this.drain();
     });
   }
 
-  /** Wait for every offered record to be written. */
+  /** Wait for every offered record to be written (or refused). */
   async flush(): Promise<void> {
-    while (this.#writing) await this.#writing;
+    while (this.writing) await this.writing;
   }
 
   /** The component's stop: what was offered is written (nothing is refused: a late add still lands). */
@@ -131,35 +164,22 @@ export class DeadLetterStore {
     return this.flush();
   }
 
-  /** The dead letters a replay takes: those with the `ids` given, else those matching the filter. */
+  /** The dead letters a replay takes: those with the `ids` given ({@link find}), else those matching the filter. */
   async select(selection: DeadLetterSelection): Promise<DeadLetter[]> {
     const { ids, ...filter } = selection;
-    if (!ids) return this.list(filter);
-    const wanted = new Set(ids);
-    return (await this.list({ limit: Number.MAX_SAFE_INTEGER })).filter((dl) => wanted.has(dl.id));
+    return ids ? this.find(ids) : this.list(filter);
   }
 
   /** Stored dead letters matching `filter`, newest first. */
   async list(filter: DeadLetterFilter = {}): Promise<DeadLetter[]> {
     await this.flush();
-    const limit = filter.limit ?? 100;
-    const out: DeadLetter[] = [];
-    for (const file of (await this.#files()).reverse()) {
-      const lines = (await readFile(join(this.#options.dir, file), 'utf8')).split('\n');
-      for (let i = lines.length - 1; i >= 0 && out.length < limit; i--) {
-        const line = lines[i];
-        if (!line) continue;
-        let dl: DeadLetter;
-        try {
-          dl = JSON.parse(line) as DeadLetter;
-        } catch {
-          continue; // a line torn by a crash mid-append: skip it, keep the rest
-        }
-        if (matches(dl, filter)) out.push(dl);
-      }
-      if (out.length >= limit) break;
-    }
-    return out;
+    return listDeadLetters(this.options.dir, filter);
+  }
+
+  /** The stored dead letters of `ids`, in the order asked (src/deadletters/read.ts, `findDeadLetters`). */
+  async find(ids: readonly string[]): Promise<DeadLetter[]> {
+    await this.flush();
+    return findDeadLetters(this.options.dir, ids);
   }
 
   /** The raw payload of a stored dead letter. */
@@ -167,76 +187,181 @@ export class DeadLetterStore {
     return Buffer.from(dl.payload, dl.encoding);
   }
 
-  async #drain(): Promise<void> {
-    try {
-      while (this.#pending.length > 0) {
-        const batch = this.#pending;
-        this.#pending = [];
-        // Records of one group normally share an hour; split only at an hour boundary.
-        const byHour = new Map<string, typeof batch>();
-        for (const p of batch) byHour.set(p.hour, [...(byHour.get(p.hour) ?? []), p]);
-        for (const [hour, items] of byHour) {
-          try {
-            await this.#append(`dl-${hour}.jsonl`, items.map((p) => p.line).join(''));
-            items.forEach((p) => p.resolve());
-          } catch (e) {
-            items.forEach((p) => p.reject(e));
+  private ensureReady(): Promise<void> {
+    // A failed start (folder not creatable yet) is tried again by the next write, not kept.
+    return (this.ready ??= this.init(false).catch((e: unknown) => {
+      this.ready = undefined;
+      throw e;
+    }));
+  }
+
+  private async init(repair: boolean): Promise<void> {
+    const { dir } = this.options;
+    await mkdir(dir, { recursive: true });
+    this.files = await listFiles(dir, (name, e) => this.pruneFailed(name, e));
+    for (const f of this.files) {
+      if (repair) {
+        // Each run appends to a new file, but a torn line is cut anyway: listed and replayed
+        // files hold whole records only, and the torn bytes are kept aside, not lost.
+        try {
+          const done = await repairTail(join(dir, f.name), this.options.fsync !== false);
+          if (done) {
+            this.errors.tornTails++;
+            f.bytes += done.kept ? 1 : -done.bytes;
+            this.options.logger?.warn(
+              { file: f.name, bytes: done.bytes, kept: done.kept, torn: done.kept ? undefined : `${f.name}.torn` },
+              done.kept ? 'dead letters: last record had no newline; added' : 'dead letters: torn last line set aside',
+            );
           }
-        }
-        const hours = [...byHour.keys()];
-        this.#bytesSincePrune += batch.reduce((a, p) => a + p.line.length, 0);
-        if (hours.some((h) => h !== this.#lastHour) || this.#bytesSincePrune > this.#options.maxBytes / 16) {
-          this.#lastHour = hours[hours.length - 1];
-          this.#bytesSincePrune = 0;
-          await this.prune();
+        } catch (e) {
+          this.pruneFailed(f.name, e);
         }
       }
-    } finally {
-      this.#writing = undefined;
+      this.newest = Math.max(this.newest, f.hourStart);
     }
+    this.nextSeq = Math.max(0, ...this.files.map((f) => f.seq)) + 1;
   }
 
-  async #append(file: string, text: string): Promise<void> {
-    const handle = await open(join(this.#options.dir, file), 'a');
+  private async drain(): Promise<void> {
     try {
-      await handle.write(text);
-      if (this.#options.fsync !== false) await handle.datasync();
+      while (this.pending.length > 0) {
+        const group = this.takeGroup();
+        const bytes = group.reduce((a, p) => a + p.bytes, 0);
+        try {
+          await this.ensureReady();
+          const written = await this.write(group);
+          group.forEach((p, i) => {
+            for (const r of p.record.rejects) this.counts.set(r.reason, (this.counts.get(r.reason) ?? 0) + 1);
+            p.resolve(written[i]!);
+          });
+        } catch (e) {
+          this.errors.writeErrors++;
+          const error = new HubError(
+            'HUB_ERR_DEAD_LETTER_IO',
+            `dead letters: cannot write to ${this.options.dir}: ${(e as Error).message}`,
+            { cause: e },
+          );
+          this.options.logger?.error(
+            { err: error, records: group.length },
+            'dead letters not stored: not acknowledged',
+          );
+          group.forEach((p) => p.reject(error));
+        } finally {
+          this.pendingBytes -= bytes;
+        }
+        await this.prune();
+      }
     } finally {
-      await handle.close();
+      this.writing = undefined;
     }
   }
 
-  async #files(): Promise<string[]> {
-    const names = await readdir(this.#options.dir).catch(() => [] as string[]);
-    return names.filter((n) => FILE.test(n)).sort();
+  /** The next group: records of one clock hour that fit the file they go to (at least one). */
+  private takeGroup(): Pending[] {
+    const first = this.pending[0]!;
+    const c = this.current;
+    const continues = c !== undefined && c.hourStart === first.hourStart && c.bytes < this.fileBytes;
+    let room = this.fileBytes - (continues ? c.bytes : 0);
+    let take = 0;
+    while (take < this.pending.length) {
+      const p = this.pending[take]!;
+      if (take > 0 && (p.hourStart !== first.hourStart || p.bytes > room)) break;
+      room -= p.bytes;
+      take++;
+    }
+    if (!continues) this.current = undefined;
+    return this.pending.splice(0, take);
   }
 
-  /** Remove files past the age bound, then the oldest files while over the size bound. */
+  /** Append one group to the current file (or a new one); on failure cut it back off. */
+  private async write(group: Pending[]): Promise<DeadLetter[]> {
+    const fsync = this.options.fsync !== false;
+    let file = this.current ?? (await this.create(group[0]!.hourStart));
+    let handle = await open(join(this.options.dir, file.name), 'r+').catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
+    if (!handle) {
+      // Removed behind the store's back (an operator freeing room): start a new file.
+      this.files = this.files.filter((f) => f !== file);
+      file = await this.create(group[0]!.hourStart);
+      handle = await open(join(this.options.dir, file.name), 'r+');
+    }
+    const seq = file.seq.toString(36);
+    const pid = process.pid.toString(36);
+    const records = group.map((p) => ({
+      ...p.record,
+      id: `${seq}.${p.record.receivedAt.toString(36)}-${(this.counter++).toString(36)}-${pid}`,
+    }));
+    const text = records.map((r, i) => `{"id":${JSON.stringify(r.id)},${group[i]!.body.slice(1)}\n`).join('');
+    const data = Buffer.from(text, 'utf8');
+    try {
+      try {
+        await writeAll(handle, data, file.bytes);
+        if (fsync) await handle.datasync();
+      } catch (e) {
+        // Nothing of a refused group may stay: the next group would be glued to its torn end.
+        await handle
+          .truncate(file.bytes)
+          .then(() => (fsync ? handle.datasync() : undefined))
+          .catch(() => {
+            this.current = undefined; // could not cut: append elsewhere; the next start repairs it
+          });
+        throw e;
+      }
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+    file.bytes += data.length;
+    for (const p of group) this.newest = Math.max(this.newest, p.at);
+    return records;
+  }
+
+  private async create(hourStart: number): Promise<DlFile> {
+    const seq = this.nextSeq++;
+    const file: DlFile = { seq, name: fileName(seq, hourStart), hourStart, bytes: 0 };
+    const path = join(this.options.dir, file.name);
+    const handle = await open(path, 'wx');
+    await handle.close();
+    if (this.options.fsync !== false) {
+      try {
+        await syncDir(this.options.dir);
+      } catch (e) {
+        await unlink(path).catch(() => undefined);
+        throw e;
+      }
+    }
+    this.files.push(file);
+    this.current = file;
+    return file;
+  }
+
+  /**
+   * Remove the oldest files (in write order) while over the size bound or older than the age
+   * bound counted back from the newest record; never the file being written, never by comparing
+   * with a wall clock. Never throws: a failure is logged and counted, and tried again next time.
+   */
   async prune(): Promise<void> {
-    const files = await this.#files();
-    const oldestKept = this.#now() - this.#options.maxAgeMs;
-    const sized: { file: string; bytes: number }[] = [];
-    for (const file of files) {
-      const hour = FILE.exec(file)![1]!;
-      const end = Date.UTC(+hour.slice(0, 4), +hour.slice(4, 6) - 1, +hour.slice(6, 8), +hour.slice(8, 10) + 1);
-      if (end < oldestKept) await unlink(join(this.#options.dir, file)).catch(() => undefined);
-      else sized.push({ file, bytes: (await stat(join(this.#options.dir, file))).size });
-    }
-    let total = sized.reduce((a, s) => a + s.bytes, 0);
-    // Keep the newest file even when it alone is over the bound: it is being written.
-    while (total > this.#options.maxBytes && sized.length > 1) {
-      const oldest = sized.shift()!;
-      await unlink(join(this.#options.dir, oldest.file)).catch(() => undefined);
-      total -= oldest.bytes;
+    try {
+      await this.ensureReady();
+      let total = this.files.reduce((a, f) => a + f.bytes, 0);
+      const cutoff = this.newest - this.options.maxAgeMs;
+      while (this.files.length > 1 && this.files[0] !== this.current) {
+        const oldest = this.files[0]!;
+        if (total <= this.options.maxBytes && !(oldest.hourStart + HOUR_MS < cutoff)) break;
+        await unlink(join(this.options.dir, oldest.name)).catch((e: NodeJS.ErrnoException) => {
+          if (e.code !== 'ENOENT') throw e;
+        });
+        await unlink(join(this.options.dir, `${oldest.name}.torn`)).catch(() => undefined);
+        this.files.shift();
+        total -= oldest.bytes;
+      }
+    } catch (e) {
+      this.pruneFailed(this.files[0]?.name ?? '', e);
     }
   }
-}
 
-function matches(dl: DeadLetter, f: DeadLetterFilter): boolean {
-  if (f.reason !== undefined && !dl.rejects.some((r) => r.reason === f.reason)) return false;
-  if (f.gateway !== undefined && dl.gateway !== f.gateway) return false;
-  if (f.site !== undefined && dl.site !== f.site) return false;
-  if (f.fromMs !== undefined && dl.receivedAt < f.fromMs) return false;
-  if (f.toMs !== undefined && dl.receivedAt >= f.toMs) return false;
-  return true;
+  private pruneFailed(file: string, e: unknown): void {
+    this.errors.pruneErrors++;
+    this.options.logger?.error({ err: e, file }, 'dead letters: a file could not be checked or removed');
+  }
 }

@@ -13,7 +13,7 @@ created_dir=''                              # a mktemp dir to remove if start fa
 usage() {
   cat <<EOF
 Usage:
-  $PROG start [--dir DIR] [--port PORT] [--auth] [--owner-pid PID]
+  $PROG start [--dir DIR] [--port PORT] [--auth] [--max-row-limit N] [--owner-pid PID]
   $PROG stop --dir DIR [--clean]
   $PROG --help
 
@@ -26,6 +26,9 @@ start   Start a private influxd bound to 127.0.0.1 (HTTP and RPC on free ports),
           INFLUX_PID=PID
           INFLUX_DIR=DIR
         --auth          enable HTTP authentication ([http] auth-enabled = true)
+        --max-row-limit N
+                        answer at most N rows to a non-chunked query ([http] max-row-limit = N;
+                        default 0, no limit): a server that truncates answers, for tests
         --owner-pid PID stop the server when process PID exits (tests pass their own pid)
         If HUB_INFLUX_URL is already set, nothing is started: it is reported and used as is.
         If influxd is missing it is installed with apt-get (Debian/Ubuntu, as root only).
@@ -129,7 +132,7 @@ is_our_server() {
 }
 
 write_config() {
-  local dir=$1 http=$2 rpc=$3 auth=$4
+  local dir=$1 http=$2 rpc=$3 auth=$4 max_rows=$5
   cat >"$dir/influxdb.conf" <<EOF
 $MARKER (scripts/influxdb.sh); regenerated on every start.
 reporting-disabled = true
@@ -154,6 +157,7 @@ bind-address = "127.0.0.1:$rpc"
   enabled = true
   bind-address = "127.0.0.1:$http"
   auth-enabled = $auth
+  max-row-limit = $max_rows
   log-enabled = false
   pprof-enabled = false
 
@@ -185,12 +189,13 @@ wait_ready() {
 # --- commands ---------------------------------------------------------------------------------
 
 cmd_start() {
-  local dir='' port='' auth=false owner=''
+  local dir='' port='' auth=false owner='' max_rows=0
   while (($#)); do
     case $1 in
       --dir) dir=${2:?--dir needs a value}; shift 2 ;;
       --port) port=${2:?--port needs a value}; shift 2 ;;
       --auth) auth=true; shift ;;
+      --max-row-limit) max_rows=${2:?--max-row-limit needs a value}; shift 2 ;;
       --owner-pid) owner=${2:?--owner-pid needs a value}; shift 2 ;;
       *) die "start: unknown argument '$1' (see --help)" ;;
     esac
@@ -202,6 +207,7 @@ cmd_start() {
   fi
   [[ -z $port || $port =~ ^[0-9]+$ ]] || die "--port must be a number"
   [[ -z $owner || $owner =~ ^[0-9]+$ ]] || die "--owner-pid must be a number"
+  [[ $max_rows =~ ^[0-9]+$ ]] || die "--max-row-limit must be a number"
 
   local influxd
   influxd=$(find_influxd)
@@ -232,7 +238,7 @@ cmd_start() {
   http=${port:-$(cat "$dir/http.port" 2>/dev/null || echo "${ports% *}")}
   port_free "$http" || die "port $http on 127.0.0.1 is in use; choose another --port"
   echo "$http" >"$dir/http.port"
-  write_config "$dir" "$http" "$rpc" "$auth"
+  write_config "$dir" "$http" "$rpc" "$auth" "$max_rows"
 
   # INFLUXDB_* variables override the config file (influxd docs, "Environment variables"):
   # drop them so the private server is exactly what this file says.

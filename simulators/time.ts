@@ -86,12 +86,23 @@ export function localTime(ms: number, tz: string): LocalTime {
   };
 }
 
-/** The instant of local `year-month-day hour:00` in `tz` (months 1-12; overflowing days roll over). */
+/**
+ * The instant of local `year-month-day hour:00` in `tz` (months 1-12; overflowing days roll over).
+ *
+ * Around a DST change a local time can occur twice or not at all. Twice (clocks go back): the
+ * first of the two. Not at all (clocks go forward over it): the same time after the change, one gap
+ * later, which for a skipped midnight is the change itself, the day's first instant: Santiago's
+ * 2026-09-06 00:00 does not exist (clocks go from 00:00 -04 to 01:00 -03), so the day starts at
+ * 01:00 -03 = 04:00Z. Offsets are taken a day before and after, so at most one change lies between.
+ */
 export function zonedTime(tz: string, year: number, month: number, day: number, hour = 0): number {
-  const guess = Date.UTC(year, month - 1, day, hour);
-  let ms = guess - offsetMs(guess, tz);
-  ms = guess - offsetMs(ms, tz); // a second pass settles a DST change between guess and result
-  return ms;
+  const wall = Date.UTC(year, month - 1, day, hour); // the local time read as if it were UTC
+  const before = offsetMs(wall - DAY, tz);
+  const after = offsetMs(wall + DAY, tz);
+  // An instant t shows `wall` when wall - t is the offset in force at t.
+  const fits = [wall - before, wall - after].filter((t) => offsetMs(t, tz) === wall - t);
+  if (fits.length > 0) return Math.min(...fits);
+  return wall - before; // in the gap: pushed forward by it
 }
 
 /** Local midnight starting the local date `date` (`YYYY-MM-DD`) in `tz`. */

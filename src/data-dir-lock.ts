@@ -15,6 +15,7 @@ import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { HubError } from './errors.ts';
+import type { Component } from './lifecycle.ts';
 
 /** What `hub.lock` holds. `bootId` (Linux) tells a lock of an earlier boot from a live one. */
 export interface LockOwner {
@@ -30,6 +31,30 @@ export interface DataDirLock {
   readonly owner: LockOwner;
   /** Remove the lock file if it is still ours (never someone else's); safe to call twice. */
   release(): Promise<void>;
+}
+
+/**
+ * The lock as the hub's first component (src/lifecycle.ts): taken before anything opens the spool
+ * or the dead letters, so (stopped in reverse) released last, once nothing uses them any more.
+ */
+export class DataDirLocker implements Component {
+  readonly name = 'data-dir lock';
+  readonly #dataDir: string;
+  readonly #warn: (fields: Record<string, unknown>, msg: string) => void;
+  #lock: DataDirLock | undefined;
+
+  constructor(dataDir: string, warn: (fields: Record<string, unknown>, msg: string) => void) {
+    this.#dataDir = dataDir;
+    this.#warn = warn;
+  }
+
+  async start(): Promise<void> {
+    this.#lock = await lockDataDir(this.#dataDir, this.#warn);
+  }
+
+  async stop(): Promise<void> {
+    await this.#lock?.release();
+  }
 }
 
 /** Lock files held by this process: a hub in the same process is as alive as we are. */

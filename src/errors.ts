@@ -13,7 +13,7 @@ export const ERROR_CATALOGUE = {
     retryable: false,
     summary: 'the config file (or an environment variable) is not valid',
   },
-  HUB_ERR_INVENTORY_INVALID: { status: 500, retryable: false, summary: 'the inventory file is not valid' },
+  HUB_ERR_INVENTORY_INVALID: { status: 422, retryable: false, summary: 'the inventory file is not valid' },
   HUB_ERR_SECRET_FORMAT: {
     status: 500,
     retryable: false,
@@ -35,6 +35,12 @@ export const ERROR_CATALOGUE = {
     status: 500,
     retryable: false,
     summary: 'InfluxDB refused an InfluxQL query; its message is kept',
+  },
+  HUB_ERR_INFLUX_PARTIAL: {
+    status: 503,
+    retryable: true,
+    summary:
+      'InfluxDB answered a query only in part (`partial: true`, or results missing: e.g. its `[http] max-row-limit`); nothing is computed from it',
   },
   HUB_ERR_WRITER_CLOSED: {
     status: 503,

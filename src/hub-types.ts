@@ -12,16 +12,11 @@ import type { ModelLookup } from './normalise/index.ts';
 import type { WriterStats } from './store/index.ts';
 import type { IngestMessage, IngestOutcome, IngestStats } from './store/ingest.ts';
 import type { SelfStatsCounts } from './store/self-stats.ts';
-import type { DrainerStats, SpoolStats } from './store/spool/index.ts';
+import type { SpoolView } from './store/spool/stage.ts';
+import type { ReloadResult } from './config/live-inventory.ts';
 
-/** The spool as `/metrics` and `/ready` will show it. */
-export interface HubSpoolStats extends SpoolStats {
-  /** Records wait to be written to InfluxDB and the drainer is at them (or retrying). */
-  draining: boolean;
-  /** Age of the oldest record not yet in InfluxDB (ms); null when none waits. */
-  oldestRecordAgeMs: number | null;
-  drainer: DrainerStats;
-}
+/** The spool as `/metrics` and `/ready` show it (src/store/spool/stage.ts). */
+export type HubSpoolStats = SpoolView;
 
 /** What the future `GET /ready` answers (docs/contract.md §6). */
 export interface Readiness {
@@ -51,6 +46,8 @@ export interface HubStats {
   deadLetters: Record<string, number>;
   /** The sampler of the hub's own series (`hub_stats`); absent when `selfStats.enabled` is false. */
   selfStats: SelfStatsCounts | undefined;
+  /** Inventory reloads since start, by outcome (`hub_inventory_reloads_total{result}`). */
+  inventoryReloads: { ok: number; invalid: number };
 }
 
 /** The ports a started hub bound: MQTT (and TLS, WebSocket) and the HTTP API. */
@@ -81,6 +78,13 @@ export interface Hub {
   deadLetters(filter: DeadLetterFilter): Promise<DeadLetter[]>;
   /** Re-run the selected dead letters through the current normalisers (see Ingest.replay). */
   replay(selection: ReplaySelection): Promise<ReplayResult[]>;
+  /**
+   * Load the inventory file again with the loader of the start, check it as the start does, and put
+   * it in force for every stage at once; gateways no longer in it are disconnected (SIGHUP,
+   * `POST /api/v1/admin/reload`). An invalid file changes nothing: rejects `HUB_ERR_INVENTORY_INVALID`
+   * naming the problem. Rejects `HUB_ERR_WRITER_CLOSED` while the hub is not running.
+   */
+  reload(): Promise<ReloadResult>;
 }
 
 export interface HubDeps {

@@ -113,6 +113,21 @@ export function decoySecret(stored: Iterable<string>): string {
   return DECOY_SECRETS[fast * 2 > total ? 'fast' : 'scrypt'];
 }
 
+const decoys = new WeakMap<object, string>();
+
+/**
+ * {@link decoySecret} of an inventory's gateways, remembered per `sites` array: a reloaded
+ * inventory (a new array) gets its own, with no scan per CONNECT.
+ */
+export function decoyForSites(sites: readonly { readonly gateways: readonly { readonly secret: string }[] }[]): string {
+  let decoy = decoys.get(sites);
+  if (decoy === undefined) {
+    decoy = decoySecret(sites.flatMap((s) => s.gateways.map((g) => g.secret)));
+    decoys.set(sites, decoy);
+  }
+  return decoy;
+}
+
 /**
  * How many scrypt derivations may run at once: half of libuv's thread pool (4 threads unless
  * UV_THREADPOOL_SIZE says otherwise). The pool also runs every fs call, and the spool's fsyncs

@@ -1,8 +1,8 @@
 /**
- * Data flows one way (architecture.md): broker → normalise → store → kpi → report → api.
+ * Data flows one way (docs/architecture.md): broker → normalise → store → kpi → report → api.
  * A stage imports only from stages to its left and from the shared root files; only hub.ts,
  * hub-types.ts (its public shape), main.ts and cli/ wire stages together. A convention worth
- * having is enforced by a test.
+ * having is enforced by a test, and the document's table of stages is the one enforced here.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -25,6 +25,12 @@ function stageOf(file: string): string {
 }
 
 describe('architecture', () => {
+  it('docs/architecture.md lists the stages with the ranks enforced here', () => {
+    const doc = readFileSync('docs/architecture.md', 'utf8');
+    const rows = [...doc.matchAll(/^\| (\d) \| (\w+) \| `src\/(\w+)\/` \|/gm)].map((m) => [m[3], Number(m[1])]);
+    expect(Object.fromEntries(rows)).toEqual(RANK);
+  });
+
   it('no stage imports a later stage', () => {
     const offences: string[] = [];
     for (const file of walk(SRC)) {

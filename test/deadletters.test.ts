@@ -1,14 +1,14 @@
-import { appendFileSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DeadLetterStore } from '../src/deadletters/store.ts';
+import { testDir } from './helpers/tmp.ts';
 
 const T0 = Date.UTC(2026, 10, 27, 8, 0, 0);
 
 function store(over: Partial<ConstructorParameters<typeof DeadLetterStore>[0]> = {}) {
   let now = T0;
-  const dir = mkdtempSync(join(tmpdir(), 'hub-dl-'));
+  const dir = testDir('hub-dl-');
   const s = new DeadLetterStore({ dir, maxBytes: 1 << 20, maxAgeMs: 86_400_000, now: () => now, ...over });
   return { s, dir, setNow: (t: number) => (now = t) };
 }

@@ -4,11 +4,13 @@
  */
 import type { BrokerStats } from '../broker/index.ts';
 import type { Inventory } from '../config/inventory.ts';
+import type { ReloadResult } from '../config/live-inventory.ts';
 import type { HubConfig } from '../config/schema.ts';
 import type { KpiSchedulerStats } from '../kpi/index.ts';
 import type { Logger } from '../log.ts';
 import type { InfluxConnection, PointWriter, WriterStats } from '../store/index.ts';
-import type { DeadLetter, DeadLetterFilter } from '../deadletters/store.ts';
+import type { DeadLetter, DeadLetterFilter, DeadLetterSelection } from '../deadletters/store.ts';
+import type { ReplayResult } from '../store/ingest-stage.ts';
 import type { IngestMessage, IngestOutcome, IngestStats } from '../store/ingest.ts';
 import type { DrainerStats, SpoolStats } from '../store/spool/index.ts';
 
@@ -20,19 +22,13 @@ export interface StatsView {
   spool?: (SpoolStats & { oldestRecordAgeMs: number | null; drainer: DrainerStats }) | undefined;
   deadLetters?: Record<string, number> | undefined;
   kpi?: KpiSchedulerStats | undefined;
+  /** Inventory reloads by outcome. */
+  inventoryReloads?: { ok: number; invalid: number } | undefined;
 }
 
 /** Which dead letters a replay takes: `ids`, else those matching the filter. */
-export interface ReplaySelection extends DeadLetterFilter {
-  ids?: string[];
-}
-
-/** What a replay did with one dead letter. */
-export interface ReplayResult {
-  id: string;
-  points: number;
-  stillRejected: { reason: string; index?: number }[];
-}
+export type ReplaySelection = DeadLetterSelection;
+export type { ReplayResult } from '../store/ingest-stage.ts';
 
 /** The readiness `/ready` answers (what `hub.ready()` returns; more fields pass through). */
 export interface ReadinessView {
@@ -59,5 +55,7 @@ export interface ApiDeps {
     deadLetters(filter: DeadLetterFilter): Promise<DeadLetter[]>;
     /** Re-run dead letters through the current normalisers; their points go to the spool. */
     replay(selection: ReplaySelection): Promise<ReplayResult[]>;
+    /** Reload the inventory (`POST /api/v1/admin/reload`); absent: the route answers 404. */
+    reload?(): Promise<ReloadResult>;
   };
 }

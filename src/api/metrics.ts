@@ -203,5 +203,12 @@ export function createMetrics(stats: () => StatsView): Registry {
     'reason',
     () => stats().broker?.refusals,
   );
+  totalsBy(
+    r,
+    'hub_inventory_reloads_total',
+    'inventory reloads (SIGHUP or the admin API), by result: ok, or invalid (the running inventory stayed)',
+    'result',
+    () => stats().inventoryReloads ?? { ok: 0, invalid: 0 },
+  );
   return r;
 }

@@ -15,6 +15,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { ERROR_CATALOGUE, isHubError, type ErrorCode, type HubError } from '../errors.ts';
 import { createKeyChecker } from './auth.ts';
+import { adminRoutes } from './routes/admin.ts';
 import type { ApiDeps } from './deps.ts';
 import { createMetrics } from './metrics.ts';
 import { deadLetterRoutes } from './routes/dead-letters.ts';
@@ -139,5 +140,6 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(reportRoutes, opts);
   await app.register(ingestRoutes, opts);
   await app.register(deadLetterRoutes, opts);
+  await app.register(adminRoutes, opts);
   return app;
 }

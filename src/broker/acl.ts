@@ -30,10 +30,10 @@ export type PublishDecision = { ok: true; route: PublishRoute } | { ok: false; r
 
 /** The access rules for one topic root. */
 export class Acl {
-  private readonly root: readonly string[];
+  readonly #root: readonly string[];
 
   constructor(root: readonly string[]) {
-    this.root = root;
+    this.#root = root;
   }
 
   /** May `account` publish to `topic`? */
@@ -42,7 +42,7 @@ export class Acl {
     // aedes refuses wildcards before asking (lib/handlers/publish.js); the Last Will is not
     // checked there, so check again [MQTT-3.1.2-14] [MQTT-3.3.2-2].
     if (hasWildcard(topic)) return refuse('publish_wildcard', 'wildcards are not allowed in a topic name');
-    const own = [...this.root, account.site, account.username];
+    const own = [...this.#root, account.site, account.username];
     const rest = levelsAfter(topic, own);
     if (rest === undefined) return refuse('publish_foreign', `only ${own.join('/')}/… is allowed`);
     const base = { site: account.site, gateway: account.username };
@@ -56,10 +56,10 @@ export class Acl {
 
   /** May `account` subscribe to `filter` (already a valid filter, checked by aedes)? */
   subscribe(account: Account, filter: string): boolean {
-    if (account.kind === 'observer') return filterWithin(filter, this.root);
+    if (account.kind === 'observer') return filterWithin(filter, this.#root);
     return (
-      filterWithin(filter, [...this.root, account.site, account.username]) ||
-      filterWithin(filter, [...this.root, account.site, 'kpi'])
+      filterWithin(filter, [...this.#root, account.site, account.username]) ||
+      filterWithin(filter, [...this.#root, account.site, 'kpi'])
     );
   }
 }

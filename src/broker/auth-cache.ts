@@ -50,20 +50,20 @@ export interface AuthCacheOptions {
 }
 
 export class AuthCache {
-  private readonly key = randomBytes(32);
-  private readonly entries = new Map<string, Entry>();
-  private readonly now: () => number;
-  private readonly ttlMs: number;
-  private hits = 0;
-  private misses = 0;
+  readonly #key = randomBytes(32);
+  readonly #entries = new Map<string, Entry>();
+  readonly #now: () => number;
+  readonly #ttlMs: number;
+  #hits = 0;
+  #misses = 0;
 
   constructor(options: AuthCacheOptions) {
-    this.ttlMs = options.ttlMs;
-    this.now = options.now ?? Date.now;
+    this.#ttlMs = options.ttlMs;
+    this.#now = options.now ?? Date.now;
   }
 
   get enabled(): boolean {
-    return this.ttlMs > 0;
+    return this.#ttlMs > 0;
   }
 
   /** The keyed digest of a password presented for `username`. */
@@ -71,7 +71,7 @@ export class AuthCache {
     const user = Buffer.from(username, 'utf8');
     const len = Buffer.alloc(4);
     len.writeUInt32BE(user.length);
-    return createHmac('sha256', this.key).update(len).update(user).update(password).digest();
+    return createHmac('sha256', this.#key).update(len).update(user).update(password).digest();
   }
 
   /**
@@ -79,28 +79,28 @@ export class AuthCache {
    * hit); otherwise counts a miss, and the caller runs scrypt. Never evicts on a mismatch.
    */
   check(username: string, digest: Buffer, stored: string): boolean {
-    const entry = this.entries.get(username);
-    if (entry && entry.expiresAt <= this.now()) this.entries.delete(username);
+    const entry = this.#entries.get(username);
+    if (entry && entry.expiresAt <= this.#now()) this.#entries.delete(username);
     else if (
       entry &&
       entry.stored === stored &&
       entry.digest.length === digest.length &&
       timingSafeEqual(entry.digest, digest)
     ) {
-      this.hits++;
+      this.#hits++;
       return true;
     }
-    this.misses++;
+    this.#misses++;
     return false;
   }
 
   /** Remember a password scrypt just accepted for `username` against `stored`. */
   remember(username: string, digest: Buffer, stored: string): void {
     if (!this.enabled) return;
-    this.entries.set(username, { digest, stored, expiresAt: this.now() + this.ttlMs });
+    this.#entries.set(username, { digest, stored, expiresAt: this.#now() + this.#ttlMs });
   }
 
   stats(): AuthCacheStats {
-    return { hits: this.hits, misses: this.misses, entries: this.entries.size };
+    return { hits: this.#hits, misses: this.#misses, entries: this.#entries.size };
   }
 }

@@ -9,7 +9,7 @@ import type { AuthErrorCode, AuthenticateError, Client } from 'aedes';
 import type { Duplex } from 'node:stream';
 import type { Inventory } from '../config/inventory.ts';
 import type { Logger } from '../log.ts';
-import { decoySecret, verifySecret } from '../secret.ts';
+import { decoyForSites, verifySecret } from '../secret.ts';
 import type { Account } from './acl.ts';
 import type { AuthCache } from './auth-cache.ts';
 import type { RefusalCounter, RefusalReason } from './refusals.ts';
@@ -67,8 +67,7 @@ export function createAuthenticator(deps: AuthDeps): AuthenticateHandler {
   const observers = new Map(deps.config.observers.map((o) => [o.username, o.secret]));
   // Checked when the username is unknown, so an unknown gateway costs what a wrong secret costs
   // and the answer (CONNACK 4 for both) does not reveal which ids exist; of the scheme most
-  // gateways use (src/secret.ts).
-  const decoy = decoySecret(deps.inventory.sites.flatMap((s) => s.gateways.map((g) => g.secret)));
+  // gateways use (src/secret.ts), looked up per CONNECT as the inventory may have been reloaded.
   return (client, username, password, done) => {
     const conn = client.conn as Duplex;
     const clientId = client.id;
@@ -91,7 +90,7 @@ export function createAuthenticator(deps: AuthDeps): AuthenticateHandler {
       : observers.has(username)
         ? { kind: 'observer', username }
         : undefined;
-    const stored = gateway?.secret ?? observers.get(username) ?? decoy;
+    const stored = gateway?.secret ?? observers.get(username) ?? decoyForSites(deps.inventory.sites);
     const presented = password ?? Buffer.alloc(0);
     const admit = (granted: Account): void => {
       // Admitted synchronously after the check (cached or scrypt): no race between concurrent

@@ -19,7 +19,8 @@ import { Presence } from './presence.ts';
 import { createPublishAuthorizer } from './publish.ts';
 import { RefusalCounter } from './refusals.ts';
 import { rootLevels } from './topic.ts';
-import type { Broker, BrokerOptions, BrokerPorts, BrokerStats } from './types.ts';
+import type { Inventory } from '../config/inventory.ts';
+import type { Broker, BrokerOptions, BrokerPorts, BrokerStats, OwnPublishOptions } from './types.ts';
 
 export type { AuthCacheStats } from './auth-cache.ts';
 export type {
@@ -28,6 +29,7 @@ export type {
   BrokerPorts,
   BrokerStats,
   GatewayStatusCause,
+  OwnPublishOptions,
   PublishChannel,
   PublishContext,
 } from './types.ts';
@@ -42,44 +44,86 @@ export function createBroker(options: BrokerOptions): Broker {
 }
 
 class MqttBroker implements Broker {
-  private instance: Aedes | undefined;
-  private listeners: Listeners | undefined;
-  private stopping = false;
-  private readonly log;
-  private readonly refusals;
-  private readonly presence;
-  private readonly acl;
-  private readonly authCache;
-  private readonly sessions = new WeakMap<Client, Session>();
-  private readonly admitted = new Set<Duplex>();
-  private readonly remotes = new WeakMap<Duplex, string>();
-  private readonly counts = { accepted: 0, failed: 0 };
-  private open = 0;
+  readonly name = 'broker';
+  #instance: Aedes | undefined;
+  #listeners: Listeners | undefined;
+  #stopping = false;
+  readonly #log;
+  readonly #refusals;
+  readonly #presence;
+  readonly #acl;
+  readonly #authCache;
+  readonly #sessions = new WeakMap<Client, Session>();
+  /** Clients aedes reported ready and not yet disconnected (what a reload may have to close). */
+  readonly #ready = new Set<Client>();
+  readonly #admitted = new Set<Duplex>();
+  readonly #remotes = new WeakMap<Duplex, string>();
+  readonly #counts = { accepted: 0, failed: 0 };
+  #open = 0;
 
-  private readonly options: BrokerOptions;
+  readonly #options: BrokerOptions;
 
   constructor(options: BrokerOptions) {
-    this.options = options;
-    this.log = options.logger.child({ component: 'broker' });
-    this.refusals = new RefusalCounter(this.log);
-    this.presence = new Presence(this.log, options.onGatewayStatus);
-    this.acl = new Acl(rootLevels(options.config.rootTopic));
-    this.authCache = new AuthCache({ ttlMs: options.config.authCacheTtl, now: options.now });
+    this.#options = options;
+    this.#log = options.logger.child({ component: 'broker' });
+    this.#refusals = new RefusalCounter(this.#log);
+    this.#presence = new Presence(this.#log, options.onGatewayStatus);
+    this.#acl = new Acl(rootLevels(options.config.rootTopic));
+    this.#authCache = new AuthCache({ ttlMs: options.config.authCacheTtl, now: options.now });
+  }
+
+  /** The ports bound; undefined while not listening. */
+  ports(): BrokerPorts | undefined {
+    return this.#listeners?.ports;
+  }
+
+  publish(topic: string, payload: string | Buffer, options: OwnPublishOptions): Promise<void> {
+    const aedes = this.#instance;
+    if (!aedes) return Promise.reject(new HubError('HUB_ERR_INTERNAL', 'the broker is not started'));
+    const { retain, qos } = options;
+    // aedes.publish delivers to subscribers and stores retained messages without asking
+    // authorizePublish: the hub's own messages need no ACL (docs/contract.md §2).
+    return new Promise<void>((resolve, reject) =>
+      aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain, dup: false }, (e) =>
+        e ? reject(e) : resolve(),
+      ),
+    );
+  }
+
+  disconnectGone(inventory: Inventory): string[] {
+    const gone: string[] = [];
+    for (const client of this.#ready) {
+      const account = this.#sessions.get(client)?.account;
+      if (account?.kind !== 'gateway') continue;
+      if (this.#placed(account, inventory)) continue;
+      gone.push(account.username);
+      this.#log.info(
+        { username: account.username, site: account.site },
+        'gateway no longer in the inventory; disconnected',
+      );
+      client.close();
+    }
+    return [...new Set(gone)].sort();
+  }
+
+  /** The gateway is in `inventory` at the site its session publishes under (its ACL subtree). */
+  #placed(account: { username: string; site: string }, inventory = this.#options.inventory): boolean {
+    return inventory.gateway(account.username)?.site === account.site;
   }
 
   get aedes(): Aedes {
-    if (!this.instance) throw new HubError('HUB_ERR_INTERNAL', 'the broker is not started');
-    return this.instance;
+    if (!this.#instance) throw new HubError('HUB_ERR_INTERNAL', 'the broker is not started');
+    return this.#instance;
   }
 
   async start(): Promise<BrokerPorts> {
-    if (this.instance) throw new HubError('HUB_ERR_INTERNAL', 'the broker is started already');
-    const { config, inventory } = this.options;
+    if (this.#instance) throw new HubError('HUB_ERR_INTERNAL', 'the broker is started already');
+    const { config, inventory } = this.#options;
     for (const o of config.observers) {
       if (inventory.gateway(o.username))
-        this.log.warn({ username: o.username }, 'an observer has the id of a gateway; the gateway account wins');
+        this.#log.warn({ username: o.username }, 'an observer has the id of a gateway; the gateway account wins');
     }
-    const ceiling = this.options.packetCeilingBytes ?? 4 * config.maxPacketBytes;
+    const ceiling = this.#options.packetCeilingBytes ?? 4 * config.maxPacketBytes;
     const aedes = new Aedes({
       connectTimeout: config.connectTimeout, // [MQTT-3.1.4-1] CONNECT must come first, and in time
       preConnect: (_client, packet, done) => {
@@ -89,108 +133,110 @@ class MqttBroker implements Broker {
       authenticate: createAuthenticator({
         config,
         inventory,
-        logger: this.log,
-        refusals: this.refusals,
-        sessions: this.sessions,
-        admitted: this.admitted,
-        remoteOf: (conn) => this.remotes.get(conn) ?? '?',
-        cache: this.authCache,
+        logger: this.#log,
+        refusals: this.#refusals,
+        sessions: this.#sessions,
+        admitted: this.#admitted,
+        remoteOf: (conn) => this.#remotes.get(conn) ?? '?',
+        cache: this.#authCache,
       }),
       authorizePublish: createPublishAuthorizer({
-        acl: this.acl,
-        logger: this.log,
-        refusals: this.refusals,
-        sessions: this.sessions,
-        presence: this.presence,
-        onPublish: this.options.onPublish,
-        counts: this.counts,
-        stopping: () => this.stopping,
+        acl: this.#acl,
+        logger: this.#log,
+        refusals: this.#refusals,
+        sessions: this.#sessions,
+        presence: this.#presence,
+        onPublish: this.#options.onPublish,
+        counts: this.#counts,
+        stopping: () => this.#stopping,
       }),
       authorizeSubscribe: (client, sub, done) =>
-        this.authorizeSubscribe(client, sub.topic) ? done(null, sub) : done(null, null),
+        this.#authorizeSubscribe(client, sub.topic) ? done(null, sub) : done(null, null),
     });
-    this.watch(aedes);
+    this.#watch(aedes);
     await aedes.listen();
-    this.instance = aedes;
-    this.stopping = false;
+    this.#instance = aedes;
+    this.#stopping = false;
     const limits = { publish: ceiling, other: config.maxPacketBytes };
     try {
-      this.listeners = await openListeners(
+      this.#listeners = await openListeners(
         config,
-        this.log,
-        (conn, remote, req) => this.accept(aedes, conn, remote, limits, req),
+        this.#log,
+        (conn, remote, req) => this.#accept(aedes, conn, remote, limits, req),
         2 * ceiling,
       );
     } catch (err) {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
-      this.instance = undefined;
+      this.#instance = undefined;
       throw err;
     }
-    this.log.info({ ...this.listeners.ports, host: config.host }, 'mqtt broker listening');
-    return this.listeners.ports;
+    this.#log.info({ ...this.#listeners.ports, host: config.host }, 'mqtt broker listening');
+    return this.#listeners.ports;
   }
 
   async stop(): Promise<void> {
-    const aedes = this.instance;
+    const aedes = this.#instance;
     if (!aedes) return;
-    this.stopping = true;
-    this.presence.quiet = true;
+    this.#stopping = true;
+    this.#presence.quiet = true;
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    await this.listeners?.close();
-    this.listeners = undefined;
-    this.instance = undefined;
-    this.presence.quiet = false;
-    this.log.info('mqtt broker stopped');
+    await this.#listeners?.close();
+    this.#listeners = undefined;
+    this.#instance = undefined;
+    this.#ready.clear();
+    this.#presence.quiet = false;
+    this.#log.info('mqtt broker stopped');
   }
 
   stats(): BrokerStats {
     return {
-      listening: this.listeners !== undefined,
-      connections: this.open,
-      clients: this.admitted.size,
-      gateways: this.presence.gateways(),
-      accepted: this.counts.accepted,
-      failed: this.counts.failed,
-      refusals: this.refusals.snapshot(),
-      authCache: this.authCache.stats(),
+      listening: this.#listeners !== undefined,
+      connections: this.#open,
+      clients: this.#admitted.size,
+      gateways: this.#presence.gateways(),
+      accepted: this.#counts.accepted,
+      failed: this.#counts.failed,
+      refusals: this.#refusals.snapshot(),
+      authCache: this.#authCache.stats(),
     };
   }
 
   /** A new network connection from any listener. */
-  private accept(
+  #accept(
     aedes: Aedes,
     conn: Duplex,
     remote: string,
     limits: { publish: number; other: number },
     req?: Parameters<Aedes['handle']>[1],
   ): void {
-    const max = this.options.config.maxConnections;
+    const max = this.#options.config.maxConnections;
     // Sockets beyond the session limit still get a proper CONNACK 3 from authenticate; beyond a
     // margin for those (a CONNECT flood), they are closed unread.
-    if (this.stopping || this.open >= max + Math.max(max, 100)) {
-      if (!this.stopping) this.refusals.refuse('connection_limit', { remote, detail: `${this.open} connections open` });
+    if (this.#stopping || this.#open >= max + Math.max(max, 100)) {
+      if (!this.#stopping)
+        this.#refusals.refuse('connection_limit', { remote, detail: `${this.#open} connections open` });
       conn.destroy();
       return;
     }
-    this.open++;
-    this.remotes.set(conn, remote);
+    this.#open++;
+    this.#remotes.set(conn, remote);
     conn.once('close', () => {
-      this.open--;
-      this.admitted.delete(conn);
+      this.#open--;
+      this.#admitted.delete(conn);
     });
     aedes.handle(conn, req);
     guardPacketSizes(conn, limits, (v) => {
       const type = v.type === 3 ? 'PUBLISH' : `type ${v.type}`;
       const size = v.bytes === undefined ? 'a malformed Remaining Length' : `${v.bytes} bytes`;
-      this.refusals.refuse('packet_too_large', { remote, detail: `${type} packet of ${size}, limit ${v.limit}` });
+      this.#refusals.refuse('packet_too_large', { remote, detail: `${type} packet of ${size}, limit ${v.limit}` });
     });
   }
 
-  private authorizeSubscribe(client: Client, filter: string): boolean {
-    const session = this.sessions.get(client);
-    if (session && this.acl.subscribe(session.account, filter)) return true;
+  #authorizeSubscribe(client: Client, filter: string): boolean {
+    const session = this.#sessions.get(client);
+    if (session && this.#acl.subscribe(session.account, filter)) return true;
     // [MQTT-3.9.3] a refused filter gets return code 0x80 in the SUBACK; the connection stays.
-    this.refusals.refuse('subscribe_denied', {
+    this.#refusals.refuse('subscribe_denied', {
       username: session?.account.username,
       clientId: session?.clientId,
       remote: session?.remote,
@@ -200,34 +246,42 @@ class MqttBroker implements Broker {
   }
 
   /** Log and track what aedes reports. */
-  private watch(aedes: Aedes): void {
+  #watch(aedes: Aedes): void {
     aedes.on('clientReady', (client) => {
-      const s = this.sessions.get(client);
+      const s = this.#sessions.get(client);
       if (!s) return;
+      if (s.account.kind === 'gateway' && !this.#placed(s.account)) {
+        // Its CONNECT was checked against an inventory that a reload replaced meanwhile (during scrypt).
+        this.#log.info({ username: s.account.username }, 'gateway no longer in the inventory; disconnected');
+        client.close();
+        return;
+      }
+      this.#ready.add(client);
       if (s.account.kind === 'gateway') {
         s.counted = true;
-        this.presence.connected(s.account.username);
+        this.#presence.connected(s.account.username);
       }
-      this.log.info(
+      this.#log.info(
         { username: s.account.username, kind: s.account.kind, clientId: s.clientId, remote: s.remote },
         'mqtt client connected',
       );
     });
     aedes.on('clientDisconnect', (client) => {
-      const s = this.sessions.get(client);
+      this.#ready.delete(client);
+      const s = this.#sessions.get(client);
       if (!s) return;
-      this.log.info({ username: s.account.username, clientId: s.clientId }, 'mqtt client disconnected');
+      this.#log.info({ username: s.account.username, clientId: s.clientId }, 'mqtt client disconnected');
       // aedes sends the CONNACK and resumes reading before it reports the client ready, and reports
       // the end of any connection it registered: a PUBLISH refused in between (mosquitto_pub
       // publishes the moment its CONNACK arrives; under load the window is wide) ends a session
       // that was never counted, which must not uncount the gateway's live one and record it
       // offline. Seen as a stray gateway_status point in test/e2e/refusals.test.ts under CPU load
       // (2 runs in 8 before this check, none in 10 after).
-      if (s.account.kind === 'gateway' && s.counted) this.presence.disconnected(s.account.site, s.account.username, s);
+      if (s.account.kind === 'gateway' && s.counted) this.#presence.disconnected(s.account.site, s.account.username, s);
     });
     aedes.on('subscribe', (subs, client) => {
-      const s = this.sessions.get(client);
-      this.log.debug(
+      const s = this.#sessions.get(client);
+      this.#log.debug(
         {
           username: s?.account.username,
           clientId: s?.clientId,
@@ -237,9 +291,9 @@ class MqttBroker implements Broker {
       );
     });
     aedes.on('clientError', (client, err) => {
-      const s = this.sessions.get(client);
+      const s = this.#sessions.get(client);
       if (WILDCARD_ERRORS.has(err.message) && s) {
-        this.refusals.refuse('publish_wildcard', {
+        this.#refusals.refuse('publish_wildcard', {
           username: s.account.username,
           clientId: s.clientId,
           remote: s.remote,
@@ -247,19 +301,19 @@ class MqttBroker implements Broker {
         });
         return;
       }
-      this.log.debug({ username: s?.account.username, err: err.message }, 'mqtt client error; connection closed');
+      this.#log.debug({ username: s?.account.username, err: err.message }, 'mqtt client error; connection closed');
     });
     aedes.on('connectionError', (_client, err) =>
-      this.log.debug({ err: err.message }, 'mqtt connection error before CONNECT completed'),
+      this.#log.debug({ err: err.message }, 'mqtt connection error before CONNECT completed'),
     );
     aedes.on('keepaliveTimeout', (client) =>
-      this.log.info(
-        { username: this.sessions.get(client)?.account.username },
+      this.#log.info(
+        { username: this.#sessions.get(client)?.account.username },
         'mqtt keepalive timeout [MQTT-3.1.2-24]',
       ),
     );
     // aedes emits 'error' on persistence failures; unhandled, it would crash the process.
-    (aedes as EventEmitter).on('error', (err: Error) => this.log.error({ err }, 'aedes error'));
+    (aedes as EventEmitter).on('error', (err: Error) => this.#log.error({ err }, 'aedes error'));
   }
 }
 

@@ -33,56 +33,56 @@ export interface PacketViolation {
 
 /** Incremental fixed-header scanner over a byte stream. */
 export class PacketScanner {
-  private state: 'type' | 'length' | 'body' = 'type';
-  private type = 0;
-  private length = 0;
-  private lengthBytes = 0;
-  private remaining = 0;
+  #state: 'type' | 'length' | 'body' = 'type';
+  #type = 0;
+  #length = 0;
+  #lengthBytes = 0;
+  #remaining = 0;
 
-  private readonly limits: PacketLimits;
+  readonly #limits: PacketLimits;
 
   constructor(limits: PacketLimits) {
-    this.limits = limits;
+    this.#limits = limits;
   }
 
   /** Feed the next chunk; returns the first violation, after which the scanner must not be fed. */
   push(chunk: Buffer): PacketViolation | undefined {
     let i = 0;
     while (i < chunk.length) {
-      if (this.state === 'body') {
-        const skip = Math.min(this.remaining, chunk.length - i);
-        this.remaining -= skip;
+      if (this.#state === 'body') {
+        const skip = Math.min(this.#remaining, chunk.length - i);
+        this.#remaining -= skip;
         i += skip;
-        if (this.remaining === 0) this.state = 'type';
+        if (this.#remaining === 0) this.#state = 'type';
         continue;
       }
       const byte = chunk[i++]!;
-      if (this.state === 'type') {
-        this.type = byte >> 4;
-        this.length = 0;
-        this.lengthBytes = 0;
-        this.state = 'length';
+      if (this.#state === 'type') {
+        this.#type = byte >> 4;
+        this.#length = 0;
+        this.#lengthBytes = 0;
+        this.#state = 'length';
         continue;
       }
       // state 'length': 7 bits per byte, least significant first; bit 8 = more bytes follow.
-      this.length += (byte & 0x7f) * 128 ** this.lengthBytes;
-      this.lengthBytes++;
+      this.#length += (byte & 0x7f) * 128 ** this.#lengthBytes;
+      this.#lengthBytes++;
       if (byte & 0x80) {
         // [MQTT-2.2.3] at most four bytes of Remaining Length
-        if (this.lengthBytes === 4) return { type: this.type, limit: this.limitOf(this.type) };
+        if (this.#lengthBytes === 4) return { type: this.#type, limit: this.#limitOf(this.#type) };
         continue;
       }
-      const bytes = 1 + this.lengthBytes + this.length;
-      const limit = this.limitOf(this.type);
-      if (bytes > limit) return { type: this.type, bytes, limit };
-      this.remaining = this.length;
-      this.state = this.remaining > 0 ? 'body' : 'type';
+      const bytes = 1 + this.#lengthBytes + this.#length;
+      const limit = this.#limitOf(this.#type);
+      if (bytes > limit) return { type: this.#type, bytes, limit };
+      this.#remaining = this.#length;
+      this.#state = this.#remaining > 0 ? 'body' : 'type';
     }
     return undefined;
   }
 
-  private limitOf(type: number): number {
-    return type === PUBLISH ? this.limits.publish : this.limits.other;
+  #limitOf(type: number): number {
+    return type === PUBLISH ? this.#limits.publish : this.#limits.other;
   }
 }
 

@@ -17,44 +17,44 @@ export function parseStatus(payload: Buffer): boolean | undefined {
 
 /** Tracks connected gateways and reports status changes to `onGatewayStatus`. */
 export class Presence {
-  private readonly live = new Map<string, number>();
+  readonly #live = new Map<string, number>();
   /** While stopping, connections end because the hub stops, not because gateways went away. */
   quiet = false;
 
-  private readonly logger: Logger;
-  private readonly onStatus: BrokerOptions['onGatewayStatus'];
+  readonly #logger: Logger;
+  readonly #onStatus: BrokerOptions['onGatewayStatus'];
 
   constructor(logger: Logger, onStatus: BrokerOptions['onGatewayStatus']) {
-    this.logger = logger;
-    this.onStatus = onStatus;
+    this.#logger = logger;
+    this.#onStatus = onStatus;
   }
 
   /** A gateway session became ready. */
   connected(gateway: string): void {
-    this.live.set(gateway, (this.live.get(gateway) ?? 0) + 1);
+    this.#live.set(gateway, (this.#live.get(gateway) ?? 0) + 1);
   }
 
   /** A gateway session ended; reports `offline` unless it was reported already. */
   disconnected(site: string, gateway: string, session: Session): void {
-    const left = (this.live.get(gateway) ?? 1) - 1;
-    if (left > 0) this.live.set(gateway, left);
-    else this.live.delete(gateway);
+    const left = (this.#live.get(gateway) ?? 1) - 1;
+    if (left > 0) this.#live.set(gateway, left);
+    else this.#live.delete(gateway);
     if (left === 0 && !session.offlineReported) this.report(site, gateway, false, 'disconnect');
   }
 
   /** Ids of connected gateways, sorted. */
   gateways(): string[] {
-    return [...this.live.keys()].sort();
+    return [...this.#live.keys()].sort();
   }
 
   /** Call `onGatewayStatus`, never letting it throw into the broker. */
   report(site: string, gateway: string, online: boolean, cause: GatewayStatusCause): void {
     if (this.quiet) return;
-    this.logger.info({ site, gateway, online, cause }, `gateway ${online ? 'online' : 'offline'} (${cause})`);
+    this.#logger.info({ site, gateway, online, cause }, `gateway ${online ? 'online' : 'offline'} (${cause})`);
     try {
-      this.onStatus?.(site, gateway, online, cause);
+      this.#onStatus?.(site, gateway, online, cause);
     } catch (err) {
-      this.logger.error({ err, site, gateway }, 'onGatewayStatus threw');
+      this.#logger.error({ err, site, gateway }, 'onGatewayStatus threw');
     }
   }
 }

@@ -39,25 +39,25 @@ export interface RefusalFields {
 
 /** Counts refusals by reason and logs each one at `warn`. */
 export class RefusalCounter {
-  private readonly counts = Object.fromEntries(Object.keys(REFUSAL_REASONS).map((r) => [r, 0])) as Record<
+  readonly #counts = Object.fromEntries(Object.keys(REFUSAL_REASONS).map((r) => [r, 0])) as Record<
     RefusalReason,
     number
   >;
 
-  private readonly logger: Logger;
+  readonly #logger: Logger;
 
   constructor(logger: Logger) {
-    this.logger = logger;
+    this.#logger = logger;
   }
 
   /** Count and log one refusal. */
   refuse(reason: RefusalReason, fields: RefusalFields): void {
-    this.counts[reason]++;
-    this.logger.warn({ reason, ...fields }, `mqtt refused (${reason}): ${REFUSAL_REASONS[reason]}`);
+    this.#counts[reason]++;
+    this.#logger.warn({ reason, ...fields }, `mqtt refused (${reason}): ${REFUSAL_REASONS[reason]}`);
   }
 
   /** A copy of the counts. */
   snapshot(): Record<RefusalReason, number> {
-    return { ...this.counts };
+    return { ...this.#counts };
   }
 }

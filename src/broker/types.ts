@@ -85,11 +85,34 @@ export interface BrokerStats {
   authCache: AuthCacheStats;
 }
 
-/** The broker: constructed idle; `start()` listens, `stop()` disconnects everyone and closes. */
+/** How the hub publishes a message of its own (the retained KPI values, docs/contract.md §2). */
+export interface OwnPublishOptions {
+  retain: boolean;
+  qos: 0 | 1;
+}
+
+/**
+ * The broker, a component of the hub (src/lifecycle.ts): constructed idle; `start()` listens,
+ * `stop()` disconnects everyone and closes.
+ */
 export interface Broker {
+  readonly name: string;
   start(): Promise<BrokerPorts>;
   stop(): Promise<void>;
   stats(): BrokerStats;
-  /** The aedes instance (for the hub's own retained publishes); throws before `start()`. */
+  /** The ports bound; undefined while not listening. */
+  ports(): BrokerPorts | undefined;
+  /**
+   * Publish a message of the hub's own to the subscribers (and keep it when `retain`); resolves once
+   * aedes has taken it. No ACL: the hub is not a client. Rejects before `start()`.
+   */
+  publish(topic: string, payload: string | Buffer, options: OwnPublishOptions): Promise<void>;
+  /**
+   * Close the connections of gateways `inventory` no longer has (or has at another site); returns
+   * their ids. Connections of the gateways it still has are left alone: credentials are checked at
+   * CONNECT only, so a changed secret applies to the next connection.
+   */
+  disconnectGone(inventory: Inventory): string[];
+  /** The aedes instance, for tests that look inside; the hub itself uses {@link Broker.publish}. */
   readonly aedes: Aedes;
 }

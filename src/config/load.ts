@@ -23,6 +23,11 @@ export interface Loaded {
   /** Absolute path of the config file, or undefined when running on defaults and environment. */
   configPath: string | undefined;
   inventory: Inventory;
+  /**
+   * Loads and validates the inventory again exactly as this load did (same file, same checks, and
+   * whatever the inventory names comes along): what a reload of the running hub calls.
+   */
+  reloadInventory?: () => Inventory;
 }
 
 export interface LoadOptions {
@@ -37,7 +42,8 @@ export function loadConfig(options: LoadOptions = {}): Loaded {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const config = loadHubConfig(options.configPath, env, cwd);
-  return { ...config, inventory: loadInventory(config.config.inventory, cwd) };
+  const reloadInventory = (): Inventory => loadInventory(config.config.inventory, cwd);
+  return { ...config, inventory: reloadInventory(), reloadInventory };
 }
 
 function loadHubConfig(explicit: string | undefined, env: NodeJS.ProcessEnv, cwd: string): Omit<Loaded, 'inventory'> {

@@ -59,34 +59,43 @@ export interface DeadLetterFilter {
   limit?: number;
 }
 
+/** Which dead letters a replay takes: `ids` (every stored one with such an id), else those matching the filter. */
+export interface DeadLetterSelection extends DeadLetterFilter {
+  ids?: string[];
+}
+
 const FILE = /^dl-(\d{10})\.jsonl$/;
 
-/** Dead letters on local disk, bounded in size and age, counted by reason. */
+/**
+ * Dead letters on local disk, bounded in size and age, counted by reason. A component of the hub
+ * (src/lifecycle.ts): `start()` creates the folder and prunes, `stop()` waits for what was offered.
+ */
 export class DeadLetterStore {
-  private readonly counts = new Map<string, number>();
-  private pending: { line: string; hour: string; resolve: () => void; reject: (e: unknown) => void }[] = [];
-  private writing: Promise<void> | undefined;
-  private seq = 0;
+  readonly name = 'dead letters';
+  readonly #counts = new Map<string, number>();
+  #pending: { line: string; hour: string; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  #writing: Promise<void> | undefined;
+  #seq = 0;
   /** Hour of the last append and bytes since the last prune: when to apply the bounds again. */
-  private lastHour: string | undefined;
-  private bytesSincePrune = 0;
-  private readonly now: () => number;
-  private readonly options: DeadLetterStoreOptions;
+  #lastHour: string | undefined;
+  #bytesSincePrune = 0;
+  readonly #now: () => number;
+  readonly #options: DeadLetterStoreOptions;
 
   constructor(options: DeadLetterStoreOptions) {
-    this.options = options;
-    this.now = options.now ?? Date.now;
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
   }
 
   /** Create the folder and apply the bounds to what an earlier run left. */
   async start(): Promise<void> {
-    await mkdir(this.options.dir, { recursive: true });
+    await mkdir(this.#options.dir, { recursive: true });
     await this.prune();
   }
 
   /** Rejections counted by reason since start (one per reject note). */
   countsByReason(): Record<string, number> {
-    return Object.fromEntries(this.counts);
+    return Object.fromEntries(this.#counts);
   }
 
   /** Store one dead letter; resolves once it is on disk. */
@@ -95,21 +104,34 @@ export class DeadLetterStore {
     const utf8 = Buffer.from(text, 'utf8').equals(input.payload);
     const record: DeadLetter = {
       ...input,
-      id: `${input.receivedAt.toString(36)}-${(this.seq++).toString(36)}-${process.pid.toString(36)}`,
+      id: `${input.receivedAt.toString(36)}-${(this.#seq++).toString(36)}-${process.pid.toString(36)}`,
       payload: utf8 ? text : input.payload.toString('base64'),
       encoding: utf8 ? 'utf8' : 'base64',
     };
-    for (const r of input.rejects) this.counts.set(r.reason, (this.counts.get(r.reason) ?? 0) + 1);
-    const hour = new Date(this.now()).toISOString().slice(0, 13).replace(/\D/g, '');
+    for (const r of input.rejects) this.#counts.set(r.reason, (this.#counts.get(r.reason) ?? 0) + 1);
+    const hour = new Date(this.#now()).toISOString().slice(0, 13).replace(/\D/g, '');
     return new Promise<DeadLetter>((resolve, reject) => {
-      this.pending.push({ line: JSON.stringify(record) + '\n', hour, resolve: () => resolve(record), reject });
-      this.writing ??= this.drain();
+      this.#pending.push({ line: JSON.stringify(record) + '\n', hour, resolve: () => resolve(record), reject });
+      this.#writing ??= this.#drain();
     });
   }
 
   /** Wait for every offered record to be written. */
   async flush(): Promise<void> {
-    while (this.writing) await this.writing;
+    while (this.#writing) await this.#writing;
+  }
+
+  /** The component's stop: what was offered is written (nothing is refused: a late add still lands). */
+  stop(): Promise<void> {
+    return this.flush();
+  }
+
+  /** The dead letters a replay takes: those with the `ids` given, else those matching the filter. */
+  async select(selection: DeadLetterSelection): Promise<DeadLetter[]> {
+    const { ids, ...filter } = selection;
+    if (!ids) return this.list(filter);
+    const wanted = new Set(ids);
+    return (await this.list({ limit: Number.MAX_SAFE_INTEGER })).filter((dl) => wanted.has(dl.id));
   }
 
   /** Stored dead letters matching `filter`, newest first. */
@@ -117,8 +139,8 @@ export class DeadLetterStore {
     await this.flush();
     const limit = filter.limit ?? 100;
     const out: DeadLetter[] = [];
-    for (const file of (await this.files()).reverse()) {
-      const lines = (await readFile(join(this.options.dir, file), 'utf8')).split('\n');
+    for (const file of (await this.#files()).reverse()) {
+      const lines = (await readFile(join(this.#options.dir, file), 'utf8')).split('\n');
       for (let i = lines.length - 1; i >= 0 && out.length < limit; i--) {
         const line = lines[i];
         if (!line) continue;
@@ -140,66 +162,66 @@ export class DeadLetterStore {
     return Buffer.from(dl.payload, dl.encoding);
   }
 
-  private async drain(): Promise<void> {
+  async #drain(): Promise<void> {
     try {
-      while (this.pending.length > 0) {
-        const batch = this.pending;
-        this.pending = [];
+      while (this.#pending.length > 0) {
+        const batch = this.#pending;
+        this.#pending = [];
         // Records of one group normally share an hour; split only at an hour boundary.
         const byHour = new Map<string, typeof batch>();
         for (const p of batch) byHour.set(p.hour, [...(byHour.get(p.hour) ?? []), p]);
         for (const [hour, items] of byHour) {
           try {
-            await this.append(`dl-${hour}.jsonl`, items.map((p) => p.line).join(''));
+            await this.#append(`dl-${hour}.jsonl`, items.map((p) => p.line).join(''));
             items.forEach((p) => p.resolve());
           } catch (e) {
             items.forEach((p) => p.reject(e));
           }
         }
         const hours = [...byHour.keys()];
-        this.bytesSincePrune += batch.reduce((a, p) => a + p.line.length, 0);
-        if (hours.some((h) => h !== this.lastHour) || this.bytesSincePrune > this.options.maxBytes / 16) {
-          this.lastHour = hours[hours.length - 1];
-          this.bytesSincePrune = 0;
+        this.#bytesSincePrune += batch.reduce((a, p) => a + p.line.length, 0);
+        if (hours.some((h) => h !== this.#lastHour) || this.#bytesSincePrune > this.#options.maxBytes / 16) {
+          this.#lastHour = hours[hours.length - 1];
+          this.#bytesSincePrune = 0;
           await this.prune();
         }
       }
     } finally {
-      this.writing = undefined;
+      this.#writing = undefined;
     }
   }
 
-  private async append(file: string, text: string): Promise<void> {
-    const handle = await open(join(this.options.dir, file), 'a');
+  async #append(file: string, text: string): Promise<void> {
+    const handle = await open(join(this.#options.dir, file), 'a');
     try {
       await handle.write(text);
-      if (this.options.fsync !== false) await handle.datasync();
+      if (this.#options.fsync !== false) await handle.datasync();
     } finally {
       await handle.close();
     }
   }
 
-  private async files(): Promise<string[]> {
-    const names = await readdir(this.options.dir).catch(() => [] as string[]);
+  async #files(): Promise<string[]> {
+    const names = await readdir(this.#options.dir).catch(() => [] as string[]);
     return names.filter((n) => FILE.test(n)).sort();
   }
 
   /** Remove files past the age bound, then the oldest files while over the size bound. */
   async prune(): Promise<void> {
-    const files = await this.files();
-    const oldestKept = this.now() - this.options.maxAgeMs;
+    const files = await this.#files();
+    const oldestKept = this.#now() - this.#options.maxAgeMs;
     const sized: { file: string; bytes: number }[] = [];
     for (const file of files) {
       const hour = FILE.exec(file)![1]!;
       const end = Date.UTC(+hour.slice(0, 4), +hour.slice(4, 6) - 1, +hour.slice(6, 8), +hour.slice(8, 10) + 1);
-      if (end < oldestKept) await unlink(join(this.options.dir, file)).catch(() => undefined);
-      else sized.push({ file, bytes: (await stat(join(this.options.dir, file))).size });
+      if (end < oldestKept) await unlink(join(this.#options.dir, file)).catch(() => undefined);
+      else sized.push({ file, bytes: (await stat(join(this.#options.dir, file))).size });
     }
     let total = sized.reduce((a, s) => a + s.bytes, 0);
     // Keep the newest file even when it alone is over the bound: it is being written.
-    while (total > this.options.maxBytes && sized.length > 1) {
+    while (total > this.#options.maxBytes && sized.length > 1) {
       const oldest = sized.shift()!;
-      await unlink(join(this.options.dir, oldest.file)).catch(() => undefined);
+      await unlink(join(this.#options.dir, oldest.file)).catch(() => undefined);
       total -= oldest.bytes;
     }
   }

@@ -98,7 +98,7 @@ export async function computeKpis(
   if (all.length > 0) {
     let rows: QueryRow[];
     try {
-      rows = await query(deps.conn, all.join(';\n'), { epoch: 'ms' });
+      rows = await query(deps.conn, all, { epoch: 'ms' });
     } catch (e) {
       if (!isHubError(e)) throw e;
       throw new HubError(e.code, `KPIs of ${site.id} ${periodLabel(period)}: ${e.message}`, {

@@ -49,7 +49,7 @@ async function clearStaleValues(conn: InfluxConnection, results: readonly KpiRes
         rs.map((r) => r.kpi),
       )} GROUP BY "kpi"`,
   );
-  const rows = await query(conn, lookups.join(';\n'), { epoch: 'ms' });
+  const rows = await query(conn, lookups, { epoch: 'ms' });
   const wheres = [...groups.keys()];
   const deletes: string[] = [];
   for (const row of rows) {
@@ -59,7 +59,7 @@ async function clearStaleValues(conn: InfluxConnection, results: readonly KpiRes
       deletes.push(`DELETE FROM "kpi" WHERE ${where} AND ${tagEquals('kpi', kpi)}`);
     }
   }
-  if (deletes.length > 0) await query(conn, deletes.join(';\n'));
+  if (deletes.length > 0) await query(conn, deletes);
 }
 
 /**

@@ -14,6 +14,7 @@ export {
   DEFAULT_DEVICES_DIR,
 } from './registry.ts';
 export type { ModelLookup } from './registry.ts';
+export { DeviceModels, type DeviceModelsOptions } from './models.ts';
 export { parseTopic, deviceTopic, statusTopic, DEFAULT_TOPIC_ROOT } from './topic.ts';
 export type { ParsedTopic, DeviceTopic, StatusTopic } from './topic.ts';
 export { parseStatusPayload, gatewayStatusPoint } from './status.ts';

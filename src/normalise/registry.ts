@@ -24,7 +24,7 @@ export interface ModelLookup {
 
 /** The models found under `devices/`. */
 export class ModelRegistry implements ModelLookup {
-  private readonly byKey: ReadonlyMap<string, DeviceModel>;
+  readonly #byKey: ReadonlyMap<string, DeviceModel>;
 
   constructor(models: readonly DeviceModel[]) {
     const map = new Map<string, DeviceModel>();
@@ -33,17 +33,17 @@ export class ModelRegistry implements ModelLookup {
       if (map.has(key)) throw new HubError('HUB_ERR_MODEL_INVALID', `two models are named ${key}`);
       map.set(key, m);
     }
-    this.byKey = map;
+    this.#byKey = map;
   }
 
   /** The model `model` of device type `type`, or undefined. */
   get(type: DeviceType, model: string): DeviceModel | undefined {
-    return this.byKey.get(`${type}/${model}`);
+    return this.#byKey.get(`${type}/${model}`);
   }
 
   /** Every model, sorted by `type/model`. */
   list(): DeviceModel[] {
-    return [...this.byKey.values()].sort((a, b) => `${a.type}/${a.model}`.localeCompare(`${b.type}/${b.model}`));
+    return [...this.#byKey.values()].sort((a, b) => `${a.type}/${a.model}`.localeCompare(`${b.type}/${b.model}`));
   }
 
   /** Model names of one device type, sorted. */

@@ -138,7 +138,7 @@ export async function gatherReport(
   const [kpis, previous, rows, deadLetters] = await Promise.all([
     kpisOf(deps, site.id, period, now),
     kpisOf(deps, site.id, before, now),
-    query(deps.conn, reportStatements(site.id, period, now).join(';\n'), { epoch: 'ms' }).catch((e: unknown) => {
+    query(deps.conn, reportStatements(site.id, period, now), { epoch: 'ms' }).catch((e: unknown) => {
       if (!isHubError(e)) throw e;
       throw new HubError(e.code, `report of ${site.id} ${periodLabel(period)}: ${e.message}`, {
         cause: e,

@@ -19,5 +19,6 @@ export {
 } from './query.ts';
 export { emptyStats, type PointWriter, type WriterStats } from './point-writer.ts';
 export { InfluxPointWriter } from './influx-writer.ts';
+export { InfluxStore, type InfluxPurpose, type InfluxStoreOptions } from './influx-store.ts';
 export { MemoryPointWriter, type MemoryWriterOptions } from './memory-writer.ts';
 export { retryDelayMs } from './retry.ts';

@@ -80,41 +80,41 @@ export interface IngestDeps {
 
 /** Routes messages to the spool (or the writer) and the dead-letter store. */
 export class Ingest {
-  private readonly counts: IngestStats = { messages: 0, pointsWritten: 0, deadLettered: 0, failed: 0 };
-  private readonly deps: IngestDeps;
+  readonly #counts: IngestStats = { messages: 0, pointsWritten: 0, deadLettered: 0, failed: 0 };
+  readonly #deps: IngestDeps;
 
   constructor(deps: IngestDeps) {
-    this.deps = deps;
+    this.#deps = deps;
     if (!deps.spool && !deps.writer) throw new HubError('HUB_ERR_INTERNAL', 'Ingest needs a spool or a writer');
   }
 
   stats(): IngestStats {
-    return { ...this.counts };
+    return { ...this.#counts };
   }
 
   /** Make one message durable (points spooled or written, rejects dead-lettered); see the file comment. */
   async handle(msg: IngestMessage): Promise<IngestOutcome> {
-    this.counts.messages++;
-    const { points, rejects } = this.route(msg);
-    const { spool } = this.deps;
+    this.#counts.messages++;
+    const { points, rejects } = this.#route(msg);
+    const { spool } = this.#deps;
     try {
       if (spool) {
         // Both to disk at once: the spool's group commit and the dead letters' share no file.
-        const spooled = points.length > 0 ? spool.append(this.record(points, sourceOf(msg))) : undefined;
-        const kept = rejects.length > 0 ? this.deadLetter(msg, rejects) : undefined;
+        const spooled = points.length > 0 ? spool.append(this.#record(points, sourceOf(msg))) : undefined;
+        const kept = rejects.length > 0 ? this.#deadLetter(msg, rejects) : undefined;
         await Promise.all([spooled, kept]);
-        this.counts.pointsWritten += points.length;
+        this.#counts.pointsWritten += points.length;
         return { points: points.length, rejects };
       }
-      const writeRejects = await this.write(points);
+      const writeRejects = await this.#write(points);
       rejects.push(...writeRejects);
-      if (rejects.length > 0) await this.deadLetter(msg, rejects);
+      if (rejects.length > 0) await this.#deadLetter(msg, rejects);
     } catch (e) {
-      this.counts.failed++;
+      this.#counts.failed++;
       throw e;
     }
     const written = rejects.some((r) => r.reason === 'write_rejected') ? 0 : points.length;
-    this.counts.pointsWritten += written;
+    this.#counts.pointsWritten += written;
     return { points: written, rejects };
   }
 
@@ -152,11 +152,11 @@ export class Ingest {
       payload: DeadLetterStore.payloadOf(dl),
       receivedAt: dl.receivedAt,
     };
-    const { points, rejects } = this.route(msg, { clock: dl.receivedAt, ...(only ? { only } : {}) });
+    const { points, rejects } = this.#route(msg, { clock: dl.receivedAt, ...(only ? { only } : {}) });
     if (points.length > 0) {
-      if (this.deps.spool) await this.deps.spool.append(this.record(points, sourceOf(msg)));
-      else await this.deps.writer!.write(points);
-      this.counts.pointsWritten += points.length;
+      if (this.#deps.spool) await this.#deps.spool.append(this.#record(points, sourceOf(msg)));
+      else await this.#deps.writer!.write(points);
+      this.#counts.pointsWritten += points.length;
     }
     return { points: points.length, rejects };
   }
@@ -164,7 +164,7 @@ export class Ingest {
   /** A status change the broker saw without a status message (connection lost, no Will). */
   async gatewayOffline(site: string, gateway: string, at: number): Promise<void> {
     const point = gatewayStatusPoint(site, gateway, false, at);
-    const { spool, writer } = this.deps;
+    const { spool, writer } = this.#deps;
     if (spool) {
       // No message carried it: the dead letter a refusal would make names what happened instead.
       const source: RecordSource = {
@@ -175,17 +175,17 @@ export class Ingest {
         receivedAt: at,
         payload: Buffer.from('offline'),
       };
-      await spool.append(this.record([point], source));
+      await spool.append(this.#record([point], source));
     } else {
       await writer!.write([point]);
     }
   }
 
-  private record(points: Point[], source: RecordSource): SpoolRecord {
-    return { at: (this.deps.now ?? Date.now)(), points, source };
+  #record(points: Point[], source: RecordSource): SpoolRecord {
+    return { at: (this.#deps.now ?? Date.now)(), points, source };
   }
 
-  private route(
+  #route(
     msg: IngestMessage,
     replay: { clock?: number; only?: ReadonlySet<number> } = {},
   ): { points: Point[]; rejects: Reject[] } {
@@ -195,9 +195,10 @@ export class Ingest {
         return { points: [], rejects: [{ reason: 'bad_status', detail: 'expected "online" or "offline"' }] };
       return { points: [gatewayStatusPoint(msg.site, msg.gateway, online, msg.receivedAt)], rejects: [] };
     }
-    const device = msg.device === undefined ? undefined : this.deps.inventory.device(msg.site, msg.gateway, msg.device);
+    const device =
+      msg.device === undefined ? undefined : this.#deps.inventory.device(msg.site, msg.gateway, msg.device);
     if (!device) return { points: [], rejects: [unknownDeviceReject(msg.site, msg.gateway, msg.device ?? '')] };
-    return this.deps.normaliser.normalise({
+    return this.#deps.normaliser.normalise({
       site: msg.site,
       gateway: msg.gateway,
       device,
@@ -213,10 +214,10 @@ export class Ingest {
    * point) becomes a `write_rejected` dead letter with InfluxDB's message, so the message is kept
    * and the gateway is not asked to resend it forever. Retryable failures propagate.
    */
-  private async write(points: Point[]): Promise<Reject[]> {
+  async #write(points: Point[]): Promise<Reject[]> {
     if (points.length === 0) return [];
     try {
-      await this.deps.writer!.write(points);
+      await this.#deps.writer!.write(points);
       return [];
     } catch (e) {
       if (isHubError(e) && !e.retryable) return [{ reason: 'write_rejected', detail: `${e.code}: ${e.message}` }];
@@ -224,12 +225,12 @@ export class Ingest {
     }
   }
 
-  private async deadLetter(msg: IngestMessage, rejects: Reject[]): Promise<void> {
-    this.counts.deadLettered++;
+  async #deadLetter(msg: IngestMessage, rejects: Reject[]): Promise<void> {
+    this.#counts.deadLettered++;
     const notes = rejects.map(({ reason, detail, index }) =>
       index === undefined ? { reason, detail } : { reason, detail, index },
     );
-    await this.deps.deadLetters.add({
+    await this.#deps.deadLetters.add({
       topic: msg.topic,
       site: msg.site,
       gateway: msg.gateway,
@@ -239,7 +240,7 @@ export class Ingest {
       payload: msg.payload,
       rejects: notes,
     });
-    this.deps.logger.warn(
+    this.#deps.logger.warn(
       {
         topic: msg.topic,
         gateway: msg.gateway,

@@ -1,8 +1,16 @@
 /**
  * InfluxQL over `/query`, which 1.x answers natively and 2.x/3.x through their v1-compatible API
  * (docs/contract.md §4: "Reads use InfluxQL, which all of them answer").
+ *
+ * An answer is used whole or not at all. A 1.x server with `[http] max-row-limit` cuts a
+ * non-chunked answer at that many rows: it marks the series or result it cut `partial: true`, but
+ * drops the series and statements after the cut without a mark (and when the cut falls exactly on
+ * a series' end it marks nothing). So every request ends with one more statement ({@link
+ * END_STATEMENT}) whose result must come back: if it is missing, or anything says `partial`, the
+ * query fails with the retryable `HUB_ERR_INFLUX_PARTIAL` instead of returning fewer rows, which a
+ * count would read as a smaller number (src/kpi/README.md, "Partial answers").
  */
-import { HubError } from '../errors.ts';
+import { HubError, isHubError } from '../errors.ts';
 import { classifyInfluxError } from './classify.ts';
 import type { InfluxConnection } from './connection.ts';
 
@@ -44,11 +52,18 @@ interface Series {
   tags?: Record<string, string>;
   columns: string[];
   values?: QueryValue[][];
+  partial?: boolean;
 }
 interface QueryResponse {
-  results?: Array<{ statement_id?: number; series?: Series[]; error?: string }>;
+  results?: Array<{ statement_id?: number; series?: Series[]; error?: string; partial?: boolean }>;
   error?: string;
 }
+
+/**
+ * The statement appended to every request: cheap, valid without a database on 1.x, 2.x and 3.x,
+ * and answered after all the others, so its result is there only if nothing before it was cut.
+ */
+export const END_STATEMENT = 'SHOW DATABASES';
 
 /** Nanoseconds since the epoch of an RFC3339 UTC time such as `2026-11-27T00:00:00.123456789Z`. */
 export function rfc3339ToNs(text: string): string {
@@ -61,39 +76,42 @@ export function rfc3339ToNs(text: string): string {
 /**
  * Runs InfluxQL and flattens each series (`{name, tags, columns, values}`) into row objects.
  * The caller names the row type `T`; nothing checks it at run time.
+ *
+ * `statements` is one statement, or several (sent in one request; a row's `statement` is its
+ * index). Several statements go in an array, never joined with `;` in one string: the count is
+ * what tells a whole answer from a cut one.
  * @throws HubError `HUB_ERR_INFLUX_QUERY` with InfluxDB's error text when it refuses the query or a
- *   statement; `HUB_ERR_INFLUX_UNREACHABLE` when it does not answer; `HUB_ERR_INFLUX_AUTH` on 401/403.
+ *   statement; `HUB_ERR_INFLUX_PARTIAL` (retryable) when the answer is not whole;
+ *   `HUB_ERR_INFLUX_UNREACHABLE` when it does not answer; `HUB_ERR_INFLUX_AUTH` on 401/403.
  */
 export async function query<T extends Record<string, QueryValue> = Record<string, QueryValue>>(
   conn: InfluxConnection,
-  q: string,
+  statements: string | readonly string[],
   options: QueryOptions = {},
 ): Promise<Array<QueryRow<T>>> {
-  const { settings } = conn;
+  const list = (typeof statements === 'string' ? [statements] : statements).map((s) => s.trim().replace(/;+$/, ''));
+  if (list.length === 0) return [];
   const epoch = options.epoch ?? 'ns';
-  const form = new URLSearchParams({ q });
-  const db = options.database ?? settings.database;
-  const rp = options.retentionPolicy ?? settings.retentionPolicy;
-  if (db) form.set('db', db);
-  if (rp) form.set('rp', rp);
-  if (epoch === 'ms') form.set('epoch', 'ms');
-  if (options.params) form.set('params', JSON.stringify(options.params));
-  const method = options.method ?? 'POST';
-  const path = method === 'GET' ? `/query?${form.toString()}` : '/query';
-  const body = method === 'GET' ? '' : form.toString();
-  const headers = { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' };
-
-  let response: QueryResponse;
-  try {
-    response = ((await conn.transport.request(path, body, { method, headers })) ?? {}) as QueryResponse;
-  } catch (e) {
-    throw classifyInfluxError(e, 'HUB_ERR_INFLUX_QUERY', 'query');
-  }
-  // 1.x answers 200 even when a statement fails; the error is inside the result (API docs, /query).
-  if (response.error) throw new HubError('HUB_ERR_INFLUX_QUERY', `query: ${response.error}`);
+  const response = await send(conn, [...list, END_STATEMENT], options);
   const rows: Array<QueryRow<T>> = [];
+  const answered = new Set<number>();
   for (const [index, result] of (response.results ?? []).entries()) {
-    if (result.error) throw new HubError('HUB_ERR_INFLUX_QUERY', `query: ${result.error}`);
+    const id = result.statement_id ?? index;
+    // The end statement's result only has to be there (even refused, it was reached).
+    if (id === list.length) {
+      answered.add(id);
+      continue;
+    }
+    if (id > list.length) {
+      throw new HubError(
+        'HUB_ERR_INFLUX_QUERY',
+        `query: more results than the ${list.length} statement(s) given; pass several statements as an array`,
+      );
+    }
+    if (result.error)
+      throw new HubError('HUB_ERR_INFLUX_QUERY', `query: ${await errorOf(conn, list, id, result.error, options)}`);
+    if (result.partial || result.series?.some((s) => s.partial)) throw partial(`statement ${id} is marked partial`);
+    answered.add(id);
     for (const series of result.series ?? []) {
       const tags = Object.freeze({ ...series.tags });
       for (const value of series.values ?? []) {
@@ -102,11 +120,71 @@ export async function query<T extends Record<string, QueryValue> = Record<string
           const v = value[i] ?? null;
           row[column] = column === 'time' && epoch === 'ns' && typeof v === 'string' ? rfc3339ToNs(v) : v;
         });
-        rows.push({ statement: result.statement_id ?? index, measurement: series.name ?? '', tags, values: row as T });
+        rows.push({ statement: id, measurement: series.name ?? '', tags, values: row as T });
       }
     }
   }
+  for (let id = 0; id <= list.length; id++) {
+    if (!answered.has(id)) throw partial(`no result for statement ${id} of ${list.length + 1} (the answer was cut)`);
+  }
   return rows;
+}
+
+/** One `/query` request; InfluxDB's refusal of the whole request is thrown. */
+async function send(
+  conn: InfluxConnection,
+  statements: readonly string[],
+  options: QueryOptions,
+): Promise<QueryResponse> {
+  const { settings } = conn;
+  const form = new URLSearchParams({ q: statements.join(';\n') });
+  const db = options.database ?? settings.database;
+  const rp = options.retentionPolicy ?? settings.retentionPolicy;
+  if (db) form.set('db', db);
+  if (rp) form.set('rp', rp);
+  if (options.epoch === 'ms') form.set('epoch', 'ms');
+  if (options.params) form.set('params', JSON.stringify(options.params));
+  const method = options.method ?? 'POST';
+  const path = method === 'GET' ? `/query?${form.toString()}` : '/query';
+  const body = method === 'GET' ? '' : form.toString();
+  const headers = { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' };
+  let response: QueryResponse;
+  try {
+    response = ((await conn.transport.request(path, body, { method, headers })) ?? {}) as QueryResponse;
+  } catch (e) {
+    throw classifyInfluxError(e, 'HUB_ERR_INFLUX_QUERY', 'query');
+  }
+  // 1.x answers 200 even when a statement fails; the error is inside the result (API docs, /query).
+  if (response.error) throw new HubError('HUB_ERR_INFLUX_QUERY', `query: ${response.error}`);
+  return response;
+}
+
+/**
+ * The error text of statement `id`. 1.x answers a request of several statements that fails before
+ * running any (no such database, none given) with `not executed` on the first and loses the reason;
+ * the first statement alone, which has not run, gives it back.
+ */
+async function errorOf(
+  conn: InfluxConnection,
+  list: readonly string[],
+  id: number,
+  error: string,
+  options: QueryOptions,
+): Promise<string> {
+  if (id !== 0 || error !== 'not executed') return error;
+  try {
+    const again = await send(conn, [list[0]!], options);
+    return again.results?.find((r) => r.error)?.error ?? error;
+  } catch (e) {
+    return isHubError(e) ? e.message.replace(/^query: /, '') : error;
+  }
+}
+
+function partial(what: string): HubError {
+  return new HubError(
+    'HUB_ERR_INFLUX_PARTIAL',
+    `query: InfluxDB answered in part only: ${what}; is its [http] max-row-limit too small? Nothing was read from it`,
+  );
 }
 
 /** Outcome of {@link ping}. */

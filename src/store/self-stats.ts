@@ -171,6 +171,7 @@ export interface SelfStatsCounts {
  * not disturb the data path it reports on.
  */
 export class SelfStats {
+  readonly name = 'self-stats';
   readonly #o: SelfStatsOptions;
   readonly #instance: string;
   readonly #now: () => number;

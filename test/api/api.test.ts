@@ -425,6 +425,7 @@ describe('OpenAPI', () => {
       'GET /health',
       'GET /metrics',
       'GET /ready',
+      'POST /api/v1/admin/reload',
       'POST /api/v1/dead-letters/replay',
       'POST /api/v1/ingest/{site}/{gateway}/{device}/{channel}',
       'POST /api/v1/sites/{site}/kpis/compute',

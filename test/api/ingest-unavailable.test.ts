@@ -19,12 +19,10 @@
 import { rm } from 'node:fs/promises';
 import http from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.ts';
-import { buildHub, type Hub } from '../../src/hub.ts';
+import type { Hub } from '../../src/hub.ts';
 import { connectInflux, type InfluxConnection } from '../../src/store/index.ts';
 import { dropDatabase } from '../e2e/helpers.ts';
 import {
-  captureLogs,
   depositEvent,
   drainedWithin,
   GATEWAY,
@@ -34,6 +32,7 @@ import {
   writeHubFiles,
   type HubFiles,
 } from '../durability/helpers.ts';
+import { startTestHub } from '../helpers/hub.ts';
 import { deadUrl } from '../helpers/influx.ts';
 import { sharedInflux, sharedSettings, uniqueName } from '../helpers/influx-shared.ts';
 
@@ -52,12 +51,9 @@ const started: Hub[] = [];
 const dirs: string[] = [];
 
 async function start(files: HubFiles): Promise<RunningHub> {
-  const loaded = loadConfig({ configPath: files.configPath, env: {}, cwd: files.dir });
-  const { logger, lines } = captureLogs();
-  const hub = buildHub(loaded, { logger });
+  const { hub, httpUrl, logs } = await startTestHub(files);
   started.push(hub);
-  const ports = await hub.start();
-  return { hub, http: `http://127.0.0.1:${ports.http}`, logs: lines };
+  return { hub, http: httpUrl, logs };
 }
 
 /** The shared InfluxDB (with its credentials, if any) as overrides of the `influx` section. */

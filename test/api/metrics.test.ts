@@ -55,10 +55,9 @@ describe('GET /metrics histograms', () => {
     expect((await mosquittoPublish(h.port, EAST, deviceTopic('gw-east', 'bin-01', 'event'), { m })).code).toBe(0);
     await drained(h);
     // Bounded wait for a scheduled KPI run to finish (start() runs one at once, then every second).
-    for (const end = Date.now() + 15_000; (h.hub.stats().kpi?.runs ?? 0) < 1;) {
-      if (Date.now() > end) throw new Error('no KPI run finished within 15 s');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await expect
+      .poll(() => h.hub.stats().kpi?.runs ?? 0, { timeout: 15_000, message: 'finished KPI runs' })
+      .toBeGreaterThanOrEqual(1);
 
     const r = await fetch(`${h.httpUrl}/metrics`, { headers: { authorization: `Bearer ${OPERATOR}` } });
     expect(r.status).toBe(200);

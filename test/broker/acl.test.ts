@@ -3,17 +3,7 @@ import type { MqttClient } from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { Acl, type Account } from '../../src/broker/acl.ts';
 import { filterWithin, levelsAfter, rootLevels } from '../../src/broker/topic.ts';
-import {
-  connect,
-  mosquittoPub,
-  mosquittoSub,
-  refusalLogs,
-  ROOT,
-  suback,
-  telemetry,
-  useBroker,
-  waitFor,
-} from './helpers.ts';
+import { connect, mosquittoPub, mosquittoSub, refusalLogs, ROOT, suback, telemetry, useBroker } from './helpers.ts';
 
 const EAST = { username: 'gw-east', password: 'east-secret' };
 const b = useBroker();
@@ -41,14 +31,15 @@ describe('publish refusals close the connection and never reach onPublish', () =
     let closed = false;
     c.on('close', () => (closed = true));
     c.publishAsync(topic, '{}', { qos: 1 }).catch(() => {});
-    await waitFor(() => closed, 5_000, 'the broker to close the connection');
+    await expect.poll(() => closed, { timeout: 5_000, message: 'the broker to close the connection' }).toBeTruthy();
     expect(acked).toBe(false);
     expect(b.t.published.length).toBe(published);
-    await waitFor(
-      () => b.t.broker.stats().refusals[reason as 'publish_foreign'] === before + 1,
-      5_000,
-      'the refusal count',
-    );
+    await expect
+      .poll(() => b.t.broker.stats().refusals[reason as 'publish_foreign'] === before + 1, {
+        timeout: 5_000,
+        message: 'the refusal count',
+      })
+      .toBeTruthy();
     // aedes refuses wildcards before asking the ACL, and its error does not carry the topic.
     expect(refusalLogs(b.t, reason).at(-1)).toMatchObject(
       reason === 'publish_wildcard' ? { username: 'gw-east' } : { username: 'gw-east', topic },
@@ -125,11 +116,12 @@ describe('subscribe', () => {
 describe('observers', () => {
   it('mosquitto_sub as an observer on community/v1/# receives a gateway’s message', async () => {
     const sub = mosquittoSub(b.t.port, ['watcher', 'watch-secret'], `${ROOT}/#`, ['-v', '-R', '-C', '1', '-W', '10']); // -R: skip retained messages
-    await waitFor(
-      () => b.t.logs.some((l) => l.msg === 'mqtt subscribed' && l.username === 'watcher'),
-      5_000,
-      'mosquitto_sub to subscribe',
-    );
+    await expect
+      .poll(() => b.t.logs.some((l) => l.msg === 'mqtt subscribed' && l.username === 'watcher'), {
+        timeout: 5_000,
+        message: 'mosquitto_sub to subscribe',
+      })
+      .toBeTruthy();
     const r = await mosquittoPub(
       b.t.port,
       ['gw-east', 'east-secret'],

@@ -1,16 +1,7 @@
 /** CONNECT authentication (docs/contract.md §2): refusals with their CONNACK codes, logged and counted. */
 import type { MqttClient } from 'mqtt';
 import { describe, expect, it } from 'vitest';
-import {
-  connect,
-  connectError,
-  mosquittoPub,
-  refusalLogs,
-  startBroker,
-  telemetry,
-  useBroker,
-  waitFor,
-} from './helpers.ts';
+import { connect, connectError, mosquittoPub, refusalLogs, startBroker, telemetry, useBroker } from './helpers.ts';
 
 const TOPIC = telemetry('maple-court', 'gw-east', 'bin-01');
 const b = useBroker();
@@ -89,7 +80,9 @@ describe('CONNECT with mqtt.js', () => {
     const c = await connect(b.url, { username: 'watcher', password: 'watch-secret' });
     b.clients.push(c);
     expect(c.connected).toBe(true);
-    await waitFor(() => b.t.broker.stats().clients >= 1, 5_000, 'the observer session');
+    await expect
+      .poll(() => b.t.broker.stats().clients >= 1, { timeout: 5_000, message: 'the observer session' })
+      .toBeTruthy();
     expect(b.t.broker.stats().gateways).not.toContain('watcher');
   });
 });
@@ -115,7 +108,9 @@ describe('connection limit', () => {
       expect(small.published).toEqual([]);
 
       await opened.shift()!.endAsync();
-      await waitFor(() => small.broker.stats().clients === 1, 5_000, 'the session to close');
+      await expect
+        .poll(() => small.broker.stats().clients === 1, { timeout: 5_000, message: 'the session to close' })
+        .toBeTruthy();
       const again = await mosquittoPub(
         small.port,
         ['gw-oak', 'oak-secret'],

@@ -12,7 +12,6 @@ import {
   mosquittoSub,
   startBroker,
   telemetry,
-  waitFor,
   type TestBroker,
 } from './helpers.ts';
 
@@ -68,7 +67,7 @@ describe('PUBACK waits for durability', () => {
     const east = await client({ ...EAST, clientId: 'east-ack' });
     east.on('packetreceive', (p) => p.cmd === 'puback' && events.push('puback'));
     const acked = east.publishAsync(EAST_TOPIC, '{"battery":80}', { qos: 1 });
-    await waitFor(() => events.includes('onPublish'), 5_000, 'onPublish');
+    await expect.poll(() => events.includes('onPublish'), { timeout: 5_000, message: 'onPublish' }).toBeTruthy();
 
     // A whole publish/PUBACK round trip of another gateway through the broker meanwhile.
     const west = await client(WEST);
@@ -86,7 +85,7 @@ describe('PUBACK waits for durability', () => {
     t.onPublish = (ctx) => (ctx.gateway === 'gw-east' ? hold.promise : Promise.resolve());
     const before = t.published.length;
     const pub = mosquittoPub(t.port, ['gw-east', 'east-secret'], EAST_TOPIC, '{"battery":81}');
-    await waitFor(() => t.published.length > before, 5_000, 'onPublish');
+    await expect.poll(() => t.published.length > before, { timeout: 5_000, message: 'onPublish' }).toBeTruthy();
     const west = await client(WEST);
     await west.publishAsync(WEST_TOPIC, '{}', { qos: 1 });
     expect(pub.exited()).toBe(false);
@@ -107,7 +106,7 @@ describe('PUBACK waits for durability', () => {
     const a = east.publishAsync(EAST_TOPIC, '{"n":1}', { qos: 1 });
     const b = east.publishAsync(EAST_TOPIC, '{"n":2}', { qos: 1 });
     process.nextTick(() => east.stream.uncork());
-    await waitFor(() => calls === 2, 5_000, 'both onPublish calls');
+    await expect.poll(() => calls === 2, { timeout: 5_000, message: 'both onPublish calls' }).toBeTruthy();
     const west = await client(WEST);
     await west.publishAsync(WEST_TOPIC, '{}', { qos: 1 });
     expect(ids).toEqual([]); // the second is durable, but waits for the first
@@ -145,7 +144,7 @@ describe('PUBACK waits for durability', () => {
     let closed = false;
     east.on('close', () => (closed = true));
     east.publishAsync(EAST_TOPIC, '{}', { qos: 1 }).catch(() => {});
-    await waitFor(() => closed, 5_000, 'the broker to close the connection');
+    await expect.poll(() => closed, { timeout: 5_000, message: 'the broker to close the connection' }).toBeTruthy();
     expect(ids).toEqual([]);
   });
 });
@@ -168,14 +167,19 @@ describe('gateway status', () => {
     });
     const before = t.statuses.length;
     east.stream.destroy();
-    await waitFor(() => t.statuses.length > before, 5_000, 'onGatewayStatus');
+    await expect.poll(() => t.statuses.length > before, { timeout: 5_000, message: 'onGatewayStatus' }).toBeTruthy();
     expect(t.statuses.slice(before)).toEqual([
       { site: 'maple-court', gateway: 'gw-east', online: false, cause: 'will' },
     ]);
     const will = t.published.at(-1)!;
     expect(will).toMatchObject({ channel: 'status', topic: EAST_STATUS, retain: true, qos: 1 });
     expect(will.payload.toString()).toBe('offline');
-    await waitFor(() => !t.broker.stats().gateways.includes('gw-east'), 5_000, 'the gateway to leave the stats');
+    await expect
+      .poll(() => !t.broker.stats().gateways.includes('gw-east'), {
+        timeout: 5_000,
+        message: 'the gateway to leave the stats',
+      })
+      .toBeTruthy();
     // An observer subscribing later gets the retained Will.
     const sub = await mosquittoSub(t.port, ['watcher', 'watch-secret'], EAST_STATUS, ['-C', '1', '-W', '10']).done;
     expect(sub.stdout.trim()).toBe('offline');
@@ -192,14 +196,15 @@ describe('gateway status', () => {
       '1',
       '--will-retain',
     ]);
-    await waitFor(
-      () => t.logs.some((l) => l.msg === 'mqtt subscribed' && l.username === 'gw-west'),
-      5_000,
-      'mosquitto_sub to subscribe',
-    );
+    await expect
+      .poll(() => t.logs.some((l) => l.msg === 'mqtt subscribed' && l.username === 'gw-west'), {
+        timeout: 5_000,
+        message: 'mosquitto_sub to subscribe',
+      })
+      .toBeTruthy();
     sub.kill();
     await sub.done;
-    await waitFor(() => t.statuses.length > before, 5_000, 'onGatewayStatus');
+    await expect.poll(() => t.statuses.length > before, { timeout: 5_000, message: 'onGatewayStatus' }).toBeTruthy();
     expect(t.statuses.slice(before)).toEqual([
       { site: 'maple-court', gateway: 'gw-west', online: false, cause: 'will' },
     ]);
@@ -211,11 +216,13 @@ describe('gateway status', () => {
       clientId: 'east-clean',
       will: { topic: EAST_STATUS, payload: Buffer.from('offline'), qos: 1, retain: true },
     });
-    await waitFor(() => t.broker.stats().gateways.includes('gw-east'), 5_000, 'the gateway to connect');
+    await expect
+      .poll(() => t.broker.stats().gateways.includes('gw-east'), { timeout: 5_000, message: 'the gateway to connect' })
+      .toBeTruthy();
     const published = t.published.length;
     const before = t.statuses.length;
     await east.endAsync();
-    await waitFor(() => t.statuses.length > before, 5_000, 'onGatewayStatus');
+    await expect.poll(() => t.statuses.length > before, { timeout: 5_000, message: 'onGatewayStatus' }).toBeTruthy();
     expect(t.statuses.slice(before)).toEqual([
       { site: 'maple-court', gateway: 'gw-east', online: false, cause: 'disconnect' },
     ]);
@@ -226,7 +233,9 @@ describe('gateway status', () => {
     const east = await connect(url, { ...EAST, clientId: 'east-bye' });
     await east.publishAsync(EAST_STATUS, 'offline', { qos: 1, retain: true });
     await east.endAsync();
-    await waitFor(() => !t.broker.stats().gateways.includes('gw-east'), 5_000, 'the gateway to leave');
+    await expect
+      .poll(() => !t.broker.stats().gateways.includes('gw-east'), { timeout: 5_000, message: 'the gateway to leave' })
+      .toBeTruthy();
     expect(t.statuses.at(-1)).toEqual({ site: 'maple-court', gateway: 'gw-east', online: false, cause: 'status' });
   });
 
@@ -241,7 +250,9 @@ describe('gateway status', () => {
     const before = t.published.length;
     const second = await client({ ...EAST, clientId: 'east-takeover', will }); // [MQTT-3.1.4-2] closes the first
     const online = second.publishAsync(EAST_STATUS, 'online', { qos: 1, retain: true });
-    await waitFor(() => t.published.length >= before + 2, 5_000, 'both status messages');
+    await expect
+      .poll(() => t.published.length >= before + 2, { timeout: 5_000, message: 'both status messages' })
+      .toBeTruthy();
     hold.resolve();
     await online;
     expect(t.published.slice(before).map((p) => p.payload.toString())).toEqual(['offline', 'online']);
@@ -259,11 +270,13 @@ describe('gateway status', () => {
       clientId: 'east-bad-will',
       will: { topic: foreign, payload: Buffer.from('offline'), qos: 1, retain: true },
     });
-    await waitFor(() => t.broker.stats().gateways.includes('gw-east'), 5_000, 'the gateway to connect');
+    await expect
+      .poll(() => t.broker.stats().gateways.includes('gw-east'), { timeout: 5_000, message: 'the gateway to connect' })
+      .toBeTruthy();
     const published = t.published.length;
     const before = t.statuses.length;
     east.stream.destroy();
-    await waitFor(() => t.statuses.length > before, 5_000, 'onGatewayStatus');
+    await expect.poll(() => t.statuses.length > before, { timeout: 5_000, message: 'onGatewayStatus' }).toBeTruthy();
     expect(t.statuses.slice(before)).toEqual([
       { site: 'maple-court', gateway: 'gw-east', online: false, cause: 'disconnect' },
     ]);

@@ -123,15 +123,6 @@ export function deferred(): { promise: Promise<void>; resolve: () => void; rejec
   return { promise, resolve, reject };
 }
 
-/** Poll `check` until it is truthy, for at most `ms` (no timing assertions: a bounded wait). */
-export async function waitFor(check: () => unknown, ms = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** Connect an mqtt.js client that never reconnects; the caller ends it. */
 export function connect(url: string, opts: IClientOptions = {}): Promise<MqttClient> {
   return mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5_000, ...opts }, false);

@@ -3,16 +3,7 @@ import { connect as netConnect } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PacketScanner } from '../../src/broker/packet-guard.ts';
-import {
-  connect,
-  connectPacket,
-  refusalLogs,
-  startBroker,
-  suback,
-  telemetry,
-  waitFor,
-  type TestBroker,
-} from './helpers.ts';
+import { connect, connectPacket, refusalLogs, startBroker, suback, telemetry, type TestBroker } from './helpers.ts';
 
 const EAST = { username: 'gw-east', password: 'east-secret' };
 const TOPIC = telemetry('maple-court', 'gw-east', 'bin-01');
@@ -52,7 +43,7 @@ describe('packet size (maxPacketBytes 1 KiB, ceiling 4 KiB)', () => {
     const isClosed = closed(c);
     const published = t.published.length;
     c.publishAsync(TOPIC, Buffer.alloc(100_000, 0x20), { qos: 1 }).catch(() => {});
-    await waitFor(isClosed, 5_000, 'the broker to close the connection');
+    await expect.poll(isClosed, { timeout: 5_000, message: 'the broker to close the connection' }).toBeTruthy();
     expect(t.published.length).toBe(published);
     expect(refusalLogs(t, 'packet_too_large').at(-1)!.detail).toMatch(/^PUBLISH packet of 1000\d\d bytes, limit 4096$/);
   });
@@ -63,7 +54,7 @@ describe('packet size (maxPacketBytes 1 KiB, ceiling 4 KiB)', () => {
     const isClosed = closed(c);
     const before = t.broker.stats().refusals.packet_too_large;
     void suback(c, { [`${telemetry('maple-court', 'gw-east', 'x'.repeat(2_000))}`]: { qos: 1 } });
-    await waitFor(isClosed, 5_000, 'the broker to close the connection');
+    await expect.poll(isClosed, { timeout: 5_000, message: 'the broker to close the connection' }).toBeTruthy();
     expect(t.broker.stats().refusals.packet_too_large).toBe(before + 1);
   });
 });
@@ -85,7 +76,7 @@ describe('keepalive and connect timeout', () => {
       const c = await connect(url, { ...EAST, keepalive });
       clients.push(c);
       const isClosed = closed(c);
-      await waitFor(isClosed, 10_000, 'the keepalive to expire');
+      await expect.poll(isClosed, { timeout: 10_000, message: 'the keepalive to expire' }).toBeTruthy();
       expect(t.logs.some((l) => String(l.msg).startsWith('mqtt keepalive timeout'))).toBe(true);
     },
   );
@@ -95,8 +86,10 @@ describe('keepalive and connect timeout', () => {
     let ended = false;
     socket.on('close', () => (ended = true));
     socket.on('error', () => {});
-    await waitFor(() => ended, 10_000, 'the connect timeout');
-    await waitFor(() => t.broker.stats().connections === 0, 5_000, 'the connection count to drop');
+    await expect.poll(() => ended, { timeout: 10_000, message: 'the connect timeout' }).toBeTruthy();
+    await expect
+      .poll(() => t.broker.stats().connections === 0, { timeout: 5_000, message: 'the connection count to drop' })
+      .toBeTruthy();
   });
 });
 
@@ -111,7 +104,9 @@ describe('connections that leave early', () => {
         socket.end(connectPacket(`leaver-${i}`, 'gw-east', 'east-secret')); // FIN right after CONNECT, during scrypt
         socket.destroy();
       }
-      await waitFor(() => t.broker.stats().connections === 0, 5_000, 'the sockets to close');
+      await expect
+        .poll(() => t.broker.stats().connections === 0, { timeout: 5_000, message: 'the sockets to close' })
+        .toBeTruthy();
       expect(t.broker.stats().clients).toBe(0);
       // The single session slot is still free.
       const c = await connect(`mqtt://127.0.0.1:${t.port}`, EAST);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHubError } from '../../src/errors.ts';
-import { connect, connectError, mosquittoPub, startBroker, telemetry, waitFor, type TestBroker } from './helpers.ts';
+import { connect, connectError, mosquittoPub, startBroker, telemetry, type TestBroker } from './helpers.ts';
 
 const EAST = { username: 'gw-east', password: 'east-secret' };
 const TOPIC = telemetry('maple-court', 'gw-east', 'bin-01');
@@ -102,9 +102,13 @@ describe('start and stop', () => {
     raw.on('error', () => {});
     raw.on('close', () => (rawClosed = true));
     await new Promise((resolve) => raw.once('connect', resolve));
-    await waitFor(() => t.broker.stats().connections === 1, 5_000, 'the MQTT connection');
+    await expect
+      .poll(() => t.broker.stats().connections === 1, { timeout: 5_000, message: 'the MQTT connection' })
+      .toBeTruthy();
     await t.stop();
-    await waitFor(() => closed && rawClosed, 5_000, 'both connections to be closed');
+    await expect
+      .poll(() => closed && rawClosed, { timeout: 5_000, message: 'both connections to be closed' })
+      .toBeTruthy();
     expect(t.broker.stats()).toMatchObject({ listening: false, connections: 0, clients: 0, gateways: [] });
     // The hub stopping is not the gateway going offline: no Will, no status report.
     expect(t.statuses).toEqual([]);

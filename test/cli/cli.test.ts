@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifySecret } from '../../src/secret.ts';
 import { runCli } from '../helpers/cli.ts';
+import { testDir } from '../helpers/tmp.ts';
 
 // Variables a developer's shell might set; the CLI tests must not depend on them.
 const CLEAN_ENV = { HUB_CONFIG: undefined, HUB_INVENTORY: undefined, HUB_PSEUDONYM_KEY: undefined };
@@ -94,7 +95,7 @@ describe('community-hub command line', () => {
   });
 
   it('a broken config stops start-up with the file, path and reason, before any port is bound', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hub-cli-'));
+    const dir = testDir('hub-cli-');
     writeFileSync(join(dir, 'hub.yaml'), 'pseudonymKey: 0123456789abcdef\nmqtt:\n  port: -1\n');
     const r = await runCli(['start', '--config', join(dir, 'hub.yaml')], { env: CLEAN_ENV });
     expect(r.code).toBe(78);
@@ -105,7 +106,7 @@ describe('community-hub command line', () => {
   });
 
   it('a broken inventory stops start-up with the file, path and reason', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hub-cli-'));
+    const dir = testDir('hub-cli-');
     writeFileSync(join(dir, 'hub.yaml'), 'pseudonymKey: 0123456789abcdef\n');
     writeFileSync(join(dir, 'inventory.yaml'), 'sites:\n  - id: Maple Court\n    households: 3\n');
     const r = await runCli(['start', '--config', join(dir, 'hub.yaml')], { env: CLEAN_ENV });
@@ -117,7 +118,7 @@ describe('community-hub command line', () => {
   });
 
   it('a data directory another hub holds stops start-up with HUB_ERR_DATA_DIR_LOCKED and exit code 1', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hub-cli-'));
+    const dir = testDir('hub-cli-');
     writeFileSync(join(dir, 'hub.yaml'), 'pseudonymKey: 0123456789abcdef\ndataDir: data\n');
     writeFileSync(join(dir, 'inventory.yaml'), 'sites:\n  - id: maple-court\n    households: 3\n');
     mkdirSync(join(dir, 'data'));

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, loadInventory } from '../../src/config/load.ts';
@@ -7,6 +6,7 @@ import { envSettings } from '../../src/config/env.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { isHubError } from '../../src/errors.ts';
 import { hashSecret } from '../../src/secret.ts';
+import { testDir } from '../helpers/tmp.ts';
 
 const SECRET = hashSecret('gw-secret');
 const GOOD_INVENTORY = `sites:
@@ -21,7 +21,7 @@ const GOOD_INVENTORY = `sites:
 
 /** A temp folder with hub.yaml and inventory.yaml; returns the folder. */
 function workspace(hub: string, inventory = GOOD_INVENTORY): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hub-config-'));
+  const dir = testDir('hub-config-');
   writeFileSync(join(dir, 'hub.yaml'), hub);
   writeFileSync(join(dir, 'inventory.yaml'), inventory);
   return dir;

@@ -7,10 +7,10 @@
  * never as duplicates (counted by event id).
  */
 import { rm } from 'node:fs/promises';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { startInflux, type InfluxServer } from '../helpers/influx.ts';
-import { HubProcess, killAllHubs } from './hub-process.ts';
-import { eventIds, influxAt, pollUntil, storedEvents, writeHubFiles } from './helpers.ts';
+import { HubProcess, killAllHubs } from '../helpers/hub-process.ts';
+import { eventIds, influxAt, storedEvents, writeHubFiles } from './helpers.ts';
 import { Publisher } from './publisher.ts';
 
 let influx: InfluxServer;
@@ -60,11 +60,15 @@ it('SIGKILL mid-stream, restart on the same data directory: every acknowledged m
   const all = eventIds(Array.from({ length: n }, (_, i) => i));
   let stored = before;
   // A child process has no drained(): poll InfluxDB, bounded; the assertions below say what is missing.
-  await pollUntil(
-    async () => (stored = await storedEvents(conn)).ids.size === n,
-    60_000,
-    `${n} events in InfluxDB`,
-  ).catch(() => undefined);
+  await vi
+    .waitFor(
+      async () => {
+        stored = await storedEvents(conn);
+        if (stored.ids.size !== n) throw new Error(`${stored.ids.size} of ${n} events in InfluxDB`);
+      },
+      { timeout: 60_000, interval: 100 },
+    )
+    .catch(() => undefined);
   expect([...ackedAtKill].filter((id) => !stored.ids.has(id))).toEqual([]);
   expect(stored.ids).toEqual(all);
   expect(stored.rows).toBe(n); // replays landed on their own points

@@ -1,39 +1,30 @@
 /**
- * Helpers of the durability tests: a hub's files in a temporary folder (one gateway, one waste
- * bin), a hub started in this process, captured logs, what the spool holds on disk, and what
- * InfluxDB holds, counted by event id. The hub as a child process is in hub-process.ts, the
- * publisher in publisher.ts.
+ * Helpers of the durability tests: what goes into a hub's files (one gateway, one waste bin; the
+ * files and the hub, in this process or as a child process, come from test/helpers/hub.ts and
+ * hub-process.ts), what the spool holds on disk, and what InfluxDB holds, counted by event id. The
+ * publisher is in publisher.ts.
  */
-import { mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { stringify } from 'yaml';
-import { loadConfig, type Loaded } from '../../src/config/load.ts';
-import { buildHub, type Hub } from '../../src/hub.ts';
-import { createLogger, type Logger } from '../../src/log.ts';
 import { hashSecret } from '../../src/secret.ts';
 import { connectInflux, query, type InfluxConnection } from '../../src/store/index.ts';
 import { SegmentReader, type ReadRecord } from '../../src/store/spool/reader.ts';
 import type { SpoolRecord } from '../../src/store/spool/index.ts';
+import {
+  captureLogs,
+  drainedWithin,
+  startTestHub,
+  writeHubFiles as writeFiles,
+  type HubFiles,
+  type TestHub,
+} from '../helpers/hub.ts';
+
+export { captureLogs, drainedWithin, type HubFiles };
 
 export const GATEWAY = 'gw-east';
 export const SECRET = 'durability-east-secret';
 export const TOPIC = `community/v1/maple-court/${GATEWAY}/bin-01/event`;
 let hashed: string | undefined;
-
-/** A logger whose JSON lines are kept, parsed, in `lines`. */
-export function captureLogs(level = 'info'): { logger: Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n'))
-        if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: createLogger(level, sink), lines };
-}
 
 /** Settings of a test hub. */
 export interface HubFilesSpec {
@@ -48,16 +39,8 @@ export interface HubFilesSpec {
   dir?: string;
 }
 
-/** The hub's files: `<dir>/hub.yaml`, `<dir>/inventory.yaml`, data in `<dir>/data`. */
-export interface HubFiles {
-  dir: string;
-  configPath: string;
-  spoolDir: string;
-}
-
 /** Writes hub.yaml and inventory.yaml; short retry delays so an outage heals quickly in tests. */
 export async function writeHubFiles(spec: HubFilesSpec): Promise<HubFiles> {
-  const dir = spec.dir ?? (await mkdtemp(join(tmpdir(), 'hub-durability-')));
   hashed ??= hashSecret(SECRET);
   const inventory = {
     sites: [
@@ -71,12 +54,8 @@ export async function writeHubFiles(spec: HubFilesSpec): Promise<HubFiles> {
     ],
   };
   const config = {
-    inventory: 'inventory.yaml',
-    dataDir: 'data',
     pseudonymKey: 'durability-pseudonym-key-0123456789',
     log: { level: 'info' },
-    mqtt: { host: '127.0.0.1', port: 0 },
-    http: { host: '127.0.0.1', port: 0 },
     influx: {
       url: spec.influxUrl,
       database: spec.database,
@@ -91,28 +70,15 @@ export async function writeHubFiles(spec: HubFilesSpec): Promise<HubFiles> {
     // KPIs are tested in test/kpi/ and the hub's wiring of them in test/e2e/kpi-wiring.test.ts.
     kpi: { enabled: false },
   };
-  await writeFile(join(dir, 'inventory.yaml'), stringify(inventory));
-  await writeFile(join(dir, 'hub.yaml'), stringify(config));
-  return { dir, configPath: join(dir, 'hub.yaml'), spoolDir: join(dir, 'data', 'spool') };
+  return writeFiles({ config, inventory, prefix: 'hub-durability-', ...(spec.dir ? { dir: spec.dir } : {}) });
 }
 
-/** A hub built and started in this process. */
-export interface LocalHub {
-  hub: Hub;
-  loaded: Loaded;
-  port: number;
-  url: string;
-  logs: Record<string, unknown>[];
-  stop(): Promise<void>;
-}
+/** A hub built and started in this process (test/helpers/hub.ts). */
+export type LocalHub = TestHub;
 
 /** Loads `files` with an empty environment (no HUB_* of the developer leaks in) and starts a hub. */
-export async function startLocalHub(files: HubFiles): Promise<LocalHub> {
-  const loaded = loadConfig({ configPath: files.configPath, env: {}, cwd: files.dir });
-  const { logger, lines } = captureLogs();
-  const hub = buildHub(loaded, { logger });
-  const { port } = await hub.start();
-  return { hub, loaded, port, url: `mqtt://127.0.0.1:${port}`, logs: lines, stop: () => hub.stop() };
+export function startLocalHub(files: HubFiles): Promise<LocalHub> {
+  return startTestHub(files);
 }
 
 /** The JSON payload of deposit event `i` (id `e-<i>`), stamped now. */
@@ -182,37 +148,4 @@ export function influxAt(url: string, database: string): InfluxConnection {
 /** `e-<i>` for each i. */
 export function eventIds(indices: Iterable<number>): Set<string> {
   return new Set([...indices].map((i) => `e-${i}`));
-}
-
-/**
- * `hub.drained()`, bounded: it never resolves while the drainer cannot get there, so after `ms`
- * it fails with the spool's and the drainer's state (what is left, where the drainer is, why).
- */
-export async function drainedWithin(hub: Hub, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new Error(
-            `timed out after ${ms} ms waiting for the spool to be drained; spool: ${JSON.stringify(hub.stats().spool)}`,
-          ),
-        ),
-      ms,
-    );
-  });
-  try {
-    await Promise.race([hub.drained(), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Polls the async `check` until it is true, for at most `ms` (a bounded wait, no timing claim). */
-export async function pollUntil(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

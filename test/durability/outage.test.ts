@@ -6,7 +6,6 @@
  */
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { waitFor } from '../broker/helpers.ts';
 import { startInflux, type InfluxServer } from '../helpers/influx.ts';
 import {
   drainedWithin,
@@ -48,7 +47,12 @@ it('InfluxDB stopped mid-stream: acknowledgements go on, and every acknowledged 
   await influx.stop();
   const atStop = pub.acked.size;
   // InfluxDB is away: the drainer fails and retries, and the hub still acknowledges.
-  await waitFor(() => (hub!.hub.stats().spool?.drainer.retries ?? 0) > 0, 20_000, 'a failed write to be retried');
+  await expect
+    .poll(() => (hub!.hub.stats().spool?.drainer.retries ?? 0) > 0, {
+      timeout: 20_000,
+      message: 'a failed write to be retried',
+    })
+    .toBeTruthy();
   await pub.waitAcked(atStop + 300, 30_000);
   const ready = await hub.hub.ready();
   expect(ready).toMatchObject({ ready: true, broker: { listening: true }, influx: { reachable: false } });

@@ -4,7 +4,7 @@
  * resending what was not acknowledged [MQTT-4.4.0-1], as a real gateway does across a hub restart.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import { waitFor } from '../broker/helpers.ts';
+import { expect } from 'vitest';
 import { deadUrl } from '../helpers/influx.ts';
 import { depositEvent, GATEWAY, SECRET, startLocalHub, TOPIC, writeHubFiles, type HubFiles } from './helpers.ts';
 
@@ -74,7 +74,7 @@ export class Publisher {
 
   /** Waits (bounded) until `count` events are acknowledged. */
   async waitAcked(count: number, ms: number): Promise<void> {
-    await waitFor(() => this.acked.size >= count, ms, `${count} PUBACKs (have ${this.acked.size})`);
+    await expect.poll(() => this.acked.size, { timeout: ms, message: `PUBACKs` }).toBeGreaterThanOrEqual(count);
   }
 
   /** Unacknowledged messages held by mqtt.js right now. */

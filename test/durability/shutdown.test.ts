@@ -6,10 +6,10 @@
  * of it lands in InfluxDB after a restart, exactly once.
  */
 import { rm } from 'node:fs/promises';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { startInflux, type InfluxServer } from '../helpers/influx.ts';
-import { HubProcess, killAllHubs } from './hub-process.ts';
-import { eventIds, influxAt, pollUntil, spooledEventIds, storedEvents, writeHubFiles } from './helpers.ts';
+import { HubProcess, killAllHubs } from '../helpers/hub-process.ts';
+import { eventIds, influxAt, spooledEventIds, storedEvents, writeHubFiles } from './helpers.ts';
 import { Publisher } from './publisher.ts';
 
 let influx: InfluxServer;
@@ -70,11 +70,15 @@ it('SIGTERM mid-stream with InfluxDB hung: exit 0 within the timeout, everything
   const n = pub.published;
   await pub.waitAcked(n, 30_000);
   let stored = before;
-  await pollUntil(
-    async () => (stored = await storedEvents(conn)).ids.size === n,
-    60_000,
-    `${n} events in InfluxDB`,
-  ).catch(() => undefined);
+  await vi
+    .waitFor(
+      async () => {
+        stored = await storedEvents(conn);
+        if (stored.ids.size !== n) throw new Error(`${stored.ids.size} of ${n} events in InfluxDB`);
+      },
+      { timeout: 60_000, interval: 100 },
+    )
+    .catch(() => undefined);
   expect([...ackedAtExit].filter((id) => !stored.ids.has(id))).toEqual([]);
   expect(stored.ids).toEqual(eventIds(Array.from({ length: n }, (_, i) => i)));
   expect(stored.rows).toBe(n);

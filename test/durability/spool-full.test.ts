@@ -5,9 +5,8 @@
  * held messages are acknowledged, and InfluxDB holds every message exactly once.
  */
 import { rm } from 'node:fs/promises';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { IngestStats } from '../../src/store/ingest.ts';
-import { waitFor } from '../broker/helpers.ts';
 import { startInflux, type InfluxServer } from '../helpers/influx.ts';
 import {
   drainedWithin,
@@ -61,9 +60,12 @@ it('a full spool holds PUBACKs back (nothing acknowledged that is not on disk) a
     return JSON.stringify({ spool, drainer, ingest: hub!.hub.stats().ingest, publisher: p });
   };
   const until = (check: () => boolean, ms: number, what: string): Promise<void> =>
-    waitFor(check, ms, what).catch((e: Error) => {
-      throw new Error(`${e.message}; state: ${state()}`);
-    });
+    vi.waitFor(
+      () => {
+        if (!check()) throw new Error(`timed out after ${ms} ms waiting for ${what}; state: ${state()}`);
+      },
+      { timeout: ms },
+    );
   // The spool stays full a while: the drainer fails twice more meanwhile.
   const settle = async (): Promise<void> => {
     const retries = stats().drainer.retries;

@@ -22,7 +22,6 @@ import {
 } from '../../src/store/spool/index.ts';
 import { crc32ByTable } from '../../src/store/spool/frame.ts';
 import { SegmentReader } from '../../src/store/spool/reader.ts';
-import { waitFor } from '../broker/helpers.ts';
 import { captureLogs, spooledFrames, spooledRecords } from './helpers.ts';
 
 const dirs: string[] = [];
@@ -144,7 +143,12 @@ describe('Spool and Drainer', () => {
     const { drainer } = drain(dir, second.spool, writer);
     await drainer.drained();
     expect(seqs(writer)).toEqual(Array.from({ length: 50 }, (_, i) => i));
-    await waitFor(() => second.spool.stats().segments === 0, 5_000, 'the drained segments to be removed');
+    await expect
+      .poll(() => second.spool.stats().segments === 0, {
+        timeout: 5_000,
+        message: 'the drained segments to be removed',
+      })
+      .toBeTruthy();
     expect(await readdir(join(dir, 'spool'))).toEqual([]);
     expect(drainer.stats()).toMatchObject({
       recordsWritten: 50,
@@ -208,11 +212,12 @@ describe('Spool and Drainer', () => {
     const acked: number[] = [];
     const appends = Array.from({ length: 60 }, (_, i) => spool.append(record(i)).then(() => acked.push(i)));
     // Full: every admitted record is acknowledged, the rest wait.
-    await waitFor(
-      () => spool.stats().backpressure && acked.length === 60 - spool.stats().waiting,
-      5_000,
-      'backpressure',
-    );
+    await expect
+      .poll(() => spool.stats().backpressure && acked.length === 60 - spool.stats().waiting, {
+        timeout: 5_000,
+        message: 'backpressure',
+      })
+      .toBeTruthy();
     const held = acked.length;
     expect(held).toBeGreaterThan(0);
     expect(held).toBeLessThan(60);
@@ -283,7 +288,7 @@ describe('Spool and Drainer', () => {
     await spool.append(record(1));
     let done = false;
     const drained = drainer.drained().then(() => (done = true));
-    await waitFor(() => drainer.stats().retries >= 3, 5_000, 'retries');
+    await expect.poll(() => drainer.stats().retries >= 3, { timeout: 5_000, message: 'retries' }).toBeTruthy();
     expect(done).toBe(false);
     expect(drainer.stats()).toMatchObject({ state: 'retrying', lastError: 'down' });
     expect(drainer.stats().oldestRecordAgeMs).not.toBeNull();
@@ -328,11 +333,12 @@ describe('Spool and Drainer', () => {
     synced.open();
     await appended; // committed while the drainer is still opening the segment
     opened.open();
-    await waitFor(
-      () => writer.points.length === 1,
-      5_000,
-      `record 0 to be written (drainer ${JSON.stringify(drainer.stats())}, spool ${JSON.stringify(spool.segments())})`,
-    );
+    await expect
+      .poll(() => writer.points.length === 1, {
+        timeout: 5_000,
+        message: `record 0 to be written (drainer ${JSON.stringify(drainer.stats())}, spool ${JSON.stringify(spool.segments())})`,
+      })
+      .toBeTruthy();
     await drainer.drained();
     expect(seqs(writer)).toEqual([0]);
   });
@@ -344,14 +350,18 @@ describe('Spool and Drainer', () => {
     const hung = new MemoryPointWriter();
     hung.pause(); // a write that never answers
     const writing = drain(dir, spool, hung).drainer;
-    await waitFor(() => writing.stats().state === 'draining', 5_000, 'a write in flight');
+    await expect
+      .poll(() => writing.stats().state === 'draining', { timeout: 5_000, message: 'a write in flight' })
+      .toBeTruthy();
     const waiting = expect(writing.drained()).rejects.toMatchObject({ code: 'HUB_ERR_WRITER_CLOSED' });
     await writing.stop();
     await waiting;
     expect(writing.stats().state).toBe('stopped');
 
     const preparing = drain(dir, spool, new MemoryPointWriter(), captureLogs(), () => new Promise(() => {})).drainer;
-    await waitFor(() => preparing.stats().oldestRecordAgeMs !== null, 5_000, 'the record to be read');
+    await expect
+      .poll(() => preparing.stats().oldestRecordAgeMs !== null, { timeout: 5_000, message: 'the record to be read' })
+      .toBeTruthy();
     await preparing.stop();
     expect(preparing.stats()).toMatchObject({ state: 'stopped', recordsWritten: 0 });
   });

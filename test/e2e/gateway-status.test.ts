@@ -6,9 +6,9 @@
  * moved between steps so each step has its own point time.
  */
 import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Point } from '../../src/point.ts';
-import { connect, mosquittoSub, waitFor } from '../broker/helpers.ts';
+import { connect, mosquittoSub } from '../broker/helpers.ts';
 import { uniqueName } from '../helpers/influx-shared.ts';
 import {
   canonical,
@@ -52,11 +52,16 @@ async function statusRows(): Promise<Point[]> {
  */
 async function rowsOnceSettled(want: Point[]): Promise<Point[]> {
   const target = JSON.stringify(canonical(want));
-  let rows = await statusRows();
-  for (const end = Date.now() + 10_000; JSON.stringify(rows) !== target && Date.now() < end;) {
-    await new Promise((r) => setTimeout(r, 50));
-    rows = await statusRows();
-  }
+  let rows: Point[] = [];
+  await vi
+    .waitFor(
+      async () => {
+        rows = await statusRows();
+        if (JSON.stringify(rows) !== target) throw new Error('not settled yet');
+      },
+      { timeout: 10_000, interval: 50 },
+    )
+    .catch(() => undefined);
   return rows;
 }
 
@@ -106,11 +111,12 @@ describe('gateway status through the hub into InfluxDB', () => {
     );
     // Recorded from the Will itself, not from the fallback for connections lost without one.
     // (The hub logs the status once the Will is recorded: wait for that line, bounded.)
-    await waitFor(
-      () => h.logs.some((l) => l.gateway === 'gw-east' && l.cause === 'will'),
-      5_000,
-      'the Will to be reported',
-    );
+    await expect
+      .poll(() => h.logs.some((l) => l.gateway === 'gw-east' && l.cause === 'will'), {
+        timeout: 5_000,
+        message: 'the Will to be reported',
+      })
+      .toBeTruthy();
     expect(h.logs.filter((l) => l.gateway === 'gw-east' && l.online === false).map((l) => l.cause)).toEqual(['will']);
     expect(await retainedStatus()).toBe('offline'); // the Will was retained
   });

@@ -1,24 +1,19 @@
 /**
  * End-to-end helpers: a real hub (`buildHub` on a config loaded from a temporary hub.yaml and
- * inventory.yaml) listening on loopback, the run's shared InfluxDB (a database of the test file's
- * own), a mutable clock, and readers for what the hub stored: points from InfluxDB over InfluxQL
- * and dead letters from its data directory. Publishing uses the broker tests' helpers
- * (Debian's mosquitto_pub, mqtt.js).
+ * inventory.yaml, through test/helpers/hub.ts) listening on loopback, the run's shared InfluxDB
+ * (a database of the test file's own), a mutable clock, and readers for what the hub stored:
+ * points from InfluxDB over InfluxQL and dead letters from its data directory. Publishing uses the
+ * broker tests' helpers (Debian's mosquitto_pub, mqtt.js).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { stringify } from 'yaml';
-import { loadConfig, type Loaded } from '../../src/config/load.ts';
+import type { Loaded } from '../../src/config/load.ts';
 import { DeadLetterStore, type DeadLetter } from '../../src/deadletters/store.ts';
-import { buildHub, type Hub, type HubDeps } from '../../src/hub.ts';
-import { createLogger } from '../../src/log.ts';
+import type { Hub, HubDeps } from '../../src/hub.ts';
 import type { FieldValue, Point } from '../../src/point.ts';
 import { hashSecret } from '../../src/secret.ts';
 import { connectInflux, InfluxPointWriter, query, quoteIdent, type InfluxConnection } from '../../src/store/index.ts';
 import { FIXTURE } from '../helpers/fixtures.ts';
-import { sharedInflux } from '../helpers/influx-shared.ts';
+import { drainedWithin, sharedInfluxSection, startTestHub, writeHubFiles, type TestHub } from '../helpers/hub.ts';
 import { run, type Run } from '../broker/helpers.ts';
 
 export const ROOT = 'community/v1';
@@ -109,14 +104,8 @@ export interface E2eHub {
   stop(): Promise<void>;
 }
 
-/** Write hub.yaml and inventory.yaml to a new temporary folder, load them, build and start a hub. */
+/** Write hub.yaml and inventory.yaml to a new temporary folder, and start a hub on them (test/helpers/hub.ts). */
 export async function startHub(spec: HubSpec): Promise<E2eHub> {
-  const dir = await mkdtemp(join(tmpdir(), 'hub-e2e-'));
-  const { url, token, username, password } = sharedInflux();
-  const influx: Record<string, unknown> = { url, database: spec.database };
-  if (token) influx.token = token;
-  if (username) influx.username = username;
-  if (password) influx.password = password;
   const gateways = [{ id: 'gw-east', secret: hashedSecret('gw-east'), devices: spec.east }];
   if (spec.west) gateways.push({ id: 'gw-west', secret: hashedSecret('gw-west'), devices: spec.west });
   const observers = spec.observer ? [{ username: WATCHER[0], secret: hashedSecret('watcher') }] : [];
@@ -135,14 +124,12 @@ export async function startHub(spec: HubSpec): Promise<E2eHub> {
     ],
   };
   const config = {
-    inventory: 'inventory.yaml',
     dataDir: spec.dataDir ?? 'data',
     pseudonymKey: FIXTURE.pseudonymKey,
     log: { level: 'info' },
-    mqtt: { host: '127.0.0.1', port: 0, observers, ...spec.mqtt },
-    // Tests never take 8080.
-    http: { host: '127.0.0.1', port: 0, ...spec.http },
-    influx,
+    mqtt: { observers, ...spec.mqtt },
+    http: { ...spec.http },
+    influx: sharedInfluxSection(spec.database),
     // These tests count every point in InfluxDB; the KPI scheduler's own points would be noise.
     // KPIs are tested in test/kpi/ and the hub's wiring of them in test/e2e/kpi-wiring.test.ts.
     kpi: spec.kpi ?? { enabled: false },
@@ -150,65 +137,36 @@ export async function startHub(spec: HubSpec): Promise<E2eHub> {
     selfStats: spec.selfStats ?? { enabled: false },
     ...spec.extra,
   };
-  await writeFile(join(dir, 'inventory.yaml'), stringify(inventory));
-  await writeFile(join(dir, 'hub.yaml'), stringify(config));
-  // An empty environment: nothing of the developer's HUB_* variables leaks into the test.
-  const loaded = loadConfig({ configPath: join(dir, 'hub.yaml'), env: {}, cwd: dir });
-
-  const logs: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
+  const files = await writeHubFiles({ config, inventory, prefix: 'hub-e2e-' });
   const clock = spec.clock ?? fixedClock();
-  const hub = buildHub(loaded, {
-    logger: createLogger('info', sink),
-    now: clock.now,
-    ...(spec.models ? { models: spec.models } : {}),
-  });
-  let ports;
+  let started: TestHub;
   try {
-    ports = await hub.start();
+    started = await startTestHub(files, { now: clock.now, ...(spec.models ? { models: spec.models } : {}) });
   } catch (e) {
-    await hub.stop();
-    await rm(dir, { recursive: true, force: true });
+    await files.remove();
     throw e;
   }
+  const { hub, loaded, port, url, httpPort, httpUrl, logs } = started;
   return {
     hub,
     loaded,
-    port: ports.port,
-    url: `mqtt://127.0.0.1:${ports.port}`,
-    httpPort: ports.http,
-    httpUrl: `http://127.0.0.1:${ports.http}`,
+    port,
+    url,
+    httpPort,
+    httpUrl,
     clock,
     conn: connectInflux({ ...loaded.config.influx }),
     logs,
     async stop() {
       await hub.stop();
-      await rm(dir, { recursive: true, force: true });
+      await files.remove();
     },
   };
 }
 
-/**
- * Wait, bounded, until everything the hub acknowledged so far is in InfluxDB or kept as a dead
- * letter. A PUBACK means "durable in the hub's on-disk spool" (docs/contract.md §2, "Delivery"), and
- * the spool's drainer writes to InfluxDB moments later; whoever reads InfluxDB after publishing
- * waits for this first.
- */
+/** Wait, bounded, until everything the hub acknowledged so far is in InfluxDB (see drainedWithin). */
 export async function drained(h: E2eHub, ms = 10_000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the hub's spool was not drained into InfluxDB within ${ms} ms`)), ms);
-  });
-  try {
-    await Promise.race([h.hub.drained(), late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  await drainedWithin(h.hub, ms);
 }
 
 /** The hub's dead-letter store, read from its data directory (newest first). */

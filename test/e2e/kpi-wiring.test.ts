@@ -5,7 +5,7 @@
  * on `{root}/{site}/kpi/sorting_coverage` (docs/contract.md §2). The KPI maths itself is tested in
  * test/kpi/; this test proves the wiring.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { query } from '../../src/store/index.ts';
 import { mosquittoSub } from '../broker/helpers.ts';
 import { uniqueName } from '../helpers/influx-shared.ts';
@@ -72,16 +72,19 @@ describe('KPI scheduler in the hub', () => {
     type Row = { value?: number; numerator?: number; denominator?: number; met?: boolean };
     let rows: Row[] = [];
     // Bounded wait for a scheduled run (every second) after the deposits landed.
-    for (const end = Date.now() + 15_000; !(rows.length === 1 && rows[0]!.numerator === 2);) {
-      if (Date.now() > end) throw new Error(`no KPI run saw the deposits within 15 s: ${JSON.stringify(rows)}`);
-      await new Promise((r) => setTimeout(r, 100));
-      rows = (
-        await query<Row>(
-          h.conn,
-          `SELECT * FROM "kpi" WHERE "kpi" = 'sorting_coverage' AND "period" = 'day' AND time = '2026-11-26T16:00:00Z'`,
-        )
-      ).map((r) => r.values);
-    }
+    await vi.waitFor(
+      async () => {
+        rows = (
+          await query<Row>(
+            h.conn,
+            `SELECT * FROM "kpi" WHERE "kpi" = 'sorting_coverage' AND "period" = 'day' AND time = '2026-11-26T16:00:00Z'`,
+          )
+        ).map((r) => r.values);
+        if (!(rows.length === 1 && rows[0]!.numerator === 2))
+          throw new Error(`no KPI run saw the deposits within 15 s: ${JSON.stringify(rows)}`);
+      },
+      { timeout: 15_000, interval: 100 },
+    );
     expect(rows[0]).toMatchObject({ numerator: 2, denominator: 1200, met: false });
     expect(rows[0]!.value as number).toBeCloseTo(want, 12);
 
@@ -99,11 +102,13 @@ describe('KPI scheduler in the hub', () => {
     expect(closedBefore).toBe(0);
     // 00:20 the next local day: past the day's end and the default 10 min closeDelay.
     clock.set('2026-11-27T16:20:00Z');
-    for (const end = Date.now() + 15_000; h.hub.stats().kpi!.closed === closedBefore;) {
-      if (Date.now() > end)
-        throw new Error(`the ended day was not closed within 15 s: ${JSON.stringify(h.hub.stats().spool)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await vi.waitFor(
+      () => {
+        if (h.hub.stats().kpi!.closed === closedBefore)
+          throw new Error(`the ended day was not closed within 15 s: ${JSON.stringify(h.hub.stats().spool)}`);
+      },
+      { timeout: 15_000, interval: 100 },
+    );
     expect(h.hub.stats().kpi!.closed).toBe(1);
   });
 });

@@ -9,7 +9,7 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RefusalReason } from '../../src/broker/index.ts';
 import { query } from '../../src/store/index.ts';
-import { connect, waitFor } from '../broker/helpers.ts';
+import { connect } from '../broker/helpers.ts';
 import { uniqueName } from '../helpers/influx-shared.ts';
 import {
   canonical,
@@ -127,7 +127,9 @@ describe('refusals through the full hub: nothing of a refused client reaches Inf
     if (code === 'non-zero') expect(r.code).not.toBe(0);
     else expect(r.code).toBe(code); // mosquitto_pub exits with the CONNACK return code
     expect(r.stderr).toContain(stderr);
-    await waitFor(() => refusals()[reason] === before + 1, 5_000, `the ${reason} refusal to be counted`);
+    await expect
+      .poll(() => refusals()[reason] === before + 1, { timeout: 5_000, message: `the ${reason} refusal to be counted` })
+      .toBeTruthy();
     const log = h.logs.filter((l) => l.reason === reason).at(-1);
     expect(log?.msg).toContain(`mqtt refused (${reason})`);
     if (auth) expect(log?.username).toBe(auth[0]);
@@ -148,14 +150,15 @@ describe('refusals through the full hub: nothing of a refused client reaches Inf
     });
     c.on('close', () => (closed = true));
     c.publishAsync(topic, '{"battery":12}', { qos: 1 }).catch(() => {});
-    await waitFor(() => closed, 5_000, 'the hub to close the connection');
+    await expect.poll(() => closed, { timeout: 5_000, message: 'the hub to close the connection' }).toBeTruthy();
     await c.endAsync(true);
     expect(acked).toBe(false);
-    await waitFor(
-      () => refusals().publish_wildcard === before + 1,
-      5_000,
-      'the publish_wildcard refusal to be counted',
-    );
+    await expect
+      .poll(() => refusals().publish_wildcard === before + 1, {
+        timeout: 5_000,
+        message: 'the publish_wildcard refusal to be counted',
+      })
+      .toBeTruthy();
   });
 
   it('InfluxDB and the dead-letter store hold nothing of the refused messages; a valid one then lands', async () => {

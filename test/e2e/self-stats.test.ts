@@ -29,15 +29,6 @@ async function latest(measurement: string, where: string): Promise<Record<string
   return rows[0]?.values;
 }
 
-/** Poll the async `check` until it is true, for at most `ms` (a bounded wait, no timing assertion). */
-async function eventually(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 beforeAll(async () => {
   h = await startHub({
     database: DATABASE,
@@ -69,10 +60,15 @@ describe('the hub writes its own series to InfluxDB', () => {
     expect(refused.code).not.toBe(0);
 
     let stats: Record<string, QueryValue> | undefined;
-    await eventually(async () => {
-      stats = await latest('hub_stats', '');
-      return stats?.messages === 4 && stats.mqtt_refusals === 1;
-    }, 'a hub_stats sample with 4 messages and 1 refusal in InfluxDB');
+    await expect
+      .poll(
+        async () => {
+          stats = await latest('hub_stats', '');
+          return stats?.messages === 4 && stats.mqtt_refusals === 1;
+        },
+        { timeout: 20_000, message: 'a hub_stats sample with 4 messages and 1 refusal in InfluxDB' },
+      )
+      .toBe(true);
     expect(stats).toMatchObject({
       instance: INSTANCE,
       messages: 4,
@@ -98,14 +94,18 @@ describe('the hub writes its own series to InfluxDB', () => {
       expect(typeof stats?.[field], field).toBe('number');
     }
 
-    await eventually(
-      async () => (await latest('hub_rejects', `AND "stage" = 'dead_letter' AND "reason" = 'bad_json'`))?.count === 1,
-      'hub_rejects bad_json = 1',
-    );
-    await eventually(
-      async () => (await latest('hub_rejects', `AND "stage" = 'mqtt' AND "reason" = 'bad_secret'`))?.count === 1,
-      'hub_rejects bad_secret = 1',
-    );
+    await expect
+      .poll(async () => (await latest('hub_rejects', `AND "stage" = 'dead_letter' AND "reason" = 'bad_json'`))?.count, {
+        timeout: 20_000,
+        message: 'hub_rejects bad_json',
+      })
+      .toBe(1);
+    await expect
+      .poll(async () => (await latest('hub_rejects', `AND "stage" = 'mqtt' AND "reason" = 'bad_secret'`))?.count, {
+        timeout: 20_000,
+        message: 'hub_rejects bad_secret',
+      })
+      .toBe(1);
     expect((await latest('hub_rejects', `AND "stage" = 'dead_letter' AND "reason" = 'schema'`))?.count).toBe(0);
 
     const counts = h.hub.stats().selfStats;

@@ -19,6 +19,8 @@ export interface StartOptions {
   port?: number;
   /** Enable HTTP authentication. */
   auth?: boolean;
+  /** `[http] max-row-limit`: answer at most this many rows to a (non-chunked) query. */
+  maxRowLimit?: number;
 }
 
 /** A private influxd on 127.0.0.1. */
@@ -61,7 +63,10 @@ async function script(args: string[]): Promise<Record<string, string>> {
  * without calling {@link InfluxServer.destroy}.
  */
 export async function startInflux(options: StartOptions = {}): Promise<InfluxServer> {
-  const extra = options.auth ? ['--auth'] : [];
+  const extra = [
+    ...(options.auth ? ['--auth'] : []),
+    ...(options.maxRowLimit !== undefined ? ['--max-row-limit', String(options.maxRowLimit)] : []),
+  ];
   const launch = async (dir?: string, port?: number): Promise<{ url: string; pid: number; dir: string }> => {
     const args = ['start', '--owner-pid', String(process.pid), ...extra];
     if (dir !== undefined) args.push('--dir', dir);

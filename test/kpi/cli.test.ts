@@ -2,7 +2,7 @@
  * `community-hub kpi compute` (docs/contract.md §7), run as a person would: the real command (bin
  * shim) against the test InfluxDB, with a temporary config and inventory.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,7 +55,10 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'inventory.yaml'), JSON.stringify(inventory));
   config = writeConfig('hub.yaml', sharedInflux().url, db.database);
 });
-afterAll(() => writer.close());
+afterAll(async () => {
+  await writer.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('community-hub kpi compute', () => {
   it('--dry-run prints the table and stores nothing; without it the results are stored', async () => {

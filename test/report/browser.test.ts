@@ -3,7 +3,7 @@
  * browser download): it renders, its charts carry the data, nothing is fetched, and a screenshot
  * is taken. scripts/system-deps.sh installs chromium when missing.
  */
-import { mkdtemp, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -38,6 +38,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await context?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe('HTML report in chromium', () => {

@@ -2,7 +2,7 @@
  * `community-hub report` (docs/contract.md §7), run as a person would: the real command (bin shim)
  * against the test InfluxDB with a temporary config, inventory and data dir.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,7 +65,10 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'inventory.yaml'), JSON.stringify(inventory));
   config = writeConfig('hub.yaml', sharedInflux().url);
 });
-afterAll(() => writer.close());
+afterAll(async () => {
+  await writer.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('community-hub report', () => {
   it('prints Markdown and keeps JSON, Markdown and HTML under the data dir', async () => {

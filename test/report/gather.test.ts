@@ -2,7 +2,7 @@
  * gatherReport against the run's real InfluxDB, on the KPI tests' hand-built fortnight
  * (test/kpi/dataset.ts) plus bin levels, an inventory device never heard and dead letters.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ const S = SITE.id;
 const NOW = Date.parse('2026-12-05T00:00:00Z');
 let deps: ReportDeps;
 let writer: InfluxPointWriter;
+let dir: string | undefined;
 
 let n = 0;
 function level(device: string, fill: number, iso: string): Point {
@@ -43,7 +44,7 @@ beforeAll(async () => {
     level('bin-02', 50, '2026-11-27T12:00:00+08:00'),
     level('bin-02', 99, '2026-11-28T00:00:00+08:00'),
   ]);
-  const dir = await mkdtemp(join(tmpdir(), 'hub-report-dl-'));
+  dir = await mkdtemp(join(tmpdir(), 'hub-report-dl-'));
   const deadLetters = new DeadLetterStore({ dir, maxBytes: 1 << 20, maxAgeMs: 2 ** 50 });
   await deadLetters.start();
   const dl = (site: string, iso: string, ...reasons: string[]) =>
@@ -63,7 +64,10 @@ beforeAll(async () => {
   const inventory = inventoryOf({ ...SITE, devices: [...SITE.devices, ['bin-09', 'waste-bin']] });
   deps = { conn: db.conn, inventory, config: kpiConfig(), deadLetters, now: () => NOW };
 });
-afterAll(() => writer.close());
+afterAll(async () => {
+  await writer.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
 
 describe('gatherReport', () => {
   it('builds the day report from InfluxDB and the dead letters', async () => {

@@ -1,6 +1,5 @@
 /** Renderers (JSON, Markdown, HTML) and kept reports (docs/contract.md §5). */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -13,6 +12,7 @@ import {
   saveReport,
 } from '../../src/report/index.ts';
 import { input } from './fixtures.ts';
+import { testDir } from '../helpers/tmp.ts';
 
 describe('renderMarkdown', () => {
   const md = renderMarkdown(buildReport(input()));
@@ -77,7 +77,7 @@ describe('renderHtml', () => {
 
 describe('kept reports', () => {
   it('saves the three formats under <dataDir>/reports/<site>/ and lists them', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'hub-reports-'));
+    const dataDir = testDir('hub-reports-');
     expect(await listReports(dataDir, 'maple-court')).toEqual([]);
     const r = buildReport(input());
     const paths = await saveReport(dataDir, r);

@@ -4,8 +4,7 @@
  * dry-run ledger, the message dump, and a real `run` against a hub built in-process.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { verifySecret } from '../../src/secret.ts';
 import { loadScenario, resolveWindow, type LedgerFile } from '../../simulators/index.ts';
 import type { CliResult } from '../helpers/cli.ts';
 import { startSimHub } from './helpers.ts';
+import { testDir } from '../helpers/tmp.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin/community-sim.js');
@@ -53,7 +53,7 @@ describe('community-sim command line', () => {
     const missing = await sim(['ledger']);
     expect(missing.code).toBe(64);
     expect(missing.stderr).toContain('--scenario FILE is required');
-    const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'));
+    const dir = testDir('sim-cli-');
     writeFileSync(join(dir, 'bad.yaml'), 'name: bad\nsites:\n  - id: x\n    households: -1\n    gateways: []\n');
     const bad = await sim(['check', '--scenario', join(dir, 'bad.yaml')]);
     expect(bad.code).toBe(78);
@@ -65,14 +65,14 @@ describe('community-sim command line', () => {
   it('`inventory` prints an inventory the hub loads, with secrets that verify', async () => {
     const r = await sim(['inventory', '--scenario', DEMO]);
     expect(r.code).toBe(0);
-    const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'));
+    const dir = testDir('sim-cli-');
     writeFileSync(join(dir, 'inventory.yaml'), r.stdout);
     const inv = loadInventory(join(dir, 'inventory.yaml'));
     await expect(verifySecret('demo-gw-west-secret', inv.gateway('gw-west')!.secret)).resolves.toBe(true);
   });
 
   it('`ledger` and `messages` need no hub and are deterministic', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'));
+    const dir = testDir('sim-cli-');
     const a = await sim(['ledger', '--scenario', E2E, '--until', '6h', '--out', join(dir, 'a.json')]);
     const b = await sim(['ledger', '--scenario', E2E, '--until', '6h', '--out', join(dir, 'b.json')]);
     expect([a.code, b.code]).toEqual([0, 0]);
@@ -120,7 +120,7 @@ describe('community-sim command line', () => {
     const t0 = Date.now();
     const hub = await startSimHub(scenario, { now: () => window.endMs + (Date.now() - t0) });
     try {
-      const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'));
+      const dir = testDir('sim-cli-');
       const r = await sim([
         'run',
         '--scenario',

@@ -236,10 +236,13 @@ describe('a simulated community through the hub', () => {
     }
     await writer.close();
     // Rates (non_negative_derivative) need samples of the hub's own series in a few 1 s buckets.
-    for (const deadline = Date.now() + 30_000; (await sim.count('SELECT count("messages") FROM hub_stats')) < 16;) {
-      if (Date.now() > deadline) throw new Error('no hub_stats samples within 30 s');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await expect
+      .poll(() => sim.count('SELECT count("messages") FROM hub_stats'), {
+        timeout: 30_000,
+        interval: 100,
+        message: 'hub_stats samples',
+      })
+      .toBeGreaterThanOrEqual(16);
     // Two views, with Grafana's absolute $timeFilter: the simulated days at 1 h, and the last minute
     // at 1 s (where the hub's own 250 ms samples are). Each variable takes each value its own query
     // lists (Grafana's drop-down), so every site is looked at.

@@ -1,21 +1,18 @@
 /**
- * A hub built in-process for the simulator tests (src/hub.ts), with the inventory the simulator
- * writes for its scenario, MQTT on a free loopback port, the run's shared InfluxDB and its own
- * database and data folder. Its clock can be fixed to the scenario's window (docs/contract.md §3's
- * time rules are relative to it).
+ * A hub built in-process for the simulator tests (src/hub.ts, through test/helpers/hub.ts), with
+ * the inventory the simulator writes for its scenario, MQTT on a free loopback port, the run's
+ * shared InfluxDB and its own database and data folder. Its clock can be fixed to the scenario's
+ * window (docs/contract.md §3's time rules are relative to it).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { loadConfig, type Loaded } from '../../src/config/load.ts';
+import type { Loaded } from '../../src/config/load.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { DeadLetterStore, type DeadLetter } from '../../src/deadletters/store.ts';
-import { buildHub, type Hub } from '../../src/hub.ts';
-import { createLogger } from '../../src/log.ts';
+import type { Hub } from '../../src/hub.ts';
 import { connectInflux, query, type InfluxConnection } from '../../src/store/index.ts';
 import { inventoryYaml, type Scenario } from '../../simulators/index.ts';
-import { sharedInflux, uniqueName } from '../helpers/influx-shared.ts';
+import { drainedWithin, sharedInfluxSection, startTestHub, writeHubFiles, type TestHub } from '../helpers/hub.ts';
+import { uniqueName } from '../helpers/influx-shared.ts';
 
 /** A started hub for a scenario. */
 export interface SimHub {
@@ -48,50 +45,37 @@ export interface SimHubOptions {
   selfStatsInterval?: string;
 }
 
-/** Build and start a hub that knows `scenario`'s community. */
+/** Build and start a hub that knows `scenario`'s community (test/helpers/hub.ts). */
 export async function startSimHub(scenario: Scenario, o: SimHubOptions = {}): Promise<SimHub> {
-  const dir = mkdtempSync(join(tmpdir(), 'community-sim-'));
-  const { url, token, username, password } = sharedInflux();
-  const database = uniqueName('sim');
-  writeFileSync(join(dir, 'inventory.yaml'), inventoryYaml(scenario, o.hash));
-  writeFileSync(
-    join(dir, 'hub.yaml'),
-    stringify({
-      inventory: 'inventory.yaml',
-      dataDir: 'data',
+  const files = await writeHubFiles({
+    prefix: 'community-sim-',
+    inventory: inventoryYaml(scenario, o.hash),
+    config: {
       pseudonymKey: 'simulator-test-pseudonym-key-0123456789',
       log: { level: 'silent' },
-      mqtt: { host: '127.0.0.1', port: 0, rootTopic: scenario.hub.rootTopic, ...o.mqtt },
-      http: { host: '127.0.0.1', port: 0 },
-      influx: { url, database, ...(token ? { token } : {}), ...(username ? { username, password } : {}) },
+      mqtt: { rootTopic: scenario.hub.rootTopic, ...o.mqtt },
+      influx: sharedInfluxSection(uniqueName('sim')),
       ingest: { maxFutureSkew: scenario.hub.maxFutureSkewMs, maxAge: scenario.hub.maxAgeMs },
       ...(o.kpi === false && 'kpi' in configSchema.shape ? { kpi: { enabled: false } } : {}),
       ...(o.selfStatsInterval !== undefined ? { selfStats: { interval: o.selfStatsInterval } } : {}),
-    }),
-  );
-  const loaded = loadConfig({ configPath: join(dir, 'hub.yaml'), env: {} });
-  const hub = buildHub(loaded, { logger: createLogger('silent'), ...(o.now ? { now: o.now } : {}) });
-  const ports = await hub.start();
+    },
+  });
+  let started: TestHub;
+  try {
+    started = await startTestHub(files, { logLevel: 'silent', ...(o.now ? { now: o.now } : {}) });
+  } catch (e) {
+    await files.remove();
+    throw e;
+  }
+  const { hub, loaded, url } = started;
   const influx = connectInflux({ ...loaded.config.influx });
   return {
     hub,
     loaded,
-    url: `mqtt://127.0.0.1:${ports.port}`,
-    dir,
+    url,
+    dir: files.dir,
     influx,
-    async drained(ms = 60_000) {
-      // A PUBACK means "in the spool"; the drainer writes InfluxDB moments later (src/hub.ts).
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<never>(
-        (_, reject) =>
-          (timer = setTimeout(() => reject(new Error(`the hub's spool did not drain within ${ms} ms`)), ms)),
-      );
-      try {
-        await Promise.race([hub.drained(), late]);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    drained: (ms = 60_000) => drainedWithin(hub, ms),
     async deadLetters() {
       const store = new DeadLetterStore({
         dir: join(loaded.config.dataDir, 'dead-letters'),
@@ -106,7 +90,7 @@ export async function startSimHub(scenario: Scenario, o: SimHubOptions = {}): Pr
     },
     async stop() {
       await hub.stop();
-      rmSync(dir, { recursive: true, force: true });
+      await files.remove();
     },
   };
 }

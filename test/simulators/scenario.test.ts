@@ -3,8 +3,7 @@
  * inside it and the problem, and the inventory the simulator writes is one the hub loads (contract
  * section 1) — for the demo, the very community of config/inventory.yaml.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -19,6 +18,7 @@ import {
   ScenarioError,
 } from '../../simulators/index.ts';
 import { derivedSecret } from '../../simulators/scenario/load.ts';
+import { testDir } from '../helpers/tmp.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCENARIOS = join(ROOT, 'simulators/scenarios');
@@ -118,7 +118,7 @@ describe('scenario files', () => {
   });
 
   it('reports YAML syntax errors with line and column, and a missing file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sim-scenario-'));
+    const dir = testDir('sim-scenario-');
     writeFileSync(join(dir, 'broken.yaml'), 'name: x\nsites: [\n');
     expect(() => loadScenario(join(dir, 'broken.yaml'), dir)).toThrow(/^broken\.yaml:\d+:\d+: YAML syntax error/);
     expect(() => loadScenario(join(dir, 'missing.yaml'), dir)).toThrow(
@@ -154,7 +154,7 @@ describe('scenario files', () => {
 
   it('writes an inventory the hub loads, with secrets derived from the seed unless given', () => {
     const sc = loadScenario(join(SCENARIOS, 'e2e.yaml'));
-    const dir = mkdtempSync(join(tmpdir(), 'sim-inventory-'));
+    const dir = testDir('sim-inventory-');
     writeFileSync(join(dir, 'inventory.yaml'), inventoryYaml(sc, fakeHash));
     const inv = loadInventory(join(dir, 'inventory.yaml'));
     expect(inv.sites.map((s) => s.id)).toEqual(['maple-court', 'oak-park']);

@@ -72,7 +72,7 @@ describe('query', () => {
   });
 
   it('answers GET as POST, with RFC3339 times on request, and numbers rows by statement', async () => {
-    const rows = await query(conn, 'SELECT sum(weight_kg) FROM deposit; SELECT count(event_id) FROM deposit', {
+    const rows = await query(conn, ['SELECT sum(weight_kg) FROM deposit', 'SELECT count(event_id) FROM deposit'], {
       method: 'GET',
       epoch: 'rfc3339',
     });
@@ -91,6 +91,15 @@ describe('query', () => {
     await expect(query(conn, 'SELECT * FROM deposit', { database: uniqueName('none') })).rejects.toMatchObject({
       code: 'HUB_ERR_INFLUX_QUERY',
       message: expect.stringMatching(/database not found/),
+    });
+  });
+
+  it('refuses several statements joined in one string (their count tells a whole answer from a cut one)', async () => {
+    await expect(
+      query(conn, 'SELECT sum(weight_kg) FROM deposit; SELECT count(event_id) FROM deposit'),
+    ).rejects.toMatchObject({
+      code: 'HUB_ERR_INFLUX_QUERY',
+      message: expect.stringMatching(/pass several statements as an array/),
     });
   });
 

@@ -12,7 +12,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { HubError, isHubError } from '../../errors.ts';
-import { decoySecret, verifySecret } from '../../secret.ts';
+import { decoyForSites, verifySecret } from '../../secret.ts';
 import type { RouteOptions } from './options.ts';
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -29,8 +29,6 @@ const params = z.object({
 export const ingestRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps, keys }) => {
   const { inventory, config } = deps;
   const now = deps.now ?? Date.now;
-  /** Checked for an unknown gateway, so it costs what a wrong secret does (see src/broker/auth.ts). */
-  const decoy = decoySecret(inventory.sites.flatMap((s) => s.gateways.map((g) => g.secret)));
 
   // Keep the body's bytes as sent (this plugin's scope only): dead letters store payloads verbatim
   // and a body that is not JSON must become a `bad_json` dead letter, not a 400.
@@ -55,7 +53,7 @@ export const ingestRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
     const user = colon < 0 ? decoded : decoded.slice(0, colon);
     const password = colon < 0 ? '' : decoded.slice(colon + 1);
     const gateway = inventory.gateway(user);
-    const ok = await verifySecret(password, gateway?.secret ?? decoy);
+    const ok = await verifySecret(password, gateway?.secret ?? decoyForSites(inventory.sites));
     if (!gateway || !ok || gateway.site !== req.params.site || user !== req.params.gateway) {
       keys.failed(req.ip);
       throw deny('the gateway id and secret do not match a gateway of this site and path');

@@ -12,6 +12,12 @@
  * A period still running counts only the hours that have **ended**: the hour in progress would
  * count devices that simply have not reported yet this hour as unavailable, and pull the value down
  * for no reason. Before the first hour has ended the value is null (`no_complete_hours`).
+ *
+ * InfluxDB counts the hours itself: an inner query finds each device's hours with a heartbeat
+ * (`GROUP BY time(1h, <offset>), "device" fill(none)`), an outer one counts them per device. The
+ * answer is one row per device heard (50 devices, 50 rows), not one per device-hour (37,200 for a
+ * month), so it stays far below a server's `max-row-limit`, and a cut answer fails the query
+ * instead (src/store/query.ts, `HUB_ERR_INFLUX_PARTIAL`).
  */
 import { hoursOf, type Period } from '../period.ts';
 import { durationLiteral, timeRange } from '../influxql.ts';
@@ -31,10 +37,10 @@ function statement(scope: KpiScope): string[] {
   if (hours === 0 || scope.devices.length === 0) return [];
   const offset = ((scope.period.startMs % HOUR_MS) + HOUR_MS) % HOUR_MS;
   const bucket = offset === 0 ? 'time(1h)' : `time(1h, ${durationLiteral(offset)})`;
-  return [
-    `SELECT COUNT("heartbeat") AS "n" FROM "device_health" WHERE ${scope.siteIs} AND ${timeRange(scope.period.startMs, endMs)} ` +
-      `GROUP BY ${bucket}, "device" fill(none)`,
-  ];
+  const hoursHeard =
+    `SELECT COUNT("heartbeat") AS "n" FROM "device_health" WHERE ${scope.siteIs} AND ` +
+    `${timeRange(scope.period.startMs, endMs)} GROUP BY ${bucket}, "device" fill(none)`;
+  return [`SELECT COUNT("n") AS "hours" FROM (${hoursHeard}) GROUP BY "device"`];
 }
 
 /** Mean share of registered devices heard per hour. Target ≥ 0.98. */
@@ -58,9 +64,9 @@ export const deviceAvailability: KpiDefinition = {
     let numerator = 0;
     const warnings: QualityWarning[] = [];
     for (const r of rows ?? []) {
-      const n = r.values['n'];
+      const n = r.values['hours'];
       if (typeof n !== 'number' || n <= 0) continue;
-      if (registered.has(r.tags['device'] ?? '')) numerator++;
+      if (registered.has(r.tags['device'] ?? '')) numerator += n;
       else if (!warnings.includes('unregistered_devices_heard')) warnings.push('unregistered_devices_heard');
     }
     return { numerator, denominator, warnings };

@@ -35,10 +35,10 @@ export interface ChunkWriterOptions {
 export class ChunkWriter {
   readonly counts = { recordsWritten: 0, pointsWritten: 0, deadLettered: 0 };
 
-  private readonly o: ChunkWriterOptions;
+  readonly #o: ChunkWriterOptions;
 
   constructor(o: ChunkWriterOptions) {
-    this.o = o;
+    this.#o = o;
   }
 
   /**
@@ -85,8 +85,8 @@ export class ChunkWriter {
   async #write(record: SpoolRecord): Promise<void> {
     const { points } = record;
     const writes: Promise<void>[] = [];
-    for (let i = 0; i < points.length; i += this.o.batchPoints)
-      writes.push(this.o.writer.write(points.slice(i, i + this.o.batchPoints)));
+    for (let i = 0; i < points.length; i += this.#o.batchPoints)
+      writes.push(this.#o.writer.write(points.slice(i, i + this.#o.batchPoints)));
     await Promise.all(writes);
   }
 
@@ -99,12 +99,12 @@ export class ChunkWriter {
   async #deadLetter(record: SpoolRecord, error: HubError): Promise<boolean> {
     const detail = `${error.code}: ${error.message}`;
     try {
-      await this.o.deadLetters.add({ ...record.source, rejects: [{ reason: 'write_rejected', detail }] });
+      await this.#o.deadLetters.add({ ...record.source, rejects: [{ reason: 'write_rejected', detail }] });
     } catch (e) {
-      this.o.logger.error({ err: e }, 'spool drainer: cannot keep a refused record as a dead letter; retrying');
+      this.#o.logger.error({ err: e }, 'spool drainer: cannot keep a refused record as a dead letter; retrying');
       return false;
     }
-    this.o.logger.warn(
+    this.#o.logger.warn(
       { topic: record.source.topic, gateway: record.source.gateway, points: record.points.length, detail },
       'spool drainer: InfluxDB refused a record; kept as a write_rejected dead letter',
     );

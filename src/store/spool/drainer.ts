@@ -38,6 +38,21 @@ export interface DrainerOptions {
   now?: () => number;
 }
 
+/**
+ * The drainer's chunk and batch sizes for a writer with these settings: a chunk is as many points
+ * as the writer may have in flight and queued at once (bounds memory), a batch one request.
+ */
+export function drainerSizing(s: {
+  batchSize: number;
+  maxBatchesInFlight: number;
+  maxQueuedPoints: number;
+}): Pick<DrainerOptions, 'chunkPoints' | 'batchPoints'> {
+  return {
+    chunkPoints: Math.min(s.batchSize * s.maxBatchesInFlight, s.maxQueuedPoints),
+    batchPoints: Math.min(s.batchSize, s.maxQueuedPoints),
+  };
+}
+
 /** Drainer gauges and counters. */
 export interface DrainerStats {
   state: 'idle' | 'draining' | 'retrying' | 'stopped';

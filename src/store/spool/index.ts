@@ -9,6 +9,6 @@
  * are listed in docs/operations.md, "Memory bounds" (keep that list true when a bound moves).
  */
 export { Spool, type SegmentView, type SpoolOptions, type SpoolStats } from './spool.ts';
-export { Drainer, type DrainerOptions, type DrainerStats } from './drainer.ts';
+export { Drainer, drainerSizing, type DrainerOptions, type DrainerStats } from './drainer.ts';
 export { type RecordSource, type SpoolRecord } from './record.ts';
 export { crc32, SEGMENT_MAGIC } from './frame.ts';

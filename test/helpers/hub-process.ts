@@ -1,10 +1,12 @@
 /**
  * The hub as a child process, as an operator runs it: `node bin/community-hub.js start --config
- * <hub.yaml>`, its JSON log lines parsed, its bound MQTT port read from "hub started: listening".
- * Every process started here is killed by PID in {@link killAllHubs} (call it in afterAll).
+ * <hub.yaml>` (the files from hub.ts's writeHubFiles), its JSON log lines parsed, its bound MQTT
+ * port read from "hub started: listening". For tests that SIGKILL the hub; the others start it in
+ * their own process (hub.ts). Every process started here is killed by PID in {@link killAllHubs}
+ * (call it in afterAll).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { BIN } from '../helpers/cli.ts';
+import { BIN } from './cli.ts';
 
 const started = new Set<HubProcess>();
 
@@ -16,6 +18,8 @@ export class HubProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   #exited = false;
   #child: ChildProcess;
+  /** Called on every new log line and at exit (see waitForLine). */
+  #listeners = new Set<() => void>();
   port = 0;
 
   private constructor(configPath: string, env: Record<string, string>) {
@@ -38,6 +42,7 @@ export class HubProcess {
           this.lines.push({ msg: line });
         }
       }
+      for (const listener of this.#listeners) listener();
     });
     this.#child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((resolve) => {
@@ -45,6 +50,7 @@ export class HubProcess {
         this.#exited = true;
         started.delete(this);
         resolve({ code, signal });
+        for (const listener of this.#listeners) listener();
       });
     });
     started.add(this);
@@ -66,23 +72,35 @@ export class HubProcess {
     return !this.#exited;
   }
 
-  /** The first log line matching `match`, waiting for it at most `ms`. */
-  async waitForLine(
+  /** The first log line matching `match`, waiting for it (as the lines arrive) at most `ms`. */
+  waitForLine(
     match: (l: Record<string, unknown>) => boolean,
     ms: number,
     what: string,
   ): Promise<Record<string, unknown>> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const line = this.lines.find(match);
-      if (line) return line;
-      if (this.#exited)
-        throw new Error(
-          `the hub exited before ${what}:\n${this.stderr}\n${this.lines.map((l) => JSON.stringify(l)).join('\n')}`,
-        );
-      if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    return new Promise((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#listeners.delete(check);
+      };
+      const check = (): void => {
+        const line = this.lines.find(match);
+        if (line) {
+          done();
+          resolve(line);
+        } else if (this.#exited) {
+          done();
+          const log = this.lines.map((l) => JSON.stringify(l)).join('\n');
+          reject(new Error(`the hub exited before ${what}:\n${this.stderr}\n${log}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
+      }, ms);
+      this.#listeners.add(check);
+      check();
+    });
   }
 
   /** Sends `signal` to this process (by its PID). */

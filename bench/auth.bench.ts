@@ -11,6 +11,12 @@
  * latency are printed too. Every gateway has its own id and the same scrypt hash (N=16384, as
  * `community-hub secret hash` makes; hashing 200 distinct ones would take the setup ~15 s), so each
  * check costs one full scrypt. Median of ROUNDS storms, a fresh broker each. `npm run bench -- auth`.
+ *
+ * First, a cold restart storm (no cache can help: a fresh hub): COLD gateways (default 2,000,
+ * `npm run bench -- auth --gateways 10000`) CONNECT at once, each with its own secret, stored
+ * with the fast scheme (`hmac-sha256$…`, what `secret hash --generate` makes) vs scrypt (one
+ * hash shared by all, as above); one storm each, connect time and rate. `--cold-only` skips the
+ * rest.
  */
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,13 +27,47 @@ import { createBroker } from '../src/broker/index.ts';
 import { Inventory, inventorySchema } from '../src/config/inventory.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { createLogger } from '../src/log.ts';
-import { hashSecret } from '../src/secret.ts';
+import { generateSecret, hashSecret } from '../src/secret.ts';
 import { median, printTable, type Bench } from './harness.ts';
 
 const GATEWAYS = 200;
 const ROUNDS = 3;
 const SECRET = 'bench-gateway-secret';
 const logger = createLogger('silent');
+const argv = process.argv.slice(2);
+const gatewaysArg = argv.indexOf('--gateways');
+const COLD = gatewaysArg >= 0 ? Number(argv[gatewaysArg + 1]) : 2_000;
+if (!Number.isInteger(COLD) || COLD < 1) throw new Error('--gateways needs a positive integer');
+const COLD_ONLY = argv.includes('--cold-only');
+
+/** One cold storm of `secrets.length` gateways on a fresh broker; seconds until the last CONNACK. */
+async function coldStorm(secrets: { plain: string; stored: string }[]): Promise<number> {
+  const gateways = secrets.map((s, i) => ({ id: `gw-${i}`, secret: s.stored, devices: [] }));
+  const inventory = new Inventory(inventorySchema.parse({ sites: [{ id: 's', households: 1, gateways }] }));
+  const config = configSchema.parse({
+    pseudonymKey: 'k'.repeat(32),
+    mqtt: { host: '127.0.0.1', port: 0, maxConnections: secrets.length + 10 },
+  }).mqtt;
+  const broker = createBroker({ config, inventory, logger, onPublish: async () => {} });
+  const { port } = await broker.start();
+  try {
+    const t0 = performance.now();
+    const clients = await Promise.all(
+      secrets.map((s, i) =>
+        mqtt.connectAsync(
+          `mqtt://127.0.0.1:${port}`,
+          { username: `gw-${i}`, password: s.plain, clientId: `c-${i}`, reconnectPeriod: 0, connectTimeout: 600_000 },
+          false,
+        ),
+      ),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    await Promise.all(clients.map((c) => c.endAsync(true)));
+    return seconds;
+  } finally {
+    await broker.stop();
+  }
+}
 
 /** Connect every gateway at once; connects per second until the last CONNACK. */
 async function storm(port: number): Promise<{ perSecond: number; clients: MqttClient[] }> {
@@ -73,6 +113,24 @@ interface Phase {
 const bench: Bench = {
   title: `a reconnect storm: ${GATEWAYS} gateways CONNECT at once over TCP, connects/s with the verified-credential cache vs scrypt every time`,
   async run() {
+    process.stdout.write(`\n  cold restart storm: ${COLD} gateways CONNECT at once to a fresh hub (one storm each)\n`);
+    const fast = Array.from({ length: COLD }, () => {
+      const plain = generateSecret();
+      return { plain, stored: hashSecret(plain, 'fast') };
+    });
+    const shared = hashSecret(SECRET);
+    const slow = Array.from({ length: COLD }, () => ({ plain: SECRET, stored: shared }));
+    const rows: { label: string; value: number; unit: string }[] = [];
+    for (const [label, secrets] of [
+      ['scrypt (scrypt$…)', slow],
+      ['fast scheme (hmac-sha256$…)', fast],
+    ] as const) {
+      const seconds = await coldStorm([...secrets]);
+      process.stdout.write(`    ${label}: ${seconds.toFixed(2)} s, ${(COLD / seconds).toFixed(0)} conn/s\n`);
+      rows.push({ label, value: COLD / seconds, unit: 'conn/s' });
+    }
+    printTable(rows, rows[0]!.value, 'scrypt');
+    if (COLD_ONLY) return;
     const dir = await mkdtemp(join(tmpdir(), 'hub-bench-auth-'));
     try {
       const secret = hashSecret(SECRET);

@@ -14,7 +14,11 @@ export const ERROR_CATALOGUE = {
     summary: 'the config file (or an environment variable) is not valid',
   },
   HUB_ERR_INVENTORY_INVALID: { status: 422, retryable: false, summary: 'the inventory file is not valid' },
-  HUB_ERR_SECRET_FORMAT: { status: 500, retryable: false, summary: 'a stored secret is not a `scrypt$…` string' },
+  HUB_ERR_SECRET_FORMAT: {
+    status: 500,
+    retryable: false,
+    summary: 'a stored secret is neither a `scrypt$…` nor an `hmac-sha256$…` string',
+  },
   HUB_ERR_USAGE: { status: 400, retryable: false, summary: 'a command was called with unknown or missing arguments' },
   HUB_ERR_INFLUX_UNREACHABLE: {
     status: 503,

@@ -13,7 +13,7 @@ const HELP = `Usage: community-hub <command> [options]
 
 Commands:
   start [--config FILE]   run the hub: broker, ingest, store (default config: config/hub.yaml)
-  secret hash             read a secret on stdin, print the scrypt$… string for the inventory
+  secret hash             print the stored form of a secret (--generate: a new fast-scheme one)
   kpi compute --site S [--period day|week|month] [--date YYYY-MM-DD]
                           compute, store and print one period's KPIs (past ones too)
   report --site S [--period day|week|month] [--date YYYY-MM-DD] [--format json|md|html]

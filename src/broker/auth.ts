@@ -1,6 +1,7 @@
 /**
  * CONNECT authentication (docs/contract.md §2): username = gateway id, password = its secret,
- * checked against the inventory's scrypt hash; or a read-only observer account from the config.
+ * checked against the inventory's stored secret (scrypt or fast scheme, src/secret.ts); or a
+ * read-only observer account from the config.
  * Never by client id. Refusals carry the CONNACK return code of [MQTT-3.2.2-5] / table 3.1:
  * 3 server unavailable, 4 bad user name or password, 5 not authorized.
  */
@@ -8,7 +9,7 @@ import type { AuthErrorCode, AuthenticateError, Client } from 'aedes';
 import type { Duplex } from 'node:stream';
 import type { Inventory } from '../config/inventory.ts';
 import type { Logger } from '../log.ts';
-import { verifySecret } from '../secret.ts';
+import { decoyForSites, verifySecret } from '../secret.ts';
 import type { Account } from './acl.ts';
 import type { AuthCache } from './auth-cache.ts';
 import type { RefusalCounter, RefusalReason } from './refusals.ts';
@@ -34,12 +35,6 @@ type AuthenticateHandler = (
   password: Buffer | undefined,
   done: (error: AuthenticateError | null, success: boolean | null) => void,
 ) => void;
-
-/**
- * Checked when the username is unknown, so an unknown gateway costs the same scrypt as a wrong
- * secret and the answer (CONNACK 4 for both) does not reveal which ids exist.
- */
-const DECOY_SECRET = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
 /** CONNACK return code of each CONNECT refusal. */
 const CODES = {
@@ -70,6 +65,9 @@ export interface AuthDeps {
 /** Build the aedes `authenticate` handler. */
 export function createAuthenticator(deps: AuthDeps): AuthenticateHandler {
   const observers = new Map(deps.config.observers.map((o) => [o.username, o.secret]));
+  // Checked when the username is unknown, so an unknown gateway costs what a wrong secret costs
+  // and the answer (CONNACK 4 for both) does not reveal which ids exist; of the scheme most
+  // gateways use (src/secret.ts), looked up per CONNECT as the inventory may have been reloaded.
   return (client, username, password, done) => {
     const conn = client.conn as Duplex;
     const clientId = client.id;
@@ -92,7 +90,7 @@ export function createAuthenticator(deps: AuthDeps): AuthenticateHandler {
       : observers.has(username)
         ? { kind: 'observer', username }
         : undefined;
-    const stored = gateway?.secret ?? observers.get(username) ?? DECOY_SECRET;
+    const stored = gateway?.secret ?? observers.get(username) ?? decoyForSites(deps.inventory.sites);
     const presented = password ?? Buffer.alloc(0);
     const admit = (granted: Account): void => {
       // Admitted synchronously after the check (cached or scrypt): no race between concurrent

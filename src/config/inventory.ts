@@ -26,7 +26,10 @@ const gatewaySchema = z.strictObject({
   id: id.refine((v) => v !== 'kpi', '"kpi" is reserved for the KPI topics {root}/{site}/kpi/…'),
   secret: z
     .string()
-    .refine(isHashedSecret, 'must be a "scrypt$…" string from `community-hub secret hash`, never plaintext'),
+    .refine(
+      isHashedSecret,
+      'must be a "scrypt$…" or "hmac-sha256$…" string from `community-hub secret hash`, never plaintext',
+    ),
   devices: z.array(deviceSchema).default([]),
 });
 

@@ -10,7 +10,10 @@ import { duration, port, size } from './units.ts';
 
 const hashed = z
   .string()
-  .refine(isHashedSecret, 'must be a "scrypt$…" string from `community-hub secret hash`, never plaintext');
+  .refine(
+    isHashedSecret,
+    'must be a "scrypt$…" or "hmac-sha256$…" string from `community-hub secret hash`, never plaintext',
+  );
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const mqtt = z.strictObject({

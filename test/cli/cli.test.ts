@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifySecret } from '../../src/secret.ts';
@@ -42,6 +42,56 @@ describe('community-hub command line', () => {
     const empty = await runCli(['secret', 'hash'], { stdin: '' });
     expect(empty.code).toBe(64);
     expect(empty.stderr).toContain('no secret on standard input');
+  });
+
+  it('`secret hash --generate` prints a 256-bit secret and its fast-scheme hash, which verifies', async () => {
+    const r = await runCli(['secret', 'hash', '--generate']);
+    expect(r.code).toBe(0);
+    const [secret, hash, ...rest] = r.stdout.split('\n');
+    expect(rest).toEqual(['']);
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(hash).toMatch(/^hmac-sha256\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
+    await expect(verifySecret(secret!, hash!)).resolves.toBe(true);
+    await expect(verifySecret(`${secret!}x`, hash!)).resolves.toBe(false);
+    // --scheme overrides the default of --generate.
+    const slow = await runCli(['secret', 'hash', '--generate', '--scheme', 'scrypt']);
+    expect(slow.code).toBe(0);
+    const [s2, h2] = slow.stdout.split('\n');
+    expect(h2).toMatch(/^scrypt\$/);
+    await expect(verifySecret(s2!, h2!)).resolves.toBe(true);
+  });
+
+  it('`secret hash --scheme fast` hashes a long secret from stdin and refuses a short one', async () => {
+    const long = 'k3Jd9-machine-made-secret-0123456789';
+    const r = await runCli(['secret', 'hash', '--scheme', 'fast'], { stdin: `${long}\n` });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^hmac-sha256\$/);
+    await expect(verifySecret(long, r.stdout.trim())).resolves.toBe(true);
+    const short = await runCli(['secret', 'hash', '--scheme', 'fast'], { stdin: 'hunter2' });
+    expect(short.code).toBe(64);
+    expect(short.stderr).toContain('--scheme fast is for generated machine secrets');
+    expect(short.stdout).toBe('');
+    const bogus = await runCli(['secret', 'hash', '--scheme', 'md5'], { stdin: long });
+    expect(bogus.code).toBe(64);
+    expect(bogus.stderr).toContain('--scheme must be fast or scrypt');
+  });
+
+  it('a malformed fast-scheme secret in the inventory stops start-up with exit code 78', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hub-cli-'));
+    try {
+      writeFileSync(join(dir, 'hub.yaml'), 'pseudonymKey: 0123456789abcdef\n');
+      // A 43-character digest but a 21-character salt: not the hmac-sha256$salt$digest shape.
+      const bad = `hmac-sha256$${'A'.repeat(21)}$${'B'.repeat(43)}`;
+      const inventory = `sites:\n  - id: maple-court\n    households: 3\n    gateways:\n      - id: gw-1\n        secret: ${bad}\n`;
+      writeFileSync(join(dir, 'inventory.yaml'), inventory);
+      const r = await runCli(['start', '--config', join(dir, 'hub.yaml')], { env: CLEAN_ENV });
+      expect(r.code).toBe(78);
+      expect(r.stderr).toContain('HUB_ERR_INVENTORY_INVALID');
+      expect(r.stderr).toContain('sites.0.gateways.0.secret: must be a "scrypt$…" or "hmac-sha256$…" string');
+      expect(r.stdout).not.toMatch(/listening/i);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a broken config stops start-up with the file, path and reason, before any port is bound', async () => {

@@ -132,7 +132,17 @@ describe('inventory loading', () => {
     [
       'a plaintext secret',
       GOOD_INVENTORY.replace(SECRET, 'hunter2'),
-      /sites\.0\.gateways\.0\.secret: must be a "scrypt\$…" string/,
+      /sites\.0\.gateways\.0\.secret: must be a "scrypt\$…" or "hmac-sha256\$…" string/,
+    ],
+    [
+      'a malformed fast-scheme secret (salt too short)',
+      GOOD_INVENTORY.replace(SECRET, 'hmac-sha256$c2FsdA$' + 'A'.repeat(43)),
+      /sites\.0\.gateways\.0\.secret: must be a "scrypt\$…" or "hmac-sha256\$…" string/,
+    ],
+    [
+      'an unknown scheme',
+      GOOD_INVENTORY.replace(SECRET, 'sha1$' + 'A'.repeat(22) + '$' + 'A'.repeat(43)),
+      /sites\.0\.gateways\.0\.secret: must be a "scrypt\$…" or "hmac-sha256\$…" string/,
     ],
     [
       'a bad id',

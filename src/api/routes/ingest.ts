@@ -1,7 +1,7 @@
 /**
  * `POST /api/v1/ingest/{site}/{gateway}/{device}/{channel}` (docs/contract.md §6): HTTP ingest for
  * gateways without MQTT. HTTP Basic auth as the gateway (username = gateway id, password = its
- * secret; an unknown gateway costs the same scrypt against a decoy hash, as at MQTT CONNECT), and
+ * secret; an unknown gateway costs the same check against a decoy hash, as at MQTT CONNECT), and
  * then exactly the MQTT path: `hub.ingest()` with the equivalent topic, so the same normalisers,
  * the same dead letters (the body is kept verbatim: it is read as raw bytes, never parsed here)
  * and the same durability: 202 only once the message is in the spool; 503 with `Retry-After`
@@ -12,12 +12,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { HubError, isHubError } from '../../errors.ts';
-import { verifySecret } from '../../secret.ts';
+import { decoyForSites, verifySecret } from '../../secret.ts';
 import type { RouteOptions } from './options.ts';
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-/** Checked for an unknown gateway, so it costs what a wrong secret does (see src/broker/auth.ts). */
-const DECOY_SECRET = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 /** Seconds a gateway is asked to wait before resending a message the hub could not make durable. */
 const RETRY_AFTER_S = 5;
 
@@ -55,7 +53,7 @@ export const ingestRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
     const user = colon < 0 ? decoded : decoded.slice(0, colon);
     const password = colon < 0 ? '' : decoded.slice(colon + 1);
     const gateway = inventory.gateway(user);
-    const ok = await verifySecret(password, gateway?.secret ?? DECOY_SECRET);
+    const ok = await verifySecret(password, gateway?.secret ?? decoyForSites(inventory.sites));
     if (!gateway || !ok || gateway.site !== req.params.site || user !== req.params.gateway) {
       keys.failed(req.ip);
       throw deny('the gateway id and secret do not match a gateway of this site and path');

@@ -10,7 +10,9 @@ import { testDir } from '../helpers/tmp.ts';
 // Variables a developer's shell might set; the CLI tests must not depend on them.
 const CLEAN_ENV = { HUB_CONFIG: undefined, HUB_INVENTORY: undefined, HUB_PSEUDONYM_KEY: undefined };
 
-describe('community-hub command line', () => {
+// Each test spawns the command (tsx compiles on a cold cache) several times in a row: allow for a
+// busy two-core machine. No timing is asserted.
+describe('community-hub command line', { timeout: 120_000 }, () => {
   it('prints help for the command and each subcommand', async () => {
     const top = await runCli(['--help']);
     expect(top.code).toBe(0);

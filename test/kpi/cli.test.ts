@@ -60,7 +60,9 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('community-hub kpi compute', () => {
+// Each test spawns the command (tsx compiles on a cold cache) several times in a row: allow for a
+// busy two-core machine. No timing is asserted.
+describe('community-hub kpi compute', { timeout: 120_000 }, () => {
   it('--dry-run prints the table and stores nothing; without it the results are stored', async () => {
     const args = ['kpi', 'compute', '--site', SITE.id, '--period', 'day', '--date', '2026-11-27', '--config', config];
     const dry = await runCli([...args, '--dry-run'], { env: ENV });

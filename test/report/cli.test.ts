@@ -70,7 +70,9 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('community-hub report', () => {
+// Each test spawns the command (tsx compiles on a cold cache) several times in a row: allow for a
+// busy two-core machine. No timing is asserted.
+describe('community-hub report', { timeout: 120_000 }, () => {
   it('prints Markdown and keeps JSON, Markdown and HTML under the data dir', async () => {
     const r = await runCli(
       ['report', '--site', SITE.id, '--period', 'day', '--date', '2026-11-27', '--config', config],

@@ -32,7 +32,9 @@ function sim(args: string[]): Promise<CliResult> {
   });
 }
 
-describe('community-sim command line', () => {
+// Each test spawns the command (tsx compiles on a cold cache) several times in a row: allow for a
+// busy two-core machine. No timing is asserted.
+describe('community-sim command line', { timeout: 120_000 }, () => {
   it('prints help for the command and every subcommand', async () => {
     const top = await sim(['--help']);
     expect(top.code).toBe(0);

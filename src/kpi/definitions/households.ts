@@ -7,7 +7,9 @@
  * counted here. With a roster (src/config/roster.ts) only the pseudonyms on it count, the others
  * are reported as `unregistered` with the warning `unregistered_households`, and each building of
  * the roster gets its own value; without one every id counts and the warning
- * `household_ids_unverified` says so. A few thousand pseudonyms a site and period: small.
+ * `household_ids_unverified` says so. A few thousand pseudonyms a site and period: small. Without
+ * a roster only their number matters, so InfluxDB counts them (one row, not one per household:
+ * a server's `max-row-limit` is then no concern).
  */
 import { count, has } from './shared.ts';
 import type { KpiScope, Measure, QualityWarning } from './types.ts';
@@ -17,8 +19,11 @@ import { tagEquals } from '../influxql.ts';
 /** Statements: [distinct households (of deposits matching `extra`), all deposits]. */
 export function householdStatements(scope: KpiScope, extra?: string): string[] {
   const filter = extra ? ` AND ${extra}` : '';
+  const where = `WHERE ${scope.siteIs} AND ${scope.during}${filter}`;
   return [
-    `SELECT DISTINCT("household") AS "household" FROM "deposit" WHERE ${scope.siteIs} AND ${scope.during}${filter}`,
+    scope.roster
+      ? `SELECT DISTINCT("household") AS "household" FROM "deposit" ${where}`
+      : `SELECT COUNT(DISTINCT("household")) AS "n" FROM "deposit" ${where}`,
     `SELECT COUNT("event_id") AS "n" FROM "deposit" WHERE ${scope.siteIs} AND ${scope.during}`,
   ];
 }
@@ -35,11 +40,11 @@ function distinctOf(rows: readonly QueryRow[] | undefined): Set<string> {
 
 /** Registered distinct households ÷ registered households, with the edge cases above. */
 export function householdShare([distinct, deposits]: ReadonlyArray<readonly QueryRow[]>, scope: KpiScope): Measure {
-  const seen = distinctOf(distinct);
   const roster = scope.roster;
-  let numerator = seen.size;
+  let numerator = count(distinct);
   let unregistered: number | undefined;
   if (roster) {
+    const seen = distinctOf(distinct);
     numerator = 0;
     for (const h of seen) if (roster.households.has(h)) numerator++;
     unregistered = seen.size - numerator;

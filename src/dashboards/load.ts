@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import { configSchema, type HubConfig } from '../config/schema.ts';
 import { buildDashboard, fillPlaceholders, invalid, issues, type GrafanaDashboard } from './build.ts';
 import { componentsSchema, dashboardSchema, type Components } from './schema.ts';
@@ -43,6 +43,17 @@ export function kpiTargetParams(targets: HubConfig['kpi']['targets']): Record<st
 export const DEFAULT_PARAMS: Readonly<Record<string, number>> = Object.freeze(
   kpiTargetParams(configSchema.shape.kpi.parse({}).targets),
 );
+
+/**
+ * YAML text → value; an unknown tag is an error, as in the hub's own config (src/config/load.ts),
+ * not a warning printed on stderr and a string read in its place.
+ */
+function parseYaml(text: string): unknown {
+  const doc = parseDocument(text, { logLevel: 'silent' });
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem) throw problem;
+  return doc.toJS() as unknown;
+}
 
 function readYaml(file: string): unknown {
   try {

@@ -114,6 +114,13 @@ describe('config loading', () => {
     expect(err.message).toMatch(/^hub\.yaml:\d+:\d+: YAML syntax error/);
   });
 
+  it('refuses an unknown YAML tag with its line and column instead of reading it as a string', () => {
+    const dir = workspace(`${KEY}dataDir: !custom data\n`);
+    const err = loadError(() => loadConfig({ configPath: join(dir, 'hub.yaml'), env: {}, cwd: dir }));
+    expect(err.code).toBe('HUB_ERR_CONFIG_INVALID');
+    expect(err.message).toMatch(/^hub\.yaml:\d+:\d+: YAML syntax error: .*!custom/);
+  });
+
   it('refuses a missing pseudonym key with advice', () => {
     const dir = workspace('log: { level: info }\n');
     const err = loadError(() => loadConfig({ configPath: join(dir, 'hub.yaml'), env: {} }));

@@ -175,15 +175,20 @@ export function run(
   return { done, exited: () => exited, kill: () => child.kill('SIGKILL') };
 }
 
-/** mosquitto_pub on 127.0.0.1:`port`; `auth` undefined = anonymous. */
+/** How mosquitto_pub is given its message: `-m` text, `-n` (empty) or `-f` a file. */
+export type Message = string | { m: string } | { n: true } | { f: string };
+
+/** mosquitto_pub at QoS 1 on 127.0.0.1:`port`; `auth` undefined = anonymous. */
 export function mosquittoPub(
   port: number,
   auth: [string, string] | undefined,
   topic: string,
-  message: string,
+  message: Message,
   more: string[] = [],
 ) {
   const creds = auth ? ['-u', auth[0], '-P', auth[1]] : [];
+  const m = typeof message === 'string' ? { m: message } : message;
+  const body = 'm' in m ? ['-m', m.m] : 'n' in m ? ['-n'] : ['-f', m.f];
   return run('/usr/bin/mosquitto_pub', [
     '-h',
     '127.0.0.1',
@@ -194,8 +199,7 @@ export function mosquittoPub(
     '1',
     '-t',
     topic,
-    '-m',
-    message,
+    ...body,
     ...more,
   ]);
 }

@@ -14,7 +14,7 @@ import { hashSecret } from '../../src/secret.ts';
 import { connectInflux, InfluxPointWriter, query, quoteIdent, type InfluxConnection } from '../../src/store/index.ts';
 import { FIXTURE } from '../helpers/fixtures.ts';
 import { drainedWithin, sharedInfluxSection, startTestHub, writeHubFiles, type TestHub } from '../helpers/hub.ts';
-import { run, type Run } from '../broker/helpers.ts';
+import { mosquittoPub, type Message as PubMessage, type Run } from '../broker/helpers.ts';
 
 export const ROOT = 'community/v1';
 export { FIXTURE };
@@ -238,8 +238,8 @@ function compareNs(a: string, b: string): number {
   return d < 0n ? -1 : d > 0n ? 1 : 0;
 }
 
-/** How mosquitto_pub is given its message. */
-export type Message = { m: string } | { n: true } | { f: string };
+/** How mosquitto_pub is given its message (the object forms of the broker helpers' `Message`). */
+export type Message = Exclude<PubMessage, string>;
 
 /** Debian's mosquitto_pub at QoS 1 (it exits 0 only after the PUBACK), bounded by a timeout. */
 export function mosquittoPublish(
@@ -249,21 +249,7 @@ export function mosquittoPublish(
   message: Message,
   more: string[] = [],
 ): Promise<Run> {
-  const creds = auth ? ['-u', auth[0], '-P', auth[1]] : [];
-  const body = 'm' in message ? ['-m', message.m] : 'n' in message ? ['-n'] : ['-f', message.f];
-  return run('/usr/bin/mosquitto_pub', [
-    '-h',
-    '127.0.0.1',
-    '-p',
-    String(port),
-    ...creds,
-    '-q',
-    '1',
-    '-t',
-    topic,
-    ...body,
-    ...more,
-  ]).done;
+  return mosquittoPub(port, auth, topic, message, more).done;
 }
 
 /** The topic of a device channel at the fixture site. */

@@ -135,11 +135,6 @@ export class SpoolStage implements Component {
     return this.#drainer ? this.#drainer.written(p) : p === null;
   }
 
-  caughtUp(): boolean {
-    const d = this.#drainer?.stats();
-    return d !== undefined && d.state === 'idle' && d.lagBytes === 0;
-  }
-
   /** Why the spool keeps the hub from being ready (docs/contract.md §6, `/ready`); empty when it does not. */
   unready(): string[] {
     const s = this.stats();

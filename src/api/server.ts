@@ -19,6 +19,7 @@ import { adminRoutes } from './routes/admin.ts';
 import type { ApiDeps } from './deps.ts';
 import { createMetrics } from './metrics.ts';
 import { deadLetterRoutes } from './routes/dead-letters.ts';
+import { evaluationRoutes } from './routes/evaluation.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { kpiRoutes } from './routes/kpis.ts';
@@ -137,6 +138,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, opts);
   await app.register(siteRoutes, opts);
   await app.register(kpiRoutes, opts);
+  await app.register(evaluationRoutes, opts);
   await app.register(reportRoutes, opts);
   await app.register(ingestRoutes, opts);
   await app.register(deadLetterRoutes, opts);

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { isHashedSecret } from '../secret.ts';
+import { pricePerKg, WASTE_CATEGORIES, type WasteCategory } from './schema.ts';
 import type { Roster } from './roster.ts';
 
 /** Ids of sites, gateways, devices and buildings (docs/contract.md §1). */
@@ -33,6 +34,37 @@ const gatewaySchema = z.strictObject({
   devices: z.array(deviceSchema).default([]),
 });
 
+const yuan = z.number().min(0).max(1e12);
+/** `YYYY-MM`, a month of the site's calendar. */
+export const MONTH_PATTERN = /^(20\d\d)-(0[1-9]|1[0-2])$/;
+
+/**
+ * A site's funding and payback settings (docs/contract.md §5, "Funding and payback"): the PPP
+ * investment in yuan, monthly operating cost and other income, per-category price overrides, and
+ * the month the payback clock starts (default: the first month with a deposit).
+ */
+const evaluationSchema = z.strictObject({
+  investment: z
+    .strictObject({
+      government: yuan,
+      // The payback is measured against this share: it must be there to be recovered.
+      socialCapital: yuan.refine((v) => v > 0, 'must be more than 0'),
+      residents: yuan,
+    })
+    .optional(),
+  monthlyOperatingCost: yuan.default(0),
+  monthlyOtherIncome: yuan.default(0),
+  prices: z
+    .strictObject(
+      Object.fromEntries(WASTE_CATEGORIES.map((c) => [c, pricePerKg.optional()])) as Record<
+        WasteCategory,
+        z.ZodOptional<typeof pricePerKg>
+      >,
+    )
+    .optional(),
+  startMonth: z.string().regex(MONTH_PATTERN, 'must be a month YYYY-MM such as 2026-09').optional(),
+});
+
 const siteSchema = z.strictObject({
   id,
   name: z.string().min(1).optional(),
@@ -44,6 +76,8 @@ const siteSchema = z.strictObject({
   /** A CSV `household,building` of the registered households, relative to the inventory file (roster.ts). */
   roster: z.string().min(1).optional(),
   gateways: z.array(gatewaySchema).default([]),
+  /** Funding and payback (docs/contract.md §5). */
+  evaluation: evaluationSchema.optional(),
 });
 
 /** zod schema of inventory.yaml, with the cross-references checked. */

@@ -180,6 +180,27 @@ const kpi = z
     message: 'must be one of kpi.periods',
   });
 
+/** Waste categories of docs/contract.md §3 (GB/T 19095-2019). */
+export const WASTE_CATEGORIES = ['recyclable', 'kitchen', 'hazardous', 'residual'] as const;
+/** A waste category of docs/contract.md §3. */
+export type WasteCategory = (typeof WASTE_CATEGORIES)[number];
+/** A recycling price, yuan per kg. */
+export const pricePerKg = z.number().min(0).max(1000);
+
+/**
+ * Evaluation of the programme (docs/contract.md §5, "Funding and payback"). No prices: payback is
+ * `not_configured` unless a site gives its own for every category; given, every category needs its
+ * price (a missing one would silently count as 0).
+ */
+const evaluation = z.strictObject({
+  /** Yuan paid per kg of deposits not sorted `incorrect`, per waste category. */
+  prices: z
+    .strictObject(
+      Object.fromEntries(WASTE_CATEGORIES.map((c) => [c, pricePerKg])) as Record<WasteCategory, typeof pricePerKg>,
+    )
+    .optional(),
+});
+
 /** zod schema of hub.yaml. */
 export const configSchema = z.strictObject({
   /** Inventory file; relative paths resolve against the config file's folder. */
@@ -200,6 +221,7 @@ export const configSchema = z.strictObject({
   spool: spool.prefault({}),
   shutdown: z.strictObject({ timeout: duration.prefault('10s') }).prefault({}),
   kpi: kpi.prefault({}),
+  evaluation: evaluation.prefault({}),
   selfStats: selfStats.prefault({}),
 });
 

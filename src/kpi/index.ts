@@ -71,3 +71,15 @@ export {
   type KpiSchedulerStats,
   type TickReport,
 } from './scheduler.ts';
+export {
+  addMonths,
+  computePayback,
+  monthsBetween,
+  PROJECTION_MONTHS,
+  type Investment,
+  type PaybackInput,
+  type PaybackMonth,
+  type PaybackPicture,
+  type PaybackReason,
+} from './payback.ts';
+export { pricesOf, readPayback, type MonthRange, type PaybackDeps } from './payback-read.ts';

@@ -1,0 +1,132 @@
+/**
+ * Reads what the payback picture needs (docs/contract.md §5, "Funding and payback"): the site's
+ * evaluation settings from the inventory and the hub's prices, and from InfluxDB the kg deposited
+ * per site-local month and category, not sorted `incorrect`. Months are the site's calendar months
+ * (period.ts), as the KPI periods are. One `/query` request holds a statement per month, each
+ * answering at most one row per category, so a long clock stays far from any `max-row-limit`.
+ */
+import type { HubConfig, WasteCategory } from '../config/schema.ts';
+import { WASTE_CATEGORIES } from '../config/schema.ts';
+import type { Inventory, SiteData } from '../config/inventory.ts';
+import { HubError, isHubError } from '../errors.ts';
+import { query, type InfluxConnection } from '../store/index.ts';
+import { siteOf } from './compute.ts';
+import { quoteString, tagEquals, timeRange } from './influxql.ts';
+import { computePayback, monthsBetween, type PaybackPicture } from './payback.ts';
+import { localDate, periodOf } from './period.ts';
+
+/** What {@link readPayback} reads. */
+export interface PaybackDeps {
+  conn: InfluxConnection;
+  inventory: Inventory;
+  /** The hub's `evaluation` section (prices). */
+  config: HubConfig['evaluation'];
+  /** Clock, epoch ms; default `Date.now`. */
+  now?: () => number;
+}
+
+/** Which months the answer lists (`YYYY-MM`, both included); the sums always run from the clock's start. */
+export interface MonthRange {
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+/**
+ * The payback picture of site `siteId`, with the site id.
+ * @throws HubError `HUB_ERR_UNKNOWN_SITE`; the store's query errors (`HUB_ERR_INFLUX_UNREACHABLE` is retryable).
+ */
+export async function readPayback(
+  deps: PaybackDeps,
+  siteId: string,
+  range: MonthRange = {},
+): Promise<PaybackPicture & { site: string }> {
+  const site = siteOf(deps.inventory, siteId);
+  const ev = site.evaluation;
+  const tz = site.timezone;
+  const currentMonth = localDate((deps.now ?? Date.now)(), tz).slice(0, 7);
+  const prices = pricesOf(site, deps.config);
+  const start = ev?.startMonth ?? (await firstMonth(deps.conn, site));
+  const months = start === undefined ? [] : monthsBetween(start, currentMonth);
+  const weights = prices ? await monthlyWeights(deps.conn, site, months) : new Map();
+  const picture = computePayback({
+    months,
+    currentMonth,
+    weights,
+    prices,
+    monthlyOperatingCost: ev?.monthlyOperatingCost ?? 0,
+    monthlyOtherIncome: ev?.monthlyOtherIncome ?? 0,
+    investment: ev?.investment,
+  });
+  const shown = picture.months.filter(
+    (m) => (range.from === undefined || m.month >= range.from) && (range.to === undefined || m.month <= range.to),
+  );
+  return { site: site.id, ...picture, months: shown };
+}
+
+/** The site's price of each category (its override, else the hub's); undefined if one has none. */
+export function pricesOf(
+  site: Readonly<SiteData>,
+  config: HubConfig['evaluation'],
+): Record<WasteCategory, number> | undefined {
+  const out: Partial<Record<WasteCategory, number>> = {};
+  for (const c of WASTE_CATEGORIES) {
+    const price = site.evaluation?.prices?.[c] ?? config.prices?.[c];
+    if (price === undefined) return undefined;
+    out[c] = price;
+  }
+  return out as Record<WasteCategory, number>;
+}
+
+/** Wrap a store error with the site, keeping its code and retryability. */
+function about(site: string, e: unknown): unknown {
+  if (!isHubError(e)) return e;
+  return new HubError(e.code, `payback of ${site}: ${e.message}`, { cause: e, retryable: e.retryable });
+}
+
+/** The site-local month of the site's first deposit, undefined when it has none. */
+async function firstMonth(conn: InfluxConnection, site: Readonly<SiteData>): Promise<string | undefined> {
+  // A selector without GROUP BY time answers the point's own time.
+  const statement = `SELECT FIRST("weight_kg") AS "kg" FROM "deposit" WHERE ${tagEquals('site', site.id)}`;
+  let rows;
+  try {
+    rows = await query(conn, statement, { epoch: 'ms' });
+  } catch (e) {
+    throw about(site.id, e);
+  }
+  const t = rows[0]?.values['time'];
+  return typeof t === 'number' ? localDate(t, site.timezone).slice(0, 7) : undefined;
+}
+
+/** kg not sorted `incorrect`, by month then category. */
+async function monthlyWeights(
+  conn: InfluxConnection,
+  site: Readonly<SiteData>,
+  months: readonly string[],
+): Promise<Map<string, Partial<Record<string, number>>>> {
+  const out = new Map<string, Partial<Record<string, number>>>();
+  if (months.length === 0) return out;
+  const statements = months.map((month) => {
+    const p = periodOf('month', `${month}-01`, site.timezone);
+    // `unchecked` deposits are sold too: only a judged-wrong deposit is left out (contract §5).
+    return (
+      `SELECT SUM("weight_kg") AS "kg" FROM "deposit" WHERE ${tagEquals('site', site.id)} AND ` +
+      `${timeRange(p.startMs, p.endMs)} AND "sorting" != ${quoteString('incorrect')} GROUP BY "category"`
+    );
+  });
+  let rows;
+  try {
+    rows = await query(conn, statements, { epoch: 'ms' });
+  } catch (e) {
+    throw about(site.id, e);
+  }
+  for (const r of rows) {
+    const month = months[r.statement];
+    const kg = r.values['kg'];
+    const category = r.tags['category'];
+    if (month === undefined || typeof kg !== 'number' || category === undefined) continue;
+    const m = out.get(month) ?? {};
+    m[category] = (m[category] ?? 0) + kg;
+    out.set(month, m);
+  }
+  return out;
+}

@@ -419,6 +419,7 @@ describe('OpenAPI', () => {
       'GET /api/v1/dead-letters',
       'GET /api/v1/sites',
       'GET /api/v1/sites/{site}/devices',
+      'GET /api/v1/sites/{site}/evaluation/payback',
       'GET /api/v1/sites/{site}/kpis',
       'GET /api/v1/sites/{site}/reports',
       'GET /api/v1/sites/{site}/reports/{id}',

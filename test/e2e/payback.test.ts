@@ -16,7 +16,10 @@ import { hashSecret } from '../../src/secret.ts';
 import { uniqueName } from '../helpers/influx-shared.ts';
 import { drainedWithin, sharedInfluxSection, startTestHub, writeHubFiles, type TestHub } from '../helpers/hub.ts';
 import { dropDatabase, mosquittoPublish } from './helpers.ts';
-import { connectInflux } from '../../src/store/index.ts';
+import { buildServer } from '../../src/api/server.ts';
+import { createLogger } from '../../src/log.ts';
+import { connectInflux, InfluxPointWriter } from '../../src/store/index.ts';
+import { deadUrl } from '../helpers/influx.ts';
 
 const NOW = Date.parse('2026-12-02T04:00:00Z');
 const OPERATOR = 'payback-operator-key-0123456789';
@@ -297,5 +300,30 @@ describe('GET /api/v1/sites/{site}/evaluation/payback', () => {
     }
     const anonymous = await payback('alder', '', null);
     expect(anonymous.status).toBe(401);
+  });
+
+  it('answers 503 with the retryable InfluxDB code, never zeros, when InfluxDB does not answer', async () => {
+    const dead = connectInflux({ ...hub.loaded.config.influx, url: await deadUrl() });
+    const writer = new InfluxPointWriter(dead);
+    const app = await buildServer({
+      config: hub.loaded.config,
+      inventory: hub.loaded.inventory,
+      conn: dead,
+      writer,
+      logger: createLogger('silent'),
+      now: () => NOW,
+      hub: hub.hub,
+    });
+    try {
+      const r = await app.inject({
+        url: '/api/v1/sites/alder/evaluation/payback',
+        headers: { authorization: `Bearer ${OPERATOR}` },
+      });
+      expect(r.statusCode).toBe(503);
+      expect(r.json()).toMatchObject({ error: { code: 'HUB_ERR_INFLUX_UNREACHABLE' } });
+    } finally {
+      await app.close();
+      await writer.close();
+    }
   });
 });

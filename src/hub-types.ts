@@ -5,7 +5,7 @@
  */
 import type { ReplayResult, ReplaySelection } from './api/deps.ts';
 import type { BrokerPorts, BrokerStats } from './broker/index.ts';
-import type { DeadLetter, DeadLetterFilter } from './deadletters/store.ts';
+import type { DeadLetter, DeadLetterFilter, DeadLetterStoreStats } from './deadletters/store.ts';
 import type { KpiSchedulerDeps, KpiSchedulerStats } from './kpi/index.ts';
 import type { Logger } from './log.ts';
 import type { ModelLookup } from './normalise/index.ts';
@@ -44,6 +44,8 @@ export interface HubStats {
   kpi: KpiSchedulerStats | undefined;
   /** Dead letters stored, by reason. */
   deadLetters: Record<string, number>;
+  /** The dead-letter store's files, writes, bound removals and errors. */
+  deadLetterStore: DeadLetterStoreStats;
   /** The sampler of the hub's own series (`hub_stats`); absent when `selfStats.enabled` is false. */
   selfStats: SelfStatsCounts | undefined;
   /** Inventory reloads since start, by outcome (`hub_inventory_reloads_total{result}`). */

@@ -174,6 +174,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
         spool: spool.stats(),
         kpi: kpi?.stats(),
         deadLetters: deadLetters.countsByReason(),
+        deadLetterStore: deadLetters.stats(),
         selfStats: selfStats?.counts(),
         inventoryReloads: { ...reloads },
       }),

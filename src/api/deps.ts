@@ -9,7 +9,7 @@ import type { HubConfig } from '../config/schema.ts';
 import type { KpiSchedulerStats } from '../kpi/index.ts';
 import type { Logger } from '../log.ts';
 import type { InfluxConnection, PointWriter, WriterStats } from '../store/index.ts';
-import type { DeadLetter, DeadLetterFilter, DeadLetterSelection } from '../deadletters/store.ts';
+import type { DeadLetter, DeadLetterFilter, DeadLetterSelection, DeadLetterStoreStats } from '../deadletters/store.ts';
 import type { ReplayResult } from '../store/ingest-stage.ts';
 import type { IngestMessage, IngestOutcome, IngestStats } from '../store/ingest.ts';
 import type { DrainerStats, SpoolStats } from '../store/spool/index.ts';
@@ -21,6 +21,7 @@ export interface StatsView {
   writer?: WriterStats | undefined;
   spool?: (SpoolStats & { oldestRecordAgeMs: number | null; drainer: DrainerStats }) | undefined;
   deadLetters?: Record<string, number> | undefined;
+  deadLetterStore?: DeadLetterStoreStats | undefined;
   kpi?: KpiSchedulerStats | undefined;
   /** Inventory reloads by outcome. */
   inventoryReloads?: { ok: number; invalid: number } | undefined;

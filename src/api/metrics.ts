@@ -13,6 +13,7 @@
  */
 import { Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { emptyHistogram, type DurationHistogram } from '../histogram.ts';
+import type { DeadLetterStoreStats } from '../deadletters/store.ts';
 import type { StatsView } from './deps.ts';
 
 /** A counter whose value is a running total kept elsewhere. */
@@ -86,6 +87,67 @@ function histogram(registry: Registry, name: string, help: string, read: () => D
   registry.registerMetric(metric as unknown as Metric);
 }
 
+/**
+ * The dead-letter store on disk (src/deadletters/stats.ts, docs/operations.md "Monitoring"): how
+ * much it holds against `deadLetters.maxBytes`, what it wrote, what its bounds removed (records
+ * lost to retention are gone for replay: an alert on `hub_dead_letter_pruned_bytes_total{bound="size"}`
+ * says the store is too small), and its disk failures.
+ */
+function deadLetterStoreMetrics(r: Registry, read: () => DeadLetterStoreStats | undefined): void {
+  gauge(r, 'hub_dead_letter_bytes', 'bytes of the dead-letter files on disk', () => read()?.bytes);
+  gauge(r, 'hub_dead_letter_files', 'dead-letter files on disk', () => read()?.files);
+  gauge(
+    r,
+    'hub_dead_letter_pending_bytes',
+    'bytes of dead letters waiting for their write to disk',
+    () => read()?.pendingBytes,
+  );
+  total(
+    r,
+    'hub_dead_letter_records_written_total',
+    'dead-letter records written and synced to disk',
+    () => read()?.recordsWritten,
+  );
+  totalsBy(
+    r,
+    'hub_dead_letter_pruned_files_total',
+    'dead-letter files removed by a bound: size (deadLetters.maxBytes) or age (deadLetters.maxAge)',
+    'bound',
+    () => read()?.prunedFiles ?? { size: 0, age: 0 },
+  );
+  totalsBy(
+    r,
+    'hub_dead_letter_pruned_bytes_total',
+    'bytes of the dead-letter files removed by a bound: size (deadLetters.maxBytes) or age (deadLetters.maxAge)',
+    'bound',
+    () => read()?.prunedBytes ?? { size: 0, age: 0 },
+  );
+  total(
+    r,
+    'hub_dead_letter_write_errors_total',
+    'dead-letter writes that failed (their messages refused, not acknowledged)',
+    () => read()?.writeErrors,
+  );
+  total(
+    r,
+    'hub_dead_letter_backlog_refusals_total',
+    'dead letters refused because too many bytes already waited for the disk',
+    () => read()?.refusedBacklog,
+  );
+  total(
+    r,
+    'hub_dead_letter_prune_errors_total',
+    'dead-letter files that could not be checked or removed',
+    () => read()?.pruneErrors,
+  );
+  total(
+    r,
+    'hub_dead_letter_torn_tails_total',
+    'torn last lines of dead-letter files repaired at start',
+    () => read()?.tornTails,
+  );
+}
+
 /** The hub's metrics over `stats`. */
 export function createMetrics(stats: () => StatsView): Registry {
   const r = new Registry();
@@ -109,6 +171,7 @@ export function createMetrics(stats: () => StatsView): Registry {
     () => stats().ingest?.deadLettered,
   );
   totalsBy(r, 'hub_dead_letters_total', 'dead letters stored, by reason', 'reason', () => stats().deadLetters);
+  deadLetterStoreMetrics(r, () => stats().deadLetterStore);
   total(r, 'hub_points_spooled_total', 'points made durable in the spool', () => stats().ingest?.pointsWritten);
   total(
     r,

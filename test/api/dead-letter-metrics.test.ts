@@ -143,7 +143,7 @@ describe('GET /metrics, the dead-letter store', () => {
     expect(m['hub_dead_letter_pruned_bytes_total{bound="size"}']).toBe(gone.bytes);
     expect(m['hub_dead_letter_pruned_files_total{bound="age"}']).toBe(0);
     expect(m.hub_dead_letter_pending_bytes).toBe(0);
-  });
+  }, 120_000); // 40 requests, each checking the gateway secret with scrypt
 
   it('counts the files and bytes the age bound removed, apart from the size bound', async () => {
     const m0 = await metrics();

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectInflux, query, quoteIdent, type InfluxConnection } from '../../src/store/index.ts';
 import {
+  generate,
   inventoryYaml,
   loadScenario,
   resolveWindow,
@@ -122,6 +123,8 @@ beforeAll(async () => {
     ...households
       .filter((h) => h.sent.trim() !== h.id && h.sent.trim().length > 3)
       .map((h) => ({ kind: 'household id as sent', value: h.sent.trim() })),
+    // Card numbers (hikvision-acs `cardNo`) are credential ids: pseudonymised like households (§3).
+    ...cards().map((value) => ({ kind: 'card number', value })),
     ...Object.values(SECRETS).map((value) => ({ kind: 'gateway secret', value })),
     // The stored hashes stand for the secrets: they belong in the inventory only.
     ...[...inventory.matchAll(/secret: (\S+)/g)].map((m) => ({ kind: 'gateway secret hash', value: m[1]! })),
@@ -140,6 +143,15 @@ afterAll(async () => {
   await files?.remove();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
+
+/** Every card number the simulated week's messages carry (the generator is deterministic). */
+function cards(): string[] {
+  const out = new Set<string>();
+  for (const item of generate(scenario, window))
+    if (item.type === 'message')
+      for (const e of item.elements) if (e.element.kind === 'access' && e.element.card) out.add(e.element.card);
+  return [...out];
+}
 
 const auth = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` });
 
@@ -178,6 +190,7 @@ describe('a simulated week with distinctive household ids and secrets', () => {
     expect(Number(rows[0]?.values.count)).toBe(ledger.expected.points.deposit);
     expect(needles.filter((n) => n.kind === 'household id').length).toBeGreaterThan(14);
     expect(needles.filter((n) => n.kind === 'gateway secret hash').length).toBe(2);
+    expect(needles.filter((n) => n.kind === 'card number').length).toBeGreaterThan(0);
   });
 
   it('the scanner finds what is planted: plain, lower case, full-width and inside base64', () => {
@@ -262,7 +275,7 @@ describe('a simulated week with distinctive household ids and secrets', () => {
     ];
     for (const p of paths) found.push(...scanText(p, await get(p), needles));
     expect(found).toEqual([]);
-  });
+  }, 180_000); // three runs of the command line, each a Node start with its TypeScript loader
 
   it('/metrics and the hub log (at debug) hold none', async () => {
     const metrics = await get('/metrics');

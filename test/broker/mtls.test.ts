@@ -74,6 +74,23 @@ describe('mqtt.tlsClientCerts: required', () => {
     expect(broker.published).toEqual([]);
   });
 
+  it('a certificate naming two gateways is refused unless the username picks one of them', async () => {
+    const { dir, ca, broker } = await rig('required');
+    const both = issue(dir, ca, 'both', 'gw-east', ['DNS:gw-west']);
+    const r = await pub(broker, ca, both, EAST_TOPIC);
+    expect(r.code).not.toBe(0);
+    expect(refusalLogs(broker, 'cert_unknown')[0]).toMatchObject({ detail: 'certificate names "gw-east", "gw-west"' });
+    expect((await pub(broker, ca, both, EAST_TOPIC, ['gw-east', ''], 'pub-2')).code).toBe(0);
+    expect(broker.published.map((p) => p.gateway)).toEqual(['gw-east']);
+  });
+
+  it('the plain TCP listener keeps password logins (docs/operations.md, "Mutual TLS for gateways")', async () => {
+    const { broker } = await rig('required');
+    const r = await mosquittoPub(broker.port, ['gw-east', 'east-secret'], EAST_TOPIC, '{"via":"tcp"}').done;
+    expect(r.code).toBe(0);
+    expect(broker.published.map((p) => p.payload.toString())).toEqual(['{"via":"tcp"}']);
+  });
+
   it('a username that is not the certificate’s gateway is refused (CONNACK 4, cert_mismatch)', async () => {
     const { dir, ca, broker } = await rig('required');
     const east = issue(dir, ca, 'gw-east', 'gw-east');

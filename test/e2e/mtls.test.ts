@@ -6,10 +6,10 @@
  * SIGHUP does): a connection made before the reload stays up and publishes; new connections get
  * the new material (the old CA's certificates are refused); a broken file changes nothing.
  */
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, mosquittoPub } from '../broker/helpers.ts';
@@ -82,6 +82,17 @@ async function reload(): Promise<{ status: number; json: Record<string, unknown>
   return { status: r.status, json: (await r.json()) as Record<string, unknown> };
 }
 
+/** The issuer CN of the certificate the TLS listener presents now. */
+function serverIssuer(): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port: tlsPort, rejectUnauthorized: false }, () => {
+      resolve(socket.getPeerCertificate().issuer.CN);
+      socket.destroy();
+    });
+    socket.on('error', reject);
+  });
+}
+
 async function storedIds(): Promise<unknown[]> {
   await drained(h);
   return (await storedPoints(h.conn)).filter((p) => p.measurement === 'deposit').map((p) => p.fields.event_id);
@@ -129,7 +140,7 @@ describe('mutual TLS', () => {
     // …and the hub presents its new certificate: a client trusting only the old CA fails the handshake.
     const stale = await pub(ca1, east1, 'e-stale');
     expect(stale.code).not.toBe(0);
-    expect(stale.stderr).toMatch(/certificate verify failed|tls|ssl/i);
+    expect(await serverIssuer()).toBe('ca2');
 
     expect((await storedIds()).sort()).toEqual(['e-cert-1', 'e-cert-2', 'e-early']);
   });

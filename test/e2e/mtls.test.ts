@@ -149,10 +149,13 @@ describe('mutual TLS', () => {
     const ca2 = readFileSync(live.ca);
     writeFileSync(live.ca, '-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n');
     const invalid = h.hub.stats().inventoryReloads.invalid;
+    const reloaded = h.logs.filter((l) => l.msg === 'inventory reloaded').length;
     const r = await reload();
     expect(r.status).toBe(422);
     expect(r.json).toMatchObject({ error: { code: 'HUB_ERR_TLS_INVALID' } });
     expect(h.hub.stats().inventoryReloads.invalid).toBe(invalid + 1);
+    // Refused before the inventory is loaded: neither half of the reload happened.
+    expect(h.logs.filter((l) => l.msg === 'inventory reloaded')).toHaveLength(reloaded);
     expect(h.logs.at(-1)).toMatchObject({
       level: 50,
       msg: 'TLS reload refused; the running certificates and inventory stay in force',

@@ -154,6 +154,8 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
       logger.error({ err: e }, 'TLS reload refused; the running certificates and inventory stay in force');
       throw e;
     }
+    // The hub may have begun stopping while the files were read.
+    if (stopping) throw new HubError('HUB_ERR_WRITER_CLOSED', 'the hub is stopping');
     // Synchronous from loading to swapping: no message is handled, no CONNECT checked, in between.
     let next;
     try {

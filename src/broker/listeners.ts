@@ -1,8 +1,8 @@
 /**
- * Network listeners for MQTT: plain TCP (always), TLS (`mqtt.tlsPort` with cert and key files, and
- * client certificates with `mqtt.tlsClientCerts`) and
- * WebSocket (`mqtt.websocketPort`, via the `ws` package, loaded only when configured). Each hands
- * every connection, as a Duplex, to `accept`. Port 0 binds any free port; the bound one is returned.
+ * Network listeners for MQTT: plain TCP (always), TLS (`mqtt.tlsPort` with cert and key files; client
+ * certificates with `mqtt.tlsClientCerts`, reloadable) and WebSocket (`mqtt.websocketPort`, via the
+ * `ws` package, loaded only when configured). Each hands every connection, as a Duplex, to `accept`.
+ * Port 0 binds any free port; the bound one is returned.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';

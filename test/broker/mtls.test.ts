@@ -4,7 +4,10 @@
  * is refused with a counted, logged reason. Each test makes its own CA and certificates with
  * `openssl` and connects with `mosquitto_pub` over the real TLS listener.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isHubError } from '../../src/errors.ts';
 import { testDir } from '../helpers/tmp.ts';
 import { mosquittoPub, refusalLogs, startBroker, telemetry, type TestBroker } from './helpers.ts';
 import { issue, makeCa, serverCert, tlsArgs, type Pem } from './pki.ts';
@@ -158,5 +161,27 @@ describe('mqtt.tlsClientCerts: optional', () => {
     expect(r.code).not.toBe(0);
     expect(broker.broker.stats().refusals.cert_unverified).toBe(1);
     expect(broker.published).toHaveLength(1);
+  });
+});
+
+describe('TLS material at start', () => {
+  it('an unreadable, empty or mismatched file fails start() with HUB_ERR_TLS_INVALID naming it', async () => {
+    const dir = testDir('mtls-bad-');
+    const ca = makeCa(dir, 'ca');
+    const server = serverCert(dir, ca);
+    const other = serverCert(dir, ca, 'other');
+    const empty = join(dir, 'empty.pem');
+    writeFileSync(empty, 'no certificate here\n');
+    const base = { tlsPort: 0, tlsCertFile: server.cert, tlsKeyFile: server.key, tlsClientCerts: 'required' };
+    const cases: [Record<string, unknown>, string | RegExp][] = [
+      [{ tlsCaFile: join(dir, 'missing.pem') }, `mqtt.tlsCaFile: cannot read ${join(dir, 'missing.pem')} (ENOENT)`],
+      [{ tlsCaFile: empty }, 'mqtt.tlsCaFile holds no PEM certificate'],
+      [{ tlsCaFile: ca.cert, tlsKeyFile: other.key }, /key values mismatch/],
+    ];
+    for (const [overrides, message] of cases) {
+      const err = await startBroker({ ...base, ...overrides }).catch((e: unknown) => e);
+      expect(isHubError(err, 'HUB_ERR_TLS_INVALID'), String(err)).toBe(true);
+      expect((err as Error).message).toMatch(message);
+    }
   });
 });

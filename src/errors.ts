@@ -14,6 +14,11 @@ export const ERROR_CATALOGUE = {
     summary: 'the config file (or an environment variable) is not valid',
   },
   HUB_ERR_INVENTORY_INVALID: { status: 422, retryable: false, summary: 'the inventory file is not valid' },
+  HUB_ERR_TLS_INVALID: {
+    status: 422,
+    retryable: false,
+    summary: "the MQTT TLS listener's certificate, key or CA file cannot be read or used",
+  },
   HUB_ERR_SECRET_FORMAT: {
     status: 500,
     retryable: false,

@@ -142,9 +142,20 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
   const reached = new Set<Component>();
   let stopping: Promise<void> | undefined;
 
-  function reload(): Promise<ReloadResult> {
+  async function reload(): Promise<ReloadResult> {
     if (!broker.ports() || stopping)
-      return Promise.reject(new HubError('HUB_ERR_WRITER_CLOSED', 'the hub is not running (not started, or stopping)'));
+      throw new HubError('HUB_ERR_WRITER_CLOSED', 'the hub is not running (not started, or stopping)');
+    // The TLS files first (read and checked, not yet used): a reload puts both in force or neither.
+    let applyTls: (() => void) | undefined;
+    try {
+      applyTls = await broker.prepareTlsReload();
+    } catch (e) {
+      reloads.invalid++;
+      logger.error({ err: e }, 'TLS reload refused; the running certificates and inventory stay in force');
+      throw e;
+    }
+    // The hub may have begun stopping while the files were read.
+    if (stopping) throw new HubError('HUB_ERR_WRITER_CLOSED', 'the hub is stopping');
     // Synchronous from loading to swapping: no message is handled, no CONNECT checked, in between.
     let next;
     try {
@@ -154,14 +165,15 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
       reloads.invalid++;
       const message = `${isHubError(e) ? `${e.code}: ` : ''}${(e as Error).message}`;
       logger.error({ err: e }, 'inventory reload refused; the running inventory stays in force');
-      return Promise.reject(new HubError('HUB_ERR_INVENTORY_INVALID', message, { cause: e }));
+      throw new HubError('HUB_ERR_INVENTORY_INVALID', message, { cause: e });
     }
     live.replace(next);
+    applyTls?.();
     const disconnected = broker.disconnectGone(next);
     reloads.ok++;
     const summary = summarise(next);
-    logger.info({ inventory: summary, disconnected }, 'inventory reloaded');
-    return Promise.resolve({ reloaded: true, inventory: summary, disconnected });
+    logger.info({ inventory: summary, disconnected, tls: applyTls ? 'reloaded' : 'none' }, 'inventory reloaded');
+    return { reloaded: true, inventory: summary, disconnected };
   }
 
   /** What the API and the self-stats sampler see of the hub (besides `reload`). */

@@ -106,6 +106,12 @@ class MqttBroker implements Broker {
     return [...new Set(gone)].sort();
   }
 
+  prepareTlsReload(): Promise<(() => void) | undefined> {
+    const listeners = this.#listeners;
+    if (!listeners) return Promise.reject(new HubError('HUB_ERR_INTERNAL', 'the broker is not started'));
+    return listeners.prepareTlsReload();
+  }
+
   /** The gateway is in `inventory` at the site its session publishes under (its ACL subtree). */
   #placed(account: { username: string; site: string }, inventory = this.#options.inventory): boolean {
     return inventory.gateway(account.username)?.site === account.site;

@@ -113,6 +113,13 @@ export interface Broker {
    * CONNECT only, so a changed secret applies to the next connection.
    */
   disconnectGone(inventory: Inventory): string[];
+  /**
+   * Read and check the TLS listener's certificate, key and CA files again (docs/operations.md,
+   * "Rotating TLS certificates"). Resolves with a function that puts them in force for new
+   * connections (live ones keep theirs), or undefined when there is no TLS listener. Rejects with
+   * `HUB_ERR_TLS_INVALID`, having changed nothing, when a file is unreadable or unusable.
+   */
+  prepareTlsReload(): Promise<(() => void) | undefined>;
   /** The aedes instance, for tests that look inside; the hub itself uses {@link Broker.publish}. */
   readonly aedes: Aedes;
 }

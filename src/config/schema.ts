@@ -39,12 +39,33 @@ const mqtt = z.strictObject({
   tlsPort: port.optional(),
   tlsCertFile: z.string().optional(),
   tlsKeyFile: z.string().optional(),
+  /** PEM CA certificate(s) that gateway client certificates must verify against (mutual TLS). */
+  tlsCaFile: z.string().optional(),
+  /**
+   * Client certificates on the TLS listener (docs/contract.md §2): `off` (passwords only),
+   * `optional` (a certificate or a password), `required` (a certificate).
+   */
+  tlsClientCerts: z.enum(['off', 'optional', 'required']).default('off'),
   websocketPort: port.optional(),
   /** Read-only accounts that may subscribe to `{root}/#` (docs/contract.md §2). */
   observers: z
     .array(z.strictObject({ username: z.string().regex(/^[^+#/]+$/, 'must not contain +, # or /'), secret: hashed }))
     .default([]),
 });
+
+/**
+ * Mutual TLS needs a TLS listener and a CA to verify against; checked here so a start fails with
+ * the setting's name rather than at the first gateway (docs/operations.md, "Mutual TLS for gateways").
+ */
+const mqttChecked = mqtt
+  .refine((m) => m.tlsClientCerts === 'off' || m.tlsCaFile !== undefined, {
+    path: ['tlsCaFile'],
+    message: 'is needed when mqtt.tlsClientCerts is optional or required (the CA that signs the gateway certificates)',
+  })
+  .refine((m) => m.tlsClientCerts === 'off' || m.tlsPort !== undefined, {
+    path: ['tlsClientCerts'],
+    message: 'client certificates need the TLS listener: set mqtt.tlsPort, mqtt.tlsCertFile and mqtt.tlsKeyFile',
+  });
 
 const http = z.strictObject({
   host: z.string().default('0.0.0.0'),
@@ -192,7 +213,7 @@ export const configSchema = z.strictObject({
   adminKey: z.string().min(16).optional(),
   operatorKey: z.string().min(16).optional(),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
-  mqtt: mqtt.prefault({}),
+  mqtt: mqttChecked.prefault({}),
   http: http.prefault({}),
   influx: influx.prefault({}),
   ingest: ingest.prefault({}),

@@ -107,6 +107,40 @@ describe('config loading', () => {
     expect(err.message).toContain('http.port (from environment variable HUB_HTTP_PORT)');
   });
 
+  it('mutual TLS settings: a CA file and the TLS listener are required unless tlsClientCerts is off', () => {
+    const tls = `${KEY}mqtt:\n  tlsPort: 8883\n  tlsCertFile: tls/hub.pem\n  tlsKeyFile: tls/hub.key\n`;
+    const dir = workspace(tls);
+    const hub = join(dir, 'hub.yaml');
+    expect(loadConfig({ configPath: hub, env: {} }).config.mqtt.tlsClientCerts).toBe('off');
+
+    const noCa = loadError(() => loadConfig({ configPath: hub, env: { HUB_MQTT_TLS_CLIENT_CERTS: 'required' } }));
+    expect(noCa.code).toBe('HUB_ERR_CONFIG_INVALID');
+    expect(noCa.message).toContain('mqtt.tlsCaFile: is needed when mqtt.tlsClientCerts is optional or required');
+
+    const bad = loadError(() => loadConfig({ configPath: hub, env: { HUB_MQTT_TLS_CLIENT_CERTS: 'sometimes' } }));
+    expect(bad.message).toMatch(
+      /mqtt\.tlsClientCerts \(from environment variable HUB_MQTT_TLS_CLIENT_CERTS\): .*"optional"/,
+    );
+
+    const plain = workspace(`${KEY}mqtt:\n  tlsCaFile: ca.pem\n  tlsClientCerts: optional\n`);
+    const noListener = loadError(() => loadConfig({ configPath: join(plain, 'hub.yaml'), env: {} }));
+    expect(noListener.message).toContain('mqtt.tlsClientCerts: client certificates need the TLS listener');
+
+    const { config } = loadConfig({
+      configPath: hub,
+      env: { HUB_MQTT_TLS_CLIENT_CERTS: 'optional', HUB_MQTT_TLS_CA_FILE: '/etc/ca.pem' },
+    });
+    expect(config.mqtt).toMatchObject({
+      tlsClientCerts: 'optional',
+      tlsCaFile: '/etc/ca.pem',
+      tlsCertFile: join(dir, 'tls/hub.pem'),
+    });
+    const inFile = workspace(`${tls}  tlsCaFile: tls/ca.pem\n  tlsClientCerts: required\n`);
+    expect(loadConfig({ configPath: join(inFile, 'hub.yaml'), env: {} }).config.mqtt.tlsCaFile).toBe(
+      join(inFile, 'tls/ca.pem'),
+    );
+  });
+
   it('reports YAML syntax errors with line and column', () => {
     const dir = workspace(`${KEY}mqtt:\n  port: [1883\n`);
     const err = loadError(() => loadConfig({ configPath: join(dir, 'hub.yaml'), env: {}, cwd: dir }));

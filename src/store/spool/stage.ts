@@ -18,6 +18,7 @@ import type { InfluxPointWriter } from '../influx-writer.ts';
 import type { InfluxStore } from '../influx-store.ts';
 import type { WriterStats } from '../point-writer.ts';
 import { Drainer, drainerSizing, type DrainerStats, type SpoolPosition } from './drainer.ts';
+import { Quarantine } from './quarantine.ts';
 import type { SpoolRecord } from './record.ts';
 import { Spool, type SpoolOptions, type SpoolStats } from './spool.ts';
 
@@ -34,6 +35,8 @@ export interface SpoolStageOptions extends Omit<SpoolOptions, 'logger'> {
   /** Where the drainer's writer comes from (`writer('drain')`) and the database it ensures. */
   influx: Pick<InfluxStore, 'writer' | 'connection'>;
   deadLetters: Pick<DeadLetterStore, 'add'>;
+  /** Where damaged stretches of the spool are kept (`<dataDir>/quarantine`, quarantine.ts). */
+  quarantineDir: string;
   logger: Logger;
   now?: () => number;
 }
@@ -51,7 +54,7 @@ export class SpoolStage implements Component {
   constructor(options: SpoolStageOptions) {
     this.#o = options;
     this.#log = options.logger.child({ component: 'spool' });
-    const { influx: _i, deadLetters: _d, logger: _l, now: _n, ...spool } = options;
+    const { influx: _i, deadLetters: _d, quarantineDir: _q, logger: _l, now: _n, ...spool } = options;
     this.#spool = new Spool({ ...spool, logger: this.#log });
   }
 
@@ -64,6 +67,12 @@ export class SpoolStage implements Component {
       spool: this.#spool,
       writer,
       deadLetters: this.#o.deadLetters,
+      quarantine: new Quarantine({
+        dir: this.#o.quarantineDir,
+        fsync: this.#o.fsync,
+        deadLetters: this.#o.deadLetters,
+        ...(this.#o.now ? { now: this.#o.now } : {}),
+      }),
       logger: this.#log,
       ...drainerSizing(settings),
       retry: settings,

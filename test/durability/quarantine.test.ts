@@ -168,6 +168,26 @@ describe('damaged spool bytes are quarantined before their segment is removed', 
     expect(dl!.rejects[0]!.detail).toMatch(new RegExp(`their first ${DEAD_LETTER_PREFIX_BYTES}$`));
   });
 
+  it('a file with a segment name but no magic and no whole record: all of it is kept, then it is removed', async () => {
+    const l = await segment(5);
+    const { size } = await stat(l.path);
+    await overwrite(l.path, 0, Buffer.alloc(size, 0x41));
+    const { drainer, spool, writer, deadLetters } = await drainAt(l.dir);
+    await expect.poll(() => spool.segments(), { timeout: 10_000 }).toEqual([]);
+    expect(writer.points).toEqual([]);
+    const [k, more] = await quarantined(l.dir);
+    expect(more).toBeUndefined();
+    expect(k!.sidecar).toMatchObject({
+      offset: 0,
+      bytes: size,
+      torn: false,
+      detail: expect.stringMatching(/not a spool segment/),
+    });
+    expect(k!.bytes.equals(Buffer.alloc(size, 0x41))).toBe(true);
+    expect(await deadLetters.list({ reason: 'spool_damaged' })).toHaveLength(1);
+    expect(drainer.stats()).toMatchObject({ damaged: 1, quarantined: 1, quarantinedBytes: size });
+  });
+
   it('a quarantine that cannot be written keeps the segment; once it can, the stretch is kept and the segment goes', async () => {
     const l = await segment(12);
     await overwrite(l.path, l.starts[4]! + 15, Buffer.from('#'));

@@ -90,8 +90,12 @@ export class Quarantine {
     await mkdir(dir, { recursive: true });
     const segment = basename(segmentPath);
     const base = `${basename(segment, '.wal')}-${String(d.offset).padStart(12, '0')}`;
-    const tmp = join(dir, `.${base}.${process.pid}.tmp`);
-    const copy = await copyStretch(segmentPath, d, tmp, fsync);
+    // One name per place (one hub per data directory): a crash's leftover is overwritten next time.
+    const tmp = join(dir, `.${base}.tmp`);
+    const copy = await copyStretch(segmentPath, d, tmp, fsync).catch(async (e: unknown) => {
+      await unlink(tmp).catch(() => undefined);
+      throw e;
+    });
     const name = `${base}-${copy.sha256.slice(0, 16)}`;
     const file = `${name}.bin`;
     if (await exists(join(dir, `${name}.json`))) {
@@ -170,7 +174,7 @@ async function copyStretch(
 
 /** Writes `name` in `dir` whole or not at all: a synced temporary file renamed over it. */
 async function writeSynced(dir: string, name: string, data: Buffer, fsync: boolean): Promise<void> {
-  const tmp = join(dir, `.${name}.${process.pid}.tmp`);
+  const tmp = join(dir, `.${name}.tmp`);
   const h = await open(tmp, 'w');
   try {
     await writeAll(h, data);

@@ -419,5 +419,14 @@ describe('through the hub into the real InfluxDB', () => {
     );
     await drainedWithin(hub.hub, 30_000);
     expect((await storedEvents(influxAt(url, database))).rows).toBe(80 - lost.size);
+
+    // The counters count one run; the next start says what the folder still holds.
+    await hub.stop();
+    hub = await startLocalHub(files);
+    expect(hub.logs.find((l) => String(l.msg).startsWith('spool: the quarantine holds'))).toMatchObject({
+      level: 40,
+      stretches: 2,
+      bytes,
+    });
   }, 60_000);
 });

@@ -23,7 +23,7 @@
  * damage at the end of a file, and keeping a few bytes costs nothing.
  */
 import { createHash } from 'node:crypto';
-import { access, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { access, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { DeadLetterStore } from '../../deadletters/store.ts';
 import type { Damage } from './reader.ts';
@@ -77,6 +77,21 @@ export class Quarantine {
 
   constructor(options: QuarantineOptions) {
     this.#o = options;
+  }
+
+  /**
+   * What the folder holds now (earlier runs included): stretches (`.bin` files) and their bytes.
+   * The counters only count this run's; the stage logs this at start so none goes unnoticed.
+   */
+  async survey(): Promise<{ stretches: number; bytes: number }> {
+    const names = await readdir(this.#o.dir).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return [] as string[];
+      throw e;
+    });
+    let bytes = 0;
+    const bins = names.filter((n) => n.endsWith('.bin'));
+    for (const n of bins) bytes += (await stat(join(this.#o.dir, n))).size;
+    return { stretches: bins.length, bytes };
   }
 
   /**

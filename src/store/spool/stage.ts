@@ -61,18 +61,29 @@ export class SpoolStage implements Component {
   async start(): Promise<void> {
     const left = await this.#spool.open();
     if (left.segments > 0) this.#log.info({ ...left, dir: this.#o.dir }, 'spool: replaying what an earlier run left');
+    const quarantine = new Quarantine({
+      dir: this.#o.quarantineDir,
+      fsync: this.#o.fsync,
+      deadLetters: this.#o.deadLetters,
+      ...(this.#o.now ? { now: this.#o.now } : {}),
+    });
+    // Only a notice: an unreadable folder is logged, and fails the drainer only if damage comes.
+    const held = await quarantine.survey().catch((err: unknown) => {
+      this.#log.error({ err, dir: this.#o.quarantineDir }, 'spool: cannot look into the quarantine folder');
+      return undefined;
+    });
+    if (held && held.stretches > 0)
+      this.#log.warn(
+        { ...held, dir: this.#o.quarantineDir },
+        'spool: the quarantine holds damaged spool bytes; inspect and remove them (docs/operations.md, "Quarantined spool damage")',
+      );
     const writer = (this.#writer = this.#o.influx.writer('drain'));
     const settings = this.#o.influx.connection('drain').settings;
     this.#drainer = new Drainer({
       spool: this.#spool,
       writer,
       deadLetters: this.#o.deadLetters,
-      quarantine: new Quarantine({
-        dir: this.#o.quarantineDir,
-        fsync: this.#o.fsync,
-        deadLetters: this.#o.deadLetters,
-        ...(this.#o.now ? { now: this.#o.now } : {}),
-      }),
+      quarantine,
       logger: this.#log,
       ...drainerSizing(settings),
       retry: settings,

@@ -69,6 +69,12 @@ export const ERROR_CATALOGUE = {
     summary:
       'the spool could not write or sync its log file (disk full, permissions, I/O error); the message is not acknowledged',
   },
+  HUB_ERR_SPOOL_RECORD_TOO_LARGE: {
+    status: 413,
+    retryable: false,
+    summary:
+      "a message's points and payload make a spool record larger than a spool frame may be (64 MiB of body); the message is kept as an `oversized` dead letter instead",
+  },
   HUB_ERR_DEAD_LETTER_IO: {
     status: 503,
     retryable: true,

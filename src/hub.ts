@@ -55,6 +55,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
   });
   const spool = new SpoolStage({
     dir: join(config.dataDir, 'spool'),
+    quarantineDir: join(config.dataDir, 'quarantine'),
     maxBytes: config.spool.maxBytes,
     fsync: config.spool.fsync,
     maxBufferedBytes: config.spool.maxBufferedBytes,

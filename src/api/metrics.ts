@@ -187,6 +187,18 @@ export function createMetrics(stats: () => StatsView): Registry {
   );
   total(
     r,
+    'hub_spool_quarantined_total',
+    'damaged or torn stretches of the spool copied to <dataDir>/quarantine/ (each also a spool_damaged dead letter)',
+    () => stats().spool?.drainer.quarantined,
+  );
+  total(
+    r,
+    'hub_spool_quarantined_bytes_total',
+    'bytes of the stretches counted by hub_spool_quarantined_total',
+    () => stats().spool?.drainer.quarantinedBytes,
+  );
+  total(
+    r,
     'hub_spool_refused_total',
     'records the spool refused (no room in time, memory bound, disk error)',
     () => stats().spool?.refused,

@@ -114,9 +114,13 @@ export class Ingest {
     try {
       if (spool) {
         // Both to disk at once: the spool's group commit and the dead letters' share no file.
-        const spooled = points.length > 0 ? spool.append(this.#record(points, sourceOf(msg))) : undefined;
+        const spooled = points.length > 0 ? this.#spool(points, msg) : undefined;
         const kept = rejects.length > 0 ? this.#deadLetter(msg, rejects) : undefined;
-        await Promise.all([spooled, kept]);
+        const [tooLarge] = await Promise.all([spooled, kept]);
+        if (tooLarge) {
+          await this.#deadLetter(msg, [tooLarge]);
+          return { points: 0, rejects: [...rejects, tooLarge] };
+        }
         this.#counts.pointsWritten += points.length;
         this.#accepted(msg.site, points);
         return { points: points.length, rejects };
@@ -142,6 +146,17 @@ export class Ingest {
    * replay overwrites rather than duplicates. What is still refused is returned, not stored again.
    */
   async replay(dl: DeadLetter): Promise<IngestOutcome> {
+    // Damaged spool bytes are no message: their frames failed their checks, so neither a topic nor
+    // a body in them can be trusted, and the payload may be only a prefix (spool/quarantine.ts).
+    if (dl.rejects.some((r) => r.reason === 'spool_damaged')) {
+      return {
+        points: 0,
+        rejects: dl.rejects.map((r) => ({
+          reason: r.reason as Reject['reason'],
+          detail: 'damaged spool bytes, not a message: never replayed; see the quarantine file its detail names',
+        })),
+      };
+    }
     if (
       (dl.channel !== 'telemetry' && dl.channel !== 'event') ||
       dl.site === undefined ||
@@ -173,8 +188,10 @@ export class Ingest {
     };
     const { points, rejects } = this.#route(msg, { clock: dl.receivedAt, ...(only ? { only } : {}) });
     if (points.length > 0) {
-      if (this.#deps.spool) await this.#deps.spool.append(this.#record(points, sourceOf(msg)));
-      else await this.#deps.writer!.write(points);
+      if (this.#deps.spool) {
+        const tooLarge = await this.#spool(points, msg);
+        if (tooLarge) return { points: 0, rejects: [...rejects, tooLarge] };
+      } else await this.#deps.writer!.write(points);
       this.#counts.pointsWritten += points.length;
       this.#accepted(msg.site, points);
     }
@@ -214,6 +231,21 @@ export class Ingest {
     } catch (err) {
       this.#deps.logger.error({ err, site }, 'the accepted-data hook failed');
     }
+  }
+
+  /**
+   * Appends the message's points to the spool. A record too large for a spool frame can never be
+   * spooled, so resending cannot help: it comes back as an `oversized` reject, and the message is
+   * kept whole as a dead letter (docs/contract.md §3) rather than refused forever.
+   */
+  #spool(points: Point[], msg: IngestMessage): Promise<Reject | undefined> {
+    return this.#deps.spool!.append(this.#record(points, sourceOf(msg))).then(
+      () => undefined,
+      (e: unknown) => {
+        if (!isHubError(e, 'HUB_ERR_SPOOL_RECORD_TOO_LARGE')) throw e;
+        return { reason: 'oversized', detail: `${e.code}: ${e.message}` };
+      },
+    );
   }
 
   #record(points: Point[], source: RecordSource): SpoolRecord {

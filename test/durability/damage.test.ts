@@ -2,12 +2,14 @@
  * Damage in the middle of a segment (bit rot, a bad sector, a partial overwrite): the reader
  * resynchronises on the next whole frame, reports the skipped bytes with their offsets, and every
  * record after the damage is still read and, through the real hub, lands in the real InfluxDB.
- * Only the records the damage touches are lost. Segments are written by the real Spool, damaged
- * in place, and read back by the real SegmentReader, a chunk at a time as the drainer does.
+ * Only the records the damage touches are lost, and their bytes are kept in the quarantine, byte
+ * for byte, each with a `spool_damaged` dead letter that a replay refuses (quarantine.test.ts has
+ * the drainer-level cases). Segments are written by the real Spool, damaged in place, and read
+ * back by the real SegmentReader, a chunk at a time as the drainer does.
  */
-import { mkdtemp, open, readdir, rm, stat, truncate } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Point } from '../../src/point.ts';
 import { Spool, type SpoolRecord } from '../../src/store/spool/index.ts';
@@ -17,6 +19,8 @@ import {
   captureLogs,
   drainedWithin,
   influxAt,
+  metric,
+  quarantined,
   spooledFrames,
   startLocalHub,
   storedEvents,
@@ -325,6 +329,8 @@ function u32(n: number): Buffer {
   return b;
 }
 
+const KEYS = { operatorKey: 'damage-operator-key-0123456789', adminKey: 'damage-admin-key-0123456789abc' };
+
 describe('through the hub into the real InfluxDB', () => {
   const database = uniqueName('damage');
   let hub: LocalHub | undefined;
@@ -356,9 +362,12 @@ describe('through the hub into the real InfluxDB', () => {
     expect(inBlock.length).toBeGreaterThanOrEqual(3);
     expect(inBlock.at(-1)).toBeLessThan(79); // records after the block remain
     const lost = new Set([k, ...inBlock]);
+    // The evidence as the drainer will find it, to compare the quarantine with byte for byte.
+    const evidence = new Map<string, Buffer>();
+    for (const f of new Set(frames.map((x) => x.file))) evidence.set(f, await readFile(f));
 
     const { url } = sharedInflux();
-    await writeHubFiles({ influxUrl: url, database, dir: files.dir }); // InfluxDB is back
+    await writeHubFiles({ influxUrl: url, database, dir: files.dir, extra: KEYS }); // InfluxDB is back
     hub = await startLocalHub(files);
     await drainedWithin(hub.hub, 30_000);
     const stored = await storedEvents(influxAt(url, database));
@@ -380,5 +389,44 @@ describe('through the hub into the real InfluxDB', () => {
       }),
     ]);
     expect(hub.hub.stats().spool?.drainer.damaged).toBe(2);
+
+    // Both stretches are in the quarantine, byte for byte, each with its spool_damaged dead letter.
+    await expect.poll(() => hub!.hub.stats().spool?.segments, { timeout: 10_000 }).toBe(0); // removed after
+    const kept = await quarantined(files.dataDir);
+    expect(kept.map((q) => [q.sidecar.offset, q.sidecar.bytes])).toEqual(logged.map((l) => [l.offset, l.bytes]));
+    kept.forEach((q, i) => {
+      const { file, offset, bytes } = logged[i] as { file: string; offset: number; bytes: number };
+      expect(q.sidecar.segment).toBe(basename(file));
+      expect(q.bytes.equals(evidence.get(file)!.subarray(offset, offset + bytes)), q.name).toBe(true);
+      expect(logged[i]!.quarantine).toBe(q.name);
+    });
+    const dls = await hub.hub.deadLetters({ reason: 'spool_damaged' });
+    expect(dls.map((d) => d.id).sort()).toEqual(kept.map((q) => q.sidecar.deadLetter).sort());
+    const bytes = kept.reduce((n, q) => n + q.bytes.length, 0);
+    expect(await metric(hub.httpUrl, KEYS.operatorKey, 'hub_spool_quarantined_total')).toBe(2);
+    expect(await metric(hub.httpUrl, KEYS.operatorKey, 'hub_spool_quarantined_bytes_total')).toBe(bytes);
+    expect(await metric(hub.httpUrl, KEYS.operatorKey, 'hub_dead_letters_total{reason="spool_damaged"}')).toBe(2);
+
+    // Damaged bytes are no message: a replay refuses them and writes nothing.
+    const r = await fetch(`${hub.httpUrl}/api/v1/dead-letters/replay`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEYS.adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ids: dls.map((d) => d.id) }),
+    });
+    expect(r.status).toBe(200);
+    expect(((await r.json()) as { replayed: unknown[] }).replayed).toEqual(
+      dls.map((d) => ({ id: d.id, points: 0, stillRejected: [{ reason: 'spool_damaged' }] })),
+    );
+    await drainedWithin(hub.hub, 30_000);
+    expect((await storedEvents(influxAt(url, database))).rows).toBe(80 - lost.size);
+
+    // The counters count one run; the next start says what the folder still holds.
+    await hub.stop();
+    hub = await startLocalHub(files);
+    expect(hub.logs.find((l) => String(l.msg).startsWith('spool: the quarantine holds'))).toMatchObject({
+      level: 40,
+      stretches: 2,
+      bytes,
+    });
   }, 60_000);
 });

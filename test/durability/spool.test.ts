@@ -15,6 +15,7 @@ import { MemoryPointWriter } from '../../src/store/index.ts';
 import {
   crc32,
   Drainer,
+  Quarantine,
   SEGMENT_MAGIC,
   Spool,
   type SpoolOptions,
@@ -94,6 +95,7 @@ function drain(
     spool,
     writer,
     deadLetters,
+    quarantine: new Quarantine({ dir: join(dir, 'quarantine'), fsync: true, deadLetters }),
     logger: logs.logger,
     chunkPoints: 100,
     batchPoints: 10,

@@ -16,6 +16,7 @@ import type { PointWriter } from '../point-writer.ts';
 import { retryDelayMs } from '../retry.ts';
 import { ChunkWriter, type Attempt } from './chunk-writer.ts';
 import { SEGMENT_MAGIC } from './frame.ts';
+import type { Quarantine } from './quarantine.ts';
 import { SegmentReader, type Damage } from './reader.ts';
 import type { SpoolRecord } from './record.ts';
 import type { SegmentView, Spool } from './spool.ts';
@@ -26,6 +27,8 @@ export interface DrainerOptions {
   /** A writer of its own (the drainer retries; give it `maxRetries: 0`, `flushIntervalMs: 0`). */
   writer: PointWriter;
   deadLetters: Pick<DeadLetterStore, 'add'>;
+  /** Where damaged stretches are kept before their segment may be removed (quarantine.ts). */
+  quarantine: Quarantine;
   logger: Logger;
   /** Most points read from the spool and offered to the writer at once (bounds memory). */
   chunkPoints: number;
@@ -62,8 +65,11 @@ export interface DrainerStats {
   deadLettered: number;
   /** Attempts repeated after a retryable failure. */
   retries: number;
-  /** Torn or damaged stretches of the log that were skipped (each logged). */
+  /** Torn or damaged stretches of the log that were skipped (each logged and quarantined). */
   damaged: number;
+  /** Stretches copied to the quarantine folder since start (quarantine.ts), and their bytes. */
+  quarantined: number;
+  quarantinedBytes: number;
   /** Age of the oldest record not yet written (ms), null when none is known to wait. */
   oldestRecordAgeMs: number | null;
   /** Bytes of the spool not yet written (approximate: includes segment headers). */
@@ -177,6 +183,7 @@ export class Drainer {
     return {
       ...this.#stats,
       ...this.#chunks.counts,
+      ...this.#o.quarantine.counts,
       oldestRecordAgeMs: at === undefined ? null : Math.max(0, this.#now() - at),
       lagBytes: Math.max(0, this.#o.spool.stats().bytes - (this.#cursor?.offset ?? 0)),
     };
@@ -226,7 +233,8 @@ export class Drainer {
       points: this.#o.chunkPoints,
       bytes: CHUNK_BYTES,
     });
-    chunk.damage.forEach((d) => this.#damaged(segment, d));
+    // Kept before anything after them is written, so before the segment can be removed.
+    for (const d of chunk.damage) await this.#damaged(segment, d);
     if (chunk.records.length > 0) {
       this.#oldestAt = chunk.records[0]!.record.at;
       this.#stats.state = 'draining';
@@ -276,7 +284,11 @@ export class Drainer {
     await this.#cursor?.reader.close();
     const reader = new SegmentReader(segment.path);
     const opened = await reader.open(segment.end);
-    if (opened.damage) this.#damaged(segment, opened.damage);
+    if (opened.damage)
+      await this.#damaged(segment, opened.damage).catch(async (e: unknown) => {
+        await reader.close();
+        throw e;
+      });
     this.#cursor = { seq: segment.seq, offset: 'start' in opened ? opened.start : segment.end, reader };
     return this.#cursor;
   }
@@ -288,18 +300,23 @@ export class Drainer {
     await Promise.race([this.#o.spool.changed(seen), this.#stopped]);
   }
 
-  #damaged(segment: SegmentView, d: Damage): void {
+  /**
+   * Quarantines a damaged stretch, then logs it. A failure throws: the run loop retries from the
+   * segment's start and the segment stays until its damage is kept (quarantine.ts).
+   */
+  async #damaged(segment: SegmentView, d: Damage): Promise<void> {
+    const kept = await this.#o.quarantine.keep(segment.path, d);
     this.#stats.damaged++;
-    const fields = { file: segment.path, offset: d.offset, bytes: d.bytes, detail: d.detail };
+    const fields = { file: segment.path, offset: d.offset, bytes: d.bytes, detail: d.detail, quarantine: kept?.file };
     if (d.torn)
       this.#o.logger.warn(
         fields,
-        'spool: torn record at the end of a segment (a crash mid-write) skipped; every whole record before it is replayed',
+        'spool: torn record at the end of a segment (a crash mid-write) skipped and quarantined; every whole record before it is replayed',
       );
     else
       this.#o.logger.error(
         fields,
-        'spool: damaged stretch of a segment skipped; the whole records before and after it are replayed',
+        'spool: damaged stretch of a segment skipped and quarantined; the whole records before and after it are replayed',
       );
   }
 

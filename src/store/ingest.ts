@@ -30,7 +30,7 @@ import {
 } from '../normalise/index.ts';
 import { msFromNs, type Point } from '../point.ts';
 import type { PointWriter } from './point-writer.ts';
-import type { RecordSource, SpoolRecord } from './spool/record.ts';
+import { spoolRecord, type RecordSource, type SpoolRecord } from './spool/record.ts';
 
 /** One message as received, whatever the transport. */
 export interface IngestMessage {
@@ -108,13 +108,25 @@ export class Ingest {
   /** Make one message durable (points spooled or written, rejects dead-lettered); see the file comment. */
   async handle(msg: IngestMessage): Promise<IngestOutcome> {
     this.#counts.messages++;
-    const { points, rejects, stamp } = this.#route(msg);
+    const routed = this.#route(msg);
+    const { rejects, stamp } = routed;
+    let { points } = routed;
     if (stamp) msg = { ...msg, stamp };
     const { spool } = this.#deps;
     try {
       if (spool) {
+        // Encoded once, here: the spool keeps the line protocol the drainer posts (record.ts).
+        let record: SpoolRecord | undefined;
+        try {
+          record = points.length > 0 ? this.#record(points, sourceOf(msg)) : undefined;
+        } catch (e) {
+          // A point InfluxDB would refuse (line.ts): kept as a dead letter, as the writer would.
+          if (!isHubError(e) || e.retryable) throw e;
+          rejects.push({ reason: 'write_rejected', detail: `${e.code}: ${e.message}` });
+          points = [];
+        }
         // Both to disk at once: the spool's group commit and the dead letters' share no file.
-        const spooled = points.length > 0 ? spool.append(this.#record(points, sourceOf(msg))) : undefined;
+        const spooled = record ? spool.append(record) : undefined;
         const kept = rejects.length > 0 ? this.#deadLetter(msg, rejects) : undefined;
         await Promise.all([spooled, kept]);
         this.#counts.pointsWritten += points.length;
@@ -217,7 +229,7 @@ export class Ingest {
   }
 
   #record(points: Point[], source: RecordSource): SpoolRecord {
-    return { at: (this.#deps.now ?? Date.now)(), points, source };
+    return spoolRecord((this.#deps.now ?? Date.now)(), points, source);
   }
 
   #route(

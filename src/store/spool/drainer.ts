@@ -1,9 +1,10 @@
 /**
  * Empties the spool into InfluxDB: oldest segment first, a bounded chunk of records at a time,
- * through a {@link PointWriter}; a segment is removed only once every record in it is written
- * (or kept as a dead letter: chunk-writer.ts). Chunks go in order; within one chunk the writer may
- * run up to `maxBatchesInFlight` requests at once (InfluxDB keys points by series and time, so only
- * two different values for one key could notice, and the hub's point keys make those distinct).
+ * through a {@link LineWriter} (posting the line protocol the ingest path encoded); a segment is
+ * removed only once every record in it is written (or kept as a dead letter: chunk-writer.ts).
+ * Chunks go in order; within one chunk up to `maxBatchesInFlight` requests run at once (InfluxDB
+ * keys points by series and time, so only two different values for one key could notice, and the
+ * hub's point keys make those distinct).
  *
  * A retryable failure (InfluxDB down, slow, 5xx, refusing credentials) keeps the chunk and tries
  * it again after a backoff, forever: nothing acknowledged is ever given up. `stop()` ends the loop
@@ -12,7 +13,7 @@
 import type { DeadLetterStore } from '../../deadletters/store.ts';
 import { HubError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import type { PointWriter } from '../point-writer.ts';
+import type { LineWriter } from '../point-writer.ts';
 import { retryDelayMs } from '../retry.ts';
 import { ChunkWriter, type Attempt } from './chunk-writer.ts';
 import { SEGMENT_MAGIC } from './frame.ts';
@@ -24,7 +25,7 @@ import type { SegmentView, Spool } from './spool.ts';
 export interface DrainerOptions {
   spool: Spool;
   /** A writer of its own (the drainer retries; give it `maxRetries: 0`, `flushIntervalMs: 0`). */
-  writer: PointWriter;
+  writer: LineWriter;
   deadLetters: Pick<DeadLetterStore, 'add'>;
   logger: Logger;
   /** Most points read from the spool and offered to the writer at once (bounds memory). */

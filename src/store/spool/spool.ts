@@ -28,8 +28,8 @@
 import { unlink, type FileHandle } from 'node:fs/promises';
 import { HubError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import { encodeFrame, SEGMENT_MAGIC } from './frame.ts';
-import { encodeRecord, type SpoolRecord } from './record.ts';
+import { SEGMENT_MAGIC } from './frame.ts';
+import { encodeRecordFrame, type SpoolRecord } from './record.ts';
 import { createSegment, listSegments, writeAll } from './segment-files.ts';
 
 /** Options of {@link Spool}. */
@@ -134,7 +134,7 @@ export class Spool {
   append(record: SpoolRecord): Promise<void> {
     if (this.#state !== 'open')
       return Promise.reject(new HubError('HUB_ERR_WRITER_CLOSED', 'the spool is closed: the hub is shutting down'));
-    const frame = encodeFrame(encodeRecord(record));
+    const frame = encodeRecordFrame(record);
     if (this.#buffered > 0 && this.#buffered + frame.length > this.#o.maxBufferedBytes) {
       this.#counts.refused++;
       return Promise.reject(

@@ -40,10 +40,24 @@ const escapeMeasurement = (s: string): string =>
 const escapeTag = (s: string): string => (TAG_SPECIAL.test(s) ? s.replace(/[, =\n\r\t]/g, (c) => REPLACE[c]!) : s);
 const quote = (s: string): string => `"${/["\\]/.test(s) ? s.replace(/["\\]/g, (c) => REPLACE[c]!) : s}"`;
 
-/** Keys in the client's order (`Array.prototype.sort`, UTF-16 code units); one key needs no sort. */
+/**
+ * Keys in the client's order (`Array.prototype.sort` without a comparator: UTF-16 code units). By
+ * insertion: a point has a handful of keys, often already in order, and the default sort's string
+ * conversions showed in the profile (docs/benchmarks-profile.md).
+ */
 function sortedKeys(o: Record<string, unknown>): string[] {
   const keys = Object.keys(o);
-  return keys.length > 1 ? keys.sort() : keys;
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    if (keys[j]! <= k) continue;
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  return keys;
 }
 
 /**

@@ -4,12 +4,17 @@
  * the drainer writing to a real InfluxDB meanwhile, until InfluxDB holds every point. Prints
  * messages/s acknowledged and end to end, and checks the count in InfluxDB against what was sent.
  *
- *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/profile-hotpath.ts [messages]
+ *   node --import tsx bench/profile-hotpath.ts [messages] [profile folder]
+ *
+ * With a folder, the load alone (not start-up: module loading, InfluxDB, hashing the secret) is
+ * profiled through node:inspector, as `--cpu-prof` would, into `<folder>/hotpath.cpuprofile`; read
+ * it with bench/cpuprofile-top.ts.
  *
  * `HUB_INFLUX_URL` (1.x, no auth) or a private InfluxDB started for the run. Not a `*.bench.ts`:
  * `npm run bench` does not run it.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -24,6 +29,7 @@ import { Drainer, Spool } from '../src/store/spool/index.ts';
 import { startInflux } from '../test/helpers/influx.ts';
 
 const N = Number(process.argv[2] ?? 60_000);
+const PROFILE_DIR = process.argv[3];
 const IN_FLIGHT = 256;
 const logger = createLogger('silent');
 const T0 = Date.now() - 3_600_000;
@@ -98,6 +104,12 @@ async function main(): Promise<void> {
     drainer.start();
     const ingest = new Ingest({ inventory, normaliser, spool, deadLetters, logger });
 
+    const session = PROFILE_DIR ? new Session() : undefined;
+    if (session) {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    }
     let next = 0;
     const t0 = performance.now();
     const worker = async (): Promise<void> => {
@@ -107,6 +119,12 @@ async function main(): Promise<void> {
     const acked = performance.now() - t0;
     await drainer.drained();
     const total = performance.now() - t0;
+    if (session && PROFILE_DIR) {
+      const { profile } = await session.post('Profiler.stop');
+      await mkdir(PROFILE_DIR, { recursive: true });
+      await writeFile(join(PROFILE_DIR, 'hotpath.cpuprofile'), JSON.stringify(profile));
+      session.disconnect();
+    }
     await spool.close();
     await drainer.stop();
     await writer.close();

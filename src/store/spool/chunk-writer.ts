@@ -5,8 +5,8 @@
  *
  * Records are grouped into requests of at most `batchPoints` points (whole records, at least one)
  * and each request body is the records' line-protocol bytes laid end to end, as the ingest path
- * encoded them (record.ts): nothing is parsed or encoded again here. All requests of a chunk go at
- * once; the chunk is sized to the writer's `maxBatchesInFlight` (drainer.ts `drainerSizing`).
+ * encoded them (record.ts): nothing is parsed or encoded again here. Up to `batchesInFlight`
+ * requests go at once (the writer's `maxBatchesInFlight`: drainer.ts `drainerSizing`).
  *
  * InfluxDB refuses a request as a whole (`HUB_ERR_INFLUX_WRITE_REJECTED`, e.g. a field type
  * conflict) and says nothing usable of which lines were at fault; 1.x even stores the request's
@@ -33,6 +33,8 @@ export interface ChunkWriterOptions {
   writer: LineWriter;
   /** Most points in one request (whole records; a bigger record goes alone). */
   batchPoints: number;
+  /** Most requests in flight at once (halving included: the halves of a request go one by one). */
+  batchesInFlight: number;
   deadLetters: Pick<DeadLetterStore, 'add'>;
   logger: Logger;
 }
@@ -59,7 +61,12 @@ export class ChunkWriter {
   ): Promise<Attempt | undefined> {
     const retry = new Set<SpoolRecord>();
     const out: { failure?: unknown } = {};
-    const work = Promise.all(this.#batches(todo).map((b) => this.#settle(b, retry, out, stopping)));
+    const batches = this.#batches(todo);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < batches.length) await this.#settle(batches[next++]!, retry, out, stopping);
+    };
+    const work = Promise.all(Array.from({ length: Math.max(1, this.#o.batchesInFlight) }, worker));
     const settled = await Promise.race([work.then(() => true), cancelled.then(() => undefined)]);
     if (settled === undefined || stopping()) return undefined;
     return { retry: todo.filter((r) => retry.has(r)), failure: out.failure };

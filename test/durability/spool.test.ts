@@ -237,7 +237,7 @@ describe('Spool and Drainer', () => {
       backpressureTimeoutMs: 50,
       maxBufferedBytes: 3000,
     });
-    // Records of about 140 bytes: some fill the disk bound, more the memory one, the rest are refused.
+    // Records of about 150 bytes: some fill the disk bound, more the memory one, the rest are refused.
     const outcomes = await Promise.allSettled(Array.from({ length: 45 }, (_, i) => spool.append(record(i))));
     const refused = outcomes
       .filter((o) => o.status === 'rejected')

@@ -23,8 +23,8 @@
  * | 32 | 4 | number of points (lines) |
  * | 36 | 4 | bytes of line protocol |
  * | 40 | 4 | bytes of payload |
- * | 44 | 5 × 2 | bytes of topic, site, gateway, device, channel (UTF-8; 0xFFFF: absent) |
- * | 54 | … | those five strings, then the line protocol, then the payload |
+ * | 44 | 5 × 4 | bytes of topic, site, gateway, device, channel (UTF-8; 0xFFFFFFFF: absent) |
+ * | 64 | … | those five strings, then the line protocol, then the payload |
  */
 import type { DeadLetterInput } from '../../deadletters/store.ts';
 import type { Point } from '../../point.ts';
@@ -48,8 +48,8 @@ export interface SpoolRecord {
 
 /** Version byte of the binary layout above. */
 export const RECORD_VERSION = 2;
-const HEADER_BYTES = 54;
-const ABSENT = 0xffff;
+const HEADER_BYTES = 64;
+const ABSENT = 0xffffffff;
 const STRINGS = ['topic', 'site', 'gateway', 'device', 'channel'] as const;
 
 /** A record of `points` (encoded here, once). @throws HubError for a point InfluxDB would refuse (line.ts). */
@@ -80,8 +80,7 @@ export function encodeRecordFrame(record: SpoolRecord): Buffer {
   b.writeUInt32BE(source.payload.length, 40);
   let at = HEADER_BYTES;
   strings.forEach((s, i) => {
-    if (s && s.length >= ABSENT) throw new RangeError(`spool record: ${STRINGS[i]} is longer than ${ABSENT - 1} bytes`);
-    b.writeUInt16BE(s ? s.length : ABSENT, 44 + 2 * i);
+    b.writeUInt32BE(s ? s.length : ABSENT, 44 + 4 * i);
     if (s) at += s.copy(b, at);
   });
   at += lines.copy(b, at);
@@ -114,7 +113,7 @@ export function decodeRecord(body: Buffer): SpoolRecord {
   const strings: Partial<Record<(typeof STRINGS)[number], string>> = {};
   let pos = HEADER_BYTES;
   for (let i = 0; i < STRINGS.length; i++) {
-    const n = body.readUInt16BE(44 + 2 * i);
+    const n = body.readUInt32BE(44 + 4 * i);
     if (n === ABSENT) continue;
     if (pos + n > body.length) throw new Error('not a spool record: lengths run past the body');
     strings[STRINGS[i]!] = body.toString('utf8', pos, pos + n);

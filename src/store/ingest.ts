@@ -118,7 +118,7 @@ export class Ingest {
         // Encoded once, here: the spool keeps the line protocol the drainer posts (record.ts).
         let record: SpoolRecord | undefined;
         try {
-          record = points.length > 0 ? this.#record(points, sourceOf(msg)) : undefined;
+          record = points.length > 0 ? this.#record(points, msg) : undefined;
         } catch (e) {
           // A point InfluxDB would refuse (line.ts): kept as a dead letter, as the writer would.
           if (!isHubError(e) || e.retryable) throw e;
@@ -185,7 +185,7 @@ export class Ingest {
     };
     const { points, rejects } = this.#route(msg, { clock: dl.receivedAt, ...(only ? { only } : {}) });
     if (points.length > 0) {
-      if (this.#deps.spool) await this.#deps.spool.append(this.#record(points, sourceOf(msg)));
+      if (this.#deps.spool) await this.#deps.spool.append(this.#record(points, msg));
       else await this.#deps.writer!.write(points);
       this.#counts.pointsWritten += points.length;
       this.#accepted(msg.site, points);
@@ -228,6 +228,10 @@ export class Ingest {
     }
   }
 
+  /**
+   * The message is its own record source (what a dead letter needs, should InfluxDB refuse its
+   * points while draining): the record's encoder reads only the source's fields (record.ts).
+   */
   #record(points: Point[], source: RecordSource): SpoolRecord {
     return spoolRecord((this.#deps.now ?? Date.now)(), points, source);
   }
@@ -302,19 +306,4 @@ export class Ingest {
       'message kept as a dead letter',
     );
   }
-}
-
-/** What a dead letter needs of the message, should InfluxDB refuse its points while draining. */
-function sourceOf(msg: IngestMessage): RecordSource {
-  const { topic, site, gateway, device, channel, receivedAt, stamp, payload } = msg;
-  return {
-    topic,
-    site,
-    gateway,
-    ...(device === undefined ? {} : { device }),
-    channel,
-    receivedAt,
-    ...(stamp ? { stamp } : {}),
-    payload,
-  };
 }

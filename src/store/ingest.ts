@@ -30,7 +30,7 @@ import {
 } from '../normalise/index.ts';
 import { msFromNs, type Point } from '../point.ts';
 import type { PointWriter } from './point-writer.ts';
-import type { RecordSource, SpoolRecord } from './spool/record.ts';
+import { spoolRecord, type RecordSource, type SpoolRecord } from './spool/record.ts';
 
 /** One message as received, whatever the transport. */
 export interface IngestMessage {
@@ -108,13 +108,25 @@ export class Ingest {
   /** Make one message durable (points spooled or written, rejects dead-lettered); see the file comment. */
   async handle(msg: IngestMessage): Promise<IngestOutcome> {
     this.#counts.messages++;
-    const { points, rejects, stamp } = this.#route(msg);
+    const routed = this.#route(msg);
+    const { rejects, stamp } = routed;
+    let { points } = routed;
     if (stamp) msg = { ...msg, stamp };
     const { spool } = this.#deps;
     try {
       if (spool) {
+        // Encoded once, here: the spool keeps the line protocol the drainer posts (record.ts).
+        let record: SpoolRecord | undefined;
+        try {
+          record = points.length > 0 ? this.#record(points, msg) : undefined;
+        } catch (e) {
+          // A point InfluxDB would refuse (line.ts): kept as a dead letter, as the writer would.
+          if (!isHubError(e) || e.retryable) throw e;
+          rejects.push({ reason: 'write_rejected', detail: `${e.code}: ${e.message}` });
+          points = [];
+        }
         // Both to disk at once: the spool's group commit and the dead letters' share no file.
-        const spooled = points.length > 0 ? this.#spool(points, msg) : undefined;
+        const spooled = record ? this.#spool(record) : undefined;
         const kept = rejects.length > 0 ? this.#deadLetter(msg, rejects) : undefined;
         const [tooLarge] = await Promise.all([spooled, kept]);
         if (tooLarge) {
@@ -189,7 +201,7 @@ export class Ingest {
     const { points, rejects } = this.#route(msg, { clock: dl.receivedAt, ...(only ? { only } : {}) });
     if (points.length > 0) {
       if (this.#deps.spool) {
-        const tooLarge = await this.#spool(points, msg);
+        const tooLarge = await this.#spool(this.#record(points, msg));
         if (tooLarge) return { points: 0, rejects: [...rejects, tooLarge] };
       } else await this.#deps.writer!.write(points);
       this.#counts.pointsWritten += points.length;
@@ -234,12 +246,12 @@ export class Ingest {
   }
 
   /**
-   * Appends the message's points to the spool. A record too large for a spool frame can never be
-   * spooled, so resending cannot help: it comes back as an `oversized` reject, and the message is
-   * kept whole as a dead letter (docs/contract.md §3) rather than refused forever.
+   * Appends a record to the spool. A record too large for a spool frame can never be spooled, so
+   * resending cannot help: it comes back as an `oversized` reject, and the message is kept whole as
+   * a dead letter (docs/contract.md §3) rather than refused forever.
    */
-  #spool(points: Point[], msg: IngestMessage): Promise<Reject | undefined> {
-    return this.#deps.spool!.append(this.#record(points, sourceOf(msg))).then(
+  #spool(record: SpoolRecord): Promise<Reject | undefined> {
+    return this.#deps.spool!.append(record).then(
       () => undefined,
       (e: unknown) => {
         if (!isHubError(e, 'HUB_ERR_SPOOL_RECORD_TOO_LARGE')) throw e;
@@ -248,8 +260,12 @@ export class Ingest {
     );
   }
 
+  /**
+   * The message is its own record source (what a dead letter needs, should InfluxDB refuse its
+   * points while draining): the record's encoder reads only the source's fields (record.ts).
+   */
   #record(points: Point[], source: RecordSource): SpoolRecord {
-    return { at: (this.#deps.now ?? Date.now)(), points, source };
+    return spoolRecord((this.#deps.now ?? Date.now)(), points, source);
   }
 
   #route(
@@ -322,19 +338,4 @@ export class Ingest {
       'message kept as a dead letter',
     );
   }
-}
-
-/** What a dead letter needs of the message, should InfluxDB refuse its points while draining. */
-function sourceOf(msg: IngestMessage): RecordSource {
-  const { topic, site, gateway, device, channel, receivedAt, stamp, payload } = msg;
-  return {
-    topic,
-    site,
-    gateway,
-    ...(device === undefined ? {} : { device }),
-    channel,
-    receivedAt,
-    ...(stamp ? { stamp } : {}),
-    payload,
-  };
 }

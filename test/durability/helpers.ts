@@ -7,7 +7,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hashSecret } from '../../src/secret.ts';
-import { connectInflux, query, type InfluxConnection } from '../../src/store/index.ts';
+import { connectInflux, parseLines, query, type InfluxConnection } from '../../src/store/index.ts';
 import { expect } from 'vitest';
 import { SegmentReader, type ReadRecord } from '../../src/store/spool/reader.ts';
 import type { QuarantineSidecar, SpoolRecord } from '../../src/store/spool/index.ts';
@@ -72,6 +72,9 @@ export async function writeHubFiles(spec: HubFilesSpec): Promise<HubFiles> {
     // These tests count every point in InfluxDB; the KPI scheduler's own points would be noise.
     // KPIs are tested in test/kpi/ and the hub's wiring of them in test/e2e/kpi-wiring.test.ts.
     kpi: { enabled: false },
+    // The spool-full test counts the spool's records as acknowledged messages: a hub_stats sample
+    // is a record too (every 15 s). Self stats are tested in test/e2e/self-stats.test.ts.
+    selfStats: { enabled: false },
     ...spec.extra,
   };
   return writeFiles({ config, inventory, prefix: 'hub-durability-', ...(spec.dir ? { dir: spec.dir } : {}) });
@@ -130,7 +133,9 @@ export async function spooledRecords(spoolDir: string): Promise<SpoolRecord[]> {
 /** Event ids of the deposit points on disk in `spoolDir`. */
 export async function spooledEventIds(spoolDir: string): Promise<Set<string>> {
   const ids = (await spooledRecords(spoolDir)).flatMap((r) =>
-    r.points.filter((p) => p.measurement === 'deposit').map((p) => String(p.fields.event_id)),
+    parseLines(r.lines)
+      .filter((p) => p.measurement === 'deposit')
+      .map((p) => String(p.fields.event_id)),
   );
   return new Set(ids);
 }

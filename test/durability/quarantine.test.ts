@@ -18,7 +18,7 @@ import type { Point } from '../../src/point.ts';
 import { Ingest } from '../../src/store/ingest.ts';
 import { MemoryPointWriter } from '../../src/store/index.ts';
 import { MAX_FRAME_BODY_BYTES } from '../../src/store/spool/frame.ts';
-import { Drainer, Quarantine, Spool, type SpoolRecord } from '../../src/store/spool/index.ts';
+import { Drainer, Quarantine, Spool, spoolRecord, type SpoolRecord } from '../../src/store/spool/index.ts';
 import { DEAD_LETTER_PREFIX_BYTES, SPOOL_DAMAGE_TOPIC } from '../../src/store/spool/quarantine.ts';
 import { captureLogs, quarantined, spooledFrames } from './helpers.ts';
 
@@ -38,7 +38,7 @@ function record(i: number): SpoolRecord {
     time: String(1_795_737_600_000_000_000n + BigInt(i)),
   };
   const source = { topic: `t/${i}`, site: 's', gateway: 'g', receivedAt: 1000 + i, payload: Buffer.from(`{"i":${i}}`) };
-  return { at: 1000 + i, points: [point], source: { ...source, device: 'd', channel: 'telemetry' } };
+  return spoolRecord(1000 + i, [point], { ...source, device: 'd', channel: 'telemetry' });
 }
 
 /** A folder with one sealed segment of `count` records written by the real Spool; its layout. */

@@ -8,6 +8,7 @@
 import { readFile, rm, stat, truncate } from 'node:fs/promises';
 import { afterAll, expect, it } from 'vitest';
 import { sharedInflux, uniqueName } from '../helpers/influx-shared.ts';
+import { parseLines } from '../../src/store/index.ts';
 import {
   drainedWithin,
   eventIds,
@@ -37,7 +38,7 @@ it('a record cut mid-write is detected and skipped with a log line; every comple
   const frames = await spooledFrames(files.spoolDir);
   expect(frames).toHaveLength(60);
   const last = frames.at(-1)!;
-  const lastId = last.record.points.find((p) => p.measurement === 'deposit')!.fields.event_id;
+  const lastId = parseLines(last.record.lines).find((p) => p.measurement === 'deposit')!.fields.event_id;
   const size = (await stat(last.file)).size;
   expect(size).toBe(last.end);
   await truncate(last.file, size - 10);

@@ -12,7 +12,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectInflux, query, quoteIdent, type InfluxConnection } from '../../src/store/index.ts';
+import { connectInflux, parseLines, query, quoteIdent, type InfluxConnection } from '../../src/store/index.ts';
 import {
   generate,
   inventoryYaml,
@@ -294,9 +294,13 @@ describe('a simulated week with distinctive household ids and secrets', () => {
     // drainer removes a segment once it is sealed): their points must carry pseudonyms only.
     const records = await spooledRecords(files.spoolDir);
     expect(records.length).toBeGreaterThan(0);
-    const points = records.flatMap((r) => r.points);
+    const points = records.flatMap((r) => parseLines(r.lines));
     expect(points.some((p) => p.measurement === 'deposit' && typeof p.fields.household === 'string')).toBe(true);
-    const meta = records.map(({ source: { payload: _payload, ...source }, ...rest }) => ({ ...rest, source }));
+    const meta = records.map(({ source: { payload: _payload, ...source }, lines, ...rest }) => ({
+      ...rest,
+      lines: lines.toString('utf8'),
+      source,
+    }));
     expect(scanText('spool records without payloads', JSON.stringify(meta), needles)).toEqual([]);
     // Byte for byte, whatever format the spool writes: nothing beyond what those payloads hold.
     const inPayloads = new Set(

@@ -1,60 +1,26 @@
 /**
  * Empties the spool into InfluxDB: oldest segment first, a bounded chunk of records at a time,
- * through a {@link PointWriter}; a segment is removed only once every record in it is written
- * (or kept as a dead letter: chunk-writer.ts). Chunks go in order; within one chunk the writer may
- * run up to `maxBatchesInFlight` requests at once (InfluxDB keys points by series and time, so only
- * two different values for one key could notice, and the hub's point keys make those distinct).
+ * through a `LineWriter` (point-writer.ts, posting the line protocol the ingest path encoded); a
+ * segment is removed only once every record in it is written (or kept as a dead letter:
+ * chunk-writer.ts).
+ * Chunks go in order; within one chunk up to `maxBatchesInFlight` requests run at once (InfluxDB
+ * keys points by series and time, so only two different values for one key could notice, and the
+ * hub's point keys make those distinct).
  *
  * A retryable failure (InfluxDB down, slow, 5xx, refusing credentials) keeps the chunk and tries
  * it again after a backoff, forever: nothing acknowledged is ever given up. `stop()` ends the loop
  * at once, even mid-write: the records stay in the spool for the next start.
  */
-import type { DeadLetterStore } from '../../deadletters/store.ts';
 import { HubError } from '../../errors.ts';
-import type { Logger } from '../../log.ts';
-import type { PointWriter } from '../point-writer.ts';
 import { retryDelayMs } from '../retry.ts';
 import { ChunkWriter, type Attempt } from './chunk-writer.ts';
 import { SEGMENT_MAGIC } from './frame.ts';
-import type { Quarantine } from './quarantine.ts';
 import { SegmentReader, type Damage } from './reader.ts';
 import type { SpoolRecord } from './record.ts';
-import type { SegmentView, Spool } from './spool.ts';
+import type { SegmentView } from './spool.ts';
+import type { DrainerOptions } from './drainer-options.ts';
 
-/** Options of {@link Drainer}. */
-export interface DrainerOptions {
-  spool: Spool;
-  /** A writer of its own (the drainer retries; give it `maxRetries: 0`, `flushIntervalMs: 0`). */
-  writer: PointWriter;
-  deadLetters: Pick<DeadLetterStore, 'add'>;
-  /** Where damaged stretches are kept before their segment may be removed (quarantine.ts). */
-  quarantine: Quarantine;
-  logger: Logger;
-  /** Most points read from the spool and offered to the writer at once (bounds memory). */
-  chunkPoints: number;
-  /** Most points in one `write` call (the writer's batch size). */
-  batchPoints: number;
-  /** Backoff bounds between attempts (ms). */
-  retry: { minRetryDelayMs: number; maxRetryDelayMs: number };
-  /** Run before writing, again after every failed attempt (e.g. create the database). */
-  prepare?: () => Promise<unknown>;
-  now?: () => number;
-}
-
-/**
- * The drainer's chunk and batch sizes for a writer with these settings: a chunk is as many points
- * as the writer may have in flight and queued at once (bounds memory), a batch one request.
- */
-export function drainerSizing(s: {
-  batchSize: number;
-  maxBatchesInFlight: number;
-  maxQueuedPoints: number;
-}): Pick<DrainerOptions, 'chunkPoints' | 'batchPoints'> {
-  return {
-    chunkPoints: Math.min(s.batchSize * s.maxBatchesInFlight, s.maxQueuedPoints),
-    batchPoints: Math.min(s.batchSize, s.maxQueuedPoints),
-  };
-}
+export { drainerSizing, type DrainerOptions } from './drainer-options.ts';
 
 /** Drainer gauges and counters. */
 export interface DrainerStats {
@@ -118,7 +84,10 @@ export class Drainer {
   constructor(options: DrainerOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
-    this.#chunks = new ChunkWriter(options);
+    this.#chunks = new ChunkWriter({
+      ...options,
+      batchesInFlight: options.batchesInFlight ?? Math.ceil(options.chunkPoints / options.batchPoints),
+    });
   }
 
   start(): void {

@@ -34,11 +34,6 @@ const GATEWAYS = 200;
 const ROUNDS = 3;
 const SECRET = 'bench-gateway-secret';
 const logger = createLogger('silent');
-const argv = process.argv.slice(2);
-const gatewaysArg = argv.indexOf('--gateways');
-const COLD = gatewaysArg >= 0 ? Number(argv[gatewaysArg + 1]) : 2_000;
-if (!Number.isInteger(COLD) || COLD < 1) throw new Error('--gateways needs a positive integer');
-const COLD_ONLY = argv.includes('--cold-only');
 
 /** One cold storm of `secrets.length` gateways on a fresh broker; seconds until the last CONNACK. */
 async function coldStorm(secrets: { plain: string; stored: string }[]): Promise<number> {
@@ -112,7 +107,9 @@ interface Phase {
 
 const bench: Bench = {
   title: `a reconnect storm: ${GATEWAYS} gateways CONNECT at once over TCP, connects/s with the verified-credential cache vs scrypt every time`,
-  async run() {
+  async run(options) {
+    const COLD = options.number('gateways', 2_000);
+    const COLD_ONLY = options.flag('cold-only');
     process.stdout.write(`\n  cold restart storm: ${COLD} gateways CONNECT at once to a fresh hub (one storm each)\n`);
     const fast = Array.from({ length: COLD }, () => {
       const plain = generateSecret();

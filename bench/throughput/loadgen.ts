@@ -1,13 +1,15 @@
 /**
  * The load generator of `npm run bench -- throughput` (docs/benchmarks.md), run as its own process
  * so its CPU is not the broker's: `node --import tsx bench/throughput/loadgen.ts '<LoadSpec JSON>'`.
- * It connects every gateway with mqtt.js (retrying with backoff, counting resets and refusals),
- * prints `{"event":"ready"}`, waits for `go` on stdin, publishes the workload's readings at QoS 1
- * (flat out, or paced at `rate` messages per second), waits for every PUBACK and prints
- * `{"event":"done", …}` (a {@link LoadResult}). Each gateway keeps at most `window` unacknowledged.
+ * It connects every gateway with mqtt.js (a failed attempt is counted and retried with backoff,
+ * bench/connect.ts), prints `{"event":"ready"}`, waits for `go` on stdin, publishes the workload's
+ * readings at QoS 1 (flat out, or paced at `rate` messages per second), waits for every PUBACK and
+ * prints `{"event":"done", …}` (a {@link LoadResult}). Each gateway keeps at most `window`
+ * unacknowledged.
  */
 import { createInterface } from 'node:readline';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
+import { connectWithRetry } from '../connect.ts';
 import { gatewayId, payloadOf, topicOf, type Workload } from './workload.ts';
 
 /** What the parent asks for. */
@@ -37,35 +39,17 @@ export interface LoadResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Connects `id`, retrying with exponential backoff and jitter; counts each failure in `stats`. */
-export async function connectWithRetry(
-  url: string,
-  id: string,
-  password: string,
-  stats: { retries: number },
-): Promise<MqttClient> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await mqtt.connectAsync(
-        url,
-        { username: id, password, clientId: id, reconnectPeriod: 0, connectTimeout: 60_000, clean: true },
-        false,
-      );
-    } catch (e) {
-      stats.retries++;
-      if (attempt >= 30) throw e;
-      await sleep(Math.min(5_000, 50 * 2 ** attempt) * (0.5 + Math.random()));
-    }
-  }
-}
-
 async function main(spec: LoadSpec): Promise<void> {
   const { workload: w, t0 } = spec;
-  const stats = { retries: 0 };
+  const stats = { retries: 0, errors: 0 };
   const clients: MqttClient[] = [];
   for (let g = 0; g < w.gateways; g += 50) {
     const ids = Array.from({ length: Math.min(50, w.gateways - g) }, (_, i) => gatewayId(g + i));
-    clients.push(...(await Promise.all(ids.map((id) => connectWithRetry(spec.url, id, spec.password, stats)))));
+    clients.push(
+      ...(await Promise.all(
+        ids.map((id) => connectWithRetry(spec.url, { username: id, password: spec.password, clientId: id }, stats)),
+      )),
+    );
   }
   process.stdout.write(`${JSON.stringify({ event: 'ready', retries: stats.retries })}\n`);
   await new Promise<void>((resolve) => {

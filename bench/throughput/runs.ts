@@ -72,7 +72,10 @@ export async function startHub(
   };
   await writeFile(join(dir, 'inventory.yaml'), stringify(inventory));
   await writeFile(join(dir, 'hub.yaml'), stringify(config));
-  const hub = await HubProcess.start(join(dir, 'hub.yaml'), {}, 120_000);
+  const hub = await HubProcess.start(join(dir, 'hub.yaml'), {}, 120_000).catch(async (e: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  });
   return {
     url: `mqtt://127.0.0.1:${hub.port}`,
     password,

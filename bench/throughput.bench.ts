@@ -5,7 +5,7 @@
  * (bench/throughput/loadgen.ts, its own process) and judged by the points counted in InfluxDB
  * afterwards. Loads: 4 gateways × 25 bins with 500 unacknowledged each ("busy") and 200 gateways ×
  * 1 bin with 10 each ("many"); latency at half the hub's (and the peer's) flat-out rate.
- * `npm run bench -- throughput [--reps N] [--seconds S] [--write-doc] [--no-peer]`.
+ * `npm run bench -- throughput [--reps N] [--seconds S] [--latency-seconds S] [--write-doc] [--no-peer]`.
  */
 import { startInflux } from '../test/helpers/influx.ts';
 import type { BenchOptions } from './args.ts';
@@ -80,6 +80,9 @@ async function run(options: BenchOptions): Promise<void> {
   const reps = options.number('reps', 3);
   const seconds = options.number('seconds', 10);
   const withPeer = !options.flag('no-peer');
+  // The probe takes one sample per publish-to-queryable wait (about 0.2–1 s): 30 s gives enough
+  // samples for a p99 that is not just the worst one.
+  const latencySeconds = options.number('latency-seconds', 30);
   const external = process.env['HUB_INFLUX_URL'];
   const server = external ? undefined : await startInflux();
   const influxUrl = external ?? server!.url;
@@ -99,7 +102,7 @@ async function run(options: BenchOptions): Promise<void> {
       all.push(await series('hub', (db) => startHub(influxUrl, db, w), influxUrl, load, reps, seconds));
     }
     latencies.push(
-      await latency('hub', hub, influxUrl, spread(all[0]!.runs.map((r) => r.storedRate)).median / 2, seconds),
+      await latency('hub', hub, influxUrl, spread(all[0]!.runs.map((r) => r.storedRate)).median / 2, latencySeconds),
     );
     if (withPeer) {
       ensurePeerInstalled();
@@ -108,7 +111,13 @@ async function run(options: BenchOptions): Promise<void> {
       for (const load of Object.keys(LOADS)) peers.push(await series('peer', peer, influxUrl, load, reps, seconds));
       all.push(...peers);
       latencies.push(
-        await latency('peer', peer, influxUrl, spread(peers[0]!.runs.map((r) => r.storedRate)).median / 2, seconds),
+        await latency(
+          'peer',
+          peer,
+          influxUrl,
+          spread(peers[0]!.runs.map((r) => r.storedRate)).median / 2,
+          latencySeconds,
+        ),
       );
     }
     const md = report({ machine: machineLine(reps, seconds), ceiling, series: all, latency: latencies });

@@ -53,7 +53,7 @@ export async function openListeners(
       socket.setNoDelay(true);
       accept(socket, remoteOf(socket));
     });
-    opened.push(await bind(tcp, config.host, config.port, 'mqtt.port'));
+    opened.push(await bind(tcp, config, config.port, 'mqtt.port'));
     const ports: BrokerPorts = { port: opened[0]!.port };
 
     let tlsServer: TlsServer | undefined;
@@ -68,7 +68,7 @@ export async function openListeners(
         accept(socket, remoteOf(socket)),
       );
       tls.on('tlsClientError', (err) => logger.debug({ err: err.message }, 'mqtt TLS handshake failed'));
-      const l = await bind(tls, config.host, config.tlsPort, 'mqtt.tlsPort');
+      const l = await bind(tls, config, config.tlsPort, 'mqtt.tlsPort');
       opened.push(l);
       ports.tlsPort = l.port;
       tlsServer = tls;
@@ -121,7 +121,7 @@ async function bindWebSocket(
     const stream = ws.createWebSocketStream(socket);
     accept(stream, `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`, req);
   });
-  const l = await bind(http, config.host, config.websocketPort ?? 0, 'mqtt.websocketPort');
+  const l = await bind(http, config, config.websocketPort ?? 0, 'mqtt.websocketPort');
   return {
     port: l.port,
     close: async () => {
@@ -131,8 +131,16 @@ async function bindWebSocket(
   };
 }
 
-/** Listen, resolving with the bound port; track sockets so close() does not wait on idle ones. */
-function bind(server: Server, host: string, port: number, key: string): Promise<Listener> {
+/**
+ * Listen, resolving with the bound port; track sockets so close() does not wait on idle ones. The
+ * backlog is `mqtt.listenBacklog` (docs/configuration.md): a reconnect storm needs more than 511.
+ */
+function bind(
+  server: Server,
+  { host, listenBacklog: backlog }: Pick<MqttConfig, 'host' | 'listenBacklog'>,
+  port: number,
+  key: string,
+): Promise<Listener> {
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
@@ -147,7 +155,7 @@ function bind(server: Server, host: string, port: number, key: string): Promise<
       );
     };
     server.once('error', onError);
-    server.listen({ host, port }, () => {
+    server.listen({ host, port, backlog }, () => {
       server.off('error', onError);
       const address = server.address();
       const bound = typeof address === 'object' && address ? address.port : port;

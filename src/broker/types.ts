@@ -57,6 +57,11 @@ export interface BrokerOptions {
   packetCeilingBytes?: number;
   /** Clock of the verified-credential cache's TTL, in ms (tests). Default `Date.now`. */
   now?: () => number;
+  /**
+   * aedes and socket knobs for `npm run bench -- aedes` (docs/benchmarks.md, "aedes settings");
+   * unset: aedes' defaults and `noDelay` on. Not configuration: no value measured better than these.
+   */
+  tuning?: { concurrency?: number; queueLimit?: number; noDelay?: boolean };
 }
 
 /** The ports the broker bound (0 in the config means any free port). */

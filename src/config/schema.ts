@@ -28,6 +28,12 @@ const mqtt = z.strictObject({
   /** Largest MQTT packet accepted; bigger ones become `oversized` dead letters or are refused. */
   maxPacketBytes: size.prefault('256KiB'),
   maxConnections: z.number().int().positive().default(10_000),
+  /**
+   * Queue of connections the kernel has accepted and the hub not yet taken, per listener. Node's
+   * default (511) overflows in a restart storm of thousands of gateways (resets, docs/benchmarks.md);
+   * Linux caps it at net.core.somaxconn (4096 by default since kernel 5.4).
+   */
+  listenBacklog: z.number().int().positive().max(65_535).default(4096),
   /** A client asking for a longer keepalive (or 0 = none) is given this one. */
   maxKeepaliveSeconds: z.number().int().positive().default(300),
   connectTimeout: duration.prefault('30s'),

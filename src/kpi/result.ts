@@ -24,7 +24,7 @@ export interface KpiResult {
   /** Period start and end (exclusive), local time with offset: `2026-11-27T00:00:00+08:00`. */
   readonly start: string;
   readonly end: string;
-  readonly unit: 'ratio' | 'count';
+  readonly unit: 'ratio' | 'count' | 'kg';
   /** numerator ÷ denominator for ratios, the count for counts; null with a reason. */
   readonly value: number | null;
   /** null for informative KPIs. */

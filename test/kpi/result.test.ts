@@ -70,12 +70,15 @@ describe('definitions', () => {
       'bin_overflow_alarms',
       'gate_denied_rate',
       'gate_security_alarms',
+      'diversion_rate',
+      'recyclables_kg',
+      'co2e_avoided_kg',
     ]);
     for (const d of KPI_DEFINITIONS) {
       expect(d.formula.length).toBeGreaterThan(5);
       expect(d.numerator.length).toBeGreaterThan(5);
       expect(d.version).toBeGreaterThanOrEqual(1);
-      expect(d.denominator === null).toBe(d.unit === 'count');
+      expect(d.denominator === null).toBe(d.unit !== 'ratio');
     }
   });
 
@@ -89,7 +92,13 @@ describe('definitions', () => {
       ['bin_overflow_alarms', '<=', 3],
       ['gate_denied_rate', null, null],
       ['gate_security_alarms', null, null],
+      ['diversion_rate', '>=', 0.35],
+      ['recyclables_kg', null, null],
+      ['co2e_avoided_kg', null, null],
     ]);
+    expect(kpiDefinition('bin_overflow_alarms')!.target(defaults, 'quarter')).toBe(240);
+    expect(kpiDefinition('bin_overflow_alarms')!.target(defaults, 'year')).toBe(960);
+    expect(kpiDefinition('diversion_rate')!.target(kpiConfig({ diversion_rate: 0.5 }), 'day')).toBe(0.5);
     const custom = kpiConfig({ sorting_coverage: 0.8, bin_overflow_alarms: { week: 7 } });
     expect(coverage.target(custom, 'day')).toBe(0.8);
     expect(kpiDefinition('bin_overflow_alarms')!.target(custom, 'week')).toBe(7);

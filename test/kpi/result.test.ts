@@ -41,6 +41,15 @@ describe('targets', () => {
     expect(meetsTarget('>=', 7, 10, 0.7)).toBe(true);
   });
 
+  it('kg rounded to the gram (diversion_rate) are compared as whole grams: exact where doubles are not', () => {
+    expect(0.567 / 1.62).toBeLessThan(0.35); // the doubles' quotient: 0.3499999999999999
+    expect(meetsTarget('>=', 0.567, 1.62, 0.35)).toBe(true); // 567 g of 1620 g is 35 % exactly
+    expect(meetsTarget('>=', 0.566, 1.62, 0.35)).toBe(false);
+    // A year of a large community: 200,000,000 g of which one gram short of 35 % (1e-11 below it).
+    expect(meetsTarget('>=', 69_999.999, 200_000, 0.35)).toBe(false);
+    expect(meetsTarget('>=', 70_000, 200_000, 0.35)).toBe(true);
+  });
+
   it('≤ for counts: equal to the target is met', () => {
     expect(meetsTarget('<=', 3, null, 3)).toBe(true);
     expect(meetsTarget('<=', 4, null, 3)).toBe(false);

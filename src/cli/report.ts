@@ -6,7 +6,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.ts';
-import { KPI_PERIODS } from '../config/schema.ts';
 import { DeadLetterStore } from '../deadletters/store.ts';
 import { HubError, isHubError } from '../errors.ts';
 import { localDate, siteOf, type PeriodKind } from '../kpi/index.ts';
@@ -20,6 +19,13 @@ import {
 } from '../report/index.ts';
 import { connectInflux } from '../store/index.ts';
 import { EXIT, parse } from './args.ts';
+
+/**
+ * Period kinds a report is built for. Kept reports are named and listed for these only
+ * (src/report/files.ts, docs/contract.md §5); quarterly and yearly KPIs are computed and stored, a
+ * report of them belongs to the evaluation report still to come.
+ */
+const REPORT_PERIODS: readonly PeriodKind[] = ['day', 'week', 'month'];
 
 /** The help text of `community-hub report`. */
 export const REPORT_HELP = `Usage: community-hub report --site SITE [--period day|week|month] [--date YYYY-MM-DD]
@@ -69,7 +75,7 @@ export async function reportCommand(argv: string[], out: NodeJS.WritableStream =
   if (positionals.length > 0) usage(`unexpected argument "${positionals[0]}"`);
   if (!values.site) usage('--site is required');
   const kind = (values.period ?? 'day') as PeriodKind;
-  if (!KPI_PERIODS.includes(kind)) usage(`--period must be one of ${KPI_PERIODS.join(', ')}`);
+  if (!REPORT_PERIODS.includes(kind)) usage(`--period must be one of ${REPORT_PERIODS.join(', ')}`);
   const format = (values.format ?? 'md') as ReportFormat;
   if (!REPORT_FORMATS.includes(format)) usage(`--format must be one of ${REPORT_FORMATS.join(', ')}`);
 

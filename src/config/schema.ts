@@ -160,8 +160,12 @@ const selfStats = z.strictObject({
   instance: z.string().min(1).optional(),
 });
 
-/** Period kinds of the KPIs (docs/contract.md §5): a day, a week starting Monday, a month, in the site's timezone. */
-export const KPI_PERIODS = ['day', 'week', 'month'] as const;
+/**
+ * Period kinds of the KPIs (docs/contract.md §5): a day, a week starting Monday, a month, a quarter
+ * (from 1 January, April, July, October) and a year, in the site's timezone. `quarter` and `year`
+ * are opt-in (not in the default `kpi.periods`).
+ */
+export const KPI_PERIODS = ['day', 'week', 'month', 'quarter', 'year'] as const;
 const ratioTarget = z.number().min(0).max(1);
 const countTarget = z.number().int().nonnegative();
 
@@ -197,8 +201,19 @@ const kpi = z
         device_availability: ratioTarget.default(0.98),
         /** Most `overflow` alarms a site may raise in a period of each kind. */
         bin_overflow_alarms: z
-          .strictObject({ day: countTarget.default(3), week: countTarget.default(20), month: countTarget.default(80) })
+          .strictObject({
+            day: countTarget.default(3),
+            week: countTarget.default(20),
+            month: countTarget.default(80),
+            quarter: countTarget.default(240),
+            year: countTarget.default(960),
+          })
           .prefault({}),
+        /**
+         * Share of deposited weight diverted from residual waste (docs/contract.md §5): about 35 %,
+         * the national goal for urban household-waste recycling by 2025.
+         */
+        diversion_rate: ratioTarget.default(0.35),
       })
       .prefault({}),
   })
@@ -206,6 +221,27 @@ const kpi = z
     path: ['publishPeriod'],
     message: 'must be one of kpi.periods',
   });
+
+/** Waste categories of docs/contract.md §3 (GB/T 19095-2019), in the order the CO₂e sum takes them. */
+export const WASTE_CATEGORIES = ['recyclable', 'kitchen', 'hazardous', 'residual'] as const;
+const co2eFactor = z.number().min(0).max(100);
+
+/**
+ * Environmental-benefit evaluation (docs/contract.md §5, `co2e_avoided_kg`). No factors: that KPI
+ * is null with reason `not_configured`; given, every category needs its factor (a missing one would
+ * silently count as 0).
+ */
+const evaluation = z.strictObject({
+  /** kg CO₂e avoided per kg deposited (not sorted `incorrect`), per waste category. */
+  co2eFactors: z
+    .strictObject(
+      Object.fromEntries(WASTE_CATEGORIES.map((c) => [c, co2eFactor])) as Record<
+        (typeof WASTE_CATEGORIES)[number],
+        typeof co2eFactor
+      >,
+    )
+    .optional(),
+});
 
 /** zod schema of hub.yaml. */
 export const configSchema = z.strictObject({
@@ -227,6 +263,7 @@ export const configSchema = z.strictObject({
   spool: spool.prefault({}),
   shutdown: z.strictObject({ timeout: duration.prefault('10s') }).prefault({}),
   kpi: kpi.prefault({}),
+  evaluation: evaluation.prefault({}),
   selfStats: selfStats.prefault({}),
 });
 

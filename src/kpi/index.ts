@@ -13,6 +13,7 @@ export {
   countedHours,
   isKpiId,
   kpiDefinition,
+  type EvaluationConfig,
   type KpiConfig,
   type KpiDefinition,
   type KpiId,

@@ -6,7 +6,7 @@ import type { Inventory } from '../config/inventory.ts';
 import type { DurationHistogram } from '../histogram.ts';
 import type { Logger } from '../log.ts';
 import type { InfluxConnection, PointWriter } from '../store/index.ts';
-import type { KpiConfig } from './definitions/index.ts';
+import type { EvaluationConfig, KpiConfig } from './definitions/index.ts';
 import type { WrittenProgress } from './late.ts';
 
 /** A started timer of the scheduler. */
@@ -21,9 +21,13 @@ export interface KpiSchedulerDeps {
   /** Where `kpi` points go (the hub's writer). */
   writer: PointWriter;
   inventory: Inventory;
-  /** The hub config; only `kpi`, `mqtt.rootTopic` and `ingest.maxAge` (the backfill's reach, default 30 d) are read. */
+  /**
+   * The hub config; only `kpi`, `evaluation` (CO₂e factors), `mqtt.rootTopic` and `ingest.maxAge`
+   * (the backfill's reach, default 30 d) are read.
+   */
   config: {
     readonly kpi: KpiConfig;
+    readonly evaluation?: EvaluationConfig;
     readonly mqtt: { readonly rootTopic: string };
     readonly ingest?: { readonly maxAge: number };
   };

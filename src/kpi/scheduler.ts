@@ -116,7 +116,14 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
 
   const recompute = (site: string, p: Period): Promise<KpiResult[]> =>
     recomputeKpis(
-      { conn: deps.conn, inventory: deps.inventory, config: kpi, writer: deps.writer, now },
+      {
+        conn: deps.conn,
+        inventory: deps.inventory,
+        config: kpi,
+        ...(deps.config.evaluation ? { evaluation: deps.config.evaluation } : {}),
+        writer: deps.writer,
+        now,
+      },
       site,
       p.kind,
       p.date,

@@ -55,7 +55,7 @@ export interface ReportInput {
 /** One KPI row of a report. */
 export interface ReportKpi {
   kpi: KpiId;
-  unit: 'ratio' | 'count';
+  unit: KpiResult['unit'];
   value: number | null;
   target: number | null;
   direction: '>=' | '<=' | null;

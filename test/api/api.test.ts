@@ -237,7 +237,7 @@ describe('KPIs', () => {
   });
 
   it('validation: a bad period, a bad date, a missing body field', async () => {
-    const q = await app.inject({ url: `/api/v1/sites/${SITE}/kpis?period=year`, headers: op });
+    const q = await app.inject({ url: `/api/v1/sites/${SITE}/kpis?period=decade`, headers: op });
     expect(q.statusCode).toBe(400);
     expect(q.json().error).toMatchObject({
       code: 'HUB_ERR_VALIDATION',

@@ -101,6 +101,37 @@ describe('config loading', () => {
     expect(err.message).toContain('ingest.maxAge: "forever" is not a duration');
   });
 
+  it('CO₂e factors: all four categories or none, each 0–100; the environment can set them; quarter and year periods', () => {
+    const load = (text: string, env: NodeJS.ProcessEnv = {}) =>
+      loadConfig({ configPath: join(workspace(`${KEY}${text}`), 'hub.yaml'), env }).config;
+    expect(load('').evaluation.co2eFactors).toBeUndefined();
+    expect(load('').kpi.targets.diversion_rate).toBe(0.35);
+    const all = 'evaluation:\n  co2eFactors: { recyclable: 1.2, kitchen: 0.3, hazardous: 0, residual: 0 }\n';
+    expect(load(all, { HUB_EVALUATION_CO2E_FACTORS_KITCHEN: '0.25' }).evaluation.co2eFactors).toEqual({
+      recyclable: 1.2,
+      kitchen: 0.25,
+      hazardous: 0,
+      residual: 0,
+    });
+    expect(load('kpi:\n  periods: [day, quarter, year]\n  publishPeriod: year\n').kpi.periods).toEqual([
+      'day',
+      'quarter',
+      'year',
+    ]);
+    const partial = loadError(() => load('evaluation:\n  co2eFactors: { recyclable: 1.2 }\n'));
+    expect(partial.code).toBe('HUB_ERR_CONFIG_INVALID');
+    expect(partial.message).toMatch(/evaluation\.co2eFactors\.kitchen: /);
+    // One variable alone makes a partial set: refused, naming the missing categories, not read as 0.
+    const fromEnv = loadError(() => load('', { HUB_EVALUATION_CO2E_FACTORS_RECYCLABLE: '1.2' }));
+    expect(fromEnv.message).toMatch(/evaluation\.co2eFactors\.residual: /);
+    const negative = loadError(() => load(all.replace('hazardous: 0', 'hazardous: -1')));
+    expect(negative.message).toMatch(/evaluation\.co2eFactors\.hazardous: .*>=0/);
+    expect(loadError(() => load('kpi:\n  periods: [decade]\n')).message).toMatch(/kpi\.periods\.0: /);
+    expect(loadError(() => load('kpi:\n  targets: { diversion_rate: 1.5 }\n')).message).toMatch(
+      /kpi\.targets\.diversion_rate: /,
+    );
+  });
+
   it('names the environment variable when the bad value came from it', () => {
     const dir = workspace(KEY);
     const err = loadError(() => loadConfig({ configPath: join(dir, 'hub.yaml'), env: { HUB_HTTP_PORT: 'eighty' } }));

@@ -162,7 +162,8 @@ describe('dashboards build', () => {
       participation_rate: 0.9,
       sorting_accuracy: 0.9,
       device_availability: 0.98,
-      bin_overflow_alarms: { day: 3, week: 20, month: 80 },
+      bin_overflow_alarms: { day: 3, week: 20, month: 80, quarter: 240, year: 960 },
+      diversion_rate: 0.35,
     });
     expect(params['kpi_target_bin_overflow_alarms_week']).toBe(20);
     const moved = buildDashboards('dashboards', { params }).find((b) => b.name === 'community-overview')!.json;

@@ -110,6 +110,7 @@ function simulatedDay(now: number): Point[] {
     ['participation_rate', 0.5, 0.6],
     ['sorting_accuracy', 0.8, 0.9],
     ['device_availability', 1, 0.98],
+    ['diversion_rate', 0.4, 0.35],
   ] as const) {
     points.push({
       measurement: 'kpi',
@@ -118,6 +119,17 @@ function simulatedDay(now: number): Point[] {
       time: kpiTime,
     });
   }
+  // The informative amounts in kg: no target, no denominator (src/kpi/result.ts toPoint).
+  for (const [kpi, value] of [
+    ['recyclables_kg', 12.5],
+    ['co2e_avoided_kg', 15],
+  ] as const)
+    points.push({
+      measurement: 'kpi',
+      tags: { site: SITE, kpi, period: 'day' },
+      fields: { value, numerator: value },
+      time: kpiTime,
+    });
   // The hub's own series, in the shape src/store/self-stats.ts writes (selfStatsPoints; its exact
   // points are pinned in test/store/self-stats.test.ts): cumulative counters, gauges, and the
   // write latency of the interval; per hub instance, not per site.

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KPI_IDS } from '../../src/kpi/index.ts';
 import type { ReportData } from '../../src/report/index.ts';
 import { hashSecret } from '../../src/secret.ts';
 import type { InfluxPointWriter } from '../../src/store/index.ts';
@@ -86,7 +87,7 @@ describe('community-hub report', { timeout: 120_000 }, () => {
     );
     const base = join(dir, 'data', 'reports', SITE.id, 'day-2026-11-27');
     expect(readFileSync(`${base}.md`, 'utf8')).toBe(r.stdout);
-    expect((JSON.parse(readFileSync(`${base}.json`, 'utf8')) as ReportData).kpis).toHaveLength(7);
+    expect((JSON.parse(readFileSync(`${base}.json`, 'utf8')) as ReportData).kpis).toHaveLength(KPI_IDS.length);
     expect(readFileSync(`${base}.html`, 'utf8')).toContain('<svg');
   });
 

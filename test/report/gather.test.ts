@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterStore } from '../../src/deadletters/store.ts';
-import { recomputeKpis } from '../../src/kpi/index.ts';
+import { KPI_IDS, recomputeKpis } from '../../src/kpi/index.ts';
 import { nsFromMs, type Point } from '../../src/point.ts';
 import { gatherReport, type ReportDeps } from '../../src/report/index.ts';
 import type { InfluxPointWriter } from '../../src/store/index.ts';
@@ -123,7 +123,7 @@ describe('gatherReport', () => {
     await recomputeKpis({ ...deps, writer, config: kpiConfig({ sorting_coverage: 0.99 }) }, S, 'day', '2026-11-27');
     const r = await gatherReport({ ...deps, kpiSource: 'stored' }, S, 'day', '2026-11-27');
     expect(r.kpis[0]).toMatchObject({ kpi: 'sorting_coverage', target: 0.99, met: false, previous: 0.55 });
-    expect(r.kpis).toHaveLength(7);
+    expect(r.kpis).toHaveLength(KPI_IDS.length);
   });
 
   it('refuses an unknown site and a period that has not started', async () => {

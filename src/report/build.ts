@@ -263,7 +263,8 @@ export function buildReport(input: ReportInput): ReportData {
       sorting_coverage: siteNeeded('sorting_coverage'),
       participation_rate: siteNeeded('participation_rate'),
     },
-    trend: buildTrend(p, input.trendPeriods, input.trend, input.kpis),
+    // The report's own two periods show the report's values, so its rows and its chart agree.
+    trend: buildTrend(p, input.trendPeriods, input.trend, [...input.previous, ...input.kpis]),
     summary: {
       met: kpis.filter((k) => k.met === true).length,
       notMet: kpis.filter((k) => k.met === false).length,

@@ -58,8 +58,8 @@ export function trendPeriods(p: Period, n: number): Period[] {
 }
 
 /**
- * The trend of every KPI: `stored` are the site-wide results of the window (any order; a result of
- * the report's own period is replaced by `current`, the report's values, so chart and table agree).
+ * The trend of every KPI: `stored` are the site-wide results of the window (any order); a result in
+ * `current` (the report's own values) replaces the stored one of its KPI and period.
  */
 export function buildTrend(
   p: Period,

@@ -1,8 +1,8 @@
 /** The pure report builder (docs/contract.md §5) on hand-made inputs. */
 import { describe, expect, it } from 'vitest';
 import { evaluate, kpiDefinition, periodOf } from '../../src/kpi/index.ts';
-import { buildReport, changeOf, householdsNeeded, KPI_TITLES } from '../../src/report/index.ts';
-import { input, kpis, PERIOD, result } from './fixtures.ts';
+import { buildReport, changeOf, householdsNeeded, KPI_TITLES, trendPeriods } from '../../src/report/index.ts';
+import { input, kpis, PERIOD, PREVIOUS, result } from './fixtures.ts';
 
 const kpi = (r: ReturnType<typeof buildReport>, id: string) => r.kpis.find((k) => k.kpi === id)!;
 
@@ -243,10 +243,22 @@ describe('trend', () => {
     expect(buildReport(input()).kpis[0]!.changePartial).toBe(false);
   });
 
-  it('the report period in the trend is the report value, not an older stored one', () => {
+  it("the report's two periods in the trend are the report's values, not older stored ones", () => {
     const stale = result('sorting_coverage', { numerator: 1, denominator: 20 });
-    const r = buildReport(input({ trend: [stale] }));
-    expect(r.trend.series[0]!.points.at(-1)!.value).toBe(0.95);
+    const staleBefore = result('sorting_coverage', { numerator: 2, denominator: 20 }, PREVIOUS);
+    const r = buildReport(input({ trend: [stale, staleBefore] }));
+    expect(r.trend.series[0]!.points.slice(-2).map((p) => p.value)).toEqual([0.9, 0.95]);
+  });
+
+  it('weeks and months: the N periods ending with the report period', () => {
+    const week = periodOf('week', '2026-11-27', 'Asia/Shanghai');
+    expect(trendPeriods(week, 12).map((p) => p.date)[0]).toBe('2026-09-07');
+    expect(trendPeriods(week, 12).at(-1)!.date).toBe('2026-11-23');
+    const month = periodOf('month', '2026-11-27', 'Asia/Shanghai');
+    expect(trendPeriods(month, 12).map((p) => p.date.slice(0, 7))).toEqual([
+      '2025-12',
+      ...Array.from({ length: 11 }, (_, i) => `2026-${String(i + 1).padStart(2, '0')}`),
+    ]);
   });
 });
 

@@ -99,7 +99,7 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         params: siteParams.extend({
           id: z.string().regex(ID, 'must be <day|week|month>-<YYYY-MM-DD>, optionally with .json, .md or .html'),
         }),
-        querystring: z.strictObject({
+        querystring: z.object({
           lang: z
             .enum(REPORT_LANGUAGES)
             .optional()

@@ -1,10 +1,10 @@
 /**
- * The pure part of a monitoring report (docs/contract.md §5: "a monitoring report for a site and
- * period holds every KPI with its target and met/not met, the change from the previous period, the
- * devices that were silent or most often full or alarming, and the data-quality counts (dead
- * letters by reason)"). {@link buildReport} does no I/O: gather.ts reads InfluxDB and the
- * dead-letter store and hands the raw facts in; the renderers turn the result into JSON, Markdown
- * and HTML.
+ * The pure part of a monitoring report (docs/contract.md §5): every KPI with its target, met / not
+ * met and the change from the previous period; per building coverage and participation with the
+ * households still needed (buildings.ts); every KPI's trend (trend.ts); the silent, full and
+ * alarming devices; the data-quality counts. {@link buildReport} does no I/O: gather.ts reads
+ * InfluxDB and the dead-letter store and hands the raw facts in; the renderers turn the result
+ * into JSON, Markdown and HTML in a language (i18n.ts). The result itself is language-neutral.
  */
 import type { KpiId, KpiResult, Period, PeriodKind, QualityWarning } from '../kpi/index.ts';
 import { formatLocal } from '../kpi/index.ts';

@@ -37,7 +37,9 @@ export function showTarget(k: Pick<ReportKpi, 'target' | 'direction' | 'unit'>, 
   if (k.target === null || k.direction === null) return labelsOf(lang).informative;
   const v =
     k.unit === 'ratio'
-      ? Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 2 }).format(k.target)
+      ? cached(`t${lang}`, () => Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 2 })).format(
+          k.target,
+        )
       : count(k.target, lang);
   return `${k.direction === '<=' ? '≤' : '≥'} ${v}`;
 }
@@ -59,7 +61,7 @@ export function showChange(k: Pick<ReportKpi, 'change' | 'unit' | 'changePartial
   const size = Math.abs(k.change);
   const text =
     k.unit === 'ratio'
-      ? `${sign}${Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(size * 100)} ${l.pp}`
+      ? `${sign}${cached(`c${lang}`, () => Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 })).format(size * 100)} ${l.pp}`
       : `${sign}${count(size, lang)}`;
   return k.changePartial ? `${text}${l.partialMark}` : text;
 }

@@ -11,7 +11,9 @@ import { HubError, isHubError } from '../errors.ts';
 import { localDate, siteOf, type PeriodKind } from '../kpi/index.ts';
 import {
   gatherReport,
+  isReportLanguage,
   renderReport,
+  REPORT_LANGUAGES,
   REPORT_FORMATS,
   saveReport,
   type ReportData,
@@ -29,11 +31,13 @@ const REPORT_PERIODS: readonly PeriodKind[] = ['day', 'week', 'month'];
 
 /** The help text of `community-hub report`. */
 export const REPORT_HELP = `Usage: community-hub report --site SITE [--period day|week|month] [--date YYYY-MM-DD]
-                         [--format json|md|html] [--out FILE] [--stored] [--no-save] [--config FILE]
+                         [--format json|md|html] [--lang zh-CN|en] [--out FILE] [--stored]
+                         [--no-save] [--config FILE]
 
 Builds the monitoring report (docs/contract.md §5) of one site for one period in the site's
-timezone: every KPI with its target, met or not met and the change from the previous period; the
-devices silent longest; the bins most often full (readings at >= 90% fill plus overflow alarms);
+timezone: every KPI with its target, met or not met and the change from the previous period;
+coverage and participation per building (worst first, with the households still needed); every
+KPI over the last periods (report.trendPeriods); the devices silent at least report.silentAfter; the bins most often full (readings at >= 90% fill plus overflow alarms);
 the gates with most security alarms; and the data-quality counts (dead letters by reason, KPI
 warnings). Prints it (Markdown by default) and keeps it as JSON, Markdown and HTML (a
 self-contained page with charts) in <dataDir>/reports/<site>/<period>-<first day>.{json,md,html}.
@@ -43,6 +47,7 @@ Options:
   -p, --period KIND    day (default), week (Monday to Sunday) or month
   -d, --date DATE      a local day inside the period (YYYY-MM-DD); default: today at the site
   -f, --format FMT     what to print: md (default), json or html
+  -l, --lang LANG      language of the Markdown and HTML: zh-CN or en; default: report.language
   -o, --out FILE       write the report in that format to FILE instead of stdout
       --stored         use the stored KPI results (kpi measurement) when present; default: compute
       --no-save        do not keep the report under the data dir
@@ -63,6 +68,7 @@ export async function reportCommand(argv: string[], out: NodeJS.WritableStream =
     period: { type: 'string', short: 'p' },
     date: { type: 'string', short: 'd' },
     format: { type: 'string', short: 'f' },
+    lang: { type: 'string', short: 'l' },
     out: { type: 'string', short: 'o' },
     stored: { type: 'boolean' },
     'no-save': { type: 'boolean' },
@@ -78,6 +84,8 @@ export async function reportCommand(argv: string[], out: NodeJS.WritableStream =
   if (!REPORT_PERIODS.includes(kind)) usage(`--period must be one of ${REPORT_PERIODS.join(', ')}`);
   const format = (values.format ?? 'md') as ReportFormat;
   if (!REPORT_FORMATS.includes(format)) usage(`--format must be one of ${REPORT_FORMATS.join(', ')}`);
+  if (values.lang !== undefined && !isReportLanguage(values.lang))
+    usage(`--lang must be one of ${REPORT_LANGUAGES.join(', ')}`);
 
   const { config, inventory } = loadConfig({ configPath: values.config });
   const conn = connectInflux({ ...config.influx });
@@ -90,7 +98,15 @@ export async function reportCommand(argv: string[], out: NodeJS.WritableStream =
   try {
     const date = values.date ?? localDate(Date.now(), siteOf(inventory, values.site).timezone);
     report = await gatherReport(
-      { conn, inventory, config: config.kpi, deadLetters, kpiSource: values.stored ? 'stored' : 'compute' },
+      {
+        conn,
+        inventory,
+        config: config.kpi,
+        report: config.report,
+        evaluation: config.evaluation,
+        deadLetters,
+        kpiSource: values.stored ? 'stored' : 'compute',
+      },
       values.site,
       kind,
       date,
@@ -100,8 +116,9 @@ export async function reportCommand(argv: string[], out: NodeJS.WritableStream =
     if (isHubError(e, 'HUB_ERR_UNKNOWN_SITE') || isHubError(e, 'HUB_ERR_KPI_PERIOD')) usage(e.message);
     throw e;
   }
-  if (values['no-save'] !== true) await saveReport(config.dataDir, report);
-  const text = renderReport(report, format);
+  const lang = isReportLanguage(values.lang) ? values.lang : config.report.language;
+  if (values['no-save'] !== true) await saveReport(config.dataDir, report, { lang });
+  const text = renderReport(report, format, { lang });
   if (values.out !== undefined) await writeFile(values.out, text);
   else out.write(text);
   return EXIT.ok;

@@ -243,6 +243,35 @@ const evaluation = z.strictObject({
     .optional(),
 });
 
+/** Languages a monitoring report is rendered in (docs/contract.md §5). */
+export const REPORT_LANGUAGES = ['zh-CN', 'en'] as const;
+/** One of {@link REPORT_LANGUAGES}. */
+export type ReportLanguage = (typeof REPORT_LANGUAGES)[number];
+/**
+ * The language of a report when nobody asks for one: Chinese, since its readers (community staff,
+ * property management, the street office) read Chinese first (docs/configuration.md, "Reports").
+ */
+export const DEFAULT_REPORT_LANGUAGE: ReportLanguage = 'zh-CN';
+const trendLength = z.number().int().min(2).max(120);
+
+/** Monitoring reports (docs/contract.md §5): language, trend lengths, the silence threshold. */
+const report = z.strictObject({
+  /** Language of the Markdown and HTML (the JSON is language-neutral). */
+  language: z.enum(REPORT_LANGUAGES).default(DEFAULT_REPORT_LANGUAGE),
+  /** How many periods of the report's kind its trend shows, the report's own included. */
+  trendPeriods: z
+    .strictObject({
+      day: trendLength.default(14),
+      week: trendLength.default(12),
+      month: trendLength.default(12),
+      quarter: trendLength.default(8),
+      year: trendLength.default(5),
+    })
+    .prefault({}),
+  /** A device is listed as silent once its last heartbeat is at least this old. */
+  silentAfter: duration.prefault('2h'),
+});
+
 /** zod schema of hub.yaml. */
 export const configSchema = z.strictObject({
   /** Inventory file; relative paths resolve against the config file's folder. */
@@ -264,6 +293,7 @@ export const configSchema = z.strictObject({
   shutdown: z.strictObject({ timeout: duration.prefault('10s') }).prefault({}),
   kpi: kpi.prefault({}),
   evaluation: evaluation.prefault({}),
+  report: report.prefault({}),
   selfStats: selfStats.prefault({}),
 });
 

@@ -1,7 +1,8 @@
 /**
  * Kept reports (docs/contract.md §5: "Reports are kept, listed and served as JSON, Markdown and
  * HTML"): `<dataDir>/reports/<site>/<kind>-<date>.{json,md,html}`, where `date` is the period's
- * first local day, so a report built again for the same period replaces the old one.
+ * first local day, so a report built again for the same period replaces the old one. The Markdown
+ * and HTML are kept in one language (`report.language`); the API renders another from the JSON.
  */
 import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { ID_PATTERN } from '../config/inventory.ts';
 import { KPI_PERIODS } from '../config/schema.ts';
 import type { PeriodKind } from '../kpi/index.ts';
 import type { ReportData } from './build.ts';
+import type { RenderOptions } from './format.ts';
 import { renderHtml } from './html.ts';
 import { renderMarkdown } from './markdown.ts';
 
@@ -17,10 +19,13 @@ export const REPORT_FORMATS = ['json', 'md', 'html'] as const;
 /** One of {@link REPORT_FORMATS}. */
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
-/** The report as text in `format`. */
-export function renderReport(r: ReportData, format: ReportFormat): string {
+/**
+ * The report as text in `format`; Markdown and HTML in `options.lang` (the JSON is
+ * language-neutral: ids, numbers and the KPI titles of every language, docs/contract.md §5).
+ */
+export function renderReport(r: ReportData, format: ReportFormat, options?: RenderOptions): string {
   if (format === 'json') return `${JSON.stringify(r, null, 2)}\n`;
-  return format === 'md' ? renderMarkdown(r) : renderHtml(r);
+  return format === 'md' ? renderMarkdown(r, options) : renderHtml(r, options);
 }
 
 /** The folder of a site's reports; refuses a site id that is not an inventory id (no path tricks). */
@@ -33,14 +38,18 @@ export function reportDir(dataDir: string, site: string): string {
  * Writes the report in every format (each through a temporary file and a rename, so a reader never
  * sees half a file); resolves with the paths written, by format.
  */
-export async function saveReport(dataDir: string, r: ReportData): Promise<Record<ReportFormat, string>> {
+export async function saveReport(
+  dataDir: string,
+  r: ReportData,
+  options?: RenderOptions,
+): Promise<Record<ReportFormat, string>> {
   const dir = reportDir(dataDir, r.site);
   await mkdir(dir, { recursive: true });
   const out = {} as Record<ReportFormat, string>;
   for (const format of REPORT_FORMATS) {
     const file = join(dir, `${r.period.kind}-${r.period.date}.${format}`);
     const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, renderReport(r, format));
+    await writeFile(tmp, renderReport(r, format, options));
     await rename(tmp, file);
     out[format] = file;
   }

@@ -1,14 +1,24 @@
 /**
  * `GET /api/v1/sites/{site}/reports` (kept reports) and `…/reports/{id}` where id is `<kind>-<date>`,
  * optionally ending in `.json`, `.md` or `.html`; without an extension the `Accept` header picks
- * (text/html, text/markdown, else JSON).
+ * (text/html, text/markdown, else JSON). `?lang=zh-CN|en` renders the Markdown or HTML in that
+ * language from the kept JSON (docs/contract.md §5, "Languages": the JSON is language-neutral, so
+ * it holds everything either language needs); without it the kept file, in `report.language`.
  */
 import { readFile } from 'node:fs/promises';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { HubError } from '../../errors.ts';
 import { siteOf } from '../../kpi/index.ts';
-import { listReports, type ReportFormat } from '../../report/index.ts';
+import {
+  listReports,
+  renderReport,
+  REPORT_LANGUAGES,
+  REPORT_VERSION,
+  type ReportData,
+  type ReportFormat,
+  type ReportLanguage,
+} from '../../report/index.ts';
 import { SECURED, type RouteOptions } from './options.ts';
 import { siteParams } from './sites.ts';
 
@@ -26,6 +36,24 @@ function fromAccept(accept: string | undefined): ReportFormat {
   const md = a.indexOf('text/markdown');
   if (html >= 0 && (md < 0 || html < md)) return 'html';
   return md >= 0 ? 'md' : 'json';
+}
+
+/** The kept JSON at `path` rendered as `format` in `lang`; 404 when missing or of another REPORT_VERSION. */
+async function rendered(
+  path: string | undefined,
+  format: ReportFormat,
+  lang: ReportLanguage,
+  id: string,
+): Promise<string> {
+  if (!path) throw new HubError('HUB_ERR_NOT_FOUND', `no json report ${id} to render in ${lang}`);
+  const data = JSON.parse(await readFile(path, 'utf8')) as Partial<ReportData>;
+  if (data.version !== REPORT_VERSION) {
+    throw new HubError(
+      'HUB_ERR_NOT_FOUND',
+      `report ${id} is of version ${String(data.version)}, not ${REPORT_VERSION}: it cannot be rendered in ${lang}; build it again with \`community-hub report\``,
+    );
+  }
+  return renderReport(data as ReportData, format, { lang });
 }
 
 export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps, keys }) => {
@@ -71,6 +99,14 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         params: siteParams.extend({
           id: z.string().regex(ID, 'must be <day|week|month>-<YYYY-MM-DD>, optionally with .json, .md or .html'),
         }),
+        querystring: z.object({
+          lang: z
+            .enum(REPORT_LANGUAGES)
+            .optional()
+            .describe(
+              'Language of the Markdown or HTML, rendered from the kept JSON; default: the kept file (report.language)',
+            ),
+        }),
       },
     },
     async (req, reply) => {
@@ -79,6 +115,10 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       const [, kind, date, ext] = m;
       const format: ReportFormat = (ext as ReportFormat | undefined) ?? fromAccept(req.headers.accept);
       const entry = (await listReports(config.dataDir, site.id)).find((e) => e.kind === kind && e.date === date);
+      const lang = req.query.lang;
+      if (lang !== undefined && format !== 'json') {
+        return reply.type(TYPES[format]).send(await rendered(entry?.paths.json, format, lang, `${kind}-${date}`));
+      }
       const path = entry?.paths[format];
       if (!path) throw new HubError('HUB_ERR_NOT_FOUND', `no ${format} report ${kind}-${date} for site "${site.id}"`);
       return reply.type(TYPES[format]).send(await readFile(path, 'utf8'));

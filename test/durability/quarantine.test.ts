@@ -236,8 +236,9 @@ describe('the spool refuses a record its reader would refuse', () => {
     const spool = spoolAt(dir);
     await spool.open();
     running.push({ stop: () => spool.close() });
-    // A status message: "online" and spaces, which the base64 of the record makes > 64 MiB.
-    const payload = Buffer.alloc(Math.ceil((MAX_FRAME_BODY_BYTES * 3) / 4), 0x20);
+    // A status message: "online" and spaces, more than a frame's body may hold (the record keeps
+    // the payload's bytes as they came, record.ts).
+    const payload = Buffer.alloc(MAX_FRAME_BODY_BYTES + 1, 0x20);
     payload.write('online');
     const big = { ...record(1), source: { ...record(1).source, payload } };
     const refused = await spool.append(big).then(

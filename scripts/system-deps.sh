@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests use when they are missing: InfluxDB (the real database,
-# Debian's 1.6), mosquitto-clients (third-party MQTT clients for interop tests) and chromium (the
-# headless browser that checks the HTML reports, driven by playwright-core).
+# Debian's 1.6), mosquitto-clients (third-party MQTT clients for interop tests), chromium (the
+# headless browser that checks the HTML reports, driven by playwright-core, and prints the PDF
+# reports) and poppler-utils (pdftoppm renders those PDFs for the tests to look at).
 # Runs before `npm test` (the `pretest` script); does nothing when all are present.
 set -euo pipefail
 
 if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
   cat <<'TXT'
 Usage: scripts/system-deps.sh
-Installs Debian packages the test suite needs when missing: influxdb, mosquitto-clients, chromium.
+Installs Debian packages the test suite needs when missing: influxdb, mosquitto-clients, chromium,
+poppler-utils.
 Needs root on Debian/Ubuntu; elsewhere it prints what to install by hand.
 TXT
   exit 0
 fi
 
-declare -A want=([influxd]=influxdb [mosquitto_pub]=mosquitto-clients [chromium]=chromium)
+declare -A want=([influxd]=influxdb [mosquitto_pub]=mosquitto-clients [chromium]=chromium [pdftoppm]=poppler-utils)
 missing=()
 for cmd in "${!want[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${want[$cmd]}")

@@ -180,6 +180,22 @@ const kpi = z
     message: 'must be one of kpi.periods',
   });
 
+/** Reports the hub builds itself when a period closes or is recomputed (docs/contract.md §5). */
+const report = z.strictObject({
+  /** Build reports automatically (needs `kpi.enabled`: the KPI scheduler says when). */
+  auto: z.boolean().default(true),
+  /** Period kinds reported automatically (those of `kpi.periods` only). */
+  periods: z.array(z.enum(KPI_PERIODS)).min(1).default(['day', 'week', 'month']),
+  /** Reports kept per site and period kind; the oldest periods go first. */
+  keep: z.number().int().min(1).default(60),
+  /** Also print each automatic report to PDF with headless Chromium. */
+  pdf: z.boolean().default(true),
+  /** The Chromium (or Chrome) binary that prints the PDF. */
+  chromium: z.string().min(1).default('/usr/bin/chromium'),
+  /** Longest one PDF may take before Chromium is killed. */
+  pdfTimeout: duration.prefault('60s'),
+});
+
 /** zod schema of hub.yaml. */
 export const configSchema = z.strictObject({
   /** Inventory file; relative paths resolve against the config file's folder. */
@@ -201,6 +217,7 @@ export const configSchema = z.strictObject({
   shutdown: z.strictObject({ timeout: duration.prefault('10s') }).prefault({}),
   kpi: kpi.prefault({}),
   selfStats: selfStats.prefault({}),
+  report: report.prefault({}),
 });
 
 /** The validated, frozen configuration. */

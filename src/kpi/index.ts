@@ -68,6 +68,7 @@ export {
   type LateReport,
   type Stoppable,
   type KpiSchedulerDeps,
+  type PeriodComputed,
   type KpiSchedulerStats,
   type TickReport,
 } from './scheduler.ts';

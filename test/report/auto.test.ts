@@ -211,17 +211,19 @@ describe('reports build themselves', () => {
       inventory: h.loaded.inventory,
       kpi: h.loaded.config.kpi,
       deadLetters: { list: () => Promise.resolve([]) },
-      settings: { ...h.loaded.config.report, chromium: join(dataDir, 'no-chromium') },
+      settings: { ...h.loaded.config.report, periods: ['day'], chromium: join(dataDir, 'no-chromium') },
       logger,
       now: clock.now,
     });
     await stage.start();
     expect(lines.find((l) => l.level === 40)?.msg).toMatch(/PDF reports are off: no Chromium/);
     const tz = h.loaded.inventory.site(SITE)!.timezone;
+    // A kind outside report.periods is not reported (no week files below, and one build).
+    stage.periodComputed({ site: SITE, period: periodOf('week', '2026-11-23', tz), reason: 'close' });
     stage.periodComputed({ site: SITE, period: periodOf('day', '2026-11-27', tz), reason: 'close' });
     await expect.poll(() => stage.stats().built, { timeout: 30_000 }).toBe(1);
     await stage.stop({ deadline: Date.now() + 5_000 });
-    expect(stage.stats()).toMatchObject({ failed: 0, pdfs: 0, pdfFailed: 0 });
+    expect(stage.stats()).toMatchObject({ built: 1, failed: 0, pdfs: 0, pdfFailed: 0 });
     expect((await readdir(join(dataDir, 'reports', SITE))).sort()).toEqual([
       'day-2026-11-27.html',
       'day-2026-11-27.json',

@@ -12,6 +12,7 @@ import { HubError, isHubError } from '../errors.ts';
 import { localDate, siteOf, type PeriodKind } from '../kpi/index.ts';
 import {
   gatherReport,
+  printPdf,
   renderReport,
   REPORT_FORMATS,
   saveReport,
@@ -23,7 +24,8 @@ import { EXIT, parse } from './args.ts';
 
 /** The help text of `community-hub report`. */
 export const REPORT_HELP = `Usage: community-hub report --site SITE [--period day|week|month] [--date YYYY-MM-DD]
-                         [--format json|md|html] [--out FILE] [--stored] [--no-save] [--config FILE]
+                         [--format json|md|html] [--out FILE] [--stored] [--no-save] [--pdf]
+                         [--config FILE]
 
 Builds the monitoring report (docs/contract.md §5) of one site for one period in the site's
 timezone: every KPI with its target, met or not met and the change from the previous period; the
@@ -40,6 +42,8 @@ Options:
   -o, --out FILE       write the report in that format to FILE instead of stdout
       --stored         use the stored KPI results (kpi measurement) when present; default: compute
       --no-save        do not keep the report under the data dir
+      --pdf            also keep an A4 PDF of it, printed by headless Chromium (report.chromium);
+                       exits 1 when Chromium is missing or fails (the other formats are kept)
   -c, --config FILE    hub config (YAML). Default: $HUB_CONFIG, else config/hub.yaml if it exists
   -h, --help           show this help
 
@@ -60,6 +64,7 @@ export async function reportCommand(argv: string[], out: NodeJS.WritableStream =
     out: { type: 'string', short: 'o' },
     stored: { type: 'boolean' },
     'no-save': { type: 'boolean' },
+    pdf: { type: 'boolean' },
     config: { type: 'string', short: 'c' },
   });
   if (values.help) {
@@ -67,6 +72,7 @@ export async function reportCommand(argv: string[], out: NodeJS.WritableStream =
     return EXIT.ok;
   }
   if (positionals.length > 0) usage(`unexpected argument "${positionals[0]}"`);
+  if (values.pdf && values['no-save']) usage('--pdf keeps a PDF: it cannot go with --no-save');
   if (!values.site) usage('--site is required');
   const kind = (values.period ?? 'day') as PeriodKind;
   if (!KPI_PERIODS.includes(kind)) usage(`--period must be one of ${KPI_PERIODS.join(', ')}`);
@@ -94,9 +100,19 @@ export async function reportCommand(argv: string[], out: NodeJS.WritableStream =
     if (isHubError(e, 'HUB_ERR_UNKNOWN_SITE') || isHubError(e, 'HUB_ERR_KPI_PERIOD')) usage(e.message);
     throw e;
   }
-  if (values['no-save'] !== true) await saveReport(config.dataDir, report);
+  const saved = values['no-save'] !== true ? await saveReport(config.dataDir, report) : undefined;
   const text = renderReport(report, format);
   if (values.out !== undefined) await writeFile(values.out, text);
   else out.write(text);
+  if (saved && values.pdf) {
+    const pdf = saved.html.replace(/\.html$/, '.pdf');
+    const { chromium, pdfTimeout } = config.report;
+    try {
+      await printPdf({ chromium, html: saved.html, pdf, timeoutMs: pdfTimeout });
+    } catch (e) {
+      process.stderr.write(`community-hub report: no PDF: ${(e as Error).message}\n`);
+      return EXIT.failure;
+    }
+  }
   return EXIT.ok;
 }

@@ -147,7 +147,7 @@ async function readMeta(file: string): Promise<BuildMeta | undefined> {
   try {
     return JSON.parse(await readFile(file, 'utf8')) as BuildMeta;
   } catch {
-    return undefined; // absent, or torn by a crash between the report and its meta: the report stands
+    return undefined; // a report kept before build records existed, or hand-edited: the report stands
   }
 }
 

@@ -59,9 +59,10 @@ beforeAll(async () => {
       schedule: (_e, run) => ((tick = run), { stop: () => undefined }),
       every: (_ms, run) => ((late = run), { stop: () => undefined }),
     },
-    // maxAge 3d: the start's backfill marks the three days before (their reports are built too).
+    // maxAge 1d: the late data (hours old) is taken, and the start's backfill marks nothing
+    // (the day before is computed complete by the first tick).
     report: { keep: 2 },
-    extra: { operatorKey: KEY, ingest: { maxAge: '3d' } },
+    extra: { operatorKey: KEY, ingest: { maxAge: '1d' } },
   });
 }, 60_000);
 afterAll(async () => {
@@ -132,7 +133,7 @@ describe('reports build themselves', () => {
     await turn(tick);
     expect(h.hub.stats().kpi!.closed).toBeGreaterThanOrEqual(1);
     await expect
-      .poll(async () => (await entry('day-2026-11-27'))?.formats, { timeout: 90_000, interval: 200 })
+      .poll(async () => (await entry('day-2026-11-27'))?.formats, { timeout: 180_000, interval: 200 })
       .toEqual(['json', 'md', 'html', 'pdf']);
     const e = (await entry('day-2026-11-27'))!;
     expect(e).toMatchObject({ trigger: 'close', rebuiltAfterLateData: false, builtAt: '2026-11-27T16:20:00.000Z' });
@@ -141,7 +142,7 @@ describe('reports build themselves', () => {
     expect(numerator(r, 'sorting_coverage')).toBe(truth('2026-11-27').coverage);
     expect(numerator(r, 'participation_rate')).toBe(truth('2026-11-27').participation);
     expect(truth('2026-11-27')).toEqual({ coverage: 2, participation: 3 });
-  }, 120_000);
+  }, 240_000);
 
   it('late data for the closed day rebuilds its listed report with the recomputed values', async () => {
     const before = (await entry('day-2026-11-27'))!;
@@ -151,7 +152,7 @@ describe('reports build themselves', () => {
     await drained(h);
     await turn(late);
     await expect
-      .poll(async () => (await entry('day-2026-11-27'))?.rebuiltAfterLateData, { timeout: 90_000, interval: 200 })
+      .poll(async () => (await entry('day-2026-11-27'))?.rebuiltAfterLateData, { timeout: 180_000, interval: 200 })
       .toBe(true);
     const e = (await entry('day-2026-11-27'))!;
     expect(e.trigger).toBe('late');
@@ -163,9 +164,9 @@ describe('reports build themselves', () => {
     expect(numerator(r, 'participation_rate')).toBe(truth('2026-11-27').participation);
     // The PDF of the first build showed the old values: it is printed again, not left behind.
     await expect
-      .poll(async () => (await entry('day-2026-11-27'))?.formats, { timeout: 90_000, interval: 200 })
+      .poll(async () => (await entry('day-2026-11-27'))?.formats, { timeout: 180_000, interval: 200 })
       .toContain('pdf');
-  }, 120_000);
+  }, 240_000);
 
   it('serves the PDF as application/pdf, and pdftoppm renders an A4 first page that is not blank', async () => {
     const r = await fetch(`${h.httpUrl}/api/v1/sites/${SITE}/reports/day-2026-11-27.pdf`, { headers: op });
@@ -191,16 +192,22 @@ describe('reports build themselves', () => {
   }, 60_000);
 
   it('report.keep keeps the newest days and deletes the files of older ones', async () => {
-    clock.set('2026-11-28T16:20:00Z'); // closes 2026-11-28
-    await turn(tick);
-    await expect
-      .poll(async () => (await listed()).map((e) => e.date), { timeout: 90_000, interval: 200 })
-      .toEqual(['2026-11-28', '2026-11-27']);
+    expect(h.hub.stats().report!.pruned).toBe(0);
+    for (const [at, newest] of [
+      ['2026-11-28T16:20:00Z', ['2026-11-28', '2026-11-27']], // closes 2026-11-28: two kept, none dropped
+      ['2026-11-29T16:20:00Z', ['2026-11-29', '2026-11-28']], // closes 2026-11-29: 2026-11-27 goes
+    ] as const) {
+      clock.set(at);
+      await turn(tick);
+      await expect
+        .poll(async () => (await listed()).map((e) => e.date), { timeout: 180_000, interval: 200 })
+        .toEqual(newest);
+    }
     const files = await readdir(join(h.loaded.config.dataDir, 'reports', SITE));
-    expect(files.filter((f) => !/^day-2026-11-2[78]\./.test(f))).toEqual([]);
+    expect(files.filter((f) => !/^day-2026-11-2[89]\./.test(f))).toEqual([]);
     expect(h.hub.stats().report!.pruned).toBeGreaterThan(0);
     expect(h.hub.stats().report!.failed).toBe(0);
-  }, 120_000);
+  }, 240_000);
 
   it('without Chromium the reports are still built, with a clear warning and no PDF', async () => {
     const dataDir = testDir('hub-report-nochrome-');

@@ -9,6 +9,7 @@ import type { DeadLetter, DeadLetterFilter, DeadLetterStoreStats } from './deadl
 import type { KpiSchedulerDeps, KpiSchedulerStats } from './kpi/index.ts';
 import type { Logger } from './log.ts';
 import type { ModelLookup } from './normalise/index.ts';
+import type { ReportStageStats } from './report/stage.ts';
 import type { WriterStats } from './store/index.ts';
 import type { IngestMessage, IngestOutcome, IngestStats } from './store/ingest.ts';
 import type { SelfStatsCounts } from './store/self-stats.ts';
@@ -42,6 +43,8 @@ export interface HubStats {
   spool: HubSpoolStats | undefined;
   /** The KPI scheduler's runs; absent when `kpi.enabled` is false. */
   kpi: KpiSchedulerStats | undefined;
+  /** The reports built automatically; absent when `kpi.enabled` or `report.auto` is false. */
+  report?: ReportStageStats | undefined;
   /** Dead letters stored, by reason. */
   deadLetters: Record<string, number>;
   /** The dead-letter store's files, writes, bound removals and errors. */

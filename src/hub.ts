@@ -21,6 +21,7 @@ import type { Hub, HubDeps } from './hub-types.ts';
 import { KpiStage } from './kpi/stage.ts';
 import type { Component } from './lifecycle.ts';
 import { DeviceModels } from './normalise/index.ts';
+import { ReportStage } from './report/stage.ts';
 import { InfluxStore, ping } from './store/index.ts';
 import { IngestStage } from './store/ingest-stage.ts';
 import { SelfStats } from './store/self-stats.ts';
@@ -96,6 +97,21 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
       }
     },
   });
+  // Reports build themselves when the scheduler closes or recomputes a period (docs/contract.md §5).
+  const reports =
+    config.kpi.enabled && config.report.auto
+      ? new ReportStage({
+          dataDir: config.dataDir,
+          conn: influx.connection('query'),
+          inventory,
+          kpi: config.kpi,
+          deadLetters,
+          settings: config.report,
+          evaluation: config.evaluation,
+          logger: logger.child({ component: 'report' }),
+          now,
+        })
+      : undefined;
   const kpi = config.kpi.enabled
     ? new KpiStage({
         influx,
@@ -108,6 +124,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
         // concerned (a spool position), not once it is idle: under steady load it never is.
         progress: { position: () => spool.position(), written: (p) => spool.written(p as SpoolPosition | null) },
         marksFile: join(config.dataDir, 'kpi', 'late-marks.json'),
+        ...(reports ? { onPeriodComputed: (e) => reports.periodComputed(e) } : {}),
         ...(deps.kpiTimers ? { timers: deps.kpiTimers } : {}),
       })
     : undefined;
@@ -134,6 +151,9 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
     spool,
     ingest,
     broker,
+    // Before the KPI stage: a period the scheduler closes at its first tick finds the builder
+    // started, and the stop waits for the KPI run before the builder stops.
+    ...(reports ? [reports] : []),
     ...(kpi ? [kpi] : []),
     ...(selfStats ? [selfStats] : []),
     api, // last: it answers /ready, so it listens once there is something to be ready
@@ -186,6 +206,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
         writer: spool.writerStats(),
         spool: spool.stats(),
         kpi: kpi?.stats(),
+        report: reports?.stats(),
         deadLetters: deadLetters.countsByReason(),
         deadLetterStore: deadLetters.stats(),
         selfStats: selfStats?.counts(),

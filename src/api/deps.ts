@@ -12,6 +12,7 @@ import type { InfluxConnection, PointWriter, WriterStats } from '../store/index.
 import type { DeadLetter, DeadLetterFilter, DeadLetterSelection, DeadLetterStoreStats } from '../deadletters/store.ts';
 import type { ReplayResult } from '../store/ingest-stage.ts';
 import type { IngestMessage, IngestOutcome, IngestStats } from '../store/ingest.ts';
+import type { ReportStageStats } from '../report/index.ts';
 import type { DrainerStats, SpoolStats } from '../store/spool/index.ts';
 
 /** The counters `/metrics` shows (what `hub.stats()` returns). */
@@ -23,6 +24,8 @@ export interface StatsView {
   deadLetters?: Record<string, number> | undefined;
   deadLetterStore?: DeadLetterStoreStats | undefined;
   kpi?: KpiSchedulerStats | undefined;
+  /** Reports built automatically (src/report/stage.ts). */
+  report?: ReportStageStats | undefined;
   /** Inventory reloads by outcome. */
   inventoryReloads?: { ok: number; invalid: number } | undefined;
 }

@@ -273,6 +273,20 @@ export function createMetrics(stats: () => StatsView): Registry {
   );
   total(
     r,
+    'hub_reports_built_total',
+    'reports built automatically when a period closed or was recomputed',
+    () => stats().report?.built,
+  );
+  total(r, 'hub_report_failures_total', 'automatic report builds that failed (logged)', () => stats().report?.failed);
+  total(
+    r,
+    'hub_report_pdf_failures_total',
+    'report PDFs not printed: Chromium missing, failing or too slow',
+    () => stats().report?.pdfFailed,
+  );
+  total(r, 'hub_reports_pruned_total', 'kept reports deleted by report.keep', () => stats().report?.pruned);
+  total(
+    r,
     'hub_mqtt_auth_cache_hits_total',
     'gateway CONNECTs accepted from the verified-credential cache, without scrypt',
     () => stats().broker?.authCache.hits,

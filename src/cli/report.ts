@@ -6,12 +6,14 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.ts';
+import { KPI_PERIODS } from '../config/schema.ts';
 import { DeadLetterStore } from '../deadletters/store.ts';
 import { HubError, isHubError } from '../errors.ts';
 import { localDate, siteOf, type PeriodKind } from '../kpi/index.ts';
 import {
   gatherReport,
   isReportLanguage,
+  printPdf,
   renderReport,
   REPORT_LANGUAGES,
   REPORT_FORMATS,
@@ -22,17 +24,13 @@ import {
 import { connectInflux } from '../store/index.ts';
 import { EXIT, parse } from './args.ts';
 
-/**
- * Period kinds a report is built for. Kept reports are named and listed for these only
- * (src/report/files.ts, docs/contract.md §5); quarterly and yearly KPIs are computed and stored, a
- * report of them belongs to the evaluation report still to come.
- */
-const REPORT_PERIODS: readonly PeriodKind[] = ['day', 'week', 'month'];
+/** Period kinds a report is built for: every KPI period (quarter and year are site-local too, §5). */
+const REPORT_PERIODS: readonly PeriodKind[] = KPI_PERIODS;
 
 /** The help text of `community-hub report`. */
-export const REPORT_HELP = `Usage: community-hub report --site SITE [--period day|week|month] [--date YYYY-MM-DD]
+export const REPORT_HELP = `Usage: community-hub report --site SITE [--period day|week|month|quarter|year] [--date YYYY-MM-DD]
                          [--format json|md|html] [--lang zh-CN|en] [--out FILE] [--stored]
-                         [--no-save] [--config FILE]
+                         [--no-save] [--pdf] [--config FILE]
 
 Builds the monitoring report (docs/contract.md §5) of one site for one period in the site's
 timezone: every KPI with its target, met or not met and the change from the previous period;
@@ -44,13 +42,15 @@ self-contained page with charts) in <dataDir>/reports/<site>/<period>-<first day
 
 Options:
   -s, --site SITE      a site id of the inventory (required)
-  -p, --period KIND    day (default), week (Monday to Sunday) or month
+  -p, --period KIND    day (default), week (Monday to Sunday), month, quarter or year
   -d, --date DATE      a local day inside the period (YYYY-MM-DD); default: today at the site
   -f, --format FMT     what to print: md (default), json or html
   -l, --lang LANG      language of the Markdown and HTML: zh-CN or en; default: report.language
   -o, --out FILE       write the report in that format to FILE instead of stdout
       --stored         use the stored KPI results (kpi measurement) when present; default: compute
       --no-save        do not keep the report under the data dir
+      --pdf            also keep an A4 PDF of it, printed by headless Chromium (report.chromium);
+                       exits 1 when Chromium is missing or fails (the other formats are kept)
   -c, --config FILE    hub config (YAML). Default: $HUB_CONFIG, else config/hub.yaml if it exists
   -h, --help           show this help
 
@@ -72,6 +72,7 @@ export async function reportCommand(argv: string[], out: NodeJS.WritableStream =
     out: { type: 'string', short: 'o' },
     stored: { type: 'boolean' },
     'no-save': { type: 'boolean' },
+    pdf: { type: 'boolean' },
     config: { type: 'string', short: 'c' },
   });
   if (values.help) {
@@ -79,6 +80,7 @@ export async function reportCommand(argv: string[], out: NodeJS.WritableStream =
     return EXIT.ok;
   }
   if (positionals.length > 0) usage(`unexpected argument "${positionals[0]}"`);
+  if (values.pdf && values['no-save']) usage('--pdf keeps a PDF: it cannot go with --no-save');
   if (!values.site) usage('--site is required');
   const kind = (values.period ?? 'day') as PeriodKind;
   if (!REPORT_PERIODS.includes(kind)) usage(`--period must be one of ${REPORT_PERIODS.join(', ')}`);
@@ -117,9 +119,19 @@ export async function reportCommand(argv: string[], out: NodeJS.WritableStream =
     throw e;
   }
   const lang = isReportLanguage(values.lang) ? values.lang : config.report.language;
-  if (values['no-save'] !== true) await saveReport(config.dataDir, report, { lang });
+  const saved = values['no-save'] !== true ? await saveReport(config.dataDir, report, { lang }) : undefined;
   const text = renderReport(report, format, { lang });
   if (values.out !== undefined) await writeFile(values.out, text);
   else out.write(text);
+  if (saved && values.pdf) {
+    const pdf = saved.html.replace(/\.html$/, '.pdf');
+    const { chromium, pdfTimeout } = config.report;
+    try {
+      await printPdf({ chromium, html: saved.html, pdf, timeoutMs: pdfTimeout });
+    } catch (e) {
+      process.stderr.write(`community-hub report: no PDF: ${(e as Error).message}\n`);
+      return EXIT.failure;
+    }
+  }
   return EXIT.ok;
 }

@@ -254,7 +254,10 @@ export type ReportLanguage = (typeof REPORT_LANGUAGES)[number];
 export const DEFAULT_REPORT_LANGUAGE: ReportLanguage = 'zh-CN';
 const trendLength = z.number().int().min(2).max(120);
 
-/** Monitoring reports (docs/contract.md §5): language, trend lengths, the silence threshold. */
+/**
+ * Monitoring reports (docs/contract.md §5): language, trend lengths, the silence threshold, and the
+ * reports the hub builds itself when a period closes or is recomputed.
+ */
 const report = z.strictObject({
   /** Language of the Markdown and HTML (the JSON is language-neutral). */
   language: z.enum(REPORT_LANGUAGES).default(DEFAULT_REPORT_LANGUAGE),
@@ -270,6 +273,18 @@ const report = z.strictObject({
     .prefault({}),
   /** A device is listed as silent once its last heartbeat is at least this old. */
   silentAfter: duration.prefault('2h'),
+  /** Build reports automatically (needs `kpi.enabled`: the KPI scheduler says when). */
+  auto: z.boolean().default(true),
+  /** Period kinds reported automatically (those of `kpi.periods` only). */
+  periods: z.array(z.enum(KPI_PERIODS)).min(1).default(['day', 'week', 'month']),
+  /** Reports kept per site and period kind; the oldest periods go first. */
+  keep: z.number().int().min(1).default(60),
+  /** Also print each automatic report to PDF with headless Chromium. */
+  pdf: z.boolean().default(true),
+  /** The Chromium (or Chrome) binary that prints the PDF. */
+  chromium: z.string().min(1).default('/usr/bin/chromium'),
+  /** Longest one PDF may take before Chromium is killed. */
+  pdfTimeout: duration.prefault('60s'),
 });
 
 /** zod schema of hub.yaml. */

@@ -69,6 +69,7 @@ export {
   type LateReport,
   type Stoppable,
   type KpiSchedulerDeps,
+  type PeriodComputed,
   type KpiSchedulerStats,
   type TickReport,
 } from './scheduler.ts';

@@ -8,6 +8,7 @@ import type { Logger } from '../log.ts';
 import type { InfluxConnection, PointWriter } from '../store/index.ts';
 import type { EvaluationConfig, KpiConfig } from './definitions/index.ts';
 import type { WrittenProgress } from './late.ts';
+import type { Period } from './period.ts';
 
 /** A started timer of the scheduler. */
 export interface Stoppable {
@@ -47,6 +48,22 @@ export interface KpiSchedulerDeps {
   progress?: WrittenProgress;
   /** Where the late-data marks are kept (`<dataDir>/kpi/late-marks.json`); default memory only. */
   marksFile?: string;
+  /**
+   * Told of each period stored for good (the wiring hands in the report stage's, which ranks above
+   * kpi: docs/architecture.md). Called synchronously after the results are written; it must only
+   * take note, and whatever it throws is logged, never a failure of the KPI run.
+   */
+  onPeriodComputed?: (event: PeriodComputed) => void;
+}
+
+/**
+ * A site-period whose results were stored for good: `close` when the scheduler closed it, `late`
+ * when a closed (or ended) period was recomputed after late data or by the start's backfill.
+ */
+export interface PeriodComputed {
+  site: string;
+  period: Period;
+  reason: 'close' | 'late';
 }
 
 /** What one late check did. */

@@ -34,6 +34,7 @@ import type {
   KpiSchedulerDeps,
   KpiSchedulerStats,
   LateReport,
+  PeriodComputed,
   Stoppable,
   TickReport,
 } from './scheduler-types.ts';
@@ -43,6 +44,7 @@ export type {
   KpiSchedulerDeps,
   KpiSchedulerStats,
   LateReport,
+  PeriodComputed,
   Stoppable,
   TickReport,
 } from './scheduler-types.ts';
@@ -129,6 +131,15 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
       p.date,
     );
 
+  /** Tells the wiring a period is stored for good; a throwing listener never fails the run. */
+  function computed(event: PeriodComputed): void {
+    try {
+      deps.onPeriodComputed?.(event);
+    } catch (err) {
+      log.error({ err, site: event.site, period: periodLabel(event.period) }, 'onPeriodComputed failed');
+    }
+  }
+
   async function publish(results: readonly KpiResult[], previous = false): Promise<void> {
     for (const r of results) {
       const { topic, payload } = toMessage(r, mqtt.rootTopic);
@@ -183,6 +194,7 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
       served++;
       counters.recomputed++;
       log.info({ site: m.site, period: periodLabel(m.period) }, 'KPI period recomputed: late data or backfill');
+      computed({ site: m.site, period: m.period, reason: 'late' });
       if (isLastEnded(m.site, m.period)) await publish(results, true);
     }
     return served;
@@ -244,6 +256,7 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
             closed.add(key);
             report.closed++;
             log.info({ site: site.id, period: periodLabel(previous) }, 'KPI period closed');
+            computed({ site: site.id, period: previous, reason: 'close' });
           }
         }
         const results = await attempt(report, site.id, current, 'refresh');

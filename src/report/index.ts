@@ -43,10 +43,18 @@ export { buildingChart, escapeHtml, kpiChart, trendChart } from './html-charts.t
 export { renderHtml } from './html.ts';
 export {
   listReports,
+  pruneReports,
   renderReport,
   REPORT_FORMATS,
   reportDir,
   saveReport,
+  STORED_FORMATS,
+  writeAtomic,
+  type BuildMeta,
+  type BuildTrigger,
   type ReportEntry,
   type ReportFormat,
+  type StoredFormat,
 } from './files.ts';
+export { chromiumUsable, printPdf, PRINT_CSS, type PrintOptions } from './pdf.ts';
+export { ReportStage, type ReportSettings, type ReportStageOptions, type ReportStageStats } from './stage.ts';

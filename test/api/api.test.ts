@@ -287,6 +287,10 @@ describe('reports', () => {
           period: 'day',
           date: '2026-11-26',
           formats: ['json', 'md', 'html'],
+          // Kept without a build record (as by an older hub): when and why are unknown.
+          builtAt: null,
+          trigger: null,
+          rebuiltAfterLateData: false,
           links: {
             json: `/api/v1/sites/${SITE}/reports/day-2026-11-26.json`,
             md: `/api/v1/sites/${SITE}/reports/day-2026-11-26.md`,

@@ -250,6 +250,10 @@ describe('dashboards build', () => {
         /each: exactly one list parameter/,
         'c: {title: t, unit: short, targets: [{query: q}]}\n',
       ],
+      [
+        'title: x\nrows: [{title: r, panels: [{title: p, unit: short, sortBy: {column: v}, targets: [{query: q}]}]}]\n',
+        /x\.yaml rows\[0\]\.panels\[0\]: sortBy: only tables sort/,
+      ],
     ];
     for (const [content, message, components] of cases) {
       const d = mkdtempSync(join(tmp, 'bad-'));

@@ -53,6 +53,23 @@ function setup(overrides: Partial<KpiSchedulerDeps> = {}, kpi: Record<string, un
 }
 
 describe('KPI scheduler', () => {
+  it('tells onPeriodComputed of the period it closes, and a listener that throws fails nothing', async () => {
+    const told: string[] = [];
+    const { scheduler, clock, logs } = setup({
+      onPeriodComputed: (e) => {
+        told.push(`${e.site} ${e.period.kind} ${e.period.date} ${e.reason}`);
+        throw new Error('listener broke');
+      },
+    });
+    expect(await scheduler.tick()).toEqual({ skipped: false, computed: 2, closed: 0, failed: 0 });
+    expect(told).toEqual([]); // computed, not closed: no report yet
+    clock.now = Date.parse('2026-11-26T16:12:00Z'); // 00:12 local: the day closes
+    expect(await scheduler.tick()).toEqual({ skipped: false, computed: 2, closed: 1, failed: 0 });
+    expect(told).toEqual(['elm day 2026-11-26 close']);
+    expect(logs.some((l) => l['msg'] === 'onPeriodComputed failed')).toBe(true);
+    expect(scheduler.stats()).toMatchObject({ closed: 1, failures: 0, lastRunOk: true });
+  });
+
   it('refreshes the current period, closes the previous one after the delay, and retries after a failure', async () => {
     const { scheduler, deps, clock, logs, published } = setup();
     // 00:05 local: yesterday ended 5 minutes ago (< closeDelay 10m): computed, not yet closed.

@@ -122,6 +122,21 @@ describe('community-hub report', { timeout: 120_000 }, () => {
     expect(existsSync(join(dir, 'data', 'reports', SITE.id, 'week-2026-11-16.html'))).toBe(true);
   });
 
+  it('--pdf keeps an A4 PDF printed by Chromium; without Chromium it says so, exits 1 and keeps the rest', async () => {
+    const base = join(dir, 'data', 'reports', SITE.id, 'day-2026-11-26');
+    const missing = await runCli(['report', '-s', SITE.id, '-d', '2026-11-26', '--pdf', '-c', config], {
+      env: { ...ENV, HUB_REPORT_CHROMIUM: join(dir, 'no-chromium') },
+    });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no PDF: no Chromium to run at .*no-chromium \(report\.chromium\)/);
+    expect(existsSync(`${base}.html`)).toBe(true);
+    expect(existsSync(`${base}.pdf`)).toBe(false);
+    const r = await runCli(['report', '-s', SITE.id, '-d', '2026-11-26', '--pdf', '-c', config], { env: ENV });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(readFileSync(`${base}.pdf`).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  });
+
   it('--no-save keeps nothing', async () => {
     const r = await runCli(
       ['report', '-s', SITE.id, '-d', '2026-11-25', '--format', 'html', '--no-save', '-c', config],

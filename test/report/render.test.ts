@@ -1,11 +1,12 @@
 /** Renderers (JSON, Markdown, HTML) and kept reports (docs/contract.md §5). */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   buildReport,
   escapeHtml,
   listReports,
+  pruneReports,
   renderHtml,
   renderMarkdown,
   renderReport,
@@ -147,5 +148,43 @@ describe('kept reports', () => {
       ['week', '2026-11-23', ['json']],
     ]);
     await expect(saveReport(dataDir, { ...r, site: '../evil' })).rejects.toThrow(/not a site id/);
+  });
+
+  it('records each build, counts rebuilds after late data, and drops a stale PDF', async () => {
+    const dataDir = testDir('hub-reports-');
+    const r = buildReport(input());
+    const dir = join(dataDir, 'reports', 'maple-court');
+    await saveReport(dataDir, r, {}, { trigger: 'late', at: Date.parse('2026-11-28T00:00:00Z') });
+    let [e] = await listReports(dataDir, 'maple-court');
+    // The first build of a period is no rebuild, whatever triggered it (the start's backfill).
+    expect(e!.meta).toEqual({ builtAt: '2026-11-28T00:00:00.000Z', trigger: 'late', lateRebuilds: 0 });
+    await writeFile(join(dir, 'day-2026-11-27.pdf'), '%PDF-1.4 old');
+    expect((await listReports(dataDir, 'maple-court'))[0]!.formats).toEqual(['json', 'md', 'html', 'pdf']);
+    await saveReport(dataDir, r, {}, { trigger: 'late', at: Date.parse('2026-11-28T01:00:00Z') });
+    [e] = await listReports(dataDir, 'maple-court');
+    expect(e!.meta).toEqual({ builtAt: '2026-11-28T01:00:00.000Z', trigger: 'late', lateRebuilds: 1 });
+    expect(e!.formats).toEqual(['json', 'md', 'html']);
+    await saveReport(dataDir, r);
+    [e] = await listReports(dataDir, 'maple-court');
+    expect(e!.meta).toMatchObject({ trigger: 'demand', lateRebuilds: 1 });
+  });
+
+  it('pruneReports keeps the newest periods of one kind and removes every file of the others', async () => {
+    const dataDir = testDir('hub-reports-');
+    const r = buildReport(input());
+    const dir = join(dataDir, 'reports', 'maple-court');
+    await mkdir(dir, { recursive: true });
+    for (const date of ['2026-11-24', '2026-11-25', '2026-11-26'])
+      await saveReport(dataDir, { ...r, period: { ...r.period, date } });
+    await writeFile(join(dir, 'day-2026-11-24.pdf'), '%PDF-');
+    await writeFile(join(dir, 'week-2026-11-16.json'), '{}');
+    expect(await pruneReports(dataDir, 'maple-court', 'day', 2)).toEqual(['day-2026-11-24']);
+    expect((await readdir(dir)).filter((f) => f.includes('2026-11-24'))).toEqual([]);
+    expect((await listReports(dataDir, 'maple-court')).map((x) => `${x.kind}-${x.date}`)).toEqual([
+      'day-2026-11-26',
+      'day-2026-11-25',
+      'week-2026-11-16',
+    ]);
+    expect(await pruneReports(dataDir, 'maple-court', 'day', 2)).toEqual([]);
   });
 });

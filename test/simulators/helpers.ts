@@ -69,6 +69,8 @@ export async function startSimHub(scenario: Scenario, o: SimHubOptions = {}): Pr
       ...(scenario.hub.co2eFactors ? { evaluation: { co2eFactors: scenario.hub.co2eFactors } } : {}),
       ...(o.kpi === false && 'kpi' in configSchema.shape ? { kpi: { enabled: false } } : {}),
       ...(o.kpiConfig && o.kpi !== false ? { kpi: o.kpiConfig } : {}),
+      // Reports are tested in test/report/; here they would only add builds (and Chromium) to the KPI runs.
+      report: { auto: false },
       ...(o.selfStatsInterval !== undefined ? { selfStats: { interval: o.selfStatsInterval } } : {}),
       ...(o.operatorKey !== undefined ? { operatorKey: o.operatorKey } : {}),
     },

@@ -15,8 +15,10 @@ import { MemoryPointWriter } from '../../src/store/index.ts';
 import {
   crc32,
   Drainer,
+  Quarantine,
   SEGMENT_MAGIC,
   Spool,
+  spoolRecord,
   type SpoolOptions,
   type SpoolRecord,
 } from '../../src/store/spool/index.ts';
@@ -50,19 +52,15 @@ function point(i: number, fields: Point['fields'] = { fill_pct: i }): Point {
 
 function record(i: number, fields?: Point['fields']): SpoolRecord {
   const payload = Buffer.from(JSON.stringify({ i }));
-  return {
-    at: 1000 + i,
-    points: [point(i, fields)],
-    source: {
-      topic: `t/${i}`,
-      site: 's',
-      gateway: 'g',
-      device: 'd',
-      channel: 'telemetry',
-      receivedAt: 1000 + i,
-      payload,
-    },
-  };
+  return spoolRecord(1000 + i, [point(i, fields)], {
+    topic: `t/${i}`,
+    site: 's',
+    gateway: 'g',
+    device: 'd',
+    channel: 'telemetry',
+    receivedAt: 1000 + i,
+    payload,
+  });
 }
 
 async function openSpool(dir: string, options: Partial<SpoolOptions> = {}) {
@@ -94,6 +92,7 @@ function drain(
     spool,
     writer,
     deadLetters,
+    quarantine: new Quarantine({ dir: join(dir, 'quarantine'), fsync: true, deadLetters }),
     logger: logs.logger,
     chunkPoints: 100,
     batchPoints: 10,
@@ -156,6 +155,24 @@ describe('Spool and Drainer', () => {
       lagBytes: 0,
       oldestRecordAgeMs: null,
     });
+  });
+
+  it('a written segment is sealed and removed seconds after the drainer entered it: no raw payload stays on disk', async () => {
+    const dir = await tempDir();
+    const { spool } = await openSpool(dir);
+    const writer = new MemoryPointWriter();
+    drain(dir, spool, writer);
+    await Promise.all(Array.from({ length: 5 }, (_, i) => spool.append(record(i))));
+    await vi.waitFor(() => expect(seqs(writer)).toEqual([0, 1, 2, 3, 4]), { timeout: 10_000, interval: 20 });
+    // Written, but still on disk with its payloads, in the segment being appended to ...
+    expect(spool.stats().segments).toBe(1);
+    // ... until the drainer has been in it a while (2 s): then sealed and removed.
+    await vi.waitFor(() => expect(spool.stats().segments).toBe(0), { timeout: 15_000, interval: 50 });
+    expect(await spooledRecords(join(dir, 'spool'))).toEqual([]);
+    expect(await readdir(join(dir, 'spool'))).toEqual([]);
+    // The spool takes the next record in a new segment, and the drainer writes it.
+    await spool.append(record(5));
+    await vi.waitFor(() => expect(seqs(writer)).toEqual([0, 1, 2, 3, 4, 5]), { timeout: 10_000, interval: 20 });
   });
 
   it('a torn last record is skipped with a log line; every whole record before it is replayed', async () => {
@@ -240,7 +257,8 @@ describe('Spool and Drainer', () => {
       backpressureTimeoutMs: 50,
       maxBufferedBytes: 3000,
     });
-    const outcomes = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => spool.append(record(i))));
+    // Records of about 150 bytes: some fill the disk bound, more the memory one, the rest are refused.
+    const outcomes = await Promise.allSettled(Array.from({ length: 45 }, (_, i) => spool.append(record(i))));
     const refused = outcomes
       .filter((o) => o.status === 'rejected')
       .map((o) => (o as PromiseRejectedResult).reason as HubError);

@@ -9,8 +9,9 @@ import type { HubConfig, WasteCategory } from '../config/schema.ts';
 import { WASTE_CATEGORIES } from '../config/schema.ts';
 import type { Inventory, SiteData } from '../config/inventory.ts';
 import { HubError, isHubError } from '../errors.ts';
-import { query, type InfluxConnection } from '../store/index.ts';
+import { query, type InfluxConnection, type QueryRow } from '../store/index.ts';
 import { siteOf } from './compute.ts';
+import { gramsBy } from './definitions/shared.ts';
 import { quoteString, tagEquals, timeRange } from './influxql.ts';
 import { computePayback, monthsBetween, type PaybackPicture } from './payback.ts';
 import { localDate, periodOf } from './period.ts';
@@ -47,11 +48,11 @@ export async function readPayback(
   const prices = pricesOf(site, deps.config);
   const start = ev?.startMonth ?? (await firstMonth(deps.conn, site));
   const months = start === undefined ? [] : monthsBetween(start, currentMonth);
-  const weights = prices ? await monthlyWeights(deps.conn, site, months) : new Map();
+  const grams = prices ? await monthlyGrams(deps.conn, site, months) : new Map();
   const picture = computePayback({
     months,
     currentMonth,
-    weights,
+    grams,
     prices,
     monthlyOperatingCost: ev?.monthlyOperatingCost ?? 0,
     monthlyOtherIncome: ev?.monthlyOtherIncome ?? 0,
@@ -97,8 +98,8 @@ async function firstMonth(conn: InfluxConnection, site: Readonly<SiteData>): Pro
   return typeof t === 'number' ? localDate(t, site.timezone).slice(0, 7) : undefined;
 }
 
-/** kg not sorted `incorrect`, by month then category. */
-async function monthlyWeights(
+/** Whole grams not sorted `incorrect`, by month then category. */
+async function monthlyGrams(
   conn: InfluxConnection,
   site: Readonly<SiteData>,
   months: readonly string[],
@@ -119,14 +120,11 @@ async function monthlyWeights(
   } catch (e) {
     throw about(site.id, e);
   }
-  for (const r of rows) {
-    const month = months[r.statement];
-    const kg = r.values['kg'];
-    const category = r.tags['category'];
-    if (month === undefined || typeof kg !== 'number' || category === undefined) continue;
-    const m = out.get(month) ?? {};
-    m[category] = (m[category] ?? 0) + kg;
-    out.set(month, m);
-  }
+  const byStatement = months.map((): QueryRow[] => []);
+  for (const r of rows) byStatement[r.statement]?.push(r);
+  months.forEach((month, i) => {
+    const grams = gramsBy(byStatement[i], 'category');
+    if (grams.size > 0) out.set(month, Object.fromEntries(grams));
+  });
   return out;
 }

@@ -29,8 +29,11 @@ export interface PaybackInput {
   months: readonly string[];
   /** The running month (`YYYY-MM`): months before it are complete. */
   currentMonth: string;
-  /** kg of deposits not sorted `incorrect`, by month then category; a month without any may be absent. */
-  weights: ReadonlyMap<string, Readonly<Partial<Record<string, number>>>>;
+  /**
+   * Whole grams of deposits not sorted `incorrect`, by month then category (a month without any may
+   * be absent): InfluxDB's float sums rounded to the gram, as the weight KPIs take them.
+   */
+  grams: ReadonlyMap<string, Readonly<Partial<Record<string, number>>>>;
   /** Yuan per kg of each category; undefined when some category has no price. */
   prices: Readonly<Record<WasteCategory, number>> | undefined;
   monthlyOperatingCost: number;
@@ -88,11 +91,14 @@ export function monthsBetween(first: string, last: string): string[] {
 const fen = (yuan: number): number => Math.round(yuan * 100);
 const yuan = (f: number): number => f / 100;
 
-/** Revenue of one month's weights, in fen (rounded once). */
-function revenueFen(kg: Readonly<Partial<Record<string, number>>> | undefined, prices: Record<WasteCategory, number>) {
+/** Revenue of one month's weights, in fen (rounded once): g × yuan/kg ÷ 10 is fen. */
+function revenueFen(
+  grams: Readonly<Partial<Record<string, number>>> | undefined,
+  prices: Record<WasteCategory, number>,
+): number {
   let sum = 0;
-  for (const c of WASTE_CATEGORIES) sum += (kg?.[c] ?? 0) * prices[c];
-  return fen(sum);
+  for (const c of WASTE_CATEGORIES) sum += (grams?.[c] ?? 0) * prices[c];
+  return Math.round(sum / 10);
 }
 
 /**
@@ -122,7 +128,7 @@ export function computePayback(input: PaybackInput): PaybackPicture {
   let recoveredIn: string | null = null;
   const nets: Array<{ month: string; net: number; cumulative: number }> = [];
   const months = input.months.map((month): PaybackMonth => {
-    const revenue = revenueFen(input.weights.get(month), prices);
+    const revenue = revenueFen(input.grams.get(month), prices);
     const net = revenue + other - cost;
     cumulative += net;
     const complete = month < input.currentMonth;

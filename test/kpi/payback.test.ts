@@ -15,7 +15,7 @@ function input(kg: number[], over: Partial<PaybackInput> = {}): PaybackInput {
   return {
     months,
     currentMonth: months.at(-1)!,
-    weights: new Map(months.map((m, i) => [m, { recyclable: kg[i]! }])),
+    grams: new Map(months.map((m, i) => [m, { recyclable: kg[i]! * 1000 }])),
     prices: PRICES,
     monthlyOperatingCost: 100,
     monthlyOtherIncome: 20,
@@ -109,10 +109,10 @@ describe('computePayback', () => {
   });
 
   it('prices each category and rounds a month to the fen once', () => {
-    // 0.333 kg kitchen × 0.1 = 0.0333 + 1.2345 kg recyclable × 2 = 2.469 → 2.5023 → 2.50.
+    // 333 g kitchen × 0.1 = 0.0333 + 1234 g recyclable × 2 = 2.468 → 2.5013 yuan → 2.50.
     const p = computePayback({
       ...input([0]),
-      weights: new Map([['2026-01', { recyclable: 1.2345, kitchen: 0.333, residual: 50, hazardous: 3 }]]),
+      grams: new Map([['2026-01', { recyclable: 1234, kitchen: 333, residual: 50_000, hazardous: 3000 }]]),
       monthlyOperatingCost: 0,
       monthlyOtherIncome: 0,
     });

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests use when they are missing: InfluxDB (the real database,
-# Debian's 1.6), mosquitto-clients (third-party MQTT clients for interop tests) and chromium (the
+# Debian's 1.6), mosquitto-clients (third-party MQTT clients for interop tests), mosquitto (the
+# broker that enforces the exported ACL, `community-hub broker mosquitto`) and chromium (the
 # headless browser that checks the HTML reports, driven by playwright-core).
 # Runs before `npm test` (the `pretest` script); does nothing when all are present.
 set -euo pipefail
@@ -8,16 +9,18 @@ set -euo pipefail
 if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
   cat <<'TXT'
 Usage: scripts/system-deps.sh
-Installs Debian packages the test suite needs when missing: influxdb, mosquitto-clients, chromium.
+Installs Debian packages the test suite needs when missing: influxdb, mosquitto-clients, mosquitto,
+chromium.
 Needs root on Debian/Ubuntu; elsewhere it prints what to install by hand.
 TXT
   exit 0
 fi
 
-declare -A want=([influxd]=influxdb [mosquitto_pub]=mosquitto-clients [chromium]=chromium)
+declare -A want=([influxd]=influxdb [mosquitto_pub]=mosquitto-clients [mosquitto]=mosquitto [chromium]=chromium)
 missing=()
 for cmd in "${!want[@]}"; do
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("${want[$cmd]}")
+  # The broker lives in /usr/sbin, which a user's PATH may not hold.
+  command -v "$cmd" >/dev/null 2>&1 || [[ -x "/usr/sbin/$cmd" ]] || missing+=("${want[$cmd]}")
 done
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 

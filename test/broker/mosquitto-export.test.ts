@@ -189,6 +189,50 @@ describe('community-hub broker mosquitto (CLI)', () => {
     }
   }, 180_000);
 
+  it("lets a gateway read only its own subtree and its site's KPIs, which the hub account publishes", async () => {
+    // Subscribed to everything, gw-east receives only what the embedded broker would let it
+    // subscribe to. (Nobody publishes as gw-east meanwhile: the conf makes the client id the
+    // username, so a second gw-east connection would take this one over.)
+    const sub = mosquittoSub(port, auth('gw-east'), `${ROOT}/#`, ['-v'], 120_000);
+    try {
+      let probe = 0;
+      await vi.waitFor(
+        async () => {
+          const payload = `probe-${++probe}`;
+          await mosquittoPub(port, auth('community-hub'), `${ROOT}/maple-court/kpi/probe`, payload).done;
+          expect(sub.output()).toContain(` ${payload}\n`);
+        },
+        { timeout: 30_000, interval: 200 },
+      );
+      const acl = new Acl(rootLevels(ROOT));
+      const east: Account = { kind: 'gateway', username: 'gw-east', site: 'maple-court' };
+      const tries: [User, string][] = [
+        ['gw-west', `${ROOT}/maple-court/gw-west/bin-02/telemetry`],
+        ['gw-oak', `${ROOT}/oak-park/gw-oak/status`],
+        ['community-hub', `${ROOT}/maple-court/kpi/sorting_coverage`],
+        ['community-hub', `${ROOT}/maple-court/kpi/sorting_coverage/previous`],
+        ['community-hub', `${ROOT}/oak-park/kpi/sorting_coverage`],
+      ];
+      const expected: string[] = [];
+      for (const [i, [user, topic]] of tries.entries()) {
+        const r = await mosquittoPub(port, auth(user), topic, `read-${i}`).done;
+        expect(r.code, r.stderr).toBe(0);
+        if (acl.subscribe(east, topic)) expected.push(`${topic} read-${i}`);
+      }
+      await mosquittoPub(port, auth('community-hub'), `${ROOT}/maple-court/kpi/marker`, 'marker').done;
+      await vi.waitFor(() => expect(sub.output()).toContain(' marker\n'), { timeout: 30_000, interval: 100 });
+      const delivered = sub
+        .output()
+        .split('\n')
+        .filter((l) => / read-\d+$/.test(l));
+      expect(delivered).toEqual(expected);
+      expect(expected).toHaveLength(2);
+    } finally {
+      sub.kill();
+      await sub.done;
+    }
+  }, 180_000);
+
   it('refuses a wrong password, an unknown user and an anonymous client', async () => {
     const topic = `${ROOT}/maple-court/gw-east/bin-01/telemetry`;
     for (const creds of [['gw-east', SECRETS['gw-west']], ['nobody', 'whatever-secret'], undefined] as const) {

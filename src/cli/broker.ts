@@ -54,6 +54,7 @@ function passwordSteps(dir: string, users: readonly string[]): string {
     '',
     `  mosquitto_passwd -c ${passwd} ${users[0] ?? 'USER'}`,
     `  mosquitto_passwd ${passwd} ${users[1] ?? 'USER'}`,
+    '  …',
     '',
     'or all at once from a file of "user:secret" lines, which mosquitto_passwd -U hashes in place',
     '(make it readable by you only; -b USER SECRET also works but leaves the secret in the shell history):',
@@ -64,7 +65,8 @@ function passwordSteps(dir: string, users: readonly string[]): string {
     `  mosquitto_passwd -U ${passwd}`,
     '',
     `Accounts (${users.length}): ${users.join(' ')}`,
-    `Then add to mosquitto.conf: include_dir ${dir}  (or copy mosquitto-auth.conf), and restart Mosquitto.`,
+    `Then add to mosquitto.conf: include_dir ${dir}  (or copy mosquitto-auth.conf), and restart Mosquitto;`,
+    'after a later inventory change, run this again and send Mosquitto SIGHUP.',
     '',
   ].join('\n');
 }

@@ -10,10 +10,10 @@
  * operations guide has EMQX deny what nobody decided (`authorization.no_match = deny`).
  *
  * The secret is checked exactly as at the embedded broker's CONNECT (src/broker/credentials.ts,
- * with its verified-credential cache), and the topic by the same Acl (src/broker/acl.ts). Only a
- * broker key (`http.brokerKeys`) is admitted. A wrong gateway secret is answered `deny` and not
- * counted toward `http.maxAuthFailures`: every request comes from EMQX's address, and counting
- * the gateways' mistakes would lock EMQX itself out.
+ * with the broker's verified-credential cache, which hub.ts shares), and the topic by the same Acl
+ * (src/broker/acl.ts). Only a broker key (`http.brokerKeys`) is admitted. A wrong gateway secret
+ * is answered `deny` and not counted toward `http.maxAuthFailures`: every request comes from
+ * EMQX's address, and counting the gateways' mistakes would lock EMQX itself out.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -41,9 +41,10 @@ const authzBody = z.object({
 export const emqxRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps, keys }) => {
   const { config, inventory } = deps;
   const acl = new Acl(rootLevels(config.mqtt.rootTopic));
-  // The same cache class and TTL as the embedded broker's CONNECT (docs/operations.md,
-  // "Authentication cache"): EMQX asks on every CONNECT, so a reconnect storm skips scrypt here too.
-  const cache = new AuthCache({ ttlMs: config.mqtt.authCacheTtl, ...(deps.now ? { now: deps.now } : {}) });
+  // The embedded broker's verified-credential cache (docs/operations.md, "Authentication cache"),
+  // or one like it: EMQX asks on every CONNECT, so a reconnect storm skips scrypt here too.
+  const cache =
+    deps.authCache ?? new AuthCache({ ttlMs: config.mqtt.authCacheTtl, ...(deps.now ? { now: deps.now } : {}) });
 
   /** The account an authenticated username acts as now (the inventory may have been reloaded). */
   function accountOf(username: string): Account | undefined {

@@ -5,7 +5,8 @@
  * each test from its inputs.
  */
 import { describe, expect, it } from 'vitest';
-import { addMonths, computePayback, monthsBetween, type PaybackInput } from '../../src/kpi/index.ts';
+import type { SiteData } from '../../src/config/inventory.ts';
+import { addMonths, computePayback, monthsBetween, pricesOf, type PaybackInput } from '../../src/kpi/index.ts';
 
 const PRICES = { recyclable: 2, kitchen: 0.1, hazardous: 0, residual: 0 };
 
@@ -117,5 +118,28 @@ describe('computePayback', () => {
       monthlyOtherIncome: 0,
     });
     expect(p.months[0]).toMatchObject({ revenue: 2.5, net: 2.5, cumulative: 2.5 });
+  });
+});
+
+describe('pricesOf', () => {
+  const site = (prices?: Record<string, number>): SiteData =>
+    ({
+      id: 's',
+      timezone: 'Asia/Shanghai',
+      households: 1,
+      gateways: [],
+      evaluation: prices ? { prices } : undefined,
+    }) as SiteData;
+  const hub = { prices: { recyclable: 1, kitchen: 0.05, hazardous: 0, residual: 0 } };
+
+  it('takes the site override of a category, else the hub price', () => {
+    expect(pricesOf(site({ kitchen: 0.08 }), hub)).toEqual({ recyclable: 1, kitchen: 0.08, hazardous: 0, residual: 0 });
+    expect(pricesOf(site(), hub)).toEqual(hub.prices);
+  });
+
+  it('needs every category priced somewhere', () => {
+    expect(pricesOf(site({ kitchen: 0.08 }), {})).toBeUndefined();
+    const all = { recyclable: 2, kitchen: 0.1, hazardous: 0, residual: 0 };
+    expect(pricesOf(site(all), {})).toEqual(all);
   });
 });

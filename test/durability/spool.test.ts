@@ -341,6 +341,32 @@ describe('Spool and Drainer', () => {
     expect(seqs(writer)).toEqual([1, 2]);
   });
 
+  it('written() stays true for a drained segment while it is sealed and removed', async () => {
+    // The KPI scheduler closes a period only once written(position at its end) holds: a moment
+    // of "unwritten" while a drained segment is removed would hold a close back a whole tick.
+    const dir = await tempDir();
+    const { spool } = await openSpool(dir);
+    const removing = latch();
+    const release = latch();
+    const remove = spool.remove.bind(spool);
+    vi.spyOn(spool, 'remove').mockImplementation(async (seq: number) => {
+      removing.open();
+      await release.promise;
+      return remove(seq);
+    });
+    const writer = new MemoryPointWriter();
+    const { drainer } = drain(dir, spool, writer);
+    await spool.append(record(1));
+    const p = drainer.position();
+    await expect.poll(() => drainer.written(p), { timeout: 5_000 }).toBe(true);
+    await removing.promise; // sealed a while after the drainer entered it, now being removed
+    const whileRemoving = drainer.written(p);
+    release.open(); // before asserting: a held removal would hold up the drainer's stop
+    expect(whileRemoving).toBe(true);
+    await vi.waitFor(() => expect(spool.stats().segments).toBe(0), { timeout: 5_000, interval: 20 });
+    expect(drainer.written(p)).toBe(true);
+  });
+
   it('a commit made while the drainer opens its segment is not missed: the record is written without a further message', async () => {
     // The race behind a flaky spool-full test: the drainer looked at a new segment (header only,
     // its first group being synced), opened it, and meanwhile that group committed and woke no

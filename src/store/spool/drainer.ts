@@ -205,9 +205,11 @@ export class Drainer {
         spool.rotate();
         return this.#idle(seen);
       }
+      // Removed before the cursor is let go: written() reads a segment still listed as behind a
+      // cursor in it, so the records of a drained segment never look unwritten while it goes.
+      await spool.remove(segment.seq);
       await cursor.reader.close();
       this.#cursor = undefined;
-      await spool.remove(segment.seq);
       this.#settleDrained();
       return;
     }

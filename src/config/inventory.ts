@@ -9,6 +9,8 @@ import type { Roster } from './roster.ts';
 /** Ids of sites, gateways, devices and buildings (docs/contract.md §1). */
 export const ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const id = z.string().regex(ID_PATTERN, 'must match ^[a-z0-9][a-z0-9_-]{0,63}$');
+/** Names of survey waves (docs/contract.md §5): a tag value such as `2026-Q3`. */
+export const WAVE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Device types the hub knows; each model folder lives under `devices/<type>/`. */
 export const DEVICE_TYPES = ['waste-bin', 'access-gate'] as const;
@@ -43,6 +45,13 @@ const siteSchema = z.strictObject({
   buildings: z.array(z.strictObject({ id, households: z.number().int().nonnegative().optional() })).optional(),
   /** A CSV `household,building` of the registered households, relative to the inventory file (roster.ts). */
   roster: z.string().min(1).optional(),
+  /** How the site's programme is evaluated (docs/contract.md §5, "Resident satisfaction surveys"). */
+  evaluation: z
+    .strictObject({
+      /** The survey wave gains are measured against; default the site's earliest wave. */
+      baselineWave: z.string().regex(WAVE_PATTERN, 'must be a wave name such as 2026-Q3').optional(),
+    })
+    .optional(),
   gateways: z.array(gatewaySchema).default([]),
 });
 

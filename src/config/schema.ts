@@ -180,6 +180,19 @@ const kpi = z
     message: 'must be one of kpi.periods',
   });
 
+/**
+ * How the programme is evaluated beyond the KPIs (docs/contract.md §5, "Resident satisfaction
+ * surveys"): the targets of the evaluation figures. A site's baseline wave is in the inventory.
+ */
+const evaluation = z.strictObject({
+  targets: z
+    .strictObject({
+      /** Satisfaction rate over the baseline wave's − 1 a wave must reach ("satisfaction up 30%"). */
+      satisfactionGain: z.number().min(0).default(0.3),
+    })
+    .prefault({}),
+});
+
 /** zod schema of hub.yaml. */
 export const configSchema = z.strictObject({
   /** Inventory file; relative paths resolve against the config file's folder. */
@@ -200,6 +213,7 @@ export const configSchema = z.strictObject({
   spool: spool.prefault({}),
   shutdown: z.strictObject({ timeout: duration.prefault('10s') }).prefault({}),
   kpi: kpi.prefault({}),
+  evaluation: evaluation.prefault({}),
   selfStats: selfStats.prefault({}),
 });
 

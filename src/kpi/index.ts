@@ -71,3 +71,4 @@ export {
   type KpiSchedulerStats,
   type TickReport,
 } from './scheduler.ts';
+export * from './surveys/index.ts';

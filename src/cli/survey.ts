@@ -17,7 +17,7 @@ import {
   type SurveySummary,
 } from '../kpi/index.ts';
 import { createPseudonymiser } from '../pseudonym.ts';
-import { connectInflux, InfluxPointWriter } from '../store/index.ts';
+import { connectInflux, ensureDatabase, InfluxPointWriter } from '../store/index.ts';
 import { EXIT, parse } from './args.ts';
 
 export const SURVEY_HELP = `Usage: community-hub survey import --site SITE --wave WAVE --date YYYY-MM-DD FILE.csv
@@ -81,6 +81,8 @@ export async function surveyCommand(
 
   const loaded = loadConfig({ configPath: values.config });
   const conn = connectInflux({ ...loaded.config.influx });
+  // As the hub's start does: the first answers may come before any hub ran against this InfluxDB.
+  await ensureDatabase(conn);
   const writer = new InfluxPointWriter(conn);
   const deps = {
     conn,

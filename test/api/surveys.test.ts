@@ -21,7 +21,7 @@ import { dropDatabase } from '../e2e/helpers.ts';
 const ADMIN = 'survey-admin-key-0123456789';
 const OPERATOR = 'survey-operator-key-0123456789';
 const PSEUDONYM_KEY = 'survey-test-pseudonym-key-0123';
-const TARGET = 0.5; // configured: "satisfaction up 50%"; the default 0.3 is checked in test/config
+const TARGET = 0.5; // configured: "satisfaction up 50%"; the default 0.3 is checked in test/kpi/surveys.test.ts
 const ROSTER: Array<[string, string]> = [
   ['W-1-01', 'b1'],
   ['W-1-02', 'b1'],

@@ -8,7 +8,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { hash32 } from '../random.ts';
 import { DEFAULT_BEHAVIOUR } from './defaults.ts';
-import { scenarioSchema, type Behaviour, type Faults, type ScenarioFile } from './schema.ts';
+import { scenarioSchema, type Behaviour, type Faults, type ScenarioFile, type Surveys } from './schema.ts';
 
 /** Ids of sites, gateways, devices and buildings (docs/contract.md §1). */
 const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -55,6 +55,8 @@ export interface Scenario {
   hub: { rootTopic: string; maxFutureSkewMs: number; maxAgeMs: number };
   publish: ScenarioFile['publish'];
   faults: Faults;
+  /** Resident survey waves (schema.ts `surveys`), for every site. */
+  surveys?: Surveys;
   sites: SimSite[];
 }
 
@@ -166,6 +168,7 @@ function expand(f: ScenarioFile, source: string, siteAt: number[]): Scenario {
     hub: { rootTopic: f.hub.rootTopic, maxFutureSkewMs: f.hub.maxFutureSkew, maxAgeMs: f.hub.maxAge },
     publish: f.publish,
     faults: f.faults,
+    ...(f.surveys ? { surveys: f.surveys } : {}),
     sites,
   };
 }

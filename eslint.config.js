@@ -5,7 +5,16 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'data/**', 'coverage/**', 'dashboards/build/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'bench/peers/node_modules/**',
+      'dist/**',
+      'data/**',
+      'coverage/**',
+      'dashboards/build/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   // Formatting is prettier's (`npm run lint` checks it); turn off the style rules it owns.
@@ -29,7 +38,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bin/**/*.js', 'scripts/**/*.js'],
+    files: ['bin/**/*.js', 'scripts/**/*.js', 'bench/peers/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
 );

@@ -29,7 +29,7 @@ import { hashSecret } from '../src/secret.ts';
 import { createNormaliser, loadRegistry, type Normaliser } from '../src/normalise/index.ts';
 import { connectInflux, ensureDatabase, InfluxPointWriter, type InfluxConnection } from '../src/store/index.ts';
 import { Ingest, type IngestMessage } from '../src/store/ingest.ts';
-import { Drainer, Spool } from '../src/store/spool/index.ts';
+import { Drainer, Quarantine, Spool } from '../src/store/spool/index.ts';
 import { startInflux } from '../test/helpers/influx.ts';
 import { printTable, type Bench } from './harness.ts';
 
@@ -151,6 +151,7 @@ function variants(conn: InfluxConnection, normaliser: Normaliser, inventory: Inv
         spool,
         writer,
         deadLetters: dl,
+        quarantine: new Quarantine({ dir: join(dir, 'quarantine'), fsync, deadLetters: dl }),
         logger,
         chunkPoints: batchSize * maxBatchesInFlight,
         batchPoints: batchSize,

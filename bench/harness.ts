@@ -1,10 +1,12 @@
 /** Small helpers for benchmarks: timing loops and a table with ratios to a same-run baseline. */
 import { performance } from 'node:perf_hooks';
+import type { BenchOptions } from './args.ts';
 
 /** A benchmark file's default export. */
 export interface Bench {
   title: string;
-  run(): Promise<void>;
+  /** Runs it; `options` are the command line's `--option [value]`s (bench/args.ts). */
+  run(options: BenchOptions): Promise<void>;
 }
 
 /** Time `fn` over `iterations` after `warmup` runs; returns nanoseconds per iteration. */

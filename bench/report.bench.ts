@@ -182,7 +182,8 @@ const bench: Bench = {
           ],
         }),
       );
-      const config = configSchema.parse({ pseudonymKey: 'bench-pseudonym-key-0123456789' }).kpi;
+      const hubConfig = configSchema.parse({ pseudonymKey: 'bench-pseudonym-key-0123456789' });
+      const config = hubConfig.kpi;
       const month = periodOf('month', '2026-10-01', TZ);
 
       const t0 = performance.now();
@@ -221,7 +222,7 @@ const bench: Bench = {
         query(conn, `SELECT COUNT(*) FROM "deposit" WHERE "site" = '${SITE}' AND ${range}`),
       );
       const kpis = await timed(() => computeKpis({ conn, inventory, config }, SITE, 'month', '2026-10-01'));
-      const deps = { conn, inventory, config, deadLetters };
+      const deps = { conn, inventory, config, report: hubConfig.report, deadLetters };
       const render = (r: ReportData): number => REPORT_FORMATS.reduce((n, f) => n + renderReport(r, f).length, 0);
       const whole = await timed(async () => {
         const r = await gatherReport(deps, SITE, 'month', '2026-10-01');

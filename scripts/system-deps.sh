@@ -1,24 +1,30 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests use when they are missing: InfluxDB (the real database,
-# Debian's 1.6), mosquitto-clients (third-party MQTT clients for interop tests) and chromium (the
-# headless browser that checks the HTML reports, driven by playwright-core).
+# Debian's 1.6), mosquitto-clients (third-party MQTT clients for interop tests), chromium (the
+# headless browser that checks the HTML reports, driven by playwright-core, and prints the PDF
+# reports), poppler-utils (pdftoppm renders those PDFs for the tests to look at), a Chinese font
+# (fonts-wqy-microhei: the zh-CN report's screenshots show characters, not empty boxes), openssl
+# (the CLI that makes the TLS tests' CA and certificates) and mosquitto (the broker of the peer in
+# `npm run bench -- throughput`, docs/benchmarks.md).
 # Runs before `npm test` (the `pretest` script); does nothing when all are present.
 set -euo pipefail
 
 if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
   cat <<'TXT'
 Usage: scripts/system-deps.sh
-Installs Debian packages the test suite needs when missing: influxdb, mosquitto-clients, chromium.
+Installs Debian packages the test suite and benchmarks need when missing: influxdb, mosquitto-clients,
+chromium, poppler-utils, fonts-wqy-microhei, openssl, mosquitto.
 Needs root on Debian/Ubuntu; elsewhere it prints what to install by hand.
 TXT
   exit 0
 fi
 
-declare -A want=([influxd]=influxdb [mosquitto_pub]=mosquitto-clients [chromium]=chromium)
+declare -A want=([influxd]=influxdb [mosquitto_pub]=mosquitto-clients [chromium]=chromium [pdftoppm]=poppler-utils [openssl]=openssl [mosquitto]=mosquitto)
 missing=()
 for cmd in "${!want[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${want[$cmd]}")
 done
+[[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]] || missing+=(fonts-wqy-microhei)
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then

@@ -12,6 +12,12 @@
  * KPIs and overflow alarms without a waste-sorting station, the gate KPIs without a gate), as the
  * hub does (src/kpi/README.md, `no_waste_bins` / `no_access_gates`); a numerator above its
  * denominator is kept and flagged with a `warning` (docs/contract.md §5).
+ *
+ * The environmental-benefit KPIs weigh deposits in whole grams (the simulator weighs to 10 g), so
+ * their sums are exact: `diversion_rate` (recyclable, kitchen and hazardous deposits not sorted
+ * `incorrect` ÷ all, by weight), `recyclables_kg` and `co2e_avoided_kg` (Σ per category of grams
+ * not sorted `incorrect` × the scenario's `hub.co2eFactors`, rounded to the gram; null "no CO2e
+ * factors configured" without factors).
  */
 import { PERIOD_TYPES, iso, periodsBetween, type PeriodType } from './time.ts';
 
@@ -20,7 +26,16 @@ export interface DepositFact {
   ms: number;
   household: string;
   sorting: 'correct' | 'incorrect' | 'unchecked';
+  category: WasteCategory;
+  /** As sent (kg, to 10 g). */
+  weightKg: number;
 }
+
+/** Waste categories, in the order the CO₂e sum takes them. */
+export const WASTE_CATEGORIES = ['recyclable', 'kitchen', 'hazardous', 'residual'] as const;
+export type WasteCategory = (typeof WASTE_CATEGORIES)[number];
+/** Categories diverted from residual waste (diversion_rate's numerator, when not sorted incorrect). */
+const DIVERTED: ReadonlySet<WasteCategory> = new Set(['recyclable', 'kitchen', 'hazardous']);
 /** An access attempt the hub stores. */
 export interface AccessFact {
   ms: number;
@@ -53,6 +68,8 @@ export interface SiteFacts {
   alarms: Iterable<AlarmFact>;
   /** Per device, the quarter hours (epoch ms ÷ 900 000) in which it was heard (any stored element). */
   heard: ReadonlyMap<string, ReadonlySet<number>>;
+  /** kg CO₂e per kg by category (the scenario's `hub.co2eFactors`); undefined: not configured. */
+  co2eFactors?: Readonly<Record<WasteCategory, number>>;
 }
 
 /** One KPI value. */
@@ -98,6 +115,9 @@ export const KPI_NAMES = [
   'bin_overflow_alarms',
   'gate_denied_rate',
   'gate_security_alarms',
+  'diversion_rate',
+  'recyclables_kg',
+  'co2e_avoided_kg',
 ] as const;
 export type KpiName = (typeof KPI_NAMES)[number];
 
@@ -184,6 +204,7 @@ export function computeKpis(sites: SiteFacts[], window: { startMs: number; endMs
               numerator: security,
               denominator: null,
             }),
+            ...weightKpis(s, dep),
           },
         };
         if (s.roster) out[type][p.key]!.buildings = byBuilding(s, correctHh, anyHh);
@@ -193,6 +214,35 @@ export function computeKpis(sites: SiteFacts[], window: { startMs: number; endMs
   }
   return report;
 }
+
+/** A deposit's weight in whole grams. */
+const grams = (d: DepositFact): number => Math.round(d.weightKg * 1000);
+
+/** The three environmental-benefit KPIs of a period's deposits. */
+function weightKpis(
+  s: SiteFacts,
+  dep: readonly DepositFact[],
+): Record<'diversion_rate' | 'recyclables_kg' | 'co2e_avoided_kg', KpiValue> {
+  const kept = new Map<WasteCategory, number>(WASTE_CATEGORIES.map((c) => [c, 0]));
+  let total = 0;
+  for (const d of dep) {
+    total += grams(d);
+    if (d.sorting !== 'incorrect') kept.set(d.category, kept.get(d.category)! + grams(d));
+  }
+  const diverted = [...kept].filter(([c]) => DIVERTED.has(c)).reduce((a, [, g]) => a + g, 0);
+  const recyclable = kept.get('recyclable')! / 1000;
+  const f = s.co2eFactors;
+  const co2e = f ? Math.round(WASTE_CATEGORIES.reduce((a, c) => a + f[c] * kept.get(c)!, 0)) / 1000 : 0;
+  return {
+    diversion_rate: onlyWith(s.bins, NO_BINS, ratio(diverted / 1000, total / 1000, 'deposited weight')),
+    recyclables_kg: onlyWith(s.bins, NO_BINS, { value: recyclable, numerator: recyclable, denominator: null }),
+    co2e_avoided_kg: f
+      ? onlyWith(s.bins, NO_BINS, { value: co2e, numerator: co2e, denominator: null })
+      : { value: null, numerator: 0, denominator: null, reason: NOT_CONFIGURED },
+  };
+}
+
+const NOT_CONFIGURED = 'no CO2e factors configured';
 
 /**
  * Σ over the period's hours of the devices heard in that hour (docs/contract.md §5,

@@ -201,7 +201,13 @@ export class Ledger {
     const key = `${dev}/${id}`;
     if (e.kind === 'deposit') {
       s.keys.deposit.add(key);
-      s.deposits.set(key, { ms: e.ms, household: e.household, sorting: e.sorting });
+      s.deposits.set(key, {
+        ms: e.ms,
+        household: e.household,
+        sorting: e.sorting,
+        category: e.category,
+        weightKg: e.weightKg,
+      });
     } else if (e.kind === 'access') {
       s.keys.access.add(key);
       s.accesses.set(key, { ms: e.ms, result: e.result });
@@ -268,6 +274,7 @@ export class Ledger {
           accesses: s.accesses.values(),
           alarms: s.alarms.values(),
           heard: s.heard,
+          ...(sc.hub.co2eFactors ? { co2eFactors: sc.hub.co2eFactors } : {}),
         };
       }),
       { startMs: this.startMs, endMs },

@@ -43,13 +43,6 @@ export type Action =
   | { a: 'reconnect'; ms: number; gateway: GatewayState }
   | { a: 'bad_status'; ms: number; gateway: GatewayState };
 
-const WEIGHT_KG: Record<Category, [number, number]> = {
-  kitchen: [0.3, 2.5],
-  recyclable: [0.2, 3],
-  hazardous: [0.05, 0.5],
-  residual: [0.3, 2],
-};
-
 /**
  * Plan the local day `date` (`YYYY-MM-DD`) of a site, the `day`-th of the run (the draws depend on
  * the index, not the date). The day's faults come from their own stream, so the community's
@@ -72,7 +65,7 @@ export function planDay(seed: string, sw: SiteWorld, date: string, day: number, 
     if (hh.habit !== 'never' && hh.bins.length > 0) {
       for (let i = poisson(rng, b.depositsPerDay); i > 0; i--) {
         const category = weighted(rng, b.categories);
-        const [lo, hi] = WEIGHT_KG[category];
+        const [lo, hi] = b.depositWeightKg[category];
         const judged = !chance(rng, b.unchecked);
         const correct = rng() < (hh.habit === 'always' ? b.alwaysCorrect : b.sometimesCorrect);
         const ms = when(rng);

@@ -14,6 +14,11 @@ export const ERROR_CATALOGUE = {
     summary: 'the config file (or an environment variable) is not valid',
   },
   HUB_ERR_INVENTORY_INVALID: { status: 422, retryable: false, summary: 'the inventory file is not valid' },
+  HUB_ERR_TLS_INVALID: {
+    status: 422,
+    retryable: false,
+    summary: "the MQTT TLS listener's certificate, key or CA file cannot be read or used",
+  },
   HUB_ERR_SECRET_FORMAT: {
     status: 500,
     retryable: false,
@@ -63,6 +68,12 @@ export const ERROR_CATALOGUE = {
     retryable: true,
     summary:
       'the spool could not write or sync its log file (disk full, permissions, I/O error); the message is not acknowledged',
+  },
+  HUB_ERR_SPOOL_RECORD_TOO_LARGE: {
+    status: 413,
+    retryable: false,
+    summary:
+      "a message's points and payload make a spool record larger than a spool frame may be (64 MiB of body); the message is kept as an `oversized` dead letter instead",
   },
   HUB_ERR_DEAD_LETTER_IO: {
     status: 503,

@@ -5,10 +5,11 @@
  */
 import type { ReplayResult, ReplaySelection } from './api/deps.ts';
 import type { BrokerPorts, BrokerStats } from './broker/index.ts';
-import type { DeadLetter, DeadLetterFilter } from './deadletters/store.ts';
+import type { DeadLetter, DeadLetterFilter, DeadLetterStoreStats } from './deadletters/store.ts';
 import type { KpiSchedulerDeps, KpiSchedulerStats } from './kpi/index.ts';
 import type { Logger } from './log.ts';
 import type { ModelLookup } from './normalise/index.ts';
+import type { ReportStageStats } from './report/stage.ts';
 import type { WriterStats } from './store/index.ts';
 import type { IngestMessage, IngestOutcome, IngestStats } from './store/ingest.ts';
 import type { SelfStatsCounts } from './store/self-stats.ts';
@@ -42,8 +43,12 @@ export interface HubStats {
   spool: HubSpoolStats | undefined;
   /** The KPI scheduler's runs; absent when `kpi.enabled` is false. */
   kpi: KpiSchedulerStats | undefined;
+  /** The reports built automatically; absent when `kpi.enabled` or `report.auto` is false. */
+  report?: ReportStageStats | undefined;
   /** Dead letters stored, by reason. */
   deadLetters: Record<string, number>;
+  /** The dead-letter store's files, writes, bound removals and errors. */
+  deadLetterStore: DeadLetterStoreStats;
   /** The sampler of the hub's own series (`hub_stats`); absent when `selfStats.enabled` is false. */
   selfStats: SelfStatsCounts | undefined;
   /** Inventory reloads since start, by outcome (`hub_inventory_reloads_total{result}`). */

@@ -21,6 +21,7 @@ import type { Hub, HubDeps } from './hub-types.ts';
 import { KpiStage } from './kpi/stage.ts';
 import type { Component } from './lifecycle.ts';
 import { DeviceModels } from './normalise/index.ts';
+import { ReportStage } from './report/stage.ts';
 import { InfluxStore, ping } from './store/index.ts';
 import { IngestStage } from './store/ingest-stage.ts';
 import { SelfStats } from './store/self-stats.ts';
@@ -55,6 +56,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
   });
   const spool = new SpoolStage({
     dir: join(config.dataDir, 'spool'),
+    quarantineDir: join(config.dataDir, 'quarantine'),
     maxBytes: config.spool.maxBytes,
     fsync: config.spool.fsync,
     maxBufferedBytes: config.spool.maxBufferedBytes,
@@ -95,6 +97,21 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
       }
     },
   });
+  // Reports build themselves when the scheduler closes or recomputes a period (docs/contract.md §5).
+  const reports =
+    config.kpi.enabled && config.report.auto
+      ? new ReportStage({
+          dataDir: config.dataDir,
+          conn: influx.connection('query'),
+          inventory,
+          kpi: config.kpi,
+          deadLetters,
+          settings: config.report,
+          evaluation: config.evaluation,
+          logger: logger.child({ component: 'report' }),
+          now,
+        })
+      : undefined;
   const kpi = config.kpi.enabled
     ? new KpiStage({
         influx,
@@ -107,6 +124,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
         // concerned (a spool position), not once it is idle: under steady load it never is.
         progress: { position: () => spool.position(), written: (p) => spool.written(p as SpoolPosition | null) },
         marksFile: join(config.dataDir, 'kpi', 'late-marks.json'),
+        ...(reports ? { onPeriodComputed: (e) => reports.periodComputed(e) } : {}),
         ...(deps.kpiTimers ? { timers: deps.kpiTimers } : {}),
       })
     : undefined;
@@ -133,6 +151,9 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
     spool,
     ingest,
     broker,
+    // Before the KPI stage: a period the scheduler closes at its first tick finds the builder
+    // started, and the stop waits for the KPI run before the builder stops.
+    ...(reports ? [reports] : []),
     ...(kpi ? [kpi] : []),
     ...(selfStats ? [selfStats] : []),
     api, // last: it answers /ready, so it listens once there is something to be ready
@@ -142,9 +163,20 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
   const reached = new Set<Component>();
   let stopping: Promise<void> | undefined;
 
-  function reload(): Promise<ReloadResult> {
+  async function reload(): Promise<ReloadResult> {
     if (!broker.ports() || stopping)
-      return Promise.reject(new HubError('HUB_ERR_WRITER_CLOSED', 'the hub is not running (not started, or stopping)'));
+      throw new HubError('HUB_ERR_WRITER_CLOSED', 'the hub is not running (not started, or stopping)');
+    // The TLS files first (read and checked, not yet used): a reload puts both in force or neither.
+    let applyTls: (() => void) | undefined;
+    try {
+      applyTls = await broker.prepareTlsReload();
+    } catch (e) {
+      reloads.invalid++;
+      logger.error({ err: e }, 'TLS reload refused; the running certificates and inventory stay in force');
+      throw e;
+    }
+    // The hub may have begun stopping while the files were read.
+    if (stopping) throw new HubError('HUB_ERR_WRITER_CLOSED', 'the hub is stopping');
     // Synchronous from loading to swapping: no message is handled, no CONNECT checked, in between.
     let next;
     try {
@@ -154,14 +186,15 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
       reloads.invalid++;
       const message = `${isHubError(e) ? `${e.code}: ` : ''}${(e as Error).message}`;
       logger.error({ err: e }, 'inventory reload refused; the running inventory stays in force');
-      return Promise.reject(new HubError('HUB_ERR_INVENTORY_INVALID', message, { cause: e }));
+      throw new HubError('HUB_ERR_INVENTORY_INVALID', message, { cause: e });
     }
     live.replace(next);
+    applyTls?.();
     const disconnected = broker.disconnectGone(next);
     reloads.ok++;
     const summary = summarise(next);
-    logger.info({ inventory: summary, disconnected }, 'inventory reloaded');
-    return Promise.resolve({ reloaded: true, inventory: summary, disconnected });
+    logger.info({ inventory: summary, disconnected, tls: applyTls ? 'reloaded' : 'none' }, 'inventory reloaded');
+    return { reloaded: true, inventory: summary, disconnected };
   }
 
   /** What the API and the self-stats sampler see of the hub (besides `reload`). */
@@ -173,7 +206,9 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
         writer: spool.writerStats(),
         spool: spool.stats(),
         kpi: kpi?.stats(),
+        report: reports?.stats(),
         deadLetters: deadLetters.countsByReason(),
+        deadLetterStore: deadLetters.stats(),
         selfStats: selfStats?.counts(),
         inventoryReloads: { ...reloads },
       }),

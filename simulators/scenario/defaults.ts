@@ -29,6 +29,14 @@ export const DEFAULT_BEHAVIOUR: Readonly<Behaviour> = Object.freeze({
   rhythm: [...DEFAULT_RHYTHM],
   telemetryEvery: 30 * 60_000,
   collections: ['07:00', '19:00'],
+  // Per deposit, a household's bag or a few bottles: kitchen 0.3-2.5 kg, recyclable 0.2-3 kg,
+  // hazardous 0.05-0.5 kg (batteries, bulbs, medicine), residual 0.3-2 kg.
+  depositWeightKg: {
+    kitchen: [0.3, 2.5] as [number, number],
+    recyclable: [0.2, 3] as [number, number],
+    hazardous: [0.05, 0.5] as [number, number],
+    residual: [0.3, 2] as [number, number],
+  },
   binCapacityKg: { kitchen: 40, recyclable: 30, hazardous: 5, residual: 40 },
   overflowAt: 90,
   alarms: { binPerDay: 0.05, gatePerDay: 0.2 },

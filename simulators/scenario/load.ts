@@ -7,6 +7,7 @@ import { relative } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { hash32 } from '../random.ts';
+import type { Category } from '../elements.ts';
 import { DEFAULT_BEHAVIOUR } from './defaults.ts';
 import { scenarioSchema, type Behaviour, type Faults, type ScenarioFile, type Surveys } from './schema.ts';
 
@@ -52,7 +53,13 @@ export interface Scenario {
   description?: string;
   seed: string;
   time: { start: string; days: number; timezone: string };
-  hub: { rootTopic: string; maxFutureSkewMs: number; maxAgeMs: number };
+  hub: {
+    rootTopic: string;
+    maxFutureSkewMs: number;
+    maxAgeMs: number;
+    /** kg CO₂e per kg by category, as the hub's `evaluation.co2eFactors`; undefined: not configured. */
+    co2eFactors?: Record<Category, number>;
+  };
   publish: ScenarioFile['publish'];
   faults: Faults;
   /** Resident survey waves (schema.ts `surveys`), for every site. */
@@ -165,7 +172,12 @@ function expand(f: ScenarioFile, source: string, siteAt: number[]): Scenario {
     ...(f.description === undefined ? {} : { description: f.description }),
     seed,
     time: { start: f.time.start, days: f.time.days, timezone: f.time.timezone ?? first?.timezone ?? 'Asia/Shanghai' },
-    hub: { rootTopic: f.hub.rootTopic, maxFutureSkewMs: f.hub.maxFutureSkew, maxAgeMs: f.hub.maxAge },
+    hub: {
+      rootTopic: f.hub.rootTopic,
+      maxFutureSkewMs: f.hub.maxFutureSkew,
+      maxAgeMs: f.hub.maxAge,
+      ...(f.hub.co2eFactors ? { co2eFactors: f.hub.co2eFactors } : {}),
+    },
     publish: f.publish,
     faults: f.faults,
     ...(f.surveys ? { surveys: f.surveys } : {}),

@@ -26,6 +26,10 @@ const CATEGORIES = ['kitchen', 'recyclable', 'hazardous', 'residual'] as const;
 const categoryWeights = z.strictObject(
   Object.fromEntries(CATEGORIES.map((c) => [c, z.number().min(0)])) as Record<(typeof CATEGORIES)[number], z.ZodNumber>,
 );
+/** One deposit's weight range in kg, [min, max]. */
+const weightRange = z
+  .tuple([z.number().min(0.01).max(100), z.number().min(0.01).max(100)])
+  .refine(([lo, hi]) => lo <= hi, 'must be [min, max] with min ≤ max');
 
 /** How households and devices behave; every key optional here, defaults in DEFAULT_BEHAVIOUR. */
 export const behaviourSchema = z
@@ -61,6 +65,13 @@ export const behaviourSchema = z
     telemetryEvery: duration.refine((ms) => ms >= 60_000 && ms <= 86_400_000, 'must be between 1m and 1d'),
     /** Local times when the bins are emptied. */
     collections: z.array(clock),
+    /** Range [min, max] of one deposit's weight in kg, per category (drawn uniformly, to 10 g). */
+    depositWeightKg: z.strictObject(
+      Object.fromEntries(CATEGORIES.map((c) => [c, weightRange])) as Record<
+        (typeof CATEGORIES)[number],
+        typeof weightRange
+      >,
+    ),
     /** Capacity of each compartment of a waste station, in kg. */
     binCapacityKg: z.strictObject(
       Object.fromEntries(CATEGORIES.map((c) => [c, z.number().positive()])) as Record<
@@ -210,6 +221,18 @@ export const scenarioSchema = z.strictObject({
         .default('community/v1'),
       maxFutureSkew: duration.prefault('5m'),
       maxAge: duration.prefault('30d'),
+      /**
+       * The hub's `evaluation.co2eFactors` (kg CO₂e per kg, per category) for the ledger's
+       * `co2e_avoided_kg`; absent: null `not_configured`, as the hub without factors.
+       */
+      co2eFactors: z
+        .strictObject(
+          Object.fromEntries(CATEGORIES.map((c) => [c, z.number().min(0).max(100)])) as Record<
+            (typeof CATEGORIES)[number],
+            z.ZodNumber
+          >,
+        )
+        .optional(),
     })
     .prefault({}),
   publish: z

@@ -9,9 +9,10 @@ import type { HubConfig } from '../config/schema.ts';
 import type { KpiSchedulerStats } from '../kpi/index.ts';
 import type { Logger } from '../log.ts';
 import type { InfluxConnection, PointWriter, WriterStats } from '../store/index.ts';
-import type { DeadLetter, DeadLetterFilter, DeadLetterSelection } from '../deadletters/store.ts';
+import type { DeadLetter, DeadLetterFilter, DeadLetterSelection, DeadLetterStoreStats } from '../deadletters/store.ts';
 import type { ReplayResult } from '../store/ingest-stage.ts';
 import type { IngestMessage, IngestOutcome, IngestStats } from '../store/ingest.ts';
+import type { ReportStageStats } from '../report/index.ts';
 import type { DrainerStats, SpoolStats } from '../store/spool/index.ts';
 
 /** The counters `/metrics` shows (what `hub.stats()` returns). */
@@ -21,7 +22,10 @@ export interface StatsView {
   writer?: WriterStats | undefined;
   spool?: (SpoolStats & { oldestRecordAgeMs: number | null; drainer: DrainerStats }) | undefined;
   deadLetters?: Record<string, number> | undefined;
+  deadLetterStore?: DeadLetterStoreStats | undefined;
   kpi?: KpiSchedulerStats | undefined;
+  /** Reports built automatically (src/report/stage.ts). */
+  report?: ReportStageStats | undefined;
   /** Inventory reloads by outcome. */
   inventoryReloads?: { ok: number; invalid: number } | undefined;
 }

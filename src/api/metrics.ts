@@ -13,6 +13,7 @@
  */
 import { Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { emptyHistogram, type DurationHistogram } from '../histogram.ts';
+import type { DeadLetterStoreStats } from '../deadletters/store.ts';
 import type { StatsView } from './deps.ts';
 
 /** A counter whose value is a running total kept elsewhere. */
@@ -86,6 +87,67 @@ function histogram(registry: Registry, name: string, help: string, read: () => D
   registry.registerMetric(metric as unknown as Metric);
 }
 
+/**
+ * The dead-letter store on disk (src/deadletters/stats.ts, docs/operations.md "Monitoring"): how
+ * much it holds against `deadLetters.maxBytes`, what it wrote, what its bounds removed (records
+ * lost to retention are gone for replay: an alert on `hub_dead_letter_pruned_bytes_total{bound="size"}`
+ * says the store is too small), and its disk failures.
+ */
+function deadLetterStoreMetrics(r: Registry, read: () => DeadLetterStoreStats | undefined): void {
+  gauge(r, 'hub_dead_letter_bytes', 'bytes of the dead-letter files on disk', () => read()?.bytes);
+  gauge(r, 'hub_dead_letter_files', 'dead-letter files on disk', () => read()?.files);
+  gauge(
+    r,
+    'hub_dead_letter_pending_bytes',
+    'bytes of dead letters waiting for their write to disk',
+    () => read()?.pendingBytes,
+  );
+  total(
+    r,
+    'hub_dead_letter_records_written_total',
+    'dead-letter records written and synced to disk',
+    () => read()?.recordsWritten,
+  );
+  totalsBy(
+    r,
+    'hub_dead_letter_pruned_files_total',
+    'dead-letter files removed by a bound: size (deadLetters.maxBytes) or age (deadLetters.maxAge)',
+    'bound',
+    () => read()?.prunedFiles ?? { size: 0, age: 0 },
+  );
+  totalsBy(
+    r,
+    'hub_dead_letter_pruned_bytes_total',
+    'bytes of the dead-letter files removed by a bound: size (deadLetters.maxBytes) or age (deadLetters.maxAge)',
+    'bound',
+    () => read()?.prunedBytes ?? { size: 0, age: 0 },
+  );
+  total(
+    r,
+    'hub_dead_letter_write_errors_total',
+    'dead-letter writes that failed (their messages refused, not acknowledged)',
+    () => read()?.writeErrors,
+  );
+  total(
+    r,
+    'hub_dead_letter_backlog_refusals_total',
+    'dead letters refused because too many bytes already waited for the disk',
+    () => read()?.refusedBacklog,
+  );
+  total(
+    r,
+    'hub_dead_letter_prune_errors_total',
+    'dead-letter files that could not be checked or removed',
+    () => read()?.pruneErrors,
+  );
+  total(
+    r,
+    'hub_dead_letter_torn_tails_total',
+    'torn last lines of dead-letter files repaired at start',
+    () => read()?.tornTails,
+  );
+}
+
 /** The hub's metrics over `stats`. */
 export function createMetrics(stats: () => StatsView): Registry {
   const r = new Registry();
@@ -109,6 +171,7 @@ export function createMetrics(stats: () => StatsView): Registry {
     () => stats().ingest?.deadLettered,
   );
   totalsBy(r, 'hub_dead_letters_total', 'dead letters stored, by reason', 'reason', () => stats().deadLetters);
+  deadLetterStoreMetrics(r, () => stats().deadLetterStore);
   total(r, 'hub_points_spooled_total', 'points made durable in the spool', () => stats().ingest?.pointsWritten);
   total(
     r,
@@ -121,6 +184,18 @@ export function createMetrics(stats: () => StatsView): Registry {
     'hub_spool_drain_retries_total',
     'InfluxDB writes of the drainer repeated after a retryable failure',
     () => stats().spool?.drainer.retries,
+  );
+  total(
+    r,
+    'hub_spool_quarantined_total',
+    'damaged or torn stretches of the spool copied to <dataDir>/quarantine/ (each also a spool_damaged dead letter)',
+    () => stats().spool?.drainer.quarantined,
+  );
+  total(
+    r,
+    'hub_spool_quarantined_bytes_total',
+    'bytes of the stretches counted by hub_spool_quarantined_total',
+    () => stats().spool?.drainer.quarantinedBytes,
   );
   total(
     r,
@@ -196,6 +271,20 @@ export function createMetrics(stats: () => StatsView): Registry {
     'duration of the last KPI scheduler run (0 before the first)',
     () => stats().kpi?.lastRunSeconds ?? 0,
   );
+  total(
+    r,
+    'hub_reports_built_total',
+    'reports built automatically when a period closed or was recomputed',
+    () => stats().report?.built,
+  );
+  total(r, 'hub_report_failures_total', 'automatic report builds that failed (logged)', () => stats().report?.failed);
+  total(
+    r,
+    'hub_report_pdf_failures_total',
+    'report PDFs not printed: Chromium missing, failing or too slow',
+    () => stats().report?.pdfFailed,
+  );
+  total(r, 'hub_reports_pruned_total', 'kept reports deleted by report.keep', () => stats().report?.pruned);
   total(
     r,
     'hub_mqtt_auth_cache_hits_total',

@@ -1,17 +1,20 @@
 /**
  * CONNECT authentication (docs/contract.md §2): username = gateway id, password = its secret,
  * checked against the inventory's stored secret (scrypt or fast scheme, src/secret.ts); or a
- * read-only observer account from the config.
+ * read-only observer account from the config; or, on the TLS listener with `mqtt.tlsClientCerts`,
+ * a client certificate naming the gateway (src/broker/client-cert.ts), without a password.
  * Never by client id. Refusals carry the CONNACK return code of [MQTT-3.2.2-5] / table 3.1:
  * 3 server unavailable, 4 bad user name or password, 5 not authorized.
  */
 import type { AuthErrorCode, AuthenticateError, Client } from 'aedes';
 import type { Duplex } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 import type { Inventory } from '../config/inventory.ts';
 import type { Logger } from '../log.ts';
 import { decoyForSites, verifySecret } from '../secret.ts';
 import type { Account } from './acl.ts';
 import type { AuthCache } from './auth-cache.ts';
+import { clientCert, type ClientCert } from './client-cert.ts';
 import type { RefusalCounter, RefusalReason } from './refusals.ts';
 import type { MqttConfig } from './types.ts';
 
@@ -44,6 +47,11 @@ const CODES = {
   bad_secret: 4,
   auth_error: 3,
   connection_limit: 3, // [MQTT-3.2.2-5] table 3.1: "the MQTT service is unavailable"
+  // The client holds a certificate of the operator's CA or has none: no id to hide, "not authorized".
+  cert_required: 5,
+  cert_unverified: 5,
+  cert_unknown: 5,
+  cert_mismatch: 4, // the user name contradicts the certificate: a bad user name
 } as const satisfies Partial<Record<RefusalReason, AuthErrorCode>>;
 
 /** Dependencies of the authenticator. */
@@ -79,6 +87,23 @@ export function createAuthenticator(deps: AuthDeps): AuthenticateHandler {
       });
       done(error, null);
     };
+    const admit = (granted: Account): void => {
+      // Admitted synchronously after the check (cached or scrypt): no race between concurrent
+      // CONNECTs over the limit.
+      if (deps.admitted.size >= deps.config.maxConnections) return refuse('connection_limit');
+      deps.admitted.add(conn);
+      deps.sessions.set(client, { account: granted, clientId, remote, conn, offlineReported: false });
+      // [MQTT-3.1.4-2] a second CONNECT with a registered client id disconnects the first. Keyed
+      // by username too, so one account can never take over another's session by its client id.
+      (client as { id: string }).id = `${granted.username}/${clientId}`;
+      done(null, true);
+    };
+    if (deps.config.tlsClientCerts !== 'off') {
+      const cert = clientCert(conn);
+      if (cert.kind !== 'none') return certificateLogin(cert, username, deps.inventory, refuse, admit);
+      if (deps.config.tlsClientCerts === 'required' && conn instanceof TLSSocket) return refuse('cert_required');
+      // `optional`, or another listener: the username and password below.
+    }
     // [MQTT-3.1.3-11] a username is a UTF-8 string; an empty one is as anonymous as none.
     if (username === undefined || username === '') return refuse('anonymous');
     // Topic wildcards or levels in a username could widen a topic rule built from it.
@@ -92,17 +117,6 @@ export function createAuthenticator(deps: AuthDeps): AuthenticateHandler {
         : undefined;
     const stored = gateway?.secret ?? observers.get(username) ?? decoyForSites(deps.inventory.sites);
     const presented = password ?? Buffer.alloc(0);
-    const admit = (granted: Account): void => {
-      // Admitted synchronously after the check (cached or scrypt): no race between concurrent
-      // CONNECTs over the limit.
-      if (deps.admitted.size >= deps.config.maxConnections) return refuse('connection_limit');
-      deps.admitted.add(conn);
-      deps.sessions.set(client, { account: granted, clientId, remote, conn, offlineReported: false });
-      // [MQTT-3.1.4-2] a second CONNECT with a registered client id disconnects the first. Keyed
-      // by username too, so one account can never take over another's session by its client id.
-      (client as { id: string }).id = `${username}/${clientId}`;
-      done(null, true);
-    };
     // Only inventory gateways are cached (one entry each at most). The digest is only ever
     // compared with what a successful scrypt left; a wrong password falls through to scrypt.
     const cache = gateway && deps.cache?.enabled ? deps.cache : undefined;
@@ -126,4 +140,30 @@ export function createAuthenticator(deps: AuthDeps): AuthenticateHandler {
       },
     );
   };
+}
+
+/**
+ * A CONNECT that came with a client certificate (docs/contract.md §2): it must verify against the
+ * CA and name exactly one inventory gateway (CN or DNS subjectAltName); a username, if sent, must
+ * be that gateway's id. A password is not checked: the certificate is the credential, and a
+ * presented certificate never falls back to the password.
+ */
+function certificateLogin(
+  cert: Exclude<ClientCert, { kind: 'none' }>,
+  username: string | undefined,
+  inventory: Inventory,
+  refuse: (reason: keyof typeof CODES, detail?: string) => void,
+  admit: (granted: Account) => void,
+): void {
+  const named = `certificate names ${cert.names.map((n) => JSON.stringify(n)).join(', ') || 'nothing'}`;
+  if (cert.kind === 'unverified') return refuse('cert_unverified', `${cert.error}; ${named}`);
+  if (username !== undefined && username !== '' && !cert.names.includes(username)) {
+    return refuse('cert_mismatch', named);
+  }
+  const ids = username ? [username] : cert.names;
+  const gateways = ids.filter((id) => !/[+#/]/.test(id) && inventory.gateway(id));
+  // Two gateway ids in one certificate: which one it is must not depend on the order of its names.
+  if (gateways.length !== 1) return refuse('cert_unknown', named);
+  const id = gateways[0]!;
+  admit({ kind: 'gateway', username: id, site: inventory.gateway(id)!.site });
 }

@@ -8,6 +8,7 @@
  */
 import { Aedes, type Client, type ConnectPacket } from 'aedes';
 import type { EventEmitter } from 'node:events';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { HubError } from '../errors.ts';
 import { Acl } from './acl.ts';
@@ -106,6 +107,12 @@ class MqttBroker implements Broker {
     return [...new Set(gone)].sort();
   }
 
+  prepareTlsReload(): Promise<(() => void) | undefined> {
+    const listeners = this.#listeners;
+    if (!listeners) return Promise.reject(new HubError('HUB_ERR_INTERNAL', 'the broker is not started'));
+    return listeners.prepareTlsReload();
+  }
+
   /** The gateway is in `inventory` at the site its session publishes under (its ACL subtree). */
   #placed(account: { username: string; site: string }, inventory = this.#options.inventory): boolean {
     return inventory.gateway(account.username)?.site === account.site;
@@ -124,7 +131,9 @@ class MqttBroker implements Broker {
         this.#log.warn({ username: o.username }, 'an observer has the id of a gateway; the gateway account wins');
     }
     const ceiling = this.#options.packetCeilingBytes ?? 4 * config.maxPacketBytes;
+    const { noDelay: _noDelay, ...tuning } = this.#options.tuning ?? {};
     const aedes = new Aedes({
+      ...tuning,
       connectTimeout: config.connectTimeout, // [MQTT-3.1.4-1] CONNECT must come first, and in time
       preConnect: (_client, packet, done) => {
         capKeepalive(packet, config.maxKeepaliveSeconds);
@@ -220,6 +229,7 @@ class MqttBroker implements Broker {
     }
     this.#open++;
     this.#remotes.set(conn, remote);
+    if (this.#options.tuning?.noDelay === false && conn instanceof Socket) conn.setNoDelay(false);
     conn.once('close', () => {
       this.#open--;
       this.#admitted.delete(conn);

@@ -1,15 +1,16 @@
 /**
- * Network listeners for MQTT: plain TCP (always), TLS (`mqtt.tlsPort` with cert and key files) and
- * WebSocket (`mqtt.websocketPort`, via the `ws` package, loaded only when configured). Each hands
- * every connection, as a Duplex, to `accept`. Port 0 binds any free port; the bound one is returned.
+ * Network listeners for MQTT: plain TCP (always), TLS (`mqtt.tlsPort` with cert and key files; client
+ * certificates with `mqtt.tlsClientCerts`, reloadable) and WebSocket (`mqtt.websocketPort`, via the
+ * `ws` package, loaded only when configured). Each hands every connection, as a Duplex, to `accept`.
+ * Port 0 binds any free port; the bound one is returned.
  */
-import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { HubError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { loadTlsMaterial } from './tls-material.ts';
 import type { BrokerPorts, MqttConfig } from './types.ts';
 
 /** Receives each new connection. */
@@ -26,6 +27,12 @@ interface Listener {
 export interface Listeners {
   ports: BrokerPorts;
   close(): Promise<void>;
+  /**
+   * Read and check the TLS listener's files again; resolves with a function that puts them in
+   * force for new connections, or undefined without a TLS listener. Throws `HUB_ERR_TLS_INVALID`
+   * (and changes nothing) when a file is unreadable or unusable.
+   */
+  prepareTlsReload(): Promise<(() => void) | undefined>;
 }
 
 /** Bind every configured listener; on any failure, close those already bound and throw. */
@@ -35,6 +42,8 @@ export async function openListeners(
   accept: Accept,
   wsMaxPayload: number,
 ): Promise<Listeners> {
+  // Read before any port is bound: a bad file is a configuration error (exit 78), not half a start.
+  const material = config.tlsPort !== undefined ? await loadTlsMaterial(config) : undefined;
   const opened: Listener[] = [];
   const closeAll = async (): Promise<void> => {
     await Promise.all(opened.splice(0).map((l) => l.close()));
@@ -44,28 +53,25 @@ export async function openListeners(
       socket.setNoDelay(true);
       accept(socket, remoteOf(socket));
     });
-    opened.push(await bind(tcp, config.host, config.port, 'mqtt.port'));
+    opened.push(await bind(tcp, config, config.port, 'mqtt.port'));
     const ports: BrokerPorts = { port: opened[0]!.port };
 
-    if (config.tlsPort !== undefined) {
-      if (!config.tlsCertFile || !config.tlsKeyFile) {
-        throw new HubError(
-          'HUB_ERR_CONFIG_INVALID',
-          'mqtt.tlsPort is set, so mqtt.tlsCertFile and mqtt.tlsKeyFile are needed too',
-        );
-      }
-      const [cert, key] = await Promise.all([
-        readPem(config.tlsCertFile, 'mqtt.tlsCertFile'),
-        readPem(config.tlsKeyFile, 'mqtt.tlsKeyFile'),
-      ]);
+    let tlsServer: TlsServer | undefined;
+    if (config.tlsPort !== undefined && material) {
+      // Client certificates are asked for but not enforced by the handshake (rejectUnauthorized
+      // false): a gateway with a bad or missing certificate then gets an MQTT CONNACK refusal that
+      // is logged and counted with its reason (docs/contract.md §2), not an anonymous TLS alert.
+      // src/broker/client-cert.ts judges the certificate at CONNECT.
+      const clientCerts = config.tlsClientCerts !== 'off' ? { requestCert: true, rejectUnauthorized: false } : {};
       // A TLS handshake gets the same time as a CONNECT; an idle socket is not kept for 120 s.
-      const tls = createTlsServer({ cert, key, handshakeTimeout: config.connectTimeout }, (socket) =>
+      const tls = createTlsServer({ ...material, ...clientCerts, handshakeTimeout: config.connectTimeout }, (socket) =>
         accept(socket, remoteOf(socket)),
       );
       tls.on('tlsClientError', (err) => logger.debug({ err: err.message }, 'mqtt TLS handshake failed'));
-      const l = await bind(tls, config.host, config.tlsPort, 'mqtt.tlsPort');
+      const l = await bind(tls, config, config.tlsPort, 'mqtt.tlsPort');
       opened.push(l);
       ports.tlsPort = l.port;
+      tlsServer = tls;
     }
 
     if (config.websocketPort !== undefined) {
@@ -73,7 +79,17 @@ export async function openListeners(
       opened.push(l);
       ports.wsPort = l.port;
     }
-    return { ports, close: closeAll };
+    return {
+      ports,
+      close: closeAll,
+      async prepareTlsReload() {
+        if (!tlsServer) return undefined;
+        const server = tlsServer;
+        const material = await loadTlsMaterial(config);
+        // Only new handshakes use the new context: live connections keep theirs (docs/operations.md).
+        return () => server.setSecureContext(material);
+      },
+    };
   } catch (err) {
     await closeAll();
     throw err;
@@ -105,7 +121,7 @@ async function bindWebSocket(
     const stream = ws.createWebSocketStream(socket);
     accept(stream, `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`, req);
   });
-  const l = await bind(http, config.host, config.websocketPort ?? 0, 'mqtt.websocketPort');
+  const l = await bind(http, config, config.websocketPort ?? 0, 'mqtt.websocketPort');
   return {
     port: l.port,
     close: async () => {
@@ -115,8 +131,16 @@ async function bindWebSocket(
   };
 }
 
-/** Listen, resolving with the bound port; track sockets so close() does not wait on idle ones. */
-function bind(server: Server, host: string, port: number, key: string): Promise<Listener> {
+/**
+ * Listen, resolving with the bound port; track sockets so close() does not wait on idle ones. The
+ * backlog is `mqtt.listenBacklog` (docs/configuration.md): a reconnect storm needs more than 511.
+ */
+function bind(
+  server: Server,
+  { host, listenBacklog: backlog }: Pick<MqttConfig, 'host' | 'listenBacklog'>,
+  port: number,
+  key: string,
+): Promise<Listener> {
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
@@ -131,7 +155,7 @@ function bind(server: Server, host: string, port: number, key: string): Promise<
       );
     };
     server.once('error', onError);
-    server.listen({ host, port }, () => {
+    server.listen({ host, port, backlog }, () => {
       server.off('error', onError);
       const address = server.address();
       const bound = typeof address === 'object' && address ? address.port : port;
@@ -145,18 +169,6 @@ function bind(server: Server, host: string, port: number, key: string): Promise<
       });
     });
   });
-}
-
-async function readPem(file: string, key: string): Promise<Buffer> {
-  try {
-    return await readFile(file);
-  } catch (cause) {
-    throw new HubError(
-      'HUB_ERR_CONFIG_NOT_FOUND',
-      `${key}: cannot read ${file} (${(cause as NodeJS.ErrnoException).code ?? cause})`,
-      { cause },
-    );
-  }
 }
 
 function remoteOf(socket: Socket): string {

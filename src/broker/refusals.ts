@@ -15,6 +15,11 @@ export const REFUSAL_REASONS = {
   auth_error: 'the stored secret could not be checked: CONNACK 3 (server unavailable)',
   connection_limit:
     'mqtt.maxConnections sessions are open already: CONNACK 3; beyond maxConnections + max(maxConnections, 100) open sockets, new ones are closed unread',
+  cert_required: 'no client certificate on the TLS listener with mqtt.tlsClientCerts required: CONNACK 5',
+  cert_unverified:
+    'a client certificate that does not verify against mqtt.tlsCaFile (another CA, expired, self-signed): CONNACK 5',
+  cert_unknown: 'a verified client certificate that names no gateway of the inventory (or more than one): CONNACK 5',
+  cert_mismatch: "a username that is not one of the client certificate's names: CONNACK 4",
   publish_wildcard: 'a PUBLISH topic containing + or # [MQTT-3.3.2-2]: the connection is closed',
   publish_foreign: "a PUBLISH outside the gateway's own {root}/{site}/{gateway}/ subtree: the connection is closed",
   publish_bad_topic:

@@ -57,6 +57,11 @@ export interface BrokerOptions {
   packetCeilingBytes?: number;
   /** Clock of the verified-credential cache's TTL, in ms (tests). Default `Date.now`. */
   now?: () => number;
+  /**
+   * aedes and socket knobs for `npm run bench -- aedes` (docs/benchmarks.md, "aedes settings");
+   * unset: aedes' defaults and `noDelay` on. Not configuration: no value measured better than these.
+   */
+  tuning?: { concurrency?: number; queueLimit?: number; noDelay?: boolean };
 }
 
 /** The ports the broker bound (0 in the config means any free port). */
@@ -113,6 +118,13 @@ export interface Broker {
    * CONNECT only, so a changed secret applies to the next connection.
    */
   disconnectGone(inventory: Inventory): string[];
+  /**
+   * Read and check the TLS listener's certificate, key and CA files again (docs/operations.md,
+   * "Rotating TLS certificates"). Resolves with a function that puts them in force for new
+   * connections (live ones keep theirs), or undefined when there is no TLS listener. Rejects with
+   * `HUB_ERR_TLS_INVALID`, having changed nothing, when a file is unreadable or unusable.
+   */
+  prepareTlsReload(): Promise<(() => void) | undefined>;
   /** The aedes instance, for tests that look inside; the hub itself uses {@link Broker.publish}. */
   readonly aedes: Aedes;
 }

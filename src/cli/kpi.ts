@@ -9,7 +9,7 @@ import { computeKpiSet, localDate, siteOf, writeKpiResults, type KpiResult, type
 import { connectInflux, InfluxPointWriter } from '../store/index.ts';
 import { EXIT, parse } from './args.ts';
 
-export const KPI_HELP = `Usage: community-hub kpi compute --site SITE [--period day|week|month] [--date YYYY-MM-DD]
+export const KPI_HELP = `Usage: community-hub kpi compute --site SITE [--period day|week|month|quarter|year] [--date YYYY-MM-DD]
                              [--config FILE] [--json] [--dry-run]
 
 Computes every KPI (docs/contract.md §5) of one site for one period in the site's timezone, with
@@ -20,7 +20,7 @@ A site with a household roster also gets sorting_coverage and participation_rate
 
 Options:
   -s, --site SITE      a site id of the inventory (required)
-  -p, --period KIND    day (default), week (Monday to Sunday) or month
+  -p, --period KIND    day (default), week (Monday to Sunday), month, quarter or year
   -d, --date DATE      a local day inside the period (YYYY-MM-DD); default: today at the site
   -c, --config FILE    hub config (YAML). Default: $HUB_CONFIG, else config/hub.yaml if it exists
       --json           print the results as a JSON array instead of a table
@@ -53,7 +53,7 @@ export async function kpiCommand(argv: string[], out: NodeJS.WritableStream = pr
 
   const loaded: Loaded = loadConfig({ configPath: values.config });
   const conn = connectInflux({ ...loaded.config.influx });
-  const deps = { conn, inventory: loaded.inventory, config: loaded.config.kpi };
+  const deps = { conn, inventory: loaded.inventory, config: loaded.config.kpi, evaluation: loaded.config.evaluation };
   let results: KpiResult[];
   try {
     const date = values.date ?? localDate(Date.now(), siteOf(loaded.inventory, values.site).timezone);

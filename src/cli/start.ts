@@ -18,7 +18,8 @@ function help(): string {
 Runs the hub: MQTT broker, ingest, spool, InfluxDB writer. Stops cleanly on SIGTERM or SIGINT:
 stops taking messages, leaves what InfluxDB has not taken yet in the spool (written after the
 next start), and exits 0 within shutdown.timeout even when InfluxDB is down. SIGHUP reloads the
-inventory file without a restart (an invalid one is logged and the running inventory kept).
+inventory file, and the MQTT TLS certificate, key and CA, without a restart (an invalid file is
+logged and what runs is kept).
 
 Options:
   -c, --config FILE   hub config (YAML). Default: $HUB_CONFIG, else config/hub.yaml if it
@@ -92,11 +93,11 @@ export async function startCommand(argv: string[]): Promise<number> {
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
-    // SIGHUP reloads the inventory (docs/operations.md); the hub logs the outcome, an invalid file
-    // at error level, and keeps running on the inventory it had.
+    // SIGHUP reloads the inventory and the TLS files (docs/operations.md); the hub logs the
+    // outcome, an invalid file at error level, and keeps running on what it had.
     process.on('SIGHUP', () => {
       if (stopping) return;
-      logger.info({ signal: 'SIGHUP' }, 'reloading the inventory');
+      logger.info({ signal: 'SIGHUP' }, 'reloading the inventory and TLS files');
       hub.reload().catch(() => undefined);
     });
   });

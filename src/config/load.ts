@@ -17,7 +17,7 @@ import { configSchema, type HubConfig } from './schema.ts';
 /** The config file used when neither `--config` nor `HUB_CONFIG` names one (and it exists). */
 export const DEFAULT_CONFIG_PATH = 'config/hub.yaml';
 /** Config paths that hold file names, resolved against the config file's folder. */
-const PATH_KEYS = ['inventory', 'dataDir', 'mqtt.tlsCertFile', 'mqtt.tlsKeyFile'] as const;
+const PATH_KEYS = ['inventory', 'dataDir', 'mqtt.tlsCertFile', 'mqtt.tlsKeyFile', 'mqtt.tlsCaFile'] as const;
 
 /** What `loadConfig` returns: both files validated and frozen. */
 export interface Loaded {

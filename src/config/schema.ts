@@ -28,6 +28,12 @@ const mqtt = z.strictObject({
   /** Largest MQTT packet accepted; bigger ones become `oversized` dead letters or are refused. */
   maxPacketBytes: size.prefault('256KiB'),
   maxConnections: z.number().int().positive().default(10_000),
+  /**
+   * Queue of connections the kernel has accepted and the hub not yet taken, per listener. Node's
+   * default (511) overflows in a restart storm of thousands of gateways (resets, docs/benchmarks.md);
+   * Linux caps it at net.core.somaxconn (4096 by default since kernel 5.4).
+   */
+  listenBacklog: z.number().int().positive().max(65_535).default(4096),
   /** A client asking for a longer keepalive (or 0 = none) is given this one. */
   maxKeepaliveSeconds: z.number().int().positive().default(300),
   connectTimeout: duration.prefault('30s'),
@@ -39,12 +45,33 @@ const mqtt = z.strictObject({
   tlsPort: port.optional(),
   tlsCertFile: z.string().optional(),
   tlsKeyFile: z.string().optional(),
+  /** PEM CA certificate(s) that gateway client certificates must verify against (mutual TLS). */
+  tlsCaFile: z.string().optional(),
+  /**
+   * Client certificates on the TLS listener (docs/contract.md §2): `off` (passwords only),
+   * `optional` (a certificate or a password), `required` (a certificate).
+   */
+  tlsClientCerts: z.enum(['off', 'optional', 'required']).default('off'),
   websocketPort: port.optional(),
   /** Read-only accounts that may subscribe to `{root}/#` (docs/contract.md §2). */
   observers: z
     .array(z.strictObject({ username: z.string().regex(/^[^+#/]+$/, 'must not contain +, # or /'), secret: hashed }))
     .default([]),
 });
+
+/**
+ * Mutual TLS needs a TLS listener and a CA to verify against; checked here so a start fails with
+ * the setting's name rather than at the first gateway (docs/operations.md, "Mutual TLS for gateways").
+ */
+const mqttChecked = mqtt
+  .refine((m) => m.tlsClientCerts === 'off' || m.tlsCaFile !== undefined, {
+    path: ['tlsCaFile'],
+    message: 'is needed when mqtt.tlsClientCerts is optional or required (the CA that signs the gateway certificates)',
+  })
+  .refine((m) => m.tlsClientCerts === 'off' || m.tlsPort !== undefined, {
+    path: ['tlsClientCerts'],
+    message: 'client certificates need the TLS listener: set mqtt.tlsPort, mqtt.tlsCertFile and mqtt.tlsKeyFile',
+  });
 
 const http = z.strictObject({
   host: z.string().default('0.0.0.0'),
@@ -133,8 +160,12 @@ const selfStats = z.strictObject({
   instance: z.string().min(1).optional(),
 });
 
-/** Period kinds of the KPIs (docs/contract.md §5): a day, a week starting Monday, a month, in the site's timezone. */
-export const KPI_PERIODS = ['day', 'week', 'month'] as const;
+/**
+ * Period kinds of the KPIs (docs/contract.md §5): a day, a week starting Monday, a month, a quarter
+ * (from 1 January, April, July, October) and a year, in the site's timezone. `quarter` and `year`
+ * are opt-in (not in the default `kpi.periods`).
+ */
+export const KPI_PERIODS = ['day', 'week', 'month', 'quarter', 'year'] as const;
 const ratioTarget = z.number().min(0).max(1);
 const countTarget = z.number().int().nonnegative();
 
@@ -170,8 +201,19 @@ const kpi = z
         device_availability: ratioTarget.default(0.98),
         /** Most `overflow` alarms a site may raise in a period of each kind. */
         bin_overflow_alarms: z
-          .strictObject({ day: countTarget.default(3), week: countTarget.default(20), month: countTarget.default(80) })
+          .strictObject({
+            day: countTarget.default(3),
+            week: countTarget.default(20),
+            month: countTarget.default(80),
+            quarter: countTarget.default(240),
+            year: countTarget.default(960),
+          })
           .prefault({}),
+        /**
+         * Share of deposited weight diverted from residual waste (docs/contract.md §5): about 35 %,
+         * the national goal for urban household-waste recycling by 2025.
+         */
+        diversion_rate: ratioTarget.default(0.35),
       })
       .prefault({}),
   })
@@ -180,17 +222,77 @@ const kpi = z
     message: 'must be one of kpi.periods',
   });
 
+/** Waste categories of docs/contract.md §3 (GB/T 19095-2019), in the order the CO₂e sum takes them. */
+export const WASTE_CATEGORIES = ['recyclable', 'kitchen', 'hazardous', 'residual'] as const;
+const co2eFactor = z.number().min(0).max(100);
+
 /**
- * How the programme is evaluated beyond the KPIs (docs/contract.md §5, "Resident satisfaction
- * surveys"): the targets of the evaluation figures. A site's baseline wave is in the inventory.
+ * How the programme is evaluated beyond the sorting KPIs (docs/contract.md §5): environmental
+ * benefit (`co2e_avoided_kg`: no factors, that KPI is null with reason `not_configured`; given,
+ * every category needs its factor, a missing one would silently count as 0) and the target of the
+ * resident satisfaction surveys ("Resident satisfaction surveys"; a site's baseline wave is in the
+ * inventory).
  */
 const evaluation = z.strictObject({
+  /** kg CO₂e avoided per kg deposited (not sorted `incorrect`), per waste category. */
+  co2eFactors: z
+    .strictObject(
+      Object.fromEntries(WASTE_CATEGORIES.map((c) => [c, co2eFactor])) as Record<
+        (typeof WASTE_CATEGORIES)[number],
+        typeof co2eFactor
+      >,
+    )
+    .optional(),
   targets: z
     .strictObject({
       /** Satisfaction rate over the baseline wave's − 1 a wave must reach ("satisfaction up 30%"). */
       satisfactionGain: z.number().min(0).default(0.3),
     })
     .prefault({}),
+});
+
+/** Languages a monitoring report is rendered in (docs/contract.md §5). */
+export const REPORT_LANGUAGES = ['zh-CN', 'en'] as const;
+/** One of {@link REPORT_LANGUAGES}. */
+export type ReportLanguage = (typeof REPORT_LANGUAGES)[number];
+/**
+ * The language of a report when nobody asks for one: Chinese, since its readers (community staff,
+ * property management, the street office) read Chinese first (docs/configuration.md, "Reports").
+ */
+export const DEFAULT_REPORT_LANGUAGE: ReportLanguage = 'zh-CN';
+const trendLength = z.number().int().min(2).max(120);
+
+/**
+ * Monitoring reports (docs/contract.md §5): language, trend lengths, the silence threshold, and the
+ * reports the hub builds itself when a period closes or is recomputed.
+ */
+const report = z.strictObject({
+  /** Language of the Markdown and HTML (the JSON is language-neutral). */
+  language: z.enum(REPORT_LANGUAGES).default(DEFAULT_REPORT_LANGUAGE),
+  /** How many periods of the report's kind its trend shows, the report's own included. */
+  trendPeriods: z
+    .strictObject({
+      day: trendLength.default(14),
+      week: trendLength.default(12),
+      month: trendLength.default(12),
+      quarter: trendLength.default(8),
+      year: trendLength.default(5),
+    })
+    .prefault({}),
+  /** A device is listed as silent once its last heartbeat is at least this old. */
+  silentAfter: duration.prefault('2h'),
+  /** Build reports automatically (needs `kpi.enabled`: the KPI scheduler says when). */
+  auto: z.boolean().default(true),
+  /** Period kinds reported automatically (those of `kpi.periods` only). */
+  periods: z.array(z.enum(KPI_PERIODS)).min(1).default(['day', 'week', 'month']),
+  /** Reports kept per site and period kind; the oldest periods go first. */
+  keep: z.number().int().min(1).default(60),
+  /** Also print each automatic report to PDF with headless Chromium. */
+  pdf: z.boolean().default(true),
+  /** The Chromium (or Chrome) binary that prints the PDF. */
+  chromium: z.string().min(1).default('/usr/bin/chromium'),
+  /** Longest one PDF may take before Chromium is killed. */
+  pdfTimeout: duration.prefault('60s'),
 });
 
 /** zod schema of hub.yaml. */
@@ -205,7 +307,7 @@ export const configSchema = z.strictObject({
   adminKey: z.string().min(16).optional(),
   operatorKey: z.string().min(16).optional(),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
-  mqtt: mqtt.prefault({}),
+  mqtt: mqttChecked.prefault({}),
   http: http.prefault({}),
   influx: influx.prefault({}),
   ingest: ingest.prefault({}),
@@ -214,6 +316,7 @@ export const configSchema = z.strictObject({
   shutdown: z.strictObject({ timeout: duration.prefault('10s') }).prefault({}),
   kpi: kpi.prefault({}),
   evaluation: evaluation.prefault({}),
+  report: report.prefault({}),
   selfStats: selfStats.prefault({}),
 });
 

@@ -71,10 +71,12 @@ function typed(p: PanelSpec): CommonPanelBuilder {
       return new gauge.PanelBuilder().reduceOptions(lastValue());
     case 'bargauge':
       return new bargauge.PanelBuilder().reduceOptions(lastValue());
-    case 'table':
-      return withoutTableFooter(
-        new table.PanelBuilder().showHeader(true).cellOptions({ type: common.TableCellDisplayMode.Auto }),
-      );
+    case 'table': {
+      const t = new table.PanelBuilder().showHeader(true).cellOptions({ type: common.TableCellDisplayMode.Auto });
+      if (p.sortBy)
+        t.sortBy([new common.TableSortByFieldStateBuilder().displayName(p.sortBy.column).desc(p.sortBy.desc)]);
+      return withoutTableFooter(t);
+    }
   }
 }
 

@@ -26,26 +26,30 @@ export const thresholdSchema = z.strictObject({
   color: z.string().min(1),
 });
 
-export const panelSchema = z.strictObject({
-  title: z.string().min(1),
-  type: z.enum(PANEL_TYPES).default('timeseries'),
-  description: z.string().optional(),
-  /** Grafana unit id: percent, percentunit, short, none, … */
-  unit: z.string().min(1),
-  /** Columns of 24; panels wrap to the next line. */
-  width: z.number().int().min(1).max(24).default(12),
-  height: z.number().int().min(1).max(40).default(8),
-  min: z.number().optional(),
-  max: z.number().optional(),
-  decimals: z.number().int().min(0).optional(),
-  /** Steps above the base colour; drawn as lines on time series. */
-  thresholds: z.array(thresholdSchema).optional(),
-  baseColor: z.string().default('green'),
-  /** Time series drawn as bars (counts per interval). */
-  bars: z.boolean().optional(),
-  /** Targets get refIds A…Z. */
-  targets: z.array(targetSchema).min(1).max(26),
-});
+export const panelSchema = z
+  .strictObject({
+    title: z.string().min(1),
+    type: z.enum(PANEL_TYPES).default('timeseries'),
+    description: z.string().optional(),
+    /** Grafana unit id: percent, percentunit, short, none, … */
+    unit: z.string().min(1),
+    /** Columns of 24; panels wrap to the next line. */
+    width: z.number().int().min(1).max(24).default(12),
+    height: z.number().int().min(1).max(40).default(8),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    decimals: z.number().int().min(0).optional(),
+    /** Steps above the base colour; drawn as lines on time series. */
+    thresholds: z.array(thresholdSchema).optional(),
+    baseColor: z.string().default('green'),
+    /** Time series drawn as bars (counts per interval). */
+    bars: z.boolean().optional(),
+    /** Targets get refIds A…Z. */
+    targets: z.array(targetSchema).min(1).max(26),
+    /** Tables only: the column the rows are sorted by, ascending unless `desc` (worst first for a KPI). */
+    sortBy: z.strictObject({ column: z.string().min(1), desc: z.boolean().default(false) }).optional(),
+  })
+  .refine((p) => p.sortBy === undefined || p.type === 'table', { path: ['sortBy'], message: 'only tables sort' });
 export type PanelSpec = z.infer<typeof panelSchema>;
 
 /** A panel taken from a shared component. */

@@ -28,7 +28,9 @@ import {
   type DeadLetterFilter,
   type DeadLetterInput,
 } from './read.ts';
+import type { DeadLetterStoreStats, PruneBound } from './stats.ts';
 
+export type { DeadLetterStoreStats, PruneBound } from './stats.ts';
 export type { DeadLetter, DeadLetterFilter, DeadLetterInput, RejectNote } from './read.ts';
 
 export interface DeadLetterStoreOptions {
@@ -43,15 +45,6 @@ export interface DeadLetterStoreOptions {
   /** Bytes of records waiting for their write; beyond, `add()` refuses (default maxBytes / 8, at most 16 MiB). */
   maxPendingBytes?: number;
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
-}
-
-/** What went wrong on disk since start, for logs and metrics. */
-export interface DeadLetterStoreStats {
-  writeErrors: number;
-  pruneErrors: number;
-  refusedBacklog: number;
-  tornTails: number;
-  pendingBytes: number;
 }
 
 interface Pending {
@@ -80,6 +73,8 @@ export class DeadLetterStore {
   readonly name = 'dead letters';
   private readonly counts = new Map<string, number>();
   private readonly errors = { writeErrors: 0, pruneErrors: 0, refusedBacklog: 0, tornTails: 0 };
+  private recordsWritten = 0;
+  private readonly pruned = { files: { size: 0, age: 0 }, bytes: { size: 0, age: 0 } };
   private pending: Pending[] = [];
   private pendingBytes = 0;
   private writing: Promise<void> | undefined;
@@ -119,7 +114,15 @@ export class DeadLetterStore {
   }
 
   stats(): DeadLetterStoreStats {
-    return { ...this.errors, pendingBytes: this.pendingBytes };
+    return {
+      files: this.files.length,
+      bytes: this.files.reduce((a, f) => a + f.bytes, 0),
+      recordsWritten: this.recordsWritten,
+      prunedFiles: { ...this.pruned.files },
+      prunedBytes: { ...this.pruned.bytes },
+      ...this.errors,
+      pendingBytes: this.pendingBytes,
+    };
   }
 
   /** Store one dead letter; resolves once it is on disk, rejects (retryably) when it is not. */
@@ -230,6 +233,7 @@ export class DeadLetterStore {
         try {
           await this.ensureReady();
           const written = await this.write(group);
+          this.recordsWritten += written.length;
           group.forEach((p, i) => {
             for (const r of p.record.rejects) this.counts.set(r.reason, (this.counts.get(r.reason) ?? 0) + 1);
             p.resolve(written[i]!);
@@ -347,13 +351,17 @@ export class DeadLetterStore {
       const cutoff = this.newest - this.options.maxAgeMs;
       while (this.files.length > 1 && this.files[0] !== this.current) {
         const oldest = this.files[0]!;
-        if (total <= this.options.maxBytes && !(oldest.hourStart + HOUR_MS < cutoff)) break;
+        const bound: PruneBound | undefined =
+          total > this.options.maxBytes ? 'size' : oldest.hourStart + HOUR_MS < cutoff ? 'age' : undefined;
+        if (!bound) break;
         await unlink(join(this.options.dir, oldest.name)).catch((e: NodeJS.ErrnoException) => {
           if (e.code !== 'ENOENT') throw e;
         });
         await unlink(join(this.options.dir, `${oldest.name}.torn`)).catch(() => undefined);
         this.files.shift();
         total -= oldest.bytes;
+        this.pruned.files[bound]++;
+        this.pruned.bytes[bound] += oldest.bytes;
       }
     } catch (e) {
       this.pruneFailed(this.files[0]?.name ?? '', e);

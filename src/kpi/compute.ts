@@ -10,7 +10,7 @@
 import type { Inventory, SiteData } from '../config/inventory.ts';
 import { HubError, isHubError } from '../errors.ts';
 import { query, type InfluxConnection, type QueryRow } from '../store/index.ts';
-import { KPI_DEFINITIONS, type KpiConfig, type KpiScope } from './definitions/index.ts';
+import { KPI_DEFINITIONS, type EvaluationConfig, type KpiConfig, type KpiScope } from './definitions/index.ts';
 import { tagEquals, timeRange } from './influxql.ts';
 import { localDate, periodLabel, periodOf, type Period, type PeriodKind } from './period.ts';
 import { evaluate, type KpiResult } from './result.ts';
@@ -22,6 +22,11 @@ export interface ComputeDeps {
   inventory: Inventory;
   /** The `kpi` section of the config (targets). */
   config: KpiConfig;
+  /**
+   * The `evaluation` section of the config (CO₂e factors). Every caller in src/ passes the hub's;
+   * without it `co2e_avoided_kg` is null `not_configured`.
+   */
+  evaluation?: EvaluationConfig;
   /** Clock, epoch ms; default `Date.now`. */
   now?: () => number;
 }
@@ -114,11 +119,14 @@ export async function computeKpiSet(
     // A running period is measured up to now: "the period so far" (a point a device stamped a
     // little ahead of the hub's clock counts once its time has come).
     during: timeRange(period.startMs, Math.min(period.endMs, now)),
+    ...(deps.evaluation?.co2eFactors ? { co2eFactors: deps.evaluation.co2eFactors } : {}),
   };
 
-  // One request: statement i of the joined text is statement_id i in the answer.
+  // One request: statement i of the joined text is statement_id i in the answer. A statement
+  // several definitions share (the deposited weights) is sent once: fewer rows to answer.
   const plan = KPI_DEFINITIONS.map((def) => ({ def, statements: def.statements(scope) }));
-  const all = plan.flatMap((p) => p.statements);
+  const all = [...new Set(plan.flatMap((p) => p.statements))];
+  const index = new Map(all.map((text, i) => [text, i]));
   const byStatement: QueryRow[][] = all.map(() => []);
   if (all.length > 0) {
     let rows: QueryRow[];
@@ -134,11 +142,10 @@ export async function computeKpiSet(
     for (const r of rows) byStatement[r.statement]?.push(r);
   }
 
-  let next = 0;
   const rosterVersion = roster?.version ?? '';
   const perBuilding = new Map<string, KpiResult[]>();
   const results = plan.map(({ def, statements }) => {
-    const rows = byStatement.slice(next, (next += statements.length));
+    const rows = statements.map((text) => byStatement[index.get(text)!]!);
     const ctx = { site: site.id, period, target: def.target(deps.config, kind), now, rosterVersion };
     for (const [building, m] of def.byBuilding?.(rows, scope) ?? []) {
       const list = perBuilding.get(building) ?? [];

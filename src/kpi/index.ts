@@ -13,6 +13,7 @@ export {
   countedHours,
   isKpiId,
   kpiDefinition,
+  type EvaluationConfig,
   type KpiConfig,
   type KpiDefinition,
   type KpiId,
@@ -68,6 +69,7 @@ export {
   type LateReport,
   type Stoppable,
   type KpiSchedulerDeps,
+  type PeriodComputed,
   type KpiSchedulerStats,
   type TickReport,
 } from './scheduler.ts';

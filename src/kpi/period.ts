@@ -1,6 +1,6 @@
 /**
  * Period maths in a site's timezone (docs/contract.md §5: "per site and per period (`day`, `week`
- * starting Monday, `month`), in the site's timezone"), with `Intl` only.
+ * starting Monday, `month`, and opt-in `quarter` and `year`), in the site's timezone"), with `Intl` only.
  *
  * A period is the half-open UTC interval [start, end) between two local midnights. Calendar
  * arithmetic is done on civil dates (`Date.UTC` on year, month, day: no zone involved); only the
@@ -11,7 +11,7 @@
 import { HubError } from '../errors.ts';
 import type { KPI_PERIODS } from '../config/schema.ts';
 
-/** `day`, `week` (Monday to Sunday) or `month`. */
+/** `day`, `week` (Monday to Sunday), `month`, `quarter` (from January, April, July, October) or `year`. */
 export type PeriodKind = (typeof KPI_PERIODS)[number];
 
 /** One period of a site. */
@@ -19,7 +19,7 @@ export interface Period {
   readonly kind: PeriodKind;
   /** IANA zone the period's boundaries are local midnights of. */
   readonly timezone: string;
-  /** Its first local day, `YYYY-MM-DD` (a Monday for a week, the 1st for a month). */
+  /** Its first local day, `YYYY-MM-DD` (a Monday for a week, the 1st for a month, 1 Jan/Apr/Jul/Oct for a quarter). */
   readonly date: string;
   /** First instant, epoch ms (UTC). */
   readonly startMs: number;
@@ -134,6 +134,8 @@ export function firstDay(kind: PeriodKind, date: string): string {
   const { y, mo, d } = parseDate(date);
   if (kind === 'day') return date;
   if (kind === 'month') return civil(y, mo, 1);
+  if (kind === 'quarter') return civil(y, mo - ((mo - 1) % 3), 1);
+  if (kind === 'year') return civil(y, 1, 1);
   const weekday = new Date(Date.UTC(y, mo - 1, d)).getUTCDay(); // 0 = Sunday
   return addDays(date, -((weekday + 6) % 7)); // weeks start on Monday (docs/contract.md §5)
 }
@@ -143,7 +145,9 @@ function nextFirstDay(kind: PeriodKind, first: string): string {
   if (kind === 'day') return addDays(first, 1);
   if (kind === 'week') return addDays(first, 7);
   const { y, mo } = parseDate(first);
-  return mo === 12 ? civil(y + 1, 1, 1) : civil(y, mo + 1, 1);
+  if (kind === 'year') return civil(y + 1, 1, 1);
+  const months = kind === 'quarter' ? 3 : 1;
+  return mo + months > 12 ? civil(y + 1, mo + months - 12, 1) : civil(y, mo + months, 1);
 }
 
 /** The period of `kind` in `tz` that holds the local day `date`. */
@@ -185,7 +189,12 @@ export function formatLocal(ms: number, tz: string): string {
   return `${civil(w.y, w.mo, w.d)}T${pad(w.h)}:${pad(w.mi)}:${pad(w.s)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
 
-/** A short name of `p` for logs and tables: `day 2026-11-27`, `week 2026-11-23`, `month 2026-11`. */
+/**
+ * A short name of `p` for logs and tables: `day 2026-11-27`, `week 2026-11-23`, `month 2026-11`,
+ * `quarter 2026-Q4`, `year 2026`.
+ */
 export function periodLabel(p: Period): string {
+  if (p.kind === 'quarter') return `quarter ${p.date.slice(0, 4)}-Q${(Number(p.date.slice(5, 7)) + 2) / 3}`;
+  if (p.kind === 'year') return `year ${p.date.slice(0, 4)}`;
   return `${p.kind} ${p.kind === 'month' ? p.date.slice(0, 7) : p.date}`;
 }

@@ -24,7 +24,7 @@ export interface KpiResult {
   /** Period start and end (exclusive), local time with offset: `2026-11-27T00:00:00+08:00`. */
   readonly start: string;
   readonly end: string;
-  readonly unit: 'ratio' | 'count';
+  readonly unit: 'ratio' | 'count' | 'kg';
   /** numerator ÷ denominator for ratios, the count for counts; null with a reason. */
   readonly value: number | null;
   /** null for informative KPIs. */
@@ -65,11 +65,18 @@ export function decimalFraction(target: number): [bigint, bigint] {
   return exp >= 0 ? [p * 10n ** BigInt(exp), 1n] : [p, 10n ** BigInt(-exp)];
 }
 
+/** `kg` as whole grams when it is kg rounded to the gram (the weight KPIs' amounts), else undefined. */
+function wholeGrams(kg: number): number | undefined {
+  const g = Math.round(kg * 1000);
+  return Number.isSafeInteger(g) && g / 1000 === kg ? g : undefined;
+}
+
 /**
  * Is numerator ÷ denominator (or the count, with denominator null) on the right side of `target`?
- * Numerators and denominators are counts, so the comparison is exact in integers:
- * n/d ≥ p/q ⇔ n·q ≥ p·d. 19/20 against 0.95 is met, 18/20 is not; no floating-point tolerance
- * is involved. (A non-integer input falls back to a 1e-9 tolerance.)
+ * Numerators and denominators are counts, or kg rounded to the gram (the weight KPIs, compared as
+ * whole grams), so the comparison is exact in integers: n/d ≥ p/q ⇔ n·q ≥ p·d. 19/20 against 0.95
+ * is met, 18/20 is not; 0.567 kg of 1.62 kg against 0.35 is met (the doubles' quotient is
+ * 0.34999…); no floating-point tolerance is involved. (Any other input falls back to a 1e-9 tolerance.)
  */
 export function meetsTarget(
   direction: '>=' | '<=',
@@ -78,12 +85,16 @@ export function meetsTarget(
   target: number,
 ): boolean {
   const d = denominator ?? 1;
-  if (Number.isSafeInteger(numerator) && Number.isSafeInteger(d) && d > 0) {
+  const exact = (n: number, den: number): boolean => {
     const [p, q] = decimalFraction(target);
-    const lhs = BigInt(numerator) * q;
-    const rhs = p * BigInt(d);
+    const lhs = BigInt(n) * q;
+    const rhs = p * BigInt(den);
     return direction === '>=' ? lhs >= rhs : lhs <= rhs;
-  }
+  };
+  if (Number.isSafeInteger(numerator) && Number.isSafeInteger(d) && d > 0) return exact(numerator, d);
+  const [ng, dg] = [wholeGrams(numerator), wholeGrams(d)];
+  // A ratio of two gram amounts: the scale cancels. (A count has d = 1: 1000 g.)
+  if (ng !== undefined && dg !== undefined && dg > 0) return exact(ng, dg);
   const value = numerator / d;
   return direction === '>=' ? value >= target - 1e-9 : value <= target + 1e-9;
 }

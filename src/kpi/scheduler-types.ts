@@ -6,8 +6,9 @@ import type { Inventory } from '../config/inventory.ts';
 import type { DurationHistogram } from '../histogram.ts';
 import type { Logger } from '../log.ts';
 import type { InfluxConnection, PointWriter } from '../store/index.ts';
-import type { KpiConfig } from './definitions/index.ts';
+import type { EvaluationConfig, KpiConfig } from './definitions/index.ts';
 import type { WrittenProgress } from './late.ts';
+import type { Period } from './period.ts';
 
 /** A started timer of the scheduler. */
 export interface Stoppable {
@@ -21,9 +22,13 @@ export interface KpiSchedulerDeps {
   /** Where `kpi` points go (the hub's writer). */
   writer: PointWriter;
   inventory: Inventory;
-  /** The hub config; only `kpi`, `mqtt.rootTopic` and `ingest.maxAge` (the backfill's reach, default 30 d) are read. */
+  /**
+   * The hub config; only `kpi`, `evaluation` (CO₂e factors), `mqtt.rootTopic` and `ingest.maxAge`
+   * (the backfill's reach, default 30 d) are read.
+   */
   config: {
     readonly kpi: KpiConfig;
+    readonly evaluation?: EvaluationConfig;
     readonly mqtt: { readonly rootTopic: string };
     readonly ingest?: { readonly maxAge: number };
   };
@@ -43,6 +48,22 @@ export interface KpiSchedulerDeps {
   progress?: WrittenProgress;
   /** Where the late-data marks are kept (`<dataDir>/kpi/late-marks.json`); default memory only. */
   marksFile?: string;
+  /**
+   * Told of each period stored for good (the wiring hands in the report stage's, which ranks above
+   * kpi: docs/architecture.md). Called synchronously after the results are written; it must only
+   * take note, and whatever it throws is logged, never a failure of the KPI run.
+   */
+  onPeriodComputed?: (event: PeriodComputed) => void;
+}
+
+/**
+ * A site-period whose results were stored for good: `close` when the scheduler closed it, `late`
+ * when a closed (or ended) period was recomputed after late data or by the start's backfill.
+ */
+export interface PeriodComputed {
+  site: string;
+  period: Period;
+  reason: 'close' | 'late';
 }
 
 /** What one late check did. */

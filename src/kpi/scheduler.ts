@@ -34,6 +34,7 @@ import type {
   KpiSchedulerDeps,
   KpiSchedulerStats,
   LateReport,
+  PeriodComputed,
   Stoppable,
   TickReport,
 } from './scheduler-types.ts';
@@ -43,6 +44,7 @@ export type {
   KpiSchedulerDeps,
   KpiSchedulerStats,
   LateReport,
+  PeriodComputed,
   Stoppable,
   TickReport,
 } from './scheduler-types.ts';
@@ -116,11 +118,27 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
 
   const recompute = (site: string, p: Period): Promise<KpiResult[]> =>
     recomputeKpis(
-      { conn: deps.conn, inventory: deps.inventory, config: kpi, writer: deps.writer, now },
+      {
+        conn: deps.conn,
+        inventory: deps.inventory,
+        config: kpi,
+        ...(deps.config.evaluation ? { evaluation: deps.config.evaluation } : {}),
+        writer: deps.writer,
+        now,
+      },
       site,
       p.kind,
       p.date,
     );
+
+  /** Tells the wiring a period is stored for good; a throwing listener never fails the run. */
+  function computed(event: PeriodComputed): void {
+    try {
+      deps.onPeriodComputed?.(event);
+    } catch (err) {
+      log.error({ err, site: event.site, period: periodLabel(event.period) }, 'onPeriodComputed failed');
+    }
+  }
 
   async function publish(results: readonly KpiResult[], previous = false): Promise<void> {
     for (const r of results) {
@@ -176,6 +194,7 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
       served++;
       counters.recomputed++;
       log.info({ site: m.site, period: periodLabel(m.period) }, 'KPI period recomputed: late data or backfill');
+      computed({ site: m.site, period: m.period, reason: 'late' });
       if (isLastEnded(m.site, m.period)) await publish(results, true);
     }
     return served;
@@ -237,6 +256,7 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
             closed.add(key);
             report.closed++;
             log.info({ site: site.id, period: periodLabel(previous) }, 'KPI period closed');
+            computed({ site: site.id, period: previous, reason: 'close' });
           }
         }
         const results = await attempt(report, site.id, current, 'refresh');

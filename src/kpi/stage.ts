@@ -28,6 +28,8 @@ export interface KpiStageOptions {
   progress?: WrittenProgress;
   /** The late-data marks file (`<dataDir>/kpi/late-marks.json`). */
   marksFile?: string;
+  /** Told of each period stored for good (the report stage's hook, handed in by the wiring). */
+  onPeriodComputed?: KpiSchedulerDeps['onPeriodComputed'];
   /** The scheduler's timers (tests drive them). */
   timers?: Pick<KpiSchedulerDeps, 'schedule' | 'every'>;
 }
@@ -59,6 +61,7 @@ export class KpiStage implements Component {
       ...(o.canClose ? { canClose: o.canClose } : {}),
       ...(o.progress ? { progress: o.progress } : {}),
       ...(o.marksFile ? { marksFile: o.marksFile } : {}),
+      ...(o.onPeriodComputed ? { onPeriodComputed: o.onPeriodComputed } : {}),
       ...o.timers,
     });
     for (const [site, times] of this.#early.splice(0)) this.#scheduler.accepted(site, times);

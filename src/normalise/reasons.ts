@@ -11,7 +11,8 @@
 export const REJECT_REASONS = {
   bad_topic: 'the topic is not {root}/{site}/{gateway}/{device}/{telemetry|event} (or {root}/{site}/{gateway}/status)',
   unknown_device: 'the inventory does not place this device behind this gateway at this site',
-  oversized: 'the payload is larger than the configured maximum (maxPayloadBytes)',
+  oversized:
+    'the payload is larger than the configured maximum (maxPayloadBytes), or its points and payload would make a spool record larger than a spool frame may be',
   empty_payload: 'the payload is empty, only whitespace, or an empty JSON array',
   bad_json: 'the payload is not UTF-8 JSON',
   schema:
@@ -23,6 +24,8 @@ export const REJECT_REASONS = {
   bad_status: 'a status message is neither "online" nor "offline"',
   write_rejected:
     "InfluxDB refused the message's points (e.g. a field type conflict); its message is kept; not retried",
+  spool_damaged:
+    'bytes of the spool that could not be read back as records (a damaged stretch or a torn last record): copied to <dataDir>/quarantine/; not a message, never replayed',
 } as const satisfies Record<string, string>;
 
 /** A dead-letter reason. */

@@ -1,16 +1,25 @@
 /**
- * The pure part of a monitoring report (docs/contract.md §5: "a monitoring report for a site and
- * period holds every KPI with its target and met/not met, the change from the previous period, the
- * devices that were silent or most often full or alarming, and the data-quality counts (dead
- * letters by reason)"). {@link buildReport} does no I/O: gather.ts reads InfluxDB and the
- * dead-letter store and hands the raw facts in; the renderers turn the result into JSON, Markdown
- * and HTML.
+ * The pure part of a monitoring report (docs/contract.md §5): every KPI with its target, met / not
+ * met and the change from the previous period; per building coverage and participation with the
+ * households still needed (buildings.ts); every KPI's trend (trend.ts); the silent, full and
+ * alarming devices; the data-quality counts. {@link buildReport} does no I/O: gather.ts reads
+ * InfluxDB and the dead-letter store and hands the raw facts in; the renderers turn the result
+ * into JSON, Markdown and HTML in a language (i18n.ts). The result itself is language-neutral.
  */
 import type { KpiId, KpiResult, Period, PeriodKind, QualityWarning } from '../kpi/index.ts';
 import { formatLocal } from '../kpi/index.ts';
+import { buildingRows, householdsNeeded, type ReportBuilding } from './buildings.ts';
+import { changeOf } from './change.ts';
+import { KPI_TITLES, type ReportLanguage } from './i18n.ts';
+import { buildTrend, type ReportTrend } from './trend.ts';
 
-/** Version of the {@link ReportData} shape; bump on incompatible changes. */
-export const REPORT_VERSION = 1;
+export { changeOf };
+
+/**
+ * Version of the {@link ReportData} shape; bump on incompatible changes. 2: buildings, trend,
+ * titles, `changePartial`, silent devices only past `report.silentAfter` and with their building.
+ */
+export const REPORT_VERSION = 2;
 
 /** A bin reading at or above this fill percentage counts as "full" (with overflow alarms). */
 export const FULL_FILL_PCT = 90;
@@ -22,6 +31,8 @@ export const DEFAULT_TOP = 10;
 export interface LastHeard {
   device: string;
   type: string;
+  /** The inventory's building of the device, `none` when it names none. */
+  building: string;
   /** Epoch ms of its last heartbeat, null when never heard. */
   lastMs: number | null;
 }
@@ -48,6 +59,16 @@ export interface ReportInput {
   deadLetters: ReadonlyArray<{ reasons: readonly string[] }>;
   /** When the report was built, epoch ms; also "now" for a running period's silence. */
   now: number;
+  /** This period's per-building results (household KPIs of a site with a roster; any order). */
+  buildings: readonly KpiResult[];
+  /** The site's buildings and their registered households (inventory, or its roster). */
+  siteBuildings: ReadonlyArray<{ id: string; households: number }>;
+  /** Stored site-wide results of the trend's periods (any order). */
+  trend: readonly KpiResult[];
+  /** How many periods the trend shows, this one included (`report.trendPeriods.<kind>`). */
+  trendPeriods: number;
+  /** A device is listed as silent once silent this long, ms (`report.silentAfter`). */
+  silentAfterMs: number;
   /** Length of the device lists; default {@link DEFAULT_TOP}. */
   top?: number;
 }
@@ -55,7 +76,7 @@ export interface ReportInput {
 /** One KPI row of a report. */
 export interface ReportKpi {
   kpi: KpiId;
-  unit: 'ratio' | 'count';
+  unit: KpiResult['unit'];
   value: number | null;
   target: number | null;
   direction: '>=' | '<=' | null;
@@ -70,12 +91,15 @@ export interface ReportKpi {
   previous: number | null;
   /** value − previous; null unless both are numbers. */
   change: number | null;
+  /** True while this period's result is not complete: the change may still move (docs/contract.md §5). */
+  changePartial: boolean;
 }
 
 /** A device that has been silent, longest first. */
 export interface SilentDevice {
   device: string;
   type: string;
+  building: string;
   /** Last heard, local time with offset; null when never heard. */
   lastHeard: string | null;
   /** Hours from the last heartbeat to the period's end (or now, while it runs); null when never heard. */
@@ -110,8 +134,18 @@ export interface ReportData {
   previousPeriod: { date: string; start: string; end: string };
   generatedAt: string;
   kpis: ReportKpi[];
+  /** The title of each KPI of the report, in every language (the rest of the JSON is ids and numbers). */
+  titles: { kpis: Partial<Record<KpiId, Readonly<Record<ReportLanguage, string>>>> };
+  /** Per building, worst coverage first; [] for a site without a roster. */
+  buildings: ReportBuilding[];
+  /** Households still needed site-wide for each household KPI's target (null: no value or target). */
+  householdsNeeded: { sorting_coverage: number | null; participation_rate: number | null };
+  /** Every KPI over the last `trend.periods` periods of this kind. */
+  trend: ReportTrend;
   summary: { met: number; notMet: number; informative: number; noValue: number };
-  /** Registered devices silent longest (never heard first), at most `top`. */
+  /** Hours of silence from which a device is listed (`report.silentAfter`). */
+  silentAfterHours: number;
+  /** Registered devices silent at least `silentAfterHours`, longest first (never heard first), at most `top`. */
   silentDevices: SilentDevice[];
   /** Bins most often full, at most `top`, only those full at least once. */
   fullBins: FullBin[];
@@ -128,12 +162,6 @@ export interface ReportData {
 }
 
 const HOUR_MS = 3_600_000;
-
-/** `a - b` rounded off float noise (0.95 − 0.9 → 0.05, not 0.04999999999999993); null-safe. */
-export function changeOf(value: number | null, previous: number | null): number | null {
-  if (value === null || previous === null) return null;
-  return Number((value - previous).toPrecision(12));
-}
 
 const byTotal = <T extends { device: string; total: number }>(a: T, b: T): number =>
   b.total - a.total || a.device.localeCompare(b.device);
@@ -159,17 +187,20 @@ export function buildReport(input: ReportInput): ReportData {
       warnings: r.warnings,
       previous: before,
       change: changeOf(r.value, before),
+      changePartial: !r.complete,
     };
   });
 
   // Silence is measured up to the period's end, or up to now while the period runs.
   const until = Math.min(p.endMs, input.now);
-  const silentDevices = [...input.lastHeard]
+  const silentDevices = input.lastHeard
+    .filter((d) => d.lastMs === null || until - d.lastMs >= input.silentAfterMs)
     .sort((a, b) => (a.lastMs ?? -Infinity) - (b.lastMs ?? -Infinity) || a.device.localeCompare(b.device))
     .slice(0, top)
     .map((d) => ({
       device: d.device,
       type: d.type,
+      building: d.building,
       lastHeard: d.lastMs === null ? null : formatLocal(d.lastMs, site.timezone),
       silentHours: d.lastMs === null ? null : Math.max(0, Math.round(((until - d.lastMs) / HOUR_MS) * 10) / 10),
     }));
@@ -199,6 +230,11 @@ export function buildReport(input: ReportInput): ReportData {
     .sort(byTotal)
     .slice(0, top);
 
+  const siteNeeded = (id: KpiId): number | null => {
+    const r = input.kpis.find((k) => k.kpi === id);
+    return r && r.value !== null ? householdsNeeded(r.target, r.denominator ?? site.households, r.numerator) : null;
+  };
+
   const reasons = new Map<string, number>();
   for (const dl of input.deadLetters) for (const r of dl.reasons) reasons.set(r, (reasons.get(r) ?? 0) + 1);
 
@@ -221,12 +257,21 @@ export function buildReport(input: ReportInput): ReportData {
     },
     generatedAt: new Date(input.now).toISOString(),
     kpis,
+    titles: { kpis: Object.fromEntries(kpis.map((k) => [k.kpi, KPI_TITLES[k.kpi]])) },
+    buildings: buildingRows(input.buildings, input.siteBuildings),
+    householdsNeeded: {
+      sorting_coverage: siteNeeded('sorting_coverage'),
+      participation_rate: siteNeeded('participation_rate'),
+    },
+    // The report's own two periods show the report's values, so its rows and its chart agree.
+    trend: buildTrend(p, input.trendPeriods, input.trend, [...input.previous, ...input.kpis]),
     summary: {
       met: kpis.filter((k) => k.met === true).length,
       notMet: kpis.filter((k) => k.met === false).length,
       informative: kpis.filter((k) => k.value !== null && k.target === null).length,
       noValue: kpis.filter((k) => k.value === null).length,
     },
+    silentAfterHours: input.silentAfterMs / HOUR_MS,
     silentDevices,
     fullBins,
     alarmingGates,

@@ -4,8 +4,12 @@
  * letters, then hands them to the pure {@link buildReport}.
  *
  * Rules (documented in docs/operations.md, "Monitoring reports"):
+ * - per building: the stored per-building results of the period (`kpi` points with a `building`
+ *   tag, docs/contract.md §4), or those computed with the site's when computing;
+ * - trend: the stored site-wide results of the last `report.trendPeriods.<kind>` periods;
  * - silent devices: `SELECT last("heartbeat") FROM "device_health" … GROUP BY "device"` up to the
- *   period's end (or now while it runs), for the registered devices; never heard come first;
+ *   period's end (or now while it runs), for the registered devices silent at least
+ *   `report.silentAfter`; never heard come first;
  * - full bins: readings of `bin_level` with `fill_pct >= 90` plus `overflow` alarms in the period,
  *   counted per device;
  * - gates: `alarm` forced_open, tailgating and climbing in the period, per device and kind;
@@ -14,8 +18,10 @@
 import type { Inventory } from '../config/inventory.ts';
 import type { DeadLetterStore } from '../deadletters/store.ts';
 import { HubError, isHubError } from '../errors.ts';
+import type { HubConfig } from '../config/schema.ts';
 import {
-  computeKpis,
+  ALL_BUILDINGS,
+  computeKpiSet,
   periodLabel,
   periodOf,
   previousPeriod,
@@ -26,12 +32,13 @@ import {
   tagIn,
   timeRange,
   type KpiConfig,
-  type KpiResult,
+  type KpiSet,
   type Period,
   type PeriodKind,
 } from '../kpi/index.ts';
 import { query, type InfluxConnection, type QueryRow } from '../store/index.ts';
 import { buildReport, FULL_FILL_PCT, type ReportData, type ReportInput } from './build.ts';
+import { trendPeriods } from './trend.ts';
 
 /** What {@link gatherReport} reads. */
 export interface ReportDeps {
@@ -39,6 +46,10 @@ export interface ReportDeps {
   inventory: Inventory;
   /** The `kpi` section of the config (targets). */
   config: KpiConfig;
+  /** The `report` section of the config (trend lengths, the silence threshold). */
+  report: HubConfig['report'];
+  /** The `evaluation` section (CO₂e factors): without it a computed `co2e_avoided_kg` is null `not_configured`. */
+  evaluation?: HubConfig['evaluation'];
   /** The dead-letter store of `<dataDir>/dead-letters` (only `list` is used). */
   deadLetters: Pick<DeadLetterStore, 'list'>;
   /**
@@ -55,18 +66,23 @@ export interface ReportDeps {
 /** At most this many dead letters are read for one report. */
 const MAX_DEAD_LETTERS = 1_000_000;
 
-async function kpisOf(deps: ReportDeps, site: string, p: Period, now: number): Promise<KpiResult[]> {
+async function kpisOf(deps: ReportDeps, site: string, p: Period, now: number): Promise<KpiSet> {
   if (deps.kpiSource === 'stored') {
-    const stored = await readKpiResults(deps.conn, deps.inventory, {
-      site,
-      period: p.kind,
-      fromMs: p.startMs,
-      toMs: p.startMs + 1,
-    });
-    if (stored.length > 0) return stored;
+    const q = { site, period: p.kind, fromMs: p.startMs, toMs: p.startMs + 1 };
+    const [stored, buildings] = await Promise.all([
+      readKpiResults(deps.conn, deps.inventory, q),
+      readKpiResults(deps.conn, deps.inventory, { ...q, building: ALL_BUILDINGS }),
+    ]);
+    if (stored.length > 0) return { site: stored, buildings };
   }
-  return computeKpis(
-    { conn: deps.conn, inventory: deps.inventory, config: deps.config, now: () => now },
+  return computeKpiSet(
+    {
+      conn: deps.conn,
+      inventory: deps.inventory,
+      config: deps.config,
+      ...(deps.evaluation ? { evaluation: deps.evaluation } : {}),
+      now: () => now,
+    },
     site,
     p.kind,
     p.date,
@@ -91,7 +107,7 @@ export function reportStatements(site: string, p: Period, now: number): string[]
 /** Rows of the report statements → the device facts of {@link ReportInput}. */
 function facts(
   rows: readonly QueryRow[],
-  devices: ReadonlyArray<{ id: string; type: string }>,
+  devices: ReadonlyArray<{ id: string; type: string; building: string }>,
 ): Pick<ReportInput, 'lastHeard' | 'fullReadings' | 'overflowAlarms' | 'securityAlarms'> {
   const last = new Map<string, number>();
   const fullReadings: Record<string, number> = {};
@@ -106,7 +122,12 @@ function facts(
     else if (r.statement === 3) (securityAlarms[device] ??= {})[r.tags['alarm'] ?? ''] = num(r.values['n']);
   }
   return {
-    lastHeard: devices.map((d) => ({ device: d.id, type: d.type, lastMs: last.get(d.id) ?? null })),
+    lastHeard: devices.map((d) => ({
+      device: d.id,
+      type: d.type,
+      building: d.building,
+      lastMs: last.get(d.id) ?? null,
+    })),
     fullReadings,
     overflowAlarms,
     securityAlarms,
@@ -134,10 +155,20 @@ export async function gatherReport(
     );
   }
   const before = previousPeriod(period);
-  const devices = site.gateways.flatMap((g) => g.devices.map((d) => ({ id: d.id, type: d.type })));
-  const [kpis, previous, rows, deadLetters] = await Promise.all([
+  const devices = site.gateways.flatMap((g) =>
+    g.devices.map((d) => ({ id: d.id, type: d.type, building: d.building ?? 'none' })),
+  );
+  const trendLength = deps.report.trendPeriods[kind];
+  const first = trendPeriods(period, trendLength)[0]!;
+  const [kpis, previous, trend, rows, deadLetters] = await Promise.all([
     kpisOf(deps, site.id, period, now),
     kpisOf(deps, site.id, before, now),
+    readKpiResults(deps.conn, deps.inventory, {
+      site: site.id,
+      period: kind,
+      fromMs: first.startMs,
+      toMs: period.endMs,
+    }),
     query(deps.conn, reportStatements(site.id, period, now), { epoch: 'ms' }).catch((e: unknown) => {
       if (!isHubError(e)) throw e;
       throw new HubError(e.code, `report of ${site.id} ${periodLabel(period)}: ${e.message}`, {
@@ -156,8 +187,13 @@ export async function gatherReport(
     site: { id: site.id, timezone: site.timezone, households: site.households },
     period,
     previousPeriod: before,
-    kpis,
-    previous,
+    kpis: kpis.site,
+    previous: previous.site,
+    buildings: kpis.buildings,
+    siteBuildings: site.buildings ?? [],
+    trend,
+    trendPeriods: trendLength,
+    silentAfterMs: deps.report.silentAfter,
     ...facts(rows, devices),
     deadLetters: deadLetters.map((dl) => ({ reasons: dl.rejects.map((r) => r.reason) })),
     now,

@@ -15,7 +15,7 @@ export interface InfluxConnection {
   readonly client: InfluxDB;
   /** The transport of every request (see transport.ts). */
   readonly transport: Transport;
-  /** The `org` and `bucket` handed to `client.getWriteApi` (on 1.x the bucket is `db/rp`). */
+  /** Where 2.x/3.x writes go (post.ts); on 1.x the bucket is `db/rp`. */
   readonly writeTarget: Readonly<{ org: string; bucket: string }>;
 }
 

@@ -8,7 +8,8 @@ import type { Point } from '../point.ts';
 import { classifyWriteError } from './classify.ts';
 import type { InfluxConnection } from './connection.ts';
 import { toLineProtocol } from './line.ts';
-import { copyStats, emptyStats, type PointWriter, type WriterStats } from './point-writer.ts';
+import { copyStats, emptyStats, type LineWriter, type PointWriter, type WriterStats } from './point-writer.ts';
+import { createLinePoster, type LinePoster } from './post.ts';
 import { retryDelayMs, sleep } from './retry.ts';
 
 /** One `write` call: settled once all its lines are acknowledged, or at its first failure. */
@@ -26,15 +27,15 @@ interface Entry {
 }
 
 /**
- * Writes through the official client, one short-lived `WriteApi` per HTTP request with
- * `maxRetries: 0`, and does its own batching and retrying. Why not one long-lived `WriteApi`:
- * its buffer cannot say which caller's points a flush carried, its retry buffer silently drops the
- * oldest lines when full, and it has no bound on requests in flight. The per-request `WriteApi`
- * still builds the request the client way (path, precision, gzip, 204/201 check), through the
- * store's transport, which turns it into a 1.x `/write` where needed (transport.ts).
+ * Does its own batching and retrying, and posts each batch as one body of line protocol
+ * (post.ts). Why not the official client's long-lived `WriteApi`: its buffer cannot say which
+ * caller's points a flush carried, its retry buffer silently drops the oldest lines when full, and
+ * it has no bound on requests in flight. {@link writeLines} is the spool drainer's way in: bytes
+ * encoded at ingest, posted as they are, one request per call.
  */
-export class InfluxPointWriter implements PointWriter {
+export class InfluxPointWriter implements PointWriter, LineWriter {
   readonly #conn: InfluxConnection;
+  #poster: LinePoster | undefined;
   #pending: Entry[] = [];
   readonly #inFlight = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
@@ -82,6 +83,29 @@ export class InfluxPointWriter implements PointWriter {
     });
   }
 
+  /**
+   * Posts `body` (ready line protocol holding `points` lines) as one request, now: the caller
+   * bounds how many are in flight (the drainer: chunk-writer.ts). Retries as {@link write} does.
+   */
+  writeLines(body: Buffer, points: number): Promise<void> {
+    if (this.#closed)
+      return this.#refuse(points, new HubError('HUB_ERR_WRITER_CLOSED', 'the InfluxDB writer is closed'));
+    const done = this.#deliver(body).then(
+      () => {
+        this.#stats.pointsWritten += points;
+        this.#stats.batchesWritten++;
+      },
+      (e: HubError) => this.#refuse(points, e),
+    );
+    const tracked: Promise<void> = done
+      .catch(() => undefined)
+      .finally(() => {
+        this.#inFlight.delete(tracked);
+      });
+    this.#inFlight.add(tracked);
+    return done;
+  }
+
   stats(): WriterStats {
     return {
       ...copyStats(this.#stats),
@@ -101,7 +125,10 @@ export class InfluxPointWriter implements PointWriter {
     // #closed makes #pump send partial batches; wait until nothing is queued or in flight.
     for (;;) {
       this.#pump();
-      if (this.#inFlight.size === 0) return;
+      if (this.#inFlight.size === 0) {
+        this.#poster?.destroy();
+        return;
+      }
       await Promise.allSettled([...this.#inFlight]);
     }
   }
@@ -137,50 +164,44 @@ export class InfluxPointWriter implements PointWriter {
 
   /** Sends one batch, retrying retryable failures with backoff; never rejects. */
   async #send(batch: Entry[]): Promise<void> {
+    let text = '';
+    for (const e of batch) text += `${e.line}\n`;
+    try {
+      await this.#deliver(Buffer.from(text, 'utf8'));
+      this.#acknowledged(batch);
+    } catch (e) {
+      this.#failed(batch, e as HubError);
+    }
+  }
+
+  /** Posts one body, retrying retryable failures with backoff; rejects with a HubError. */
+  async #deliver(body: Buffer): Promise<void> {
     const s = this.#conn.settings;
-    const lines = batch.map((e) => e.line);
     for (let attempt = 1; ; attempt++) {
       let error: HubError;
       try {
-        await this.#post(lines);
-        this.#acknowledged(batch);
+        await this.#post(body);
         return;
       } catch (e) {
         error = classifyWriteError(e);
       }
       // A 1.x "partial write" 400 (e.g. a field type conflict) stored the batch's other points;
       // sending it again cannot help, so it is rejected as a whole with InfluxDB's message.
-      if (!error.retryable || attempt > s.maxRetries) {
-        this.#failed(batch, error);
-        return;
-      }
+      if (!error.retryable || attempt > s.maxRetries) throw error;
       this.#stats.retries++;
       await sleep(retryDelayMs(s, attempt, error));
     }
   }
 
   /** One HTTP write request; its duration, acknowledged or failed, goes to `writeDuration`. */
-  async #post(lines: string[]): Promise<void> {
+  async #post(body: Buffer): Promise<void> {
     const started = process.hrtime.bigint();
     try {
-      await this.#request(lines);
+      this.#poster ??= createLinePoster(this.#conn);
+      await this.#poster.post(body);
     } finally {
       observeDuration(this.#stats.writeDuration, secondsSince(started));
     }
-  }
-
-  async #request(lines: string[]): Promise<void> {
-    const { org, bucket } = this.#conn.writeTarget;
-    const api = this.#conn.client.getWriteApi(org, bucket, 'ns', {
-      batchSize: lines.length + 1, // never auto-flush: close() below sends all lines as one request
-      maxBatchBytes: Number.POSITIVE_INFINITY,
-      flushInterval: 0,
-      maxRetries: 0,
-      // Hand the error back instead of letting the client log it; retries are ours.
-      writeFailed: (error: Error) => Promise.reject(error),
-    });
-    api.writeRecords(lines);
-    await api.close();
   }
 
   #acknowledged(batch: Entry[]): void {

@@ -30,7 +30,7 @@ import {
 } from '../normalise/index.ts';
 import { msFromNs, type Point } from '../point.ts';
 import type { PointWriter } from './point-writer.ts';
-import type { RecordSource, SpoolRecord } from './spool/record.ts';
+import { spoolRecord, type RecordSource, type SpoolRecord } from './spool/record.ts';
 
 /** One message as received, whatever the transport. */
 export interface IngestMessage {
@@ -108,15 +108,31 @@ export class Ingest {
   /** Make one message durable (points spooled or written, rejects dead-lettered); see the file comment. */
   async handle(msg: IngestMessage): Promise<IngestOutcome> {
     this.#counts.messages++;
-    const { points, rejects, stamp } = this.#route(msg);
+    const routed = this.#route(msg);
+    const { rejects, stamp } = routed;
+    let { points } = routed;
     if (stamp) msg = { ...msg, stamp };
     const { spool } = this.#deps;
     try {
       if (spool) {
+        // Encoded once, here: the spool keeps the line protocol the drainer posts (record.ts).
+        let record: SpoolRecord | undefined;
+        try {
+          record = points.length > 0 ? this.#record(points, msg) : undefined;
+        } catch (e) {
+          // A point InfluxDB would refuse (line.ts): kept as a dead letter, as the writer would.
+          if (!isHubError(e) || e.retryable) throw e;
+          rejects.push({ reason: 'write_rejected', detail: `${e.code}: ${e.message}` });
+          points = [];
+        }
         // Both to disk at once: the spool's group commit and the dead letters' share no file.
-        const spooled = points.length > 0 ? spool.append(this.#record(points, sourceOf(msg))) : undefined;
+        const spooled = record ? this.#spool(record) : undefined;
         const kept = rejects.length > 0 ? this.#deadLetter(msg, rejects) : undefined;
-        await Promise.all([spooled, kept]);
+        const [tooLarge] = await Promise.all([spooled, kept]);
+        if (tooLarge) {
+          await this.#deadLetter(msg, [tooLarge]);
+          return { points: 0, rejects: [...rejects, tooLarge] };
+        }
         this.#counts.pointsWritten += points.length;
         this.#accepted(msg.site, points);
         return { points: points.length, rejects };
@@ -142,6 +158,17 @@ export class Ingest {
    * replay overwrites rather than duplicates. What is still refused is returned, not stored again.
    */
   async replay(dl: DeadLetter): Promise<IngestOutcome> {
+    // Damaged spool bytes are no message: their frames failed their checks, so neither a topic nor
+    // a body in them can be trusted, and the payload may be only a prefix (spool/quarantine.ts).
+    if (dl.rejects.some((r) => r.reason === 'spool_damaged')) {
+      return {
+        points: 0,
+        rejects: dl.rejects.map((r) => ({
+          reason: r.reason as Reject['reason'],
+          detail: 'damaged spool bytes, not a message: never replayed; see the quarantine file its detail names',
+        })),
+      };
+    }
     if (
       (dl.channel !== 'telemetry' && dl.channel !== 'event') ||
       dl.site === undefined ||
@@ -173,8 +200,10 @@ export class Ingest {
     };
     const { points, rejects } = this.#route(msg, { clock: dl.receivedAt, ...(only ? { only } : {}) });
     if (points.length > 0) {
-      if (this.#deps.spool) await this.#deps.spool.append(this.#record(points, sourceOf(msg)));
-      else await this.#deps.writer!.write(points);
+      if (this.#deps.spool) {
+        const tooLarge = await this.#spool(this.#record(points, msg));
+        if (tooLarge) return { points: 0, rejects: [...rejects, tooLarge] };
+      } else await this.#deps.writer!.write(points);
       this.#counts.pointsWritten += points.length;
       this.#accepted(msg.site, points);
     }
@@ -216,8 +245,27 @@ export class Ingest {
     }
   }
 
+  /**
+   * Appends a record to the spool. A record too large for a spool frame can never be spooled, so
+   * resending cannot help: it comes back as an `oversized` reject, and the message is kept whole as
+   * a dead letter (docs/contract.md §3) rather than refused forever.
+   */
+  #spool(record: SpoolRecord): Promise<Reject | undefined> {
+    return this.#deps.spool!.append(record).then(
+      () => undefined,
+      (e: unknown) => {
+        if (!isHubError(e, 'HUB_ERR_SPOOL_RECORD_TOO_LARGE')) throw e;
+        return { reason: 'oversized', detail: `${e.code}: ${e.message}` };
+      },
+    );
+  }
+
+  /**
+   * The message is its own record source (what a dead letter needs, should InfluxDB refuse its
+   * points while draining): the record's encoder reads only the source's fields (record.ts).
+   */
   #record(points: Point[], source: RecordSource): SpoolRecord {
-    return { at: (this.#deps.now ?? Date.now)(), points, source };
+    return spoolRecord((this.#deps.now ?? Date.now)(), points, source);
   }
 
   #route(
@@ -290,19 +338,4 @@ export class Ingest {
       'message kept as a dead letter',
     );
   }
-}
-
-/** What a dead letter needs of the message, should InfluxDB refuse its points while draining. */
-function sourceOf(msg: IngestMessage): RecordSource {
-  const { topic, site, gateway, device, channel, receivedAt, stamp, payload } = msg;
-  return {
-    topic,
-    site,
-    gateway,
-    ...(device === undefined ? {} : { device }),
-    channel,
-    receivedAt,
-    ...(stamp ? { stamp } : {}),
-    payload,
-  };
 }

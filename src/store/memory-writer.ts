@@ -7,7 +7,8 @@
 import { HubError } from '../errors.ts';
 import type { FieldValue, Point } from '../point.ts';
 import { toLineProtocol } from './line.ts';
-import { copyStats, emptyStats, type PointWriter, type WriterStats } from './point-writer.ts';
+import { parseLines } from './line-parse.ts';
+import { copyStats, emptyStats, type LineWriter, type PointWriter, type WriterStats } from './point-writer.ts';
 import { DEFAULT_INFLUX_SETTINGS } from './settings.ts';
 
 /** Options of {@link MemoryPointWriter}. */
@@ -25,7 +26,7 @@ interface Queued {
 const typeOf = (v: FieldValue): string => (typeof v === 'number' ? 'float' : typeof v);
 
 /** Stores points in memory; `pause`, `resume` and `failWith` stage slow or failing backends. */
-export class MemoryPointWriter implements PointWriter {
+export class MemoryPointWriter implements PointWriter, LineWriter {
   readonly #maxQueued: number;
   readonly #series = new Map<string, Point>();
   readonly #fieldTypes = new Map<string, string>();
@@ -84,6 +85,17 @@ export class MemoryPointWriter implements PointWriter {
       this.#queuedPoints += points.length;
       this.#schedule();
     });
+  }
+
+  /** Reads the lines back (line-parse.ts) and writes them as {@link write} does: one batch. */
+  writeLines(body: Buffer, points: number): Promise<void> {
+    let parsed: Point[];
+    try {
+      parsed = parseLines(body);
+    } catch (e) {
+      return this.#refuse(points, e as HubError);
+    }
+    return this.write(parsed);
   }
 
   stats(): WriterStats {

@@ -50,6 +50,23 @@ export interface PointWriter {
   close(): Promise<void>;
 }
 
+/**
+ * Writes ready line protocol (line.ts): the spool drainer's writer, which hands over the bytes the
+ * ingest path encoded, never points (docs/operations.md, "Spool record layout").
+ */
+export interface LineWriter {
+  /**
+   * One request of `body`, `points` lines each ending in `\n`; resolves once stored. Rejects with a
+   * HubError as {@link PointWriter.write} does; a refusal of the body as a whole
+   * (`HUB_ERR_INFLUX_WRITE_REJECTED`) says nothing of which lines were at fault.
+   */
+  writeLines(body: Buffer, points: number): Promise<void>;
+  /** A snapshot of the counters. */
+  stats(): WriterStats;
+  /** Stops taking writes and waits for every outstanding one. Idempotent. */
+  close(): Promise<void>;
+}
+
 /** Counters at zero. */
 export function emptyStats(): WriterStats {
   return {

@@ -24,6 +24,7 @@ import { nsFromMs, type FieldValue, type Point } from '../point.ts';
 import type { IngestStats, PointSpool } from './ingest.ts';
 import type { WriterStats } from './point-writer.ts';
 import type { DrainerStats, SpoolStats } from './spool/index.ts';
+import { spoolRecord } from './spool/record.ts';
 
 /** Measurement of the hub's counters and gauges. */
 export const HUB_STATS = 'hub_stats';
@@ -219,11 +220,9 @@ export class SelfStats {
       const snapshot = this.#o.stats();
       const points = selfStatsPoints(snapshot, this.#previous, this.#instance, at);
       this.#previous = snapshot;
-      await this.#o.spool.append({
-        at,
-        points,
-        source: { topic: SELF_STATS_TOPIC, receivedAt: at, payload: Buffer.alloc(0) },
-      });
+      await this.#o.spool.append(
+        spoolRecord(at, points, { topic: SELF_STATS_TOPIC, receivedAt: at, payload: Buffer.alloc(0) }),
+      );
       this.#counts.samples++;
       return true;
     } catch (err) {

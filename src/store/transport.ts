@@ -1,6 +1,7 @@
 /**
- * The HTTP transport every store request goes through: the official client's Node transport,
- * wrapped so that it also speaks to InfluxDB 1.x servers older than 1.8 (docs/contract.md §4).
+ * The HTTP transport of the store's queries, pings and database management: the official client's
+ * Node transport, wrapped so that it also speaks to InfluxDB 1.x servers older than 1.8
+ * (docs/contract.md §4). Writes post ready line protocol with the same settings (post.ts).
  */
 import { InfluxDB, RequestTimedOutError } from '@influxdata/influxdb-client';
 import type { CommunicationObserver, ResponseStartedFn, SendOptions, Transport } from '@influxdata/influxdb-client';

@@ -10,9 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/api/server.ts';
 import { KPI_IDS } from '../../src/kpi/index.ts';
 import { createLogger } from '../../src/log.ts';
+import { buildReport, renderReport, saveReport } from '../../src/report/index.ts';
 import { hashSecret } from '../../src/secret.ts';
 import { InfluxPointWriter } from '../../src/store/index.ts';
 import { uniqueName } from '../helpers/influx-shared.ts';
+import { input } from '../report/fixtures.ts';
 import { dropDatabase, fixedClock, ns, startHub, writeDirect, type E2eHub } from './../e2e/helpers.ts';
 
 const KEYS = {
@@ -237,7 +239,7 @@ describe('KPIs', () => {
   });
 
   it('validation: a bad period, a bad date, a missing body field', async () => {
-    const q = await app.inject({ url: `/api/v1/sites/${SITE}/kpis?period=year`, headers: op });
+    const q = await app.inject({ url: `/api/v1/sites/${SITE}/kpis?period=decade`, headers: op });
     expect(q.statusCode).toBe(400);
     expect(q.json().error).toMatchObject({
       code: 'HUB_ERR_VALIDATION',
@@ -285,6 +287,10 @@ describe('reports', () => {
           period: 'day',
           date: '2026-11-26',
           formats: ['json', 'md', 'html'],
+          // Kept without a build record (as by an older hub): when and why are unknown.
+          builtAt: null,
+          trigger: null,
+          rebuiltAfterLateData: false,
           links: {
             json: `/api/v1/sites/${SITE}/reports/day-2026-11-26.json`,
             md: `/api/v1/sites/${SITE}/reports/day-2026-11-26.md`,
@@ -318,6 +324,38 @@ describe('reports', () => {
     const bad = await app.inject({ url: `/api/v1/sites/${SITE}/reports/..%2F..%2Fetc`, headers: op });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.message).toContain('params.id');
+  });
+
+  it('?lang= renders the kept JSON in that language; the JSON itself is language-neutral', async () => {
+    const report = buildReport(input());
+    await saveReport(h.loaded.config.dataDir, report, { lang: 'zh-CN' });
+    const url = `/api/v1/sites/${SITE}/reports/day-2026-11-27`;
+    const kept = await app.inject({ url: `${url}.md`, headers: op });
+    expect(kept.body).toBe(renderReport(report, 'md', { lang: 'zh-CN' }));
+    const en = await app.inject({ url: `${url}.md?lang=en`, headers: op });
+    expect(en.statusCode).toBe(200);
+    expect(en.headers['content-type']).toMatch(/^text\/markdown/);
+    expect(en.body).toBe(renderReport(report, 'md', { lang: 'en' }));
+    expect(en.body).toContain('| Sorting coverage |');
+    const html = await app.inject({ url: `${url}?lang=en`, headers: { ...op, accept: 'text/html' } });
+    expect(html.headers['content-type']).toMatch(/^text\/html/);
+    expect(html.body).toBe(renderReport(report, 'html', { lang: 'en' }));
+    const zh = await app.inject({ url: `${url}.html?lang=zh-CN`, headers: op });
+    expect(zh.body).toContain('<html lang="zh-CN">');
+    const json = await app.inject({ url: `${url}.json?lang=en`, headers: op });
+    expect(json.json()).toEqual(JSON.parse(JSON.stringify(report)));
+    expect(json.json().titles.kpis.sorting_coverage).toEqual({ 'zh-CN': '垃圾分类覆盖率', en: 'Sorting coverage' });
+  });
+
+  it('?lang= refuses an unknown language (400) and a report kept in an older version (404)', async () => {
+    const bad = await app.inject({ url: `/api/v1/sites/${SITE}/reports/day-2026-11-27.md?lang=fr`, headers: op });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('HUB_ERR_VALIDATION');
+    const old = await app.inject({ url: `/api/v1/sites/${SITE}/reports/day-2026-11-26.md?lang=en`, headers: op });
+    expect(old.statusCode).toBe(404);
+    expect(old.json().error.message).toContain('version undefined, not 2');
+    const none = await app.inject({ url: `/api/v1/sites/${SITE}/reports/week-2026-11-23.md?lang=en`, headers: op });
+    expect(none.statusCode).toBe(404);
   });
 });
 

@@ -101,10 +101,75 @@ describe('config loading', () => {
     expect(err.message).toContain('ingest.maxAge: "forever" is not a duration');
   });
 
+  it('CO₂e factors: all four categories or none, each 0–100; the environment can set them; quarter and year periods', () => {
+    const load = (text: string, env: NodeJS.ProcessEnv = {}) =>
+      loadConfig({ configPath: join(workspace(`${KEY}${text}`), 'hub.yaml'), env }).config;
+    expect(load('').evaluation.co2eFactors).toBeUndefined();
+    expect(load('').kpi.targets.diversion_rate).toBe(0.35);
+    const all = 'evaluation:\n  co2eFactors: { recyclable: 1.2, kitchen: 0.3, hazardous: 0, residual: 0 }\n';
+    expect(load(all, { HUB_EVALUATION_CO2E_FACTORS_KITCHEN: '0.25' }).evaluation.co2eFactors).toEqual({
+      recyclable: 1.2,
+      kitchen: 0.25,
+      hazardous: 0,
+      residual: 0,
+    });
+    expect(load('kpi:\n  periods: [day, quarter, year]\n  publishPeriod: year\n').kpi.periods).toEqual([
+      'day',
+      'quarter',
+      'year',
+    ]);
+    const partial = loadError(() => load('evaluation:\n  co2eFactors: { recyclable: 1.2 }\n'));
+    expect(partial.code).toBe('HUB_ERR_CONFIG_INVALID');
+    expect(partial.message).toMatch(/evaluation\.co2eFactors\.kitchen: /);
+    // One variable alone makes a partial set: refused, naming the missing categories, not read as 0.
+    const fromEnv = loadError(() => load('', { HUB_EVALUATION_CO2E_FACTORS_RECYCLABLE: '1.2' }));
+    expect(fromEnv.message).toMatch(/evaluation\.co2eFactors\.residual: /);
+    const negative = loadError(() => load(all.replace('hazardous: 0', 'hazardous: -1')));
+    expect(negative.message).toMatch(/evaluation\.co2eFactors\.hazardous: .*>=0/);
+    expect(loadError(() => load('kpi:\n  periods: [decade]\n')).message).toMatch(/kpi\.periods\.0: /);
+    expect(loadError(() => load('kpi:\n  targets: { diversion_rate: 1.5 }\n')).message).toMatch(
+      /kpi\.targets\.diversion_rate: /,
+    );
+  });
+
   it('names the environment variable when the bad value came from it', () => {
     const dir = workspace(KEY);
     const err = loadError(() => loadConfig({ configPath: join(dir, 'hub.yaml'), env: { HUB_HTTP_PORT: 'eighty' } }));
     expect(err.message).toContain('http.port (from environment variable HUB_HTTP_PORT)');
+  });
+
+  it('mutual TLS settings: a CA file and the TLS listener are required unless tlsClientCerts is off', () => {
+    const tls = `${KEY}mqtt:\n  tlsPort: 8883\n  tlsCertFile: tls/hub.pem\n  tlsKeyFile: tls/hub.key\n`;
+    const dir = workspace(tls);
+    const hub = join(dir, 'hub.yaml');
+    expect(loadConfig({ configPath: hub, env: {} }).config.mqtt.tlsClientCerts).toBe('off');
+
+    const noCa = loadError(() => loadConfig({ configPath: hub, env: { HUB_MQTT_TLS_CLIENT_CERTS: 'required' } }));
+    expect(noCa.code).toBe('HUB_ERR_CONFIG_INVALID');
+    expect(noCa.message).toContain('mqtt.tlsCaFile: is needed when mqtt.tlsClientCerts is optional or required');
+
+    const bad = loadError(() => loadConfig({ configPath: hub, env: { HUB_MQTT_TLS_CLIENT_CERTS: 'sometimes' } }));
+    expect(bad.message).toMatch(
+      /mqtt\.tlsClientCerts \(from environment variable HUB_MQTT_TLS_CLIENT_CERTS\): .*"optional"/,
+    );
+
+    const plain = workspace(`${KEY}mqtt:\n  tlsCaFile: ca.pem\n  tlsClientCerts: optional\n`);
+    const noListener = loadError(() => loadConfig({ configPath: join(plain, 'hub.yaml'), env: {} }));
+    expect(noListener.message).toContain('mqtt.tlsClientCerts: client certificates need the TLS listener');
+
+    const { config } = loadConfig({
+      configPath: hub,
+      env: { HUB_MQTT_TLS_CLIENT_CERTS: 'optional', HUB_MQTT_TLS_CA_FILE: '/etc/ca.pem' },
+    });
+    expect(config.mqtt).toMatchObject({
+      tlsClientCerts: 'optional',
+      tlsCaFile: '/etc/ca.pem',
+      tlsCertFile: join(dir, 'tls/hub.pem'),
+    });
+    const inFile = workspace(`${tls}  tlsCaFile: tls/ca.pem\n  tlsClientCerts: required\n`);
+    expect(loadConfig({ configPath: join(inFile, 'hub.yaml'), env: {} }).config.mqtt.tlsCaFile).toBe(
+      join(inFile, 'tls/ca.pem'),
+    );
   });
 
   it('reports YAML syntax errors with line and column', () => {

@@ -162,7 +162,8 @@ describe('dashboards build', () => {
       participation_rate: 0.9,
       sorting_accuracy: 0.9,
       device_availability: 0.98,
-      bin_overflow_alarms: { day: 3, week: 20, month: 80 },
+      bin_overflow_alarms: { day: 3, week: 20, month: 80, quarter: 240, year: 960 },
+      diversion_rate: 0.35,
     });
     expect(params['kpi_target_bin_overflow_alarms_week']).toBe(20);
     const moved = buildDashboards('dashboards', { params }).find((b) => b.name === 'community-overview')!.json;
@@ -248,6 +249,10 @@ describe('dashboards build', () => {
         'title: x\neach: {a: [1], b: [2]}\nrows: [{title: r, panels: [{use: c}]}]\n',
         /each: exactly one list parameter/,
         'c: {title: t, unit: short, targets: [{query: q}]}\n',
+      ],
+      [
+        'title: x\nrows: [{title: r, panels: [{title: p, unit: short, sortBy: {column: v}, targets: [{query: q}]}]}]\n',
+        /x\.yaml rows\[0\]\.panels\[0\]: sortBy: only tables sort/,
       ],
     ];
     for (const [content, message, components] of cases) {

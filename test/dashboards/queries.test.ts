@@ -110,6 +110,7 @@ function simulatedDay(now: number): Point[] {
     ['participation_rate', 0.5, 0.6],
     ['sorting_accuracy', 0.8, 0.9],
     ['device_availability', 1, 0.98],
+    ['diversion_rate', 0.4, 0.35],
   ] as const) {
     points.push({
       measurement: 'kpi',
@@ -117,6 +118,35 @@ function simulatedDay(now: number): Point[] {
       fields: { value, target, met: value >= target, numerator: Math.round(value * 100), denominator: 100 },
       time: kpiTime,
     });
+  }
+  // The informative amounts in kg: no target, no denominator (src/kpi/result.ts toPoint).
+  for (const [kpi, value] of [
+    ['recyclables_kg', 12.5],
+    ['co2e_avoided_kg', 15],
+  ] as const)
+    points.push({
+      measurement: 'kpi',
+      tags: { site: SITE, kpi, period: 'day' },
+      fields: { value, numerator: value },
+      time: kpiTime,
+    });
+  // Per roster building (docs/contract.md §5: coverage and participation are stored per building,
+  // tagged `building`): b2 is the worst on both.
+  for (const [building, coverage, participation] of [
+    ['b1', 0.97, 0.7],
+    ['b2', 0.81, 0.4],
+  ] as const) {
+    for (const [kpi, value, target] of [
+      ['sorting_coverage', coverage, 0.95],
+      ['participation_rate', participation, 0.6],
+    ] as const) {
+      points.push({
+        measurement: 'kpi',
+        tags: { site: SITE, kpi, period: 'day', building },
+        fields: { value, target, met: value >= target, numerator: Math.round(value * 400), denominator: 400 },
+        time: kpiTime,
+      });
+    }
   }
   // The hub's own series, in the shape src/store/self-stats.ts writes (selfStatsPoints; its exact
   // points are pinned in test/store/self-stats.test.ts): cumulative counters, gauges, and the
@@ -183,6 +213,34 @@ describe('dashboard queries against InfluxDB', () => {
   it.each(variables)('template variable %s lists the site', async (_name, q) => {
     const rows = await query(conn, q);
     expect(rows.map((r) => r.values['value'])).toContain(SITE);
+  });
+
+  it('the by-building tables list every building, and sort on a column their query returns, worst first', async () => {
+    const overview = buildDashboards('dashboards').find((b) => b.name === 'community-overview')!;
+    const tables = dataPanels(dashboardModel.parse(overview.json)).filter((p) =>
+      / by building \(worst first\)$/.test(p.title),
+    );
+    expect(tables.map((p) => p.title)).toEqual([
+      'Sorting coverage by building (worst first)',
+      'Participation by building (worst first)',
+    ]);
+    const raw = overview.json as { panels: Array<{ title: string; options?: { sortBy?: unknown } }> };
+    for (const t of tables) {
+      const sortBy = raw.panels.find((p) => p.title === t.title)!.options!.sortBy as Array<{
+        displayName: string;
+        desc: boolean;
+      }>;
+      expect(sortBy).toHaveLength(1);
+      expect(sortBy[0]!.desc).toBe(false);
+      const expanded = expandQuery(t.targets[0]!.query, { range: '24h', interval: '1h', variables: { site: SITE } });
+      const rows = await query(conn, expanded);
+      // Grafana sorts these rows by the column ascending: the building furthest below target first.
+      const sorted = rows
+        .map((r) => [r.tags['building'], r.values[sortBy[0]!.displayName]] as const)
+        .sort((a, b) => Number(a[1]) - Number(b[1]));
+      expect(sorted.map(([b]) => b)).toEqual(['b2', 'b1']);
+      expect(rows.every((r) => typeof r.values['target'] === 'number')).toBe(true);
+    }
   });
 
   it.each(panels)('%s is valid InfluxQL and returns rows', async (_name, q) => {

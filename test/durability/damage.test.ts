@@ -2,21 +2,26 @@
  * Damage in the middle of a segment (bit rot, a bad sector, a partial overwrite): the reader
  * resynchronises on the next whole frame, reports the skipped bytes with their offsets, and every
  * record after the damage is still read and, through the real hub, lands in the real InfluxDB.
- * Only the records the damage touches are lost. Segments are written by the real Spool, damaged
- * in place, and read back by the real SegmentReader, a chunk at a time as the drainer does.
+ * Only the records the damage touches are lost, and their bytes are kept in the quarantine, byte
+ * for byte, each with a `spool_damaged` dead letter that a replay refuses (quarantine.test.ts has
+ * the drainer-level cases). Segments are written by the real Spool, damaged in place, and read
+ * back by the real SegmentReader, a chunk at a time as the drainer does.
  */
-import { mkdtemp, open, readdir, rm, stat, truncate } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Point } from '../../src/point.ts';
-import { Spool, type SpoolRecord } from '../../src/store/spool/index.ts';
+import { parseLines } from '../../src/store/index.ts';
+import { Spool, spoolRecord, type SpoolRecord } from '../../src/store/spool/index.ts';
 import { READ_BLOCK_BYTES, SegmentReader, type Damage, type ReadRecord } from '../../src/store/spool/reader.ts';
 import { sharedInflux, uniqueName } from '../helpers/influx-shared.ts';
 import {
   captureLogs,
   drainedWithin,
   influxAt,
+  metric,
+  quarantined,
   spooledFrames,
   startLocalHub,
   storedEvents,
@@ -39,19 +44,15 @@ function record(i: number, payloadBytes = 0): SpoolRecord {
     time: String(1_795_737_600_000_000_000n + BigInt(i)),
   };
   const payload = Buffer.concat([Buffer.from(JSON.stringify({ i })), Buffer.alloc(payloadBytes, 0xab)]);
-  return {
-    at: 1000 + i,
-    points: [point],
-    source: {
-      topic: `t/${i}`,
-      site: 's',
-      gateway: 'g',
-      device: 'd',
-      channel: 'telemetry',
-      receivedAt: 1000 + i,
-      payload,
-    },
-  };
+  return spoolRecord(1000 + i, [point], {
+    topic: `t/${i}`,
+    site: 's',
+    gateway: 'g',
+    device: 'd',
+    channel: 'telemetry',
+    receivedAt: 1000 + i,
+    payload,
+  });
 }
 
 /** Where each record of a segment starts and ends (read before it is damaged). */
@@ -289,7 +290,7 @@ describe('SegmentReader resynchronises after damage in the middle of a segment',
   });
 
   it('the scan is bounded: damage longer than a read block, across block boundaries, is skipped in one stretch', async () => {
-    const l = await writeSegment(12_000); // about 3 MiB
+    const l = await writeSegment(22_000); // about 3 MiB
     const from = READ_BLOCK_BYTES - 777;
     const to = from + READ_BLOCK_BYTES + 12_345; // past the next block boundary too
     expect(l.ends.at(-1)!).toBeGreaterThan(to + READ_BLOCK_BYTES);
@@ -298,7 +299,7 @@ describe('SegmentReader resynchronises after damage in the middle of a segment',
     await overwrite(l.path, from, garbage);
     const lost = touched(l, from, to);
     const { records, damage } = await readAll(l.path, 4000);
-    expect(ats(records)).toEqual(except(12_000, lost));
+    expect(ats(records)).toEqual(except(22_000, lost));
     expect(damage).toEqual([
       {
         offset: l.starts[lost[0]!],
@@ -325,6 +326,8 @@ function u32(n: number): Buffer {
   return b;
 }
 
+const KEYS = { operatorKey: 'damage-operator-key-0123456789', adminKey: 'damage-admin-key-0123456789abc' };
+
 describe('through the hub into the real InfluxDB', () => {
   const database = uniqueName('damage');
   let hub: LocalHub | undefined;
@@ -342,7 +345,7 @@ describe('through the hub into the real InfluxDB', () => {
     const frames = await spooledFrames(files.spoolDir);
     expect(frames).toHaveLength(80);
     const idOf = (f: (typeof frames)[number]) =>
-      String(f.record.points.find((p) => p.measurement === 'deposit')!.fields.event_id);
+      String(parseLines(f.record.lines).find((p) => p.measurement === 'deposit')!.fields.event_id);
     const startOf = (i: number) => (i > 0 && frames[i - 1]!.file === frames[i]!.file ? frames[i - 1]!.end : 8);
     // A byte flipped inside record 15, and a 4 KiB block zeroed from the middle of record 40.
     const k = 15;
@@ -356,9 +359,12 @@ describe('through the hub into the real InfluxDB', () => {
     expect(inBlock.length).toBeGreaterThanOrEqual(3);
     expect(inBlock.at(-1)).toBeLessThan(79); // records after the block remain
     const lost = new Set([k, ...inBlock]);
+    // The evidence as the drainer will find it, to compare the quarantine with byte for byte.
+    const evidence = new Map<string, Buffer>();
+    for (const f of new Set(frames.map((x) => x.file))) evidence.set(f, await readFile(f));
 
     const { url } = sharedInflux();
-    await writeHubFiles({ influxUrl: url, database, dir: files.dir }); // InfluxDB is back
+    await writeHubFiles({ influxUrl: url, database, dir: files.dir, extra: KEYS }); // InfluxDB is back
     hub = await startLocalHub(files);
     await drainedWithin(hub.hub, 30_000);
     const stored = await storedEvents(influxAt(url, database));
@@ -380,5 +386,44 @@ describe('through the hub into the real InfluxDB', () => {
       }),
     ]);
     expect(hub.hub.stats().spool?.drainer.damaged).toBe(2);
+
+    // Both stretches are in the quarantine, byte for byte, each with its spool_damaged dead letter.
+    await expect.poll(() => hub!.hub.stats().spool?.segments, { timeout: 10_000 }).toBe(0); // removed after
+    const kept = await quarantined(files.dataDir);
+    expect(kept.map((q) => [q.sidecar.offset, q.sidecar.bytes])).toEqual(logged.map((l) => [l.offset, l.bytes]));
+    kept.forEach((q, i) => {
+      const { file, offset, bytes } = logged[i] as { file: string; offset: number; bytes: number };
+      expect(q.sidecar.segment).toBe(basename(file));
+      expect(q.bytes.equals(evidence.get(file)!.subarray(offset, offset + bytes)), q.name).toBe(true);
+      expect(logged[i]!.quarantine).toBe(q.name);
+    });
+    const dls = await hub.hub.deadLetters({ reason: 'spool_damaged' });
+    expect(dls.map((d) => d.id).sort()).toEqual(kept.map((q) => q.sidecar.deadLetter).sort());
+    const bytes = kept.reduce((n, q) => n + q.bytes.length, 0);
+    expect(await metric(hub.httpUrl, KEYS.operatorKey, 'hub_spool_quarantined_total')).toBe(2);
+    expect(await metric(hub.httpUrl, KEYS.operatorKey, 'hub_spool_quarantined_bytes_total')).toBe(bytes);
+    expect(await metric(hub.httpUrl, KEYS.operatorKey, 'hub_dead_letters_total{reason="spool_damaged"}')).toBe(2);
+
+    // Damaged bytes are no message: a replay refuses them and writes nothing.
+    const r = await fetch(`${hub.httpUrl}/api/v1/dead-letters/replay`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEYS.adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ids: dls.map((d) => d.id) }),
+    });
+    expect(r.status).toBe(200);
+    expect(((await r.json()) as { replayed: unknown[] }).replayed).toEqual(
+      dls.map((d) => ({ id: d.id, points: 0, stillRejected: [{ reason: 'spool_damaged' }] })),
+    );
+    await drainedWithin(hub.hub, 30_000);
+    expect((await storedEvents(influxAt(url, database))).rows).toBe(80 - lost.size);
+
+    // The counters count one run; the next start says what the folder still holds.
+    await hub.stop();
+    hub = await startLocalHub(files);
+    expect(hub.logs.find((l) => String(l.msg).startsWith('spool: the quarantine holds'))).toMatchObject({
+      level: 40,
+      stretches: 2,
+      bytes,
+    });
   }, 60_000);
 });

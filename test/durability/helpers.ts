@@ -4,12 +4,13 @@
  * hub-process.ts), what the spool holds on disk, and what InfluxDB holds, counted by event id. The
  * publisher is in publisher.ts.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hashSecret } from '../../src/secret.ts';
-import { connectInflux, query, type InfluxConnection } from '../../src/store/index.ts';
+import { connectInflux, parseLines, query, type InfluxConnection } from '../../src/store/index.ts';
+import { expect } from 'vitest';
 import { SegmentReader, type ReadRecord } from '../../src/store/spool/reader.ts';
-import type { SpoolRecord } from '../../src/store/spool/index.ts';
+import type { QuarantineSidecar, SpoolRecord } from '../../src/store/spool/index.ts';
 import {
   captureLogs,
   drainedWithin,
@@ -37,6 +38,8 @@ export interface HubFilesSpec {
   shutdownTimeout?: string;
   /** An existing folder to write to (same data directory as an earlier hub). */
   dir?: string;
+  /** Top-level config keys to add (e.g. `operatorKey`, `adminKey`). */
+  extra?: Record<string, unknown>;
 }
 
 /** Writes hub.yaml and inventory.yaml; short retry delays so an outage heals quickly in tests. */
@@ -69,6 +72,10 @@ export async function writeHubFiles(spec: HubFilesSpec): Promise<HubFiles> {
     // These tests count every point in InfluxDB; the KPI scheduler's own points would be noise.
     // KPIs are tested in test/kpi/ and the hub's wiring of them in test/e2e/kpi-wiring.test.ts.
     kpi: { enabled: false },
+    // The spool-full test counts the spool's records as acknowledged messages: a hub_stats sample
+    // is a record too (every 15 s). Self stats are tested in test/e2e/self-stats.test.ts.
+    selfStats: { enabled: false },
+    ...spec.extra,
   };
   return writeFiles({ config, inventory, prefix: 'hub-durability-', ...(spec.dir ? { dir: spec.dir } : {}) });
 }
@@ -126,7 +133,9 @@ export async function spooledRecords(spoolDir: string): Promise<SpoolRecord[]> {
 /** Event ids of the deposit points on disk in `spoolDir`. */
 export async function spooledEventIds(spoolDir: string): Promise<Set<string>> {
   const ids = (await spooledRecords(spoolDir)).flatMap((r) =>
-    r.points.filter((p) => p.measurement === 'deposit').map((p) => String(p.fields.event_id)),
+    parseLines(r.lines)
+      .filter((p) => p.measurement === 'deposit')
+      .map((p) => String(p.fields.event_id)),
   );
   return new Set(ids);
 }
@@ -143,6 +152,31 @@ export async function storedEvents(conn: InfluxConnection): Promise<{ rows: numb
 /** A connection for reading the test's database. */
 export function influxAt(url: string, database: string): InfluxConnection {
   return connectInflux({ url, database });
+}
+
+/** What `<dataDir>/quarantine/` holds: each stretch's bytes and sidecar, by segment and offset. */
+export async function quarantined(
+  dataDir: string,
+): Promise<{ name: string; bytes: Buffer; sidecar: QuarantineSidecar }[]> {
+  const dir = join(dataDir, 'quarantine');
+  const names = (await readdir(dir).catch(() => [] as string[])).sort();
+  // Pairs only: no temporary file left, no copy without its sidecar.
+  expect(names.filter((n) => !/^seg-\d{16}-\d{12}-[0-9a-f]{16}\.(bin|json)$/.test(n))).toEqual([]);
+  expect(names.filter((n) => n.endsWith('.json'))).toHaveLength(names.length / 2);
+  const out: { name: string; bytes: Buffer; sidecar: QuarantineSidecar }[] = [];
+  for (const name of names.filter((n) => n.endsWith('.bin'))) {
+    const sidecar = JSON.parse(await readFile(join(dir, name.replace(/\.bin$/, '.json')), 'utf8')) as QuarantineSidecar;
+    out.push({ name, bytes: await readFile(join(dir, name)), sidecar });
+  }
+  return out.sort((a, b) => a.sidecar.segment.localeCompare(b.sidecar.segment) || a.sidecar.offset - b.sidecar.offset);
+}
+
+/** The value of the sample line `sample` (name and labels) of `/metrics` on `httpUrl`. */
+export async function metric(httpUrl: string, key: string, sample: string): Promise<number | undefined> {
+  const r = await fetch(`${httpUrl}/metrics`, { headers: { authorization: `Bearer ${key}` } });
+  expect(r.status).toBe(200);
+  const line = (await r.text()).split('\n').find((l) => l.startsWith(`${sample} `));
+  return line === undefined ? undefined : Number(line.slice(sample.length + 1));
 }
 
 /** `e-<i>` for each i. */

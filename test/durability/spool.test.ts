@@ -15,8 +15,10 @@ import { MemoryPointWriter } from '../../src/store/index.ts';
 import {
   crc32,
   Drainer,
+  Quarantine,
   SEGMENT_MAGIC,
   Spool,
+  spoolRecord,
   type SpoolOptions,
   type SpoolRecord,
 } from '../../src/store/spool/index.ts';
@@ -50,19 +52,15 @@ function point(i: number, fields: Point['fields'] = { fill_pct: i }): Point {
 
 function record(i: number, fields?: Point['fields']): SpoolRecord {
   const payload = Buffer.from(JSON.stringify({ i }));
-  return {
-    at: 1000 + i,
-    points: [point(i, fields)],
-    source: {
-      topic: `t/${i}`,
-      site: 's',
-      gateway: 'g',
-      device: 'd',
-      channel: 'telemetry',
-      receivedAt: 1000 + i,
-      payload,
-    },
-  };
+  return spoolRecord(1000 + i, [point(i, fields)], {
+    topic: `t/${i}`,
+    site: 's',
+    gateway: 'g',
+    device: 'd',
+    channel: 'telemetry',
+    receivedAt: 1000 + i,
+    payload,
+  });
 }
 
 async function openSpool(dir: string, options: Partial<SpoolOptions> = {}) {
@@ -94,6 +92,7 @@ function drain(
     spool,
     writer,
     deadLetters,
+    quarantine: new Quarantine({ dir: join(dir, 'quarantine'), fsync: true, deadLetters }),
     logger: logs.logger,
     chunkPoints: 100,
     batchPoints: 10,
@@ -240,7 +239,8 @@ describe('Spool and Drainer', () => {
       backpressureTimeoutMs: 50,
       maxBufferedBytes: 3000,
     });
-    const outcomes = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => spool.append(record(i))));
+    // Records of about 150 bytes: some fill the disk bound, more the memory one, the rest are refused.
+    const outcomes = await Promise.allSettled(Array.from({ length: 45 }, (_, i) => spool.append(record(i))));
     const refused = outcomes
       .filter((o) => o.status === 'rejected')
       .map((o) => (o as PromiseRejectedResult).reason as HubError);

@@ -2,15 +2,18 @@
  * A torn last record: a hub takes messages while InfluxDB is unreachable, so they are
  * only in its spool; it stops, and the spool's last file is cut in the middle of its last record,
  * as a crash mid-append leaves it. The next hub on the same data directory logs the torn record,
- * skips it, and replays every whole record before it into the real InfluxDB.
+ * skips it, keeps its bytes in the quarantine with a `spool_damaged` dead letter, and replays
+ * every whole record before it into the real InfluxDB.
  */
-import { rm, stat, truncate } from 'node:fs/promises';
+import { readFile, rm, stat, truncate } from 'node:fs/promises';
 import { afterAll, expect, it } from 'vitest';
 import { sharedInflux, uniqueName } from '../helpers/influx-shared.ts';
+import { parseLines } from '../../src/store/index.ts';
 import {
   drainedWithin,
   eventIds,
   influxAt,
+  quarantined,
   spooledFrames,
   startLocalHub,
   storedEvents,
@@ -35,10 +38,12 @@ it('a record cut mid-write is detected and skipped with a log line; every comple
   const frames = await spooledFrames(files.spoolDir);
   expect(frames).toHaveLength(60);
   const last = frames.at(-1)!;
-  const lastId = last.record.points.find((p) => p.measurement === 'deposit')!.fields.event_id;
+  const lastId = parseLines(last.record.lines).find((p) => p.measurement === 'deposit')!.fields.event_id;
   const size = (await stat(last.file)).size;
   expect(size).toBe(last.end);
   await truncate(last.file, size - 10);
+  const evidence = await readFile(last.file);
+  const start = frames.at(-2)!.file === last.file ? frames.at(-2)!.end : 8;
 
   const { url } = sharedInflux();
   await writeHubFiles({ influxUrl: url, database, dir: files.dir }); // same folder: InfluxDB is back
@@ -52,4 +57,15 @@ it('a record cut mid-write is detected and skipped with a log line; every comple
   expect(stored.ids).toEqual(want);
   expect(stored.rows).toBe(59);
   expect(hub.hub.stats().spool?.drainer.damaged).toBe(1);
+
+  // Never acknowledged (the PUBACK follows the fsync of the whole record), yet kept: the reader
+  // cannot tell a torn write from damage at the end of a file (docs/operations.md).
+  const [kept, more] = await quarantined(files.dataDir);
+  expect(more).toBeUndefined();
+  expect(kept!.sidecar).toMatchObject({ offset: start, bytes: size - 10 - start, torn: true });
+  expect(kept!.bytes.equals(evidence.subarray(start))).toBe(true);
+  const [dl] = await hub.hub.deadLetters({ reason: 'spool_damaged' });
+  expect(dl!.id).toBe(kept!.sidecar.deadLetter);
+  expect(dl!.rejects[0]!.detail).toMatch(/\(torn last record\)/);
+  expect(hub.hub.stats().spool?.drainer).toMatchObject({ quarantined: 1, quarantinedBytes: size - 10 - start });
 }, 60_000);

@@ -50,6 +50,7 @@ const MAX_PACKET = 4096;
 const NOT_OVER_MQTT: Partial<Record<RejectReason, string>> = {
   bad_topic: 'refused by the broker (publish_bad_topic) before the pipeline',
   normaliser_error: 'needs a broken device model',
+  spool_damaged: 'made by the drainer from damaged spool bytes (test/durability/damage.test.ts, quarantine.test.ts)',
 };
 
 /** A backlog of readings, as a JSON array just above maxPacketBytes and well below the ceiling. */

@@ -71,6 +71,8 @@ export interface HubSpec {
   clock?: Clock;
   /** Run the KPI scheduler with this `kpi` section (default: off, see below). */
   kpi?: Record<string, unknown>;
+  /** Build reports automatically with this `report` section (default: off, see below). */
+  report?: Record<string, unknown>;
   /** Record the hub's own series with this `selfStats` section (default: off, as the KPIs). */
   selfStats?: Record<string, unknown>;
   /** Overrides of the `http` section (host 127.0.0.1 and port 0 are set). */
@@ -79,6 +81,8 @@ export interface HubSpec {
   extra?: Record<string, unknown>;
   /** Wrap the hub's model registry (a test double of a model). */
   models?: HubDeps['models'];
+  /** The KPI scheduler's timers (the test calls its ticks and late checks itself). */
+  kpiTimers?: HubDeps['kpiTimers'];
   /**
    * An absolute data directory (spool, dead letters, hub.lock) to use instead of the temporary
    * folder's own `data`; the caller owns and removes it (`stop()` leaves it), so several hubs, one
@@ -133,6 +137,8 @@ export async function startHub(spec: HubSpec): Promise<E2eHub> {
     // These tests count every point in InfluxDB; the KPI scheduler's own points would be noise.
     // KPIs are tested in test/kpi/ and the hub's wiring of them in test/e2e/kpi-wiring.test.ts.
     kpi: spec.kpi ?? { enabled: false },
+    // Reports that build themselves likewise (test/report/auto.test.ts): files and Chromium runs.
+    report: spec.report ?? { auto: false },
     // The hub's own hub_stats / hub_rejects samples likewise (test/e2e/self-stats.test.ts).
     selfStats: spec.selfStats ?? { enabled: false },
     ...spec.extra,
@@ -141,7 +147,11 @@ export async function startHub(spec: HubSpec): Promise<E2eHub> {
   const clock = spec.clock ?? fixedClock();
   let started: TestHub;
   try {
-    started = await startTestHub(files, { now: clock.now, ...(spec.models ? { models: spec.models } : {}) });
+    started = await startTestHub(files, {
+      now: clock.now,
+      ...(spec.models ? { models: spec.models } : {}),
+      ...(spec.kpiTimers ? { kpiTimers: spec.kpiTimers } : {}),
+    });
   } catch (e) {
     await files.remove();
     throw e;

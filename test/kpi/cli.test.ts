@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KpiResult } from '../../src/kpi/index.ts';
+import { KPI_IDS, type KpiResult } from '../../src/kpi/index.ts';
 import { hashSecret } from '../../src/secret.ts';
 import type { InfluxConnection, InfluxPointWriter } from '../../src/store/index.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -32,7 +32,12 @@ function writeConfig(name: string, url: string, database: string): string {
   const { token, username, password } = sharedInflux();
   const influx = { url, database, ...(token ? { token } : {}), ...(username ? { username, password } : {}) };
   const file = join(dir, name);
-  writeFileSync(file, JSON.stringify({ pseudonymKey: 'kpi-cli-pseudonym-key', inventory: 'inventory.yaml', influx })); // JSON is YAML
+  // CO₂e factors in the config: the command must hand them to the computation.
+  const evaluation = { co2eFactors: { recyclable: 1.2, kitchen: 0.3, hazardous: 0, residual: 0 } };
+  writeFileSync(
+    file,
+    JSON.stringify({ pseudonymKey: 'kpi-cli-pseudonym-key', inventory: 'inventory.yaml', influx, evaluation }),
+  ); // JSON is YAML
   return file;
 }
 
@@ -84,7 +89,7 @@ describe('community-hub kpi compute', { timeout: 120_000 }, () => {
     const real = await runCli(args, { env: ENV });
     expect(real.code).toBe(0);
     expect(real.stdout).toContain('· complete · stored');
-    expect(await storedKpis(conn, SITE.id, 'day')).toHaveLength(7);
+    expect(await storedKpis(conn, SITE.id, 'day')).toHaveLength(KPI_IDS.length);
   });
 
   it('--json prints the results', async () => {
@@ -94,9 +99,11 @@ describe('community-hub kpi compute', { timeout: 120_000 }, () => {
     });
     expect(r.code).toBe(0);
     const results = JSON.parse(r.stdout) as KpiResult[];
-    expect(results.map((x) => [x.kpi, x.numerator, x.denominator, x.met])).toEqual(
-      Object.entries(EXPECTED.dayB.kpis).map(([k, [n, d, met]]) => [k, n, d, met]),
-    );
+    expect(results.map((x) => [x.kpi, x.numerator, x.denominator, x.met])).toEqual([
+      ...Object.entries(EXPECTED.dayB.kpis).map(([k, [n, d, met]]) => [k, n, d, met]),
+      // 11 deposits of 1.2 kg kitchen waste not sorted incorrect, 0.3 kg CO₂e a kg.
+      ['co2e_avoided_kg', 3.96, null, null],
+    ]);
     expect(results[0]).toMatchObject({
       period: 'day',
       date: '2026-11-26',
@@ -119,8 +126,8 @@ describe('community-hub kpi compute', { timeout: 120_000 }, () => {
         '"2026-02-30" is not a calendar date',
       ],
       [
-        ['kpi', 'compute', '--site', SITE.id, '--period', 'year', '--config', config],
-        '--period must be one of day, week, month',
+        ['kpi', 'compute', '--site', SITE.id, '--period', 'decade', '--config', config],
+        '--period must be one of day, week, month, quarter, year',
       ],
       [['kpi', 'recompute', '--site', SITE.id], 'expected the subcommand "compute"'],
     ] as const) {

@@ -46,6 +46,18 @@ describe.each(Object.entries(EXPECTED))('%s', (_name, { kind, date, kpis }) => {
   });
 });
 
+describe('co2e_avoided_kg', () => {
+  it('is null not_configured without evaluation.co2eFactors, Σ kept kg × factor with them', async () => {
+    const without = byKpi(await computeKpis(deps, SITE.id, 'day', EXPECTED.dayA.date)).get('co2e_avoided_kg')!;
+    expect(without).toMatchObject({ value: null, numerator: 0, status: 'null', reason: 'not_configured', met: null });
+    const evaluation = { co2eFactors: { recyclable: 1.2, kitchen: 0.35, hazardous: 0, residual: 0 } };
+    const r = byKpi(await computeKpis({ ...deps, evaluation }, SITE.id, 'day', EXPECTED.dayA.date));
+    // 20 kitchen deposits of 1.2 kg not sorted incorrect: 24 kg × 0.35 = 8.4 kg CO₂e.
+    expect(r.get('co2e_avoided_kg')).toMatchObject({ value: 8.4, numerator: 8.4, denominator: null, status: 'ok' });
+    expect(r.get('co2e_avoided_kg')).toMatchObject({ unit: 'kg', target: null, met: null, reason: null });
+  });
+});
+
 describe('periods in the site’s timezone', () => {
   it('the day of 2026-11-27 local starts at 2026-11-26T16:00Z and holds the deposit at 16:30Z', async () => {
     const results = await computeKpis(deps, SITE.id, 'day', '2026-11-27');
@@ -62,6 +74,9 @@ describe('periods in the site’s timezone', () => {
       'bin_overflow_alarms',
       'gate_denied_rate',
       'gate_security_alarms',
+      'diversion_rate',
+      'recyclables_kg',
+      'co2e_avoided_kg',
     ]);
   });
 

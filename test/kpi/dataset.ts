@@ -125,6 +125,9 @@ export const EXPECTED: Record<
       bin_overflow_alarms: [2, null, true],
       gate_denied_rate: [2, 8, null],
       gate_security_alarms: [3, null, null],
+      // Every deposit is 1.2 kg of kitchen waste: 22 deposits, 2 of them incorrect.
+      diversion_rate: [20 * 1.2, 26.4, true],
+      recyclables_kg: [0, null, null],
     },
   },
   dayB: {
@@ -138,6 +141,8 @@ export const EXPECTED: Record<
       bin_overflow_alarms: [1, null, true],
       gate_denied_rate: [1, 4, null],
       gate_security_alarms: [1, null, null],
+      diversion_rate: [13.2, 14.4, true], // 12 deposits, 1 incorrect
+      recyclables_kg: [0, null, null],
     },
   },
   week: {
@@ -151,6 +156,8 @@ export const EXPECTED: Record<
       bin_overflow_alarms: [3, null, true],
       gate_denied_rate: [3, 12, null],
       gate_security_alarms: [4, null, null],
+      diversion_rate: [38.4, 42, true], // 35 deposits, 3 incorrect
+      recyclables_kg: [0, null, null],
     },
   },
   month: {
@@ -164,6 +171,8 @@ export const EXPECTED: Record<
       bin_overflow_alarms: [5, null, true],
       gate_denied_rate: [4, 13, null],
       gate_security_alarms: [5, null, null],
+      diversion_rate: [40.8, 44.4, true], // 37 deposits, 3 incorrect
+      recyclables_kg: [0, null, null],
     },
   },
 };

@@ -4,7 +4,7 @@
  * recomputing overwrites, a value that became null leaves no stale value, quoting end to end.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeKpis, readKpiResults, recomputeKpis, type KpiResult } from '../../src/kpi/index.ts';
+import { KPI_IDS, computeKpis, readKpiResults, recomputeKpis, type KpiResult } from '../../src/kpi/index.ts';
 import { connectInflux, type InfluxConnection, type InfluxPointWriter } from '../../src/store/index.ts';
 import { deadUrl } from '../helpers/influx.ts';
 import { sharedSettings } from '../helpers/influx-shared.ts';
@@ -119,8 +119,8 @@ describe('storage', () => {
     await writer.write([deposit('redo', 'bin-01', 'h2', 'correct', '2026-11-27T10:00:00+08:00')]); // late data
     await recomputeKpis(deps(), 'redo', 'day', DAY);
     const stored = await storedKpis(conn, 'redo', 'day');
-    expect(stored).toHaveLength(7);
-    expect(new Set(stored.map((s) => s['kpi'])).size).toBe(7);
+    expect(stored).toHaveLength(KPI_IDS.length);
+    expect(new Set(stored.map((s) => s['kpi'])).size).toBe(KPI_IDS.length);
     expect(stored.every((s) => s['time'] === Date.parse('2026-11-26T16:00:00Z'))).toBe(true);
     const coverage = stored.find((s) => s['kpi'] === 'sorting_coverage')!;
     expect(coverage).toMatchObject({
@@ -150,7 +150,7 @@ describe('storage', () => {
       value: null,
       met: null,
     });
-    expect(await storedKpis(conn, 'redo', 'day')).toHaveLength(7);
+    expect(await storedKpis(conn, 'redo', 'day')).toHaveLength(KPI_IDS.length);
   });
 
   it('results read back equal the results computed', async () => {
@@ -177,6 +177,6 @@ describe('quoting', () => {
     const r = byKpi(await recomputeKpis({ conn, inventory, config, writer, now: () => NOW }, odd, 'day', DAY));
     expect(r['sorting_coverage']).toMatchObject({ numerator: 1, denominator: 2, value: 0.5 });
     expect(r['device_availability']).toMatchObject({ numerator: 1, denominator: 24 });
-    expect(await storedKpis(conn, odd, 'day')).toHaveLength(7);
+    expect(await storedKpis(conn, odd, 'day')).toHaveLength(KPI_IDS.length);
   });
 });

@@ -36,7 +36,15 @@ afterAll(async () => {
 });
 
 /** A scheduler over `elm` (days only) whose timers never fire: the test calls tick() and late(). */
-function setup(o: { now: string; maxAgeDays?: number; marksFile?: string; accepted?: number }) {
+function setup(o: {
+  now: string;
+  maxAgeDays?: number;
+  marksFile?: string;
+  accepted?: number;
+  /** The `kpi` section's periods and publishPeriod; default days only. */
+  kpi?: Record<string, unknown>;
+  site?: string;
+}) {
   const clock = { now: Date.parse(o.now) };
   /** The spool as the scheduler sees it: data accepted up to `accepted`, written up to `written`. */
   const spool = { accepted: o.accepted ?? 0, written: 0 };
@@ -44,9 +52,9 @@ function setup(o: { now: string; maxAgeDays?: number; marksFile?: string; accept
   const deps: KpiSchedulerDeps = {
     conn,
     writer,
-    inventory,
+    inventory: o.site ? inventoryOf({ id: o.site, households: 2, devices: [['bin-01', 'waste-bin']] }) : inventory,
     config: {
-      kpi: kpiConfig({}, { periods: ['day'] }),
+      kpi: kpiConfig({}, o.kpi ?? { periods: ['day'] }),
       mqtt: { rootTopic: 'community/v1' },
       ingest: { maxAge: (o.maxAgeDays ?? 1) * DAY },
     },
@@ -126,6 +134,42 @@ describe('late data', () => {
     expect(await scheduler.late()).toMatchObject({ recomputed: 1 });
     expect((await coverage())['2026-11-19T16:00:00.000Z']).toEqual([1, true]);
     expect(published).toHaveLength(n);
+    await scheduler.stop();
+  });
+
+  it('a late deposit of the last quarter marks its day and its quarter; both are recomputed, the quarter republished', async () => {
+    const site = 'ash'; // a site of its own: its deposits touch no other test's periods
+    const { scheduler, clock, spool, published } = setup({
+      now: '2026-12-31T16:30:00Z', // 2027-01-01 00:30 local: Q4 2026 and 2026-12-31 just closed
+      kpi: { periods: ['day', 'quarter'], publishPeriod: 'quarter' },
+      site,
+    });
+    expect(await scheduler.tick()).toMatchObject({ computed: 4, closed: 2, failed: 0 });
+    const q4 = async () =>
+      (await storedKpis(conn, site, 'quarter')).find(
+        (r) => r['kpi'] === 'sorting_coverage' && r['time'] === Date.parse('2026-09-30T16:00:00Z'),
+      );
+    expect(await q4()).toMatchObject({ numerator: 0, complete: true });
+
+    const late = '2026-12-31T21:00:00+08:00';
+    spool.accepted = 1;
+    scheduler.accepted(site, [Date.parse(late)]);
+    expect(scheduler.stats().marksPending).toBe(2); // the day and the quarter
+    await writer.write([deposit(site, 'bin-01', 'h1', 'correct', late)]);
+    spool.written = 1;
+    clock.now += 60_000;
+    const before = published.length;
+    expect(await scheduler.late()).toEqual({ skipped: false, backfilled: 0, recomputed: 2, failed: 0 });
+    expect(await q4()).toMatchObject({ numerator: 1, complete: true });
+    expect(
+      published.slice(before).find((m) => m.topic === `community/v1/${site}/kpi/sorting_coverage/previous`)!.payload,
+    ).toMatchObject({
+      period: 'quarter',
+      start: '2026-10-01T00:00:00+08:00',
+      end: '2027-01-01T00:00:00+08:00',
+      complete: true,
+      value: 0.5,
+    });
     await scheduler.stop();
   });
 

@@ -49,7 +49,13 @@ beforeAll(async () => {
   sim = await startSimHub(scenario, { now: hubNow, kpi: false });
   ({ ledger } = await simulate({ scenario, window, url: sim.url }));
   await sim.drained();
-  const deps = { conn: sim.influx, inventory: sim.loaded.inventory, config: sim.loaded.config.kpi, now: hubNow };
+  const deps = {
+    conn: sim.influx,
+    inventory: sim.loaded.inventory,
+    config: sim.loaded.config.kpi,
+    evaluation: sim.loaded.config.evaluation,
+    now: hubNow,
+  };
   for (const site of scenario.sites) {
     for (const kind of ['day', 'week', 'month'] as const) {
       for (const date of Object.keys(ledger.kpis[site.id]![kind]))
@@ -235,5 +241,40 @@ describe('KPIs of a simulated month: the hub against the ledger', () => {
         told++;
     }
     expect(told, 'local days whose count differs from the UTC day of the same date').toBeGreaterThan(0);
+  });
+
+  it('the environmental-benefit KPIs have teeth: real weights, incorrect deposits left out, the hub configured', () => {
+    // The scenario's factors reached the hub's config (the ledger used the same ones).
+    expect(sim.loaded.config.evaluation.co2eFactors).toEqual(scenario.hub.co2eFactors);
+    const [, p] = closed('maple-court', 'month')[0]!;
+    const by = Object.fromEntries(hub.get('maple-court month 2027-02-01')!.map((r) => [r.kpi, r]));
+    expect(by.diversion_rate!.denominator).toBeGreaterThan(by.diversion_rate!.numerator);
+    expect(by.diversion_rate!.numerator).toBeGreaterThan(0);
+    expect(by.diversion_rate!.target).toBe(0.35);
+    expect(by.diversion_rate!.met).toBe(by.diversion_rate!.value! >= 0.35);
+    expect(by.recyclables_kg!.value).toBeGreaterThan(0);
+    expect(by.co2e_avoided_kg!.value).toBeGreaterThan(by.recyclables_kg!.value!); // 1.2 kg CO₂e a kg, kitchen more
+    expect(by.co2e_avoided_kg!.value).toBe(p.kpis.co2e_avoided_kg.value);
+    // The two sites without deposits: no weight at all, or no station.
+    const birch = Object.fromEntries(hub.get('birch-row month 2027-02-01')!.map((r) => [r.kpi, r]));
+    expect(birch.diversion_rate).toMatchObject({ value: null, reason: 'no_weighed_deposits', met: null });
+    expect(birch.recyclables_kg).toMatchObject({ value: 0, status: 'ok' });
+    expect(birch.co2e_avoided_kg).toMatchObject({ value: 0, status: 'ok' });
+    const elm = Object.fromEntries(hub.get('elm-yard month 2027-02-01')!.map((r) => [r.kpi, r]));
+    for (const kpi of ['diversion_rate', 'recyclables_kg', 'co2e_avoided_kg'])
+      expect(elm[kpi], kpi).toMatchObject({ value: null, reason: 'no_waste_bins' });
+  });
+
+  it('without CO₂e factors co2e_avoided_kg is null not_configured, the other KPIs unchanged', async () => {
+    const bare = { conn: sim.influx, inventory: sim.loaded.inventory, config: sim.loaded.config.kpi, now: hubNow };
+    for (const site of scenario.sites) {
+      const at = `${site.id} month 2027-02-01`;
+      const results = await hubKpis(bare, site.id, 'month', '2027-02-01');
+      const co2e = results.find((r) => r.kpi === 'co2e_avoided_kg')!;
+      expect(co2e, at).toMatchObject({ value: null, status: 'null', reason: 'not_configured', met: null });
+      const strip = (rs: KpiResult[]): unknown[] =>
+        rs.filter((r) => r.kpi !== 'co2e_avoided_kg').map((r) => ({ ...r, computedAt: '' }));
+      expect(strip(results), at).toEqual(strip(hub.get(at)!));
+    }
   });
 });

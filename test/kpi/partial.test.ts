@@ -19,10 +19,10 @@ import { EXPECTED, points, SITE } from './dataset.ts';
 import { freshDatabase, inventoryOf, kpiConfig } from './helpers.ts';
 
 /**
- * Rows the limited server answers: the KPIs of day B need 11 (and 1 for the end statement), those
- * of the month 14.
+ * Rows the limited server answers: the KPIs of day B need 13 (and 1 for the end statement), those
+ * of the month 16.
  */
-const LIMIT = 12;
+const LIMIT = 14;
 const NOW = Date.parse('2026-12-05T00:00:00Z');
 const DATABASE = 'partial';
 
@@ -32,12 +32,12 @@ let limitedWriter: InfluxPointWriter;
 let normal: ComputeDeps;
 let normalWriter: InfluxPointWriter;
 
-/** `m` points: series d=a with 6 rows, d=b with 6, d=c with 3 (times 1…n ns). */
+/** `m` points: series d=a with 7 rows, d=b with 7 (together LIMIT), d=c with 3 (times 1…n ns). */
 function series(): Array<{ measurement: string; tags: Record<string, string>; fields: { v: number }; time: string }> {
   const out = [];
   for (const [d, n] of [
-    ['a', 6],
-    ['b', 6],
+    ['a', 7],
+    ['b', 7],
     ['c', 3],
   ] as const)
     for (let i = 1; i <= n; i++) out.push({ measurement: 'm', tags: { d }, fields: { v: i }, time: String(i) });
@@ -74,7 +74,7 @@ afterAll(async () => {
 
 describe('query() against a server with max-row-limit', () => {
   it('InfluxDB itself drops a statement after the cut without marking anything', async () => {
-    // d=a and d=b: exactly 12 rows, then the second statement is simply missing.
+    // d=a and d=b: exactly 14 rows, then the second statement is simply missing.
     const answer = await raw(`SELECT v FROM m WHERE d = 'a' OR d = 'b' GROUP BY d; SELECT v FROM m WHERE d = 'c'`);
     expect(answer.results.map((r) => r.statement_id)).toEqual([0]);
     expect(answer.results[0]!.partial).toBeUndefined();
@@ -94,7 +94,7 @@ describe('query() against a server with max-row-limit', () => {
   });
 
   it('fails when the cut falls exactly on the end of the last statement (the end statement is missing)', async () => {
-    // 12 rows exactly: whole, but it cannot be told from a cut answer, so it is refused as well.
+    // 14 rows exactly: whole, but it cannot be told from a cut answer, so it is refused as well.
     await expect(query(limited, `SELECT v FROM m WHERE d = 'a' OR d = 'b' GROUP BY d`)).rejects.toMatchObject(
       partialError,
     );
@@ -109,6 +109,7 @@ describe('query() against a server with max-row-limit', () => {
       [0, 4],
       [0, 5],
       [0, 6],
+      [0, 7],
       [1, 3],
     ]);
   });

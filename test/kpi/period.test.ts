@@ -11,10 +11,11 @@ import {
   periodOf,
   previousPeriod,
   startOfDay,
+  type PeriodKind,
 } from '../../src/kpi/index.ts';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
-const span = (kind: 'day' | 'week' | 'month', date: string, tz: string): [string, string, number] => {
+const span = (kind: PeriodKind, date: string, tz: string): [string, string, number] => {
   const p = periodOf(kind, date, tz);
   return [iso(p.startMs), iso(p.endMs), hoursOf(p)];
 };
@@ -51,7 +52,25 @@ describe('periods in Asia/Shanghai (UTC+8, no DST)', () => {
     );
   });
 
+  it('a quarter starts on 1 January, April, July or October; a year on 1 January', () => {
+    // Q4 2026: 92 days.
+    expect(span('quarter', '2026-11-27', tz)).toEqual(['2026-09-30T16:00:00.000Z', '2026-12-31T16:00:00.000Z', 2208]);
+    expect(periodOf('quarter', '2026-10-01', tz).date).toBe('2026-10-01');
+    expect(periodOf('quarter', '2026-09-30', tz).date).toBe('2026-07-01');
+    expect(periodOf('quarter', '2028-02-29', tz).date).toBe('2028-01-01');
+    // Q1 of a leap year: 31 + 29 + 31 days.
+    expect(hoursOf(periodOf('quarter', '2028-03-31', tz))).toBe(91 * 24);
+    expect(span('year', '2026-11-27', tz)).toEqual(['2025-12-31T16:00:00.000Z', '2026-12-31T16:00:00.000Z', 8760]);
+    expect(hoursOf(periodOf('year', '2028-07-01', tz))).toBe(366 * 24);
+    // The instant a millisecond before local New Year is in the old year and quarter.
+    expect(periodAt('year', Date.parse('2026-12-31T15:59:59.999Z'), tz).date).toBe('2026-01-01');
+    expect(periodAt('quarter', Date.parse('2026-12-31T16:00:00.000Z'), tz).date).toBe('2027-01-01');
+  });
+
   it('the previous period of each kind', () => {
+    expect(previousPeriod(periodOf('quarter', '2027-02-01', tz)).date).toBe('2026-10-01');
+    expect(previousPeriod(periodOf('quarter', '2026-05-01', tz)).date).toBe('2026-01-01');
+    expect(previousPeriod(periodOf('year', '2027-02-01', tz)).date).toBe('2026-01-01');
     expect(previousPeriod(periodOf('day', '2026-11-01', tz)).date).toBe('2026-10-31');
     expect(previousPeriod(periodOf('week', '2026-11-27', tz)).date).toBe('2026-11-16');
     expect(previousPeriod(periodOf('month', '2026-01-15', tz)).date).toBe('2025-12-01');
@@ -62,6 +81,9 @@ describe('periods in Asia/Shanghai (UTC+8, no DST)', () => {
     expect(formatLocal(p.startMs, tz)).toBe('2026-11-27T00:00:00+08:00');
     expect(Date.parse(formatLocal(p.startMs, tz))).toBe(p.startMs);
     expect(periodLabel(periodOf('month', '2026-11-27', tz))).toBe('month 2026-11');
+    expect(periodLabel(periodOf('quarter', '2026-11-27', tz))).toBe('quarter 2026-Q4');
+    expect(periodLabel(periodOf('quarter', '2026-02-01', tz))).toBe('quarter 2026-Q1');
+    expect(periodLabel(periodOf('year', '2026-11-27', tz))).toBe('year 2026');
   });
 });
 
@@ -97,6 +119,25 @@ describe('periods in zones with DST', () => {
       743,
     ]);
     expect(span('month', '2026-10-15', 'Europe/Berlin')[2]).toBe(745);
+  });
+
+  it('Europe/Berlin: a quarter holding spring-forward has an hour less, one holding fall-back an hour more', () => {
+    const tz = 'Europe/Berlin';
+    // Q1 2026 (90 days): 1 Jan 00:00 CET to 1 Apr 00:00 CEST.
+    expect(span('quarter', '2026-03-29', tz)).toEqual(['2025-12-31T23:00:00.000Z', '2026-03-31T22:00:00.000Z', 2159]);
+    // Q4 2026 (92 days): 1 Oct 00:00 CEST to 1 Jan 00:00 CET.
+    expect(span('quarter', '2026-10-25', tz)).toEqual(['2026-09-30T22:00:00.000Z', '2026-12-31T23:00:00.000Z', 2209]);
+    // Both changes: the year is 365 × 24 hours again.
+    expect(span('year', '2026-06-01', tz)).toEqual(['2025-12-31T23:00:00.000Z', '2026-12-31T23:00:00.000Z', 8760]);
+  });
+
+  it('America/Santiago: the quarter holding the skipped midnight of 2026-09-06', () => {
+    // Q3 2026: 1 Jul 00:00 -04 to 1 Oct 00:00 -03 (92 days, one hour short).
+    expect(span('quarter', '2026-09-06', 'America/Santiago')).toEqual([
+      '2026-07-01T04:00:00.000Z',
+      '2026-10-01T03:00:00.000Z',
+      2207,
+    ]);
   });
 
   it('Europe/Berlin: instants around the change fall on the right local day', () => {

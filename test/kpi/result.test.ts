@@ -41,6 +41,15 @@ describe('targets', () => {
     expect(meetsTarget('>=', 7, 10, 0.7)).toBe(true);
   });
 
+  it('kg rounded to the gram (diversion_rate) are compared as whole grams: exact where doubles are not', () => {
+    expect(0.567 / 1.62).toBeLessThan(0.35); // the doubles' quotient: 0.3499999999999999
+    expect(meetsTarget('>=', 0.567, 1.62, 0.35)).toBe(true); // 567 g of 1620 g is 35 % exactly
+    expect(meetsTarget('>=', 0.566, 1.62, 0.35)).toBe(false);
+    // A year of a large community: 200,000,000 g of which one gram short of 35 % (1e-11 below it).
+    expect(meetsTarget('>=', 69_999.999, 200_000, 0.35)).toBe(false);
+    expect(meetsTarget('>=', 70_000, 200_000, 0.35)).toBe(true);
+  });
+
   it('≤ for counts: equal to the target is met', () => {
     expect(meetsTarget('<=', 3, null, 3)).toBe(true);
     expect(meetsTarget('<=', 4, null, 3)).toBe(false);
@@ -70,12 +79,15 @@ describe('definitions', () => {
       'bin_overflow_alarms',
       'gate_denied_rate',
       'gate_security_alarms',
+      'diversion_rate',
+      'recyclables_kg',
+      'co2e_avoided_kg',
     ]);
     for (const d of KPI_DEFINITIONS) {
       expect(d.formula.length).toBeGreaterThan(5);
       expect(d.numerator.length).toBeGreaterThan(5);
       expect(d.version).toBeGreaterThanOrEqual(1);
-      expect(d.denominator === null).toBe(d.unit === 'count');
+      expect(d.denominator === null).toBe(d.unit !== 'ratio');
     }
   });
 
@@ -89,7 +101,13 @@ describe('definitions', () => {
       ['bin_overflow_alarms', '<=', 3],
       ['gate_denied_rate', null, null],
       ['gate_security_alarms', null, null],
+      ['diversion_rate', '>=', 0.35],
+      ['recyclables_kg', null, null],
+      ['co2e_avoided_kg', null, null],
     ]);
+    expect(kpiDefinition('bin_overflow_alarms')!.target(defaults, 'quarter')).toBe(240);
+    expect(kpiDefinition('bin_overflow_alarms')!.target(defaults, 'year')).toBe(960);
+    expect(kpiDefinition('diversion_rate')!.target(kpiConfig({ diversion_rate: 0.5 }), 'day')).toBe(0.5);
     const custom = kpiConfig({ sorting_coverage: 0.8, bin_overflow_alarms: { week: 7 } });
     expect(coverage.target(custom, 'day')).toBe(0.8);
     expect(kpiDefinition('bin_overflow_alarms')!.target(custom, 'week')).toBe(7);

@@ -9,7 +9,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALL_BUILDINGS, readKpiResults, recomputeKpis, type KpiResult } from '../../src/kpi/index.ts';
+import { ALL_BUILDINGS, KPI_IDS, readKpiResults, recomputeKpis, type KpiResult } from '../../src/kpi/index.ts';
 import { InfluxPointWriter, query } from '../../src/store/index.ts';
 import {
   loadScenario,
@@ -199,7 +199,7 @@ describe('household rosters: the hub against the ledger', () => {
       if (r.tags['building']) expect(HOUSEHOLD_KPIS as readonly string[]).toContain(r.tags['kpi']);
       else kpis.add(r.tags['kpi']!);
     }
-    expect(kpis.size).toBe(7);
+    expect(kpis.size).toBe(KPI_IDS.length);
   });
 
   it('the HTTP API serves them: site-wide by default, building=b1, building=*; OpenAPI lists the parameter', async () => {
@@ -215,7 +215,7 @@ describe('household rosters: the hub against the ledger', () => {
     const week = closed('oak-court', 'week')[0]![1];
     const site = await get('');
     expect(site.status).toBe(200);
-    expect(site.body.results).toHaveLength(7);
+    expect(site.body.results).toHaveLength(KPI_IDS.length);
     expect(site.body.results.every((r) => r.building === undefined)).toBe(true);
     const coverage = site.body.results.find((r) => r.kpi === 'sorting_coverage')!;
     expect(coverage).toMatchObject({

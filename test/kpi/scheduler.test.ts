@@ -6,7 +6,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HubError } from '../../src/errors.ts';
-import { createKpiScheduler, type KpiSchedulerDeps } from '../../src/kpi/index.ts';
+import { KPI_IDS, createKpiScheduler, type KpiSchedulerDeps } from '../../src/kpi/index.ts';
 import { createLogger } from '../../src/log.ts';
 import {
   connectInflux,
@@ -53,15 +53,32 @@ function setup(overrides: Partial<KpiSchedulerDeps> = {}, kpi: Record<string, un
 }
 
 describe('KPI scheduler', () => {
+  it('tells onPeriodComputed of the period it closes, and a listener that throws fails nothing', async () => {
+    const told: string[] = [];
+    const { scheduler, clock, logs } = setup({
+      onPeriodComputed: (e) => {
+        told.push(`${e.site} ${e.period.kind} ${e.period.date} ${e.reason}`);
+        throw new Error('listener broke');
+      },
+    });
+    expect(await scheduler.tick()).toEqual({ skipped: false, computed: 2, closed: 0, failed: 0 });
+    expect(told).toEqual([]); // computed, not closed: no report yet
+    clock.now = Date.parse('2026-11-26T16:12:00Z'); // 00:12 local: the day closes
+    expect(await scheduler.tick()).toEqual({ skipped: false, computed: 2, closed: 1, failed: 0 });
+    expect(told).toEqual(['elm day 2026-11-26 close']);
+    expect(logs.some((l) => l['msg'] === 'onPeriodComputed failed')).toBe(true);
+    expect(scheduler.stats()).toMatchObject({ closed: 1, failures: 0, lastRunOk: true });
+  });
+
   it('refreshes the current period, closes the previous one after the delay, and retries after a failure', async () => {
     const { scheduler, deps, clock, logs, published } = setup();
     // 00:05 local: yesterday ended 5 minutes ago (< closeDelay 10m): computed, not yet closed.
     expect(await scheduler.tick()).toEqual({ skipped: false, computed: 2, closed: 0, failed: 0 });
     expect(published.map((m) => m.topic)).toContain('community/v1/elm/kpi/sorting_coverage');
     // The current day on {kpi}, the day just ended on {kpi}/previous, all retained.
-    expect(published).toHaveLength(14);
+    expect(published).toHaveLength(2 * KPI_IDS.length);
     const current = published.filter((m) => !m.topic.endsWith('/previous'));
-    expect(current).toHaveLength(7);
+    expect(current).toHaveLength(KPI_IDS.length);
     expect(
       current.every(
         (m) =>
@@ -175,7 +192,7 @@ describe('KPI scheduler', () => {
     expect(await scheduler.tick()).toMatchObject({ computed: 0, closed: 0, failed: 1 });
     flaky.failWith(undefined);
     expect(await scheduler.tick()).toMatchObject({ computed: 2, closed: 1, failed: 0 });
-    expect(flaky.points).toHaveLength(14);
+    expect(flaky.points).toHaveLength(2 * KPI_IDS.length);
   });
 
   it('stats() counts runs, failed runs and their durations; skipped ticks are no runs', async () => {
@@ -211,6 +228,43 @@ describe('KPI scheduler', () => {
     expect(s.runDuration.count).toBe(2);
   });
 
+  it('quarter and year (opt-in): refreshed, closed after the delay and published like the others', async () => {
+    const { scheduler, clock, published } = setup(
+      {},
+      { periods: ['day', 'quarter', 'year'], publishPeriod: 'quarter' },
+    );
+    clock.now = Date.parse('2026-12-31T16:05:00Z'); // 2027-01-01 00:05 local: a day, a quarter and a year just ended
+    expect(await scheduler.tick()).toEqual({ skipped: false, computed: 6, closed: 0, failed: 0 });
+    expect(published).toHaveLength(2 * KPI_IDS.length);
+    const coverage = (topic: string) => published.find((m) => m.topic === topic)!.payload;
+    expect(coverage('community/v1/elm/kpi/sorting_coverage')).toMatchObject({
+      period: 'quarter',
+      start: '2027-01-01T00:00:00+08:00',
+      end: '2027-04-01T00:00:00+08:00',
+      complete: false,
+      value: 0,
+      met: null,
+    });
+    // Q4 2026 holds the deposit of 2026-11-27: one household of two.
+    expect(coverage('community/v1/elm/kpi/sorting_coverage/previous')).toMatchObject({
+      period: 'quarter',
+      start: '2026-10-01T00:00:00+08:00',
+      end: '2027-01-01T00:00:00+08:00',
+      complete: true,
+      value: 0.5,
+      met: false,
+    });
+    clock.now = Date.parse('2026-12-31T16:20:00Z'); // past closeDelay: the three ended periods close
+    expect(await scheduler.tick()).toEqual({ skipped: false, computed: 6, closed: 3, failed: 0 });
+    expect(await scheduler.tick()).toEqual({ skipped: false, computed: 3, closed: 0, failed: 0 });
+    const year = (await storedKpis(conn, 'elm', 'year')).filter((r) => r['kpi'] === 'sorting_coverage');
+    expect(year.map((r) => [r['time'], r['numerator'], r['complete']])).toEqual([
+      [Date.parse('2025-12-31T16:00:00Z'), 1, true],
+      [Date.parse('2026-12-31T16:00:00Z'), 0, false],
+    ]);
+    await scheduler.stop();
+  });
+
   it('publishes only the kind of kpi.publishPeriod; start() ticks at once and on each cron tick; stop() ends it', async () => {
     let cronTick: (() => void) | undefined;
     const stop = vi.fn();
@@ -222,7 +276,7 @@ describe('KPI scheduler', () => {
       { periods: ['day', 'week'], publishPeriod: 'week', schedule: '*/2 * * * *' },
     );
     scheduler.start();
-    await vi.waitFor(() => expect(published).toHaveLength(14));
+    await vi.waitFor(() => expect(published).toHaveLength(2 * KPI_IDS.length));
     expect(
       published.every(
         (m) =>
@@ -232,7 +286,7 @@ describe('KPI scheduler', () => {
       ),
     ).toBe(true);
     cronTick?.();
-    await vi.waitFor(() => expect(published).toHaveLength(28));
+    await vi.waitFor(() => expect(published).toHaveLength(4 * KPI_IDS.length));
     await scheduler.stop();
     expect(stop).toHaveBeenCalledOnce();
     expect(await scheduler.tick()).toMatchObject({ skipped: true });

@@ -1,7 +1,8 @@
 /** The pure report builder (docs/contract.md §5) on hand-made inputs. */
 import { describe, expect, it } from 'vitest';
-import { buildReport, changeOf } from '../../src/report/index.ts';
-import { input, kpis, PERIOD } from './fixtures.ts';
+import { evaluate, kpiDefinition, periodOf } from '../../src/kpi/index.ts';
+import { buildReport, changeOf, householdsNeeded, KPI_TITLES, trendPeriods } from '../../src/report/index.ts';
+import { input, kpis, PERIOD, PREVIOUS, result } from './fixtures.ts';
 
 const kpi = (r: ReturnType<typeof buildReport>, id: string) => r.kpis.find((k) => k.kpi === id)!;
 
@@ -66,19 +67,34 @@ describe('buildReport', () => {
     expect(changeOf(null, 1)).toBeNull();
   });
 
-  it('silent devices: never heard first (by id), then longest silent first', () => {
+  it('silent devices: only those silent at least silentAfter (2 h), never heard first, with their building', () => {
     const r = buildReport(input());
-    expect(r.silentDevices.map((d) => d.device)).toEqual(['bin-03', 'bin-09', 'gate-01', 'bin-02', 'bin-01']);
-    expect(r.silentDevices[0]).toEqual({ device: 'bin-03', type: 'waste-bin', lastHeard: null, silentHours: null });
+    // bin-01 was heard 1 ms before the end: not silent; bin-02 exactly 2 h before: listed.
+    expect(r.silentAfterHours).toBe(2);
+    expect(r.silentDevices.map((d) => d.device)).toEqual(['bin-03', 'bin-09', 'gate-01', 'bin-02']);
+    expect(r.silentDevices[0]).toEqual({
+      device: 'bin-03',
+      type: 'waste-bin',
+      building: 'b3',
+      lastHeard: null,
+      silentHours: null,
+    });
     expect(r.silentDevices[2]).toMatchObject({ lastHeard: '2026-11-27T06:00:00+08:00', silentHours: 18 });
-    expect(r.silentDevices[4]).toMatchObject({ silentHours: 0 });
+    expect(r.silentDevices[3]).toMatchObject({ device: 'bin-02', building: 'b2', silentHours: 2 });
     expect(buildReport(input({ top: 2 })).silentDevices.map((d) => d.device)).toEqual(['bin-03', 'bin-09']);
+    const strict = buildReport(input({ silentAfterMs: 2 * 3_600_000 + 1 }));
+    expect(strict.silentDevices.map((d) => d.device)).toEqual(['bin-03', 'bin-09', 'gate-01']);
+    const all = buildReport(input({ silentAfterMs: 0 }));
+    expect(all.silentDevices.map((d) => d.device)).toEqual(['bin-03', 'bin-09', 'gate-01', 'bin-02', 'bin-01']);
   });
 
   it('silence of a running period is measured up to now', () => {
     const now = PERIOD.startMs + 10 * 3_600_000;
     const r = buildReport(
-      input({ now, lastHeard: [{ device: 'bin-01', type: 'waste-bin', lastMs: PERIOD.startMs + 4 * 3_600_000 }] }),
+      input({
+        now,
+        lastHeard: [{ device: 'bin-01', type: 'waste-bin', building: 'b1', lastMs: PERIOD.startMs + 4 * 3_600_000 }],
+      }),
     );
     expect(r.period.complete).toBe(false);
     expect(r.silentDevices[0]!.silentHours).toBe(6);
@@ -118,5 +134,139 @@ describe('buildReport', () => {
   it('is pure: the same input gives the same report', () => {
     expect(buildReport(input())).toEqual(buildReport(input()));
     expect(JSON.parse(JSON.stringify(buildReport(input())))).toEqual(buildReport(input()));
+  });
+});
+
+describe('households needed', () => {
+  it('is ceil(target × households) − sorting households, at least 0, decided exactly', () => {
+    expect(householdsNeeded(0.95, 20, 18)).toBe(1);
+    expect(householdsNeeded(0.95, 20, 19)).toBe(0);
+    expect(householdsNeeded(0.95, 20, 20)).toBe(0);
+    expect(householdsNeeded(0.95, 4, 3)).toBe(1); // ceil(3.8) = 4
+    expect(householdsNeeded(0.9, 7, 0)).toBe(7); // ceil(6.3)
+    expect(householdsNeeded(0.07, 100, 7)).toBe(0); // 0.07 × 100 is 7.000000000000001 in floating point
+    expect(householdsNeeded(0.95, 0, 0)).toBe(0);
+    expect(householdsNeeded(null, 20, 3)).toBeNull();
+  });
+
+  it('is 0 exactly when the KPI is met (every n of d ≤ 40, targets 0.9, 0.95, 0.07, 0.333)', () => {
+    const def = kpiDefinition('sorting_coverage')!;
+    for (const target of [0.9, 0.95, 0.07, 0.333])
+      for (let d = 1; d <= 40; d++)
+        for (let n = 0; n <= d; n++) {
+          const r = evaluate(def, { numerator: n, denominator: d }, { site: 's', period: PERIOD, target, now: 0 });
+          expect(householdsNeeded(target, d, n) === 0).toBe(r.met);
+        }
+  });
+});
+
+describe('buildings', () => {
+  it('lists each building worst coverage first with what it lacks; the site total too', () => {
+    const r = buildReport(input());
+    expect(r.buildings.map((b) => b.building)).toEqual(['b3', 'b1', 'b2']);
+    expect(r.buildings[0]).toEqual({
+      building: 'b3',
+      households: 4,
+      sorting_coverage: {
+        value: 0.75,
+        target: 0.95,
+        met: false,
+        numerator: 3,
+        denominator: 4,
+        status: 'ok',
+        reason: null,
+        needed: 1,
+      },
+      participation_rate: {
+        value: 1,
+        target: 0.9,
+        met: true,
+        numerator: 4,
+        denominator: 4,
+        status: 'ok',
+        reason: null,
+        needed: 0,
+      },
+    });
+    expect(r.buildings[1]!.sorting_coverage).toMatchObject({ value: 1, met: true, needed: 0 });
+    expect(r.householdsNeeded).toEqual({ sorting_coverage: 0, participation_rate: 0 });
+    const low = buildReport(input({ kpis: kpis([15, 20]) }));
+    expect(low.householdsNeeded.sorting_coverage).toBe(4);
+  });
+
+  it('a site without a roster has no buildings', () => {
+    expect(buildReport(input({ buildings: [], siteBuildings: [{ id: 'b1', households: 20 }] })).buildings).toEqual([]);
+  });
+});
+
+describe('trend', () => {
+  it('holds every KPI over the last N periods, the report period last, gaps as null', () => {
+    const r = buildReport(input());
+    expect(r.trend.kind).toBe('day');
+    expect(r.trend.periods).toBe(14);
+    expect(r.trend.series.map((s) => s.kpi)).toEqual(r.kpis.map((k) => k.kpi));
+    const cov = r.trend.series[0]!;
+    expect(cov.points.map((p) => p.date)).toEqual(
+      Array.from(
+        { length: 14 },
+        (_, i) => periodOf('day', '2026-11-14', 'Asia/Shanghai').date.slice(0, 8) + String(14 + i),
+      ),
+    );
+    expect(cov.points.map((p) => p.value)).toEqual([
+      ...Array<null>(6).fill(null),
+      0.7,
+      0.75,
+      0.8,
+      0.85,
+      0.9,
+      null, // nothing stored for 11-25
+      0.9,
+      0.95,
+    ]);
+    expect(cov.points.at(-1)).toMatchObject({ date: '2026-11-27', complete: true, change: 0.05, changePartial: false });
+    expect(cov.points[7]).toMatchObject({ change: 0.05, target: 0.95, met: false });
+    expect(cov.points[11]).toMatchObject({ value: null, complete: false, change: null });
+    expect(buildReport(input({ trendPeriods: 3 })).trend.series[0]!.points.map((p) => p.date)).toEqual([
+      '2026-11-25',
+      '2026-11-26',
+      '2026-11-27',
+    ]);
+  });
+
+  it('a running period is marked: not complete, its change partial, in the trend and the KPI row', () => {
+    const now = PERIOD.startMs + 10 * 3_600_000;
+    const running = kpis().map((k) => ({ ...k, complete: false }));
+    const r = buildReport(input({ now, kpis: running }));
+    const last = r.trend.series[0]!.points.at(-1)!;
+    expect(last).toMatchObject({ complete: false, change: 0.05, changePartial: true });
+    expect(r.kpis[0]).toMatchObject({ change: 0.05, changePartial: true });
+    expect(buildReport(input()).kpis[0]!.changePartial).toBe(false);
+  });
+
+  it("the report's two periods in the trend are the report's values, not older stored ones", () => {
+    const stale = result('sorting_coverage', { numerator: 1, denominator: 20 });
+    const staleBefore = result('sorting_coverage', { numerator: 2, denominator: 20 }, PREVIOUS);
+    const r = buildReport(input({ trend: [stale, staleBefore] }));
+    expect(r.trend.series[0]!.points.slice(-2).map((p) => p.value)).toEqual([0.9, 0.95]);
+  });
+
+  it('weeks and months: the N periods ending with the report period', () => {
+    const week = periodOf('week', '2026-11-27', 'Asia/Shanghai');
+    expect(trendPeriods(week, 12).map((p) => p.date)[0]).toBe('2026-09-07');
+    expect(trendPeriods(week, 12).at(-1)!.date).toBe('2026-11-23');
+    const month = periodOf('month', '2026-11-27', 'Asia/Shanghai');
+    expect(trendPeriods(month, 12).map((p) => p.date.slice(0, 7))).toEqual([
+      '2025-12',
+      ...Array.from({ length: 11 }, (_, i) => `2026-${String(i + 1).padStart(2, '0')}`),
+    ]);
+  });
+});
+
+describe('titles', () => {
+  it("the JSON carries both languages' title of every KPI it holds", () => {
+    const r = buildReport(input());
+    expect(Object.keys(r.titles.kpis)).toEqual(r.kpis.map((k) => k.kpi));
+    expect(r.titles.kpis.sorting_coverage).toEqual({ 'zh-CN': '垃圾分类覆盖率', en: 'Sorting coverage' });
+    expect(r.titles.kpis.participation_rate).toBe(KPI_TITLES.participation_rate);
   });
 });

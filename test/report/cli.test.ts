@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KPI_IDS } from '../../src/kpi/index.ts';
 import type { ReportData } from '../../src/report/index.ts';
 import { hashSecret } from '../../src/secret.ts';
 import type { InfluxPointWriter } from '../../src/store/index.ts';
@@ -73,21 +74,38 @@ afterAll(async () => {
 // Each test spawns the command (tsx compiles on a cold cache) several times in a row: allow for a
 // busy two-core machine. No timing is asserted.
 describe('community-hub report', { timeout: 120_000 }, () => {
-  it('prints Markdown and keeps JSON, Markdown and HTML under the data dir', async () => {
+  it('prints Markdown (report.language: zh-CN by default) and keeps JSON, Markdown and HTML', async () => {
     const r = await runCli(
       ['report', '--site', SITE.id, '--period', 'day', '--date', '2026-11-27', '--config', config],
       { env: ENV },
     );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('# Monitoring report: maple-court, day 2026-11-27');
+    expect(r.stdout).toContain('# maple-court 监测日报：2026-11-27');
     expect(r.stdout).toContain(
-      '| sorting_coverage | 95.0% | ≥ 95% | met | 55.0% | +40.0 pp | 19 / 20 | warning: household_ids_unverified |',
+      '| 垃圾分类覆盖率 | 95.0% | ≥ 95% | 达标 | 55.0% | +40.0 个百分点 | 19 / 20 | 警告：household_ids_unverified |',
     );
     const base = join(dir, 'data', 'reports', SITE.id, 'day-2026-11-27');
     expect(readFileSync(`${base}.md`, 'utf8')).toBe(r.stdout);
-    expect((JSON.parse(readFileSync(`${base}.json`, 'utf8')) as ReportData).kpis).toHaveLength(7);
+    expect((JSON.parse(readFileSync(`${base}.json`, 'utf8')) as ReportData).kpis).toHaveLength(KPI_IDS.length);
     expect(readFileSync(`${base}.html`, 'utf8')).toContain('<svg');
+    expect(readFileSync(`${base}.html`, 'utf8')).toContain('<html lang="zh-CN">');
+  });
+
+  it('--lang en, and HUB_REPORT_LANGUAGE=en, print and keep English', async () => {
+    const args = ['report', '-s', SITE.id, '-d', '2026-11-27', '--no-save', '-c', config];
+    const [flag, env] = await Promise.all([
+      runCli([...args, '--lang', 'en'], { env: ENV }),
+      runCli(args, { env: { ...ENV, HUB_REPORT_LANGUAGE: 'en' } }),
+    ]);
+    for (const r of [flag, env]) {
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('# Monitoring report: maple-court, day 2026-11-27');
+      expect(r.stdout).toContain(
+        '| Sorting coverage | 95.0% | ≥ 95% | met | 55.0% | +40.0 pp | 19 / 20 | warning: household_ids_unverified |',
+      );
+    }
   });
 
   it('--format json --out FILE writes there; a week is named by its Monday', async () => {
@@ -102,6 +120,21 @@ describe('community-hub report', { timeout: 120_000 }, () => {
     const report = JSON.parse(readFileSync(out, 'utf8')) as ReportData;
     expect(report.period).toMatchObject({ kind: 'week', date: '2026-11-16', complete: true });
     expect(existsSync(join(dir, 'data', 'reports', SITE.id, 'week-2026-11-16.html'))).toBe(true);
+  });
+
+  it('--pdf keeps an A4 PDF printed by Chromium; without Chromium it says so, exits 1 and keeps the rest', async () => {
+    const base = join(dir, 'data', 'reports', SITE.id, 'day-2026-11-26');
+    const missing = await runCli(['report', '-s', SITE.id, '-d', '2026-11-26', '--pdf', '-c', config], {
+      env: { ...ENV, HUB_REPORT_CHROMIUM: join(dir, 'no-chromium') },
+    });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no PDF: no Chromium to run at .*no-chromium \(report\.chromium\)/);
+    expect(existsSync(`${base}.html`)).toBe(true);
+    expect(existsSync(`${base}.pdf`)).toBe(false);
+    const r = await runCli(['report', '-s', SITE.id, '-d', '2026-11-26', '--pdf', '-c', config], { env: ENV });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(readFileSync(`${base}.pdf`).subarray(0, 5).toString('latin1')).toBe('%PDF-');
   });
 
   it('--no-save keeps nothing', async () => {
@@ -124,6 +157,7 @@ describe('community-hub report', { timeout: 120_000 }, () => {
       [['report', '--site', 'nowhere', '--config', config], 'no site "nowhere"'],
       [['report', '--site', SITE.id, '--period', 'year', '--config', config], '--period must be one of'],
       [['report', '--site', SITE.id, '--format', 'pdf', '--config', config], '--format must be one of'],
+      [['report', '--site', SITE.id, '--lang', 'fr', '--config', config], '--lang must be one of zh-CN, en'],
       [['report', '--site', SITE.id, '--date', '2026-02-30', '--config', config], '2026-02-30'],
       [['report', '--bogus'], 'Unknown option'],
     ] as const;

@@ -3,6 +3,7 @@
  * `evaluate` (so `met` is decided exactly as computeKpis decides it), a few devices and dead letters.
  */
 import {
+  addDays,
   evaluate,
   kpiDefinition,
   periodOf,
@@ -12,6 +13,7 @@ import {
   type Measure,
   type Period,
 } from '../../src/kpi/index.ts';
+import { configSchema } from '../../src/config/schema.ts';
 import type { ReportInput } from '../../src/report/index.ts';
 
 const TZ = 'Asia/Shanghai';
@@ -20,7 +22,13 @@ export const PREVIOUS: Period = previousPeriod(PERIOD);
 const AFTER = PERIOD.endMs + 3_600_000;
 
 /** A result of `kpi` from a measure, with the default targets. */
-export function result(kpi: KpiId, m: Measure, period: Period = PERIOD, target?: number | null): KpiResult {
+export function result(
+  kpi: KpiId,
+  m: Measure,
+  period: Period = PERIOD,
+  target?: number | null,
+  building?: string,
+): KpiResult {
   const def = kpiDefinition(kpi)!;
   const defaults: Record<string, number | null> = {
     sorting_coverage: 0.95,
@@ -34,7 +42,30 @@ export function result(kpi: KpiId, m: Measure, period: Period = PERIOD, target?:
     period,
     target: target === undefined ? (defaults[kpi] ?? null) : target,
     now: AFTER,
+    ...(building === undefined ? {} : { building }),
   });
+}
+
+/** The `report` config section with its defaults. */
+export const REPORT_CONFIG = configSchema.parse({ pseudonymKey: 'report-test-pseudonym-key' }).report;
+
+/**
+ * Per-building results adding up to the site's 19/20: b1 10/10, b2 6/6 and b3 3/4 (below 0.95:
+ * one more household needed), participation full everywhere.
+ */
+export function buildingResults(period: Period = PERIOD): KpiResult[] {
+  const of = (b: string, sorting: number, hh: number): KpiResult[] => [
+    result('sorting_coverage', { numerator: sorting, denominator: hh }, period, undefined, b),
+    result('participation_rate', { numerator: hh, denominator: hh }, period, undefined, b),
+  ];
+  return [...of('b1', 10, 10), ...of('b2', 6, 6), ...of('b3', 3, 4)];
+}
+
+/** Stored site-wide coverage of 2026-11-20 … 11-24: 14/20 … 18/20; nothing is stored for 11-25. */
+export function trendResults(): KpiResult[] {
+  return [6, 5, 4, 3, 2]
+    .map((back) => periodOf('day', addDays(PERIOD.date, -back - 1), TZ))
+    .map((p, i) => result('sorting_coverage', { numerator: 14 + i, denominator: 20 }, p));
 }
 
 /** Seven results: coverage 19/20 (the 0.95 boundary), accuracy not met, denied rate null. */
@@ -71,11 +102,11 @@ export function input(over: Partial<ReportInput> = {}): ReportInput {
     kpis: kpis(),
     previous: previous(),
     lastHeard: [
-      { device: 'bin-02', type: 'waste-bin', lastMs: PERIOD.endMs - 2 * 3_600_000 },
-      { device: 'gate-01', type: 'access-gate', lastMs: PERIOD.startMs + 6 * 3_600_000 },
-      { device: 'bin-09', type: 'waste-bin', lastMs: null },
-      { device: 'bin-01', type: 'waste-bin', lastMs: PERIOD.endMs - 1 },
-      { device: 'bin-03', type: 'waste-bin', lastMs: null },
+      { device: 'bin-02', type: 'waste-bin', building: 'b2', lastMs: PERIOD.endMs - 2 * 3_600_000 },
+      { device: 'gate-01', type: 'access-gate', building: 'none', lastMs: PERIOD.startMs + 6 * 3_600_000 },
+      { device: 'bin-09', type: 'waste-bin', building: 'b1', lastMs: null },
+      { device: 'bin-01', type: 'waste-bin', building: 'b1', lastMs: PERIOD.endMs - 1 },
+      { device: 'bin-03', type: 'waste-bin', building: 'b3', lastMs: null },
     ],
     fullReadings: { 'bin-01': 4, 'bin-02': 1, 'bin-03': 0 },
     overflowAlarms: { 'bin-02': 2, 'bin-04': 1 },
@@ -87,6 +118,15 @@ export function input(over: Partial<ReportInput> = {}): ReportInput {
       { reasons: ['schema'] },
     ],
     now: AFTER,
+    buildings: buildingResults(),
+    siteBuildings: [
+      { id: 'b1', households: 10 },
+      { id: 'b2', households: 6 },
+      { id: 'b3', households: 4 },
+    ],
+    trend: [...trendResults(), ...previous()],
+    trendPeriods: REPORT_CONFIG.trendPeriods.day,
+    silentAfterMs: REPORT_CONFIG.silentAfter,
     ...over,
   };
 }

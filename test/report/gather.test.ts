@@ -7,11 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterStore } from '../../src/deadletters/store.ts';
-import { recomputeKpis } from '../../src/kpi/index.ts';
+import { KPI_IDS, recomputeKpis } from '../../src/kpi/index.ts';
 import { nsFromMs, type Point } from '../../src/point.ts';
 import { gatherReport, type ReportDeps } from '../../src/report/index.ts';
 import type { InfluxPointWriter } from '../../src/store/index.ts';
 import { EXPECTED, points, SITE } from '../kpi/dataset.ts';
+import { REPORT_CONFIG } from './fixtures.ts';
 import { freshDatabase, inventoryOf, kpiConfig } from '../kpi/helpers.ts';
 
 const S = SITE.id;
@@ -62,7 +63,7 @@ beforeAll(async () => {
     dl('elm-park', '2026-11-27T10:00:00+08:00', 'bad_json'), // another site
   ]);
   const inventory = inventoryOf({ ...SITE, devices: [...SITE.devices, ['bin-09', 'waste-bin']] });
-  deps = { conn: db.conn, inventory, config: kpiConfig(), deadLetters, now: () => NOW };
+  deps = { conn: db.conn, inventory, config: kpiConfig(), report: REPORT_CONFIG, deadLetters, now: () => NOW };
 });
 afterAll(async () => {
   await writer.close();
@@ -82,12 +83,26 @@ describe('gatherReport', () => {
     expect(coverage).toMatchObject({ kpi: 'sorting_coverage', value: 0.95, met: true, previous: 0.55, change: 0.4 });
     expect(r.kpis.find((k) => k.kpi === 'gate_security_alarms')).toMatchObject({ value: 3, previous: 1, change: 2 });
 
+    // bin-01, heard a second before the end, is under the 2 h of report.silentAfter.
     expect(r.silentDevices).toEqual([
-      { device: 'bin-09', type: 'waste-bin', lastHeard: null, silentHours: null },
-      { device: 'gate-01', type: 'access-gate', lastHeard: '2026-11-27T05:30:00+08:00', silentHours: 18.5 },
-      { device: 'bin-02', type: 'waste-bin', lastHeard: '2026-11-27T11:40:00+08:00', silentHours: 12.3 },
-      { device: 'bin-01', type: 'waste-bin', lastHeard: '2026-11-27T23:59:59+08:00', silentHours: 0 },
+      { device: 'bin-09', type: 'waste-bin', building: 'none', lastHeard: null, silentHours: null },
+      {
+        device: 'gate-01',
+        type: 'access-gate',
+        building: 'none',
+        lastHeard: '2026-11-27T05:30:00+08:00',
+        silentHours: 18.5,
+      },
+      {
+        device: 'bin-02',
+        type: 'waste-bin',
+        building: 'none',
+        lastHeard: '2026-11-27T11:40:00+08:00',
+        silentHours: 12.3,
+      },
     ]);
+    // No roster: no per-building values.
+    expect(r.buildings).toEqual([]);
     expect(r.fullBins).toEqual([
       { device: 'bin-01', fullReadings: 4, overflowAlarms: 1, total: 5 },
       { device: 'bin-02', fullReadings: 0, overflowAlarms: 1, total: 1 },
@@ -108,7 +123,8 @@ describe('gatherReport', () => {
 
   it('a running period: silence and counts up to now', async () => {
     const now = Date.parse('2026-11-27T12:00:00+08:00');
-    const r = await gatherReport({ ...deps, now: () => now }, S, 'day', '2026-11-27');
+    const report = { ...REPORT_CONFIG, silentAfter: 0 };
+    const r = await gatherReport({ ...deps, report, now: () => now }, S, 'day', '2026-11-27');
     expect(r.period.complete).toBe(false);
     expect(r.silentDevices.find((d) => d.device === 'bin-01')).toMatchObject({
       lastHeard: '2026-11-27T11:00:00+08:00',
@@ -123,7 +139,7 @@ describe('gatherReport', () => {
     await recomputeKpis({ ...deps, writer, config: kpiConfig({ sorting_coverage: 0.99 }) }, S, 'day', '2026-11-27');
     const r = await gatherReport({ ...deps, kpiSource: 'stored' }, S, 'day', '2026-11-27');
     expect(r.kpis[0]).toMatchObject({ kpi: 'sorting_coverage', target: 0.99, met: false, previous: 0.55 });
-    expect(r.kpis).toHaveLength(7);
+    expect(r.kpis).toHaveLength(KPI_IDS.length);
   });
 
   it('refuses an unknown site and a period that has not started', async () => {

@@ -51,7 +51,13 @@ async function simulateWindow(start: string, days: number): Promise<Run> {
     const { ledger } = await simulate({ scenario, window, url: sim.url });
     await sim.drained();
     const run: Run = { window, ledger, hub: new Map() };
-    const deps = { conn: sim.influx, inventory: sim.loaded.inventory, config: sim.loaded.config.kpi, now };
+    const deps = {
+      conn: sim.influx,
+      inventory: sim.loaded.inventory,
+      config: sim.loaded.config.kpi,
+      evaluation: sim.loaded.config.evaluation,
+      now,
+    };
     for (const site of scenario.sites)
       for (const kind of KINDS)
         for (const [date] of ended(run, site.id, kind))

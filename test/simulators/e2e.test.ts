@@ -197,7 +197,13 @@ describe('a simulated community through the hub', () => {
   });
 
   it("the hub's own KPI computation agrees with the ledger's, period by period", async () => {
-    const deps = { conn: sim.influx, inventory: sim.loaded.inventory, config: sim.loaded.config.kpi, now: hubNow };
+    const deps = {
+      conn: sim.influx,
+      inventory: sim.loaded.inventory,
+      config: sim.loaded.config.kpi,
+      evaluation: sim.loaded.config.evaluation,
+      now: hubNow,
+    };
     const hour = 3_600_000;
     for (const site of scenario.sites) {
       const devices = site.gateways.reduce((a, g) => a + g.devices.length, 0);
@@ -228,7 +234,13 @@ describe('a simulated community through the hub', () => {
 
   it('every dashboard panel shows the simulated community, queried as Grafana would', async () => {
     // The daily KPIs as the scheduler or `kpi compute` stores them, for the community overview.
-    const deps = { conn: sim.influx, inventory: sim.loaded.inventory, config: sim.loaded.config.kpi, now: hubNow };
+    const deps = {
+      conn: sim.influx,
+      inventory: sim.loaded.inventory,
+      config: sim.loaded.config.kpi,
+      evaluation: sim.loaded.config.evaluation,
+      now: hubNow,
+    };
     const writer = new InfluxPointWriter(sim.influx);
     for (const site of scenario.sites) {
       for (const date of Object.keys(ledger.kpis[site.id]!.day))

@@ -67,8 +67,12 @@ export async function startSimHub(scenario: Scenario, o: SimHubOptions = {}): Pr
       mqtt: { rootTopic: scenario.hub.rootTopic, ...o.mqtt },
       influx: sharedInfluxSection(uniqueName('sim')),
       ingest: { maxFutureSkew: scenario.hub.maxFutureSkewMs, maxAge: scenario.hub.maxAgeMs },
+      // The scenario's hub settings are the hub's: the ledger's co2e_avoided_kg uses the same factors.
+      ...(scenario.hub.co2eFactors ? { evaluation: { co2eFactors: scenario.hub.co2eFactors } } : {}),
       ...(o.kpi === false && 'kpi' in configSchema.shape ? { kpi: { enabled: false } } : {}),
       ...(o.kpiConfig && o.kpi !== false ? { kpi: o.kpiConfig } : {}),
+      // Reports are tested in test/report/; here they would only add builds (and Chromium) to the KPI runs.
+      report: { auto: false },
       ...(o.selfStatsInterval !== undefined ? { selfStats: { interval: o.selfStatsInterval } } : {}),
       ...(o.operatorKey !== undefined ? { operatorKey: o.operatorKey } : {}),
       ...o.extra,

@@ -21,10 +21,12 @@ const tiny: SiteFacts = {
   households: 4,
   devices: 2,
   deposits: [
-    { ms: at('2026-11-23T00:30:00'), household: 'H1', sorting: 'correct' }, // 2026-11-22T16:30Z: Monday in Shanghai
-    { ms: at('2026-11-23T09:00:00'), household: 'H1', sorting: 'incorrect' },
-    { ms: at('2026-11-23T19:00:00'), household: 'H2', sorting: 'unchecked' },
-    { ms: at('2026-11-23T23:30:00'), household: 'H3', sorting: 'correct' }, // 15:30Z: still Monday
+    // 2026-11-22T16:30Z: Monday in Shanghai
+    { ms: at('2026-11-23T00:30:00'), household: 'H1', sorting: 'correct', category: 'recyclable', weightKg: 1.25 },
+    { ms: at('2026-11-23T09:00:00'), household: 'H1', sorting: 'incorrect', category: 'kitchen', weightKg: 2 },
+    { ms: at('2026-11-23T19:00:00'), household: 'H2', sorting: 'unchecked', category: 'kitchen', weightKg: 0.7 },
+    // 15:30Z: still Monday
+    { ms: at('2026-11-23T23:30:00'), household: 'H3', sorting: 'correct', category: 'residual', weightKg: 0.55 },
   ],
   accesses: [
     { ms: at('2026-11-23T07:00:00'), result: 'granted' },
@@ -69,6 +71,34 @@ describe('ledger KPIs on a hand-computed case', () => {
     expect(k.gate_denied_rate).toEqual({ value: 0.25, numerator: 1, denominator: 4 });
     // forced_open; held_open is not one
     expect(k.gate_security_alarms).toEqual({ value: 1, numerator: 1, denominator: null });
+    // By weight: recyclable 1.25 + unchecked kitchen 0.7 diverted; the incorrect kitchen 2 kg is not; of 4.5 kg.
+    expect(k.diversion_rate).toEqual({ value: 1.95 / 4.5, numerator: 1.95, denominator: 4.5 });
+    expect(k.recyclables_kg).toEqual({ value: 1.25, numerator: 1.25, denominator: null });
+    expect(k.co2e_avoided_kg).toEqual({
+      value: null,
+      numerator: 0,
+      denominator: null,
+      reason: 'no CO2e factors configured',
+    });
+  });
+
+  it('environmental benefit with CO2e factors: Σ kept weight × factor, in grams, incorrect deposits left out', () => {
+    const factors = { recyclable: 1.2, kitchen: 0.3, hazardous: 0, residual: 0 };
+    const k = computeKpis([{ ...tiny, co2eFactors: factors }], WINDOW).tiny!.day['2026-11-23']!.kpis;
+    // 1.25 × 1.2 + 0.7 × 0.3 + 0.55 × 0 = 1.71
+    expect(k.co2e_avoided_kg).toEqual({ value: 1.71, numerator: 1.71, denominator: null });
+    const tue = computeKpis([{ ...tiny, co2eFactors: factors }], WINDOW).tiny!.day['2026-11-24']!.kpis;
+    expect(tue.diversion_rate).toEqual({
+      value: null,
+      numerator: 0,
+      denominator: 0,
+      reason: 'no deposited weight in the period',
+    });
+    expect(tue.recyclables_kg).toEqual({ value: 0, numerator: 0, denominator: null });
+    expect(tue.co2e_avoided_kg).toEqual({ value: 0, numerator: 0, denominator: null });
+    const noBins = computeKpis([{ ...tiny, bins: 0, co2eFactors: factors }], WINDOW).tiny!.day['2026-11-23']!.kpis;
+    for (const kpi of ['diversion_rate', 'recyclables_kg', 'co2e_avoided_kg'] as const)
+      expect(noBins[kpi].reason, kpi).toBe('the site has no waste-sorting station');
   });
 
   it('Tuesday: zero denominators are null with a reason, never 0 or 1; a zero numerator is 0', () => {

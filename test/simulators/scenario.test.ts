@@ -66,6 +66,13 @@ describe('scenario files', () => {
       'behaviour.habits: always + sometimes + never must be 1',
     );
     expect(refusal(minimal({ behaviour: { rhythm: [1, 2] } }))).toContain('behaviour.rhythm: must list 24 weights');
+    const weights = { kitchen: [2, 1], recyclable: [0.2, 3], hazardous: [0.05, 0.5], residual: [0.3, 2] };
+    expect(refusal(minimal({ behaviour: { depositWeightKg: weights } }))).toContain(
+      'behaviour.depositWeightKg.kitchen: must be [min, max] with min ≤ max',
+    );
+    expect(
+      refusal(minimal({ hub: { co2eFactors: { recyclable: -1, kitchen: 0, hazardous: 0, residual: 0 } } })),
+    ).toMatch(/hub\.co2eFactors\.recyclable: /);
     expect(refusal(minimal({ faults: { offline: { perDay: 1, duration: ['2h', 'soon'] } } }))).toContain(
       'faults.offline.duration.1: "soon" is not a duration',
     );

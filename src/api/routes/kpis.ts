@@ -91,7 +91,14 @@ export const kpiRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps
     async (req) => {
       const site = siteOf(inventory, req.params.site);
       const results = await recomputeKpis(
-        { conn: deps.conn, inventory, config: deps.config.kpi, writer: deps.writer, now },
+        {
+          conn: deps.conn,
+          inventory,
+          config: deps.config.kpi,
+          evaluation: deps.config.evaluation,
+          writer: deps.writer,
+          now,
+        },
         site.id,
         req.body.period,
         req.body.date,

@@ -1,31 +1,70 @@
 /**
- * `GET /api/v1/sites/{site}/reports` (kept reports) and `…/reports/{id}` where id is `<kind>-<date>`,
- * optionally ending in `.json`, `.md` or `.html`; without an extension the `Accept` header picks
- * (text/html, text/markdown, else JSON).
+ * `GET /api/v1/sites/{site}/reports` (kept reports, with when and why each was last built:
+ * docs/contract.md §5, §6) and `…/reports/{id}` where id is `<kind>-<date>`, optionally ending in
+ * `.json`, `.md`, `.html` or `.pdf`; without an extension the `Accept` header picks (text/html,
+ * text/markdown, application/pdf, else JSON). `?lang=zh-CN|en` renders the Markdown or HTML in
+ * that language from the kept JSON (docs/contract.md §5, "Languages": the JSON is
+ * language-neutral, so it holds everything either language needs); without it the kept file, in
+ * `report.language`. The PDF is printed in `report.language` only.
  */
 import { readFile } from 'node:fs/promises';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { HubError } from '../../errors.ts';
 import { siteOf } from '../../kpi/index.ts';
-import { listReports, type ReportFormat } from '../../report/index.ts';
+import {
+  listReports,
+  renderReport,
+  REPORT_LANGUAGES,
+  REPORT_VERSION,
+  type ReportData,
+  type ReportFormat,
+  type ReportLanguage,
+  type StoredFormat,
+} from '../../report/index.ts';
 import { SECURED, type RouteOptions } from './options.ts';
 import { siteParams } from './sites.ts';
 
-const ID = /^(day|week|month)-(\d{4}-\d{2}-\d{2})(?:\.(json|md|html))?$/;
-const TYPES: Record<ReportFormat, string> = {
+const ID = /^(day|week|month|quarter|year)-(\d{4}-\d{2}-\d{2})(?:\.(json|md|html|pdf))?$/;
+const TYPES: Record<StoredFormat, string> = {
   json: 'application/json; charset=utf-8',
   md: 'text/markdown; charset=utf-8',
   html: 'text/html; charset=utf-8',
+  pdf: 'application/pdf',
 };
+const ACCEPTED: Array<[string, StoredFormat]> = [
+  ['text/html', 'html'],
+  ['text/markdown', 'md'],
+  ['application/pdf', 'pdf'],
+];
 
-/** The format `Accept` asks for (the first of html, markdown, json it names; JSON by default). */
-function fromAccept(accept: string | undefined): ReportFormat {
+/** The format `Accept` asks for (the first of html, markdown, pdf it names; JSON by default). */
+function fromAccept(accept: string | undefined): StoredFormat {
   const a = (accept ?? '').toLowerCase();
-  const html = a.indexOf('text/html');
-  const md = a.indexOf('text/markdown');
-  if (html >= 0 && (md < 0 || html < md)) return 'html';
-  return md >= 0 ? 'md' : 'json';
+  let best: [number, StoredFormat] = [Infinity, 'json'];
+  for (const [type, format] of ACCEPTED) {
+    const at = a.indexOf(type);
+    if (at >= 0 && at < best[0]) best = [at, format];
+  }
+  return best[1];
+}
+
+/** The kept JSON at `path` rendered as `format` in `lang`; 404 when missing or of another REPORT_VERSION. */
+async function rendered(
+  path: string | undefined,
+  format: ReportFormat,
+  lang: ReportLanguage,
+  id: string,
+): Promise<string> {
+  if (!path) throw new HubError('HUB_ERR_NOT_FOUND', `no json report ${id} to render in ${lang}`);
+  const data = JSON.parse(await readFile(path, 'utf8')) as Partial<ReportData>;
+  if (data.version !== REPORT_VERSION) {
+    throw new HubError(
+      'HUB_ERR_NOT_FOUND',
+      `report ${id} is of version ${String(data.version)}, not ${REPORT_VERSION}: it cannot be rendered in ${lang}; build it again with \`community-hub report\``,
+    );
+  }
+  return renderReport(data as ReportData, format, { lang });
 }
 
 export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { deps, keys }) => {
@@ -52,6 +91,10 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
           period: e.kind,
           date: e.date,
           formats: e.formats,
+          // When and why it was last built; null for a report kept by an older hub.
+          builtAt: e.meta?.builtAt ?? null,
+          trigger: e.meta?.trigger ?? null,
+          rebuiltAfterLateData: (e.meta?.lateRebuilds ?? 0) > 0,
           links: Object.fromEntries(
             e.formats.map((f) => [f, `/api/v1/sites/${site.id}/reports/${e.kind}-${e.date}.${f}`]),
           ),
@@ -65,11 +108,21 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
     {
       onRequest: keys.require('operator'),
       schema: {
-        summary: 'One report as JSON, Markdown or HTML (extension .json/.md/.html, else the Accept header)',
+        summary: 'One report as JSON, Markdown, HTML or PDF (extension .json/.md/.html/.pdf, else the Accept header)',
         tags: ['reports'],
         security: SECURED,
         params: siteParams.extend({
-          id: z.string().regex(ID, 'must be <day|week|month>-<YYYY-MM-DD>, optionally with .json, .md or .html'),
+          id: z
+            .string()
+            .regex(ID, 'must be <day|week|month|quarter|year>-<YYYY-MM-DD>, optionally with .json, .md, .html or .pdf'),
+        }),
+        querystring: z.object({
+          lang: z
+            .enum(REPORT_LANGUAGES)
+            .optional()
+            .describe(
+              'Language of the Markdown or HTML, rendered from the kept JSON; default: the kept file (report.language)',
+            ),
         }),
       },
     },
@@ -77,11 +130,21 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       const site = siteOf(inventory, req.params.site);
       const m = ID.exec(req.params.id)!;
       const [, kind, date, ext] = m;
-      const format: ReportFormat = (ext as ReportFormat | undefined) ?? fromAccept(req.headers.accept);
+      const format: StoredFormat = (ext as StoredFormat | undefined) ?? fromAccept(req.headers.accept);
       const entry = (await listReports(config.dataDir, site.id)).find((e) => e.kind === kind && e.date === date);
+      const lang = req.query.lang;
+      if (lang !== undefined && format === 'pdf' && lang !== config.report.language) {
+        throw new HubError(
+          'HUB_ERR_NOT_FOUND',
+          `report PDFs are printed in report.language (${config.report.language}) only: ask for the HTML with ?lang=${lang}`,
+        );
+      }
+      if (lang !== undefined && format !== 'json' && format !== 'pdf') {
+        return reply.type(TYPES[format]).send(await rendered(entry?.paths.json, format, lang, `${kind}-${date}`));
+      }
       const path = entry?.paths[format];
       if (!path) throw new HubError('HUB_ERR_NOT_FOUND', `no ${format} report ${kind}-${date} for site "${site.id}"`);
-      return reply.type(TYPES[format]).send(await readFile(path, 'utf8'));
+      return reply.type(TYPES[format]).send(format === 'pdf' ? await readFile(path) : await readFile(path, 'utf8'));
     },
   );
 };

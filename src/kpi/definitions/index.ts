@@ -3,10 +3,13 @@
  * unit, numerator, denominator, direction and version; targets come from `kpi.targets` in config.
  */
 import { binOverflowAlarms } from './bin-overflow-alarms.ts';
+import { co2eAvoidedKg } from './co2e-avoided-kg.ts';
 import { deviceAvailability } from './device-availability.ts';
+import { diversionRate } from './diversion-rate.ts';
 import { gateDeniedRate } from './gate-denied-rate.ts';
 import { gateSecurityAlarms } from './gate-security-alarms.ts';
 import { participationRate } from './participation-rate.ts';
+import { recyclablesKg } from './recyclables-kg.ts';
 import { sortingAccuracy } from './sorting-accuracy.ts';
 import { sortingCoverage } from './sorting-coverage.ts';
 import type { KpiDefinition, KpiId } from './types.ts';
@@ -14,6 +17,7 @@ import type { KpiDefinition, KpiId } from './types.ts';
 export * from './types.ts';
 export { countedHours } from './device-availability.ts';
 export { SECURITY_ALARMS } from './gate-security-alarms.ts';
+export { DIVERTED } from './diversion-rate.ts';
 
 /** The KPIs, in the contract's order. */
 export const KPI_DEFINITIONS: readonly KpiDefinition[] = Object.freeze([
@@ -24,6 +28,9 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = Object.freeze([
   binOverflowAlarms,
   gateDeniedRate,
   gateSecurityAlarms,
+  diversionRate,
+  recyclablesKg,
+  co2eAvoidedKg,
 ]);
 
 const byId = new Map<string, KpiDefinition>(KPI_DEFINITIONS.map((d) => [d.id, d]));

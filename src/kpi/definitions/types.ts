@@ -3,7 +3,7 @@
  * denominator, direction of its target, a version, and how it is measured with InfluxQL.
  * Targets themselves are configuration (`kpi.targets`, defaults in src/config/schema.ts).
  */
-import type { HubConfig } from '../../config/schema.ts';
+import type { HubConfig, WASTE_CATEGORIES } from '../../config/schema.ts';
 import type { DeviceType } from '../../config/inventory.ts';
 import type { Roster } from '../../config/roster.ts';
 import type { QueryRow } from '../../store/index.ts';
@@ -18,6 +18,9 @@ export const KPI_IDS = [
   'bin_overflow_alarms',
   'gate_denied_rate',
   'gate_security_alarms',
+  'diversion_rate',
+  'recyclables_kg',
+  'co2e_avoided_kg',
 ] as const;
 /** A KPI name, as in the `kpi` tag and the MQTT topic. */
 export type KpiId = (typeof KPI_IDS)[number];
@@ -31,6 +34,8 @@ export const NULL_REASONS = {
   no_access_attempts: 'no access attempt in the period',
   no_waste_bins: 'the site has no waste-sorting station',
   no_access_gates: 'the site has no access gate',
+  no_weighed_deposits: 'no deposited weight in the period',
+  not_configured: 'the hub has no CO₂e factors (`evaluation.co2eFactors`)',
 } as const;
 export type NullReason = keyof typeof NULL_REASONS;
 
@@ -63,13 +68,24 @@ export interface KpiScope {
   readonly siteIs: string;
   /** `time >= <start> AND time < <end>` of the period; the end is `now` while the period runs. */
   readonly during: string;
+  /** kg CO₂e per kg of each waste category (`evaluation.co2eFactors`); undefined when not configured. */
+  readonly co2eFactors?: Readonly<Record<WasteCategory, number>>;
 }
+
+/** A waste category of docs/contract.md §3. */
+export type WasteCategory = (typeof WASTE_CATEGORIES)[number];
+
+/** What the KPIs read of the config's `evaluation` section (its survey target is the surveys' own). */
+export type EvaluationConfig = Pick<HubConfig['evaluation'], 'co2eFactors'>;
 
 /** A definition's raw outcome; value, met and status are derived from it (result.ts). */
 export interface Measure {
-  /** Always a count (households, deposits, device-hours, alarms, attempts). */
+  /**
+   * A count (households, deposits, device-hours, alarms, attempts), or for the weight KPIs kg
+   * rounded to the gram (docs/contract.md §5).
+   */
   readonly numerator: number;
-  /** A count for ratios; `null` for counts, which have none. */
+  /** A count (or kg, for `diversion_rate`) for ratios; `null` for counts and amounts, which have none. */
   readonly denominator: number | null;
   /** Set when the value is `null`. */
   readonly reason?: NullReason;
@@ -87,8 +103,8 @@ export interface KpiDefinition {
   /** Bumped when the formula changes, so stored values say which formula made them. */
   readonly version: number;
   readonly title: string;
-  /** `ratio` (0–1; more than 1 only with a data-quality warning) or `count`. */
-  readonly unit: 'ratio' | 'count';
+  /** `ratio` (0–1; more than 1 only with a data-quality warning), `count`, or `kg` (an amount). */
+  readonly unit: 'ratio' | 'count' | 'kg';
   readonly formula: string;
   readonly numerator: string;
   readonly denominator: string | null;

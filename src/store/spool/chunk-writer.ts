@@ -1,19 +1,25 @@
 /**
- * One attempt at writing a chunk of spool records to InfluxDB, record by record, sorting each
- * into written, refused (kept as a dead letter) or to retry. The drainer (drainer.ts) decides
- * when to attempt again.
+ * One attempt at writing a chunk of spool records to InfluxDB, sorting each record into written,
+ * refused (kept as a dead letter) or to retry. The drainer (drainer.ts) decides when to attempt
+ * again.
  *
- * The writer batches the points of many `write` calls into one request and refuses a request as a
- * whole; InfluxDB 1.x even stores the request's other points ("partial write"). So a record whose
- * request was refused (`HUB_ERR_INFLUX_WRITE_REJECTED`, e.g. a field type conflict) is written
- * again alone: only a record refused alone is at fault, and it becomes a `write_rejected` dead
- * letter with InfluxDB's message (docs/contract.md §2: never silently dropped), so it neither
- * blocks the spool nor is lost. Writing a point again is harmless: it lands on itself.
+ * Records are grouped into requests of at most `batchPoints` points (whole records, at least one)
+ * and each request body is the records' line-protocol bytes laid end to end, as the ingest path
+ * encoded them (record.ts): nothing is parsed or encoded again here. Up to `batchesInFlight`
+ * requests go at once (the writer's `maxBatchesInFlight`: drainer.ts `drainerSizing`).
+ *
+ * InfluxDB refuses a request as a whole (`HUB_ERR_INFLUX_WRITE_REJECTED`, e.g. a field type
+ * conflict) and says nothing usable of which lines were at fault; 1.x even stores the request's
+ * other points ("partial write"). So a refused request is split in halves and each half written
+ * again, recursively: k bad records among n cost about 2·k·log2(n) requests, not n. A record
+ * refused alone is at fault: it becomes a `write_rejected` dead letter with InfluxDB's message and
+ * its verbatim payload (docs/contract.md §2: never silently dropped), so it neither blocks the
+ * spool nor is lost. Writing a point again is harmless: it lands on itself.
  */
 import type { DeadLetterStore } from '../../deadletters/store.ts';
 import { isHubError, type HubError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import type { PointWriter } from '../point-writer.ts';
+import type { LineWriter } from '../point-writer.ts';
 import type { SpoolRecord } from './record.ts';
 
 /** What one attempt left: the records to try again and the last retryable failure. */
@@ -24,9 +30,11 @@ export interface Attempt {
 
 /** Options of {@link ChunkWriter}. */
 export interface ChunkWriterOptions {
-  writer: PointWriter;
-  /** Most points in one `write` call (the writer's batch size). */
+  writer: LineWriter;
+  /** Most points in one request (whole records; a bigger record goes alone). */
   batchPoints: number;
+  /** Most requests in flight at once (halving included: the halves of a request go one by one). */
+  batchesInFlight: number;
   deadLetters: Pick<DeadLetterStore, 'add'>;
   logger: Logger;
 }
@@ -42,57 +50,82 @@ export class ChunkWriter {
   }
 
   /**
-   * Writes every record of `todo` once. Returns undefined as soon as `cancelled` settles or
-   * `stopping()` says so (writes in flight go on; their records stay in the spool).
+   * Writes every record of `todo` once (a refused request by halves, see the file comment).
+   * Returns undefined as soon as `cancelled` settles or `stopping()` says so (writes in flight go
+   * on; their records stay in the spool).
    */
   async attempt(
     todo: SpoolRecord[],
     cancelled: Promise<unknown>,
     stopping: () => boolean,
   ): Promise<Attempt | undefined> {
-    const settled = await Promise.race([
-      Promise.allSettled(todo.map((r) => this.#write(r))),
-      cancelled.then(() => undefined),
-    ]);
-    if (settled === undefined) return undefined;
-    const retry: SpoolRecord[] = [];
-    let failure: unknown;
-    const refused: SpoolRecord[] = [];
-    settled.forEach((s, i) => {
-      const record = todo[i]!;
-      if (s.status === 'fulfilled') this.#written(record);
-      else if (isRefusal(s.reason)) refused.push(record);
-      else {
-        retry.push(record);
-        failure = s.reason;
-      }
-    });
-    for (const record of refused) {
-      if (stopping()) return undefined;
-      // Alone in its attempt, it was alone in its request; else write it alone to know.
-      const alone = todo.length === 1 ? settled[0]! : (await Promise.allSettled([this.#write(record)]))[0]!;
-      if (alone.status === 'fulfilled') this.#written(record);
-      else if (isRefusal(alone.reason) && (await this.#deadLetter(record, alone.reason))) this.counts.deadLettered++;
-      else {
-        retry.push(record);
-        failure = alone.reason;
-      }
-    }
-    return { retry, failure };
+    const retry = new Set<SpoolRecord>();
+    const out: { failure?: unknown } = {};
+    const batches = this.#batches(todo);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < batches.length) await this.#settle(batches[next++]!, retry, out, stopping);
+    };
+    const work = Promise.all(Array.from({ length: Math.max(1, this.#o.batchesInFlight) }, worker));
+    const settled = await Promise.race([work.then(() => true), cancelled.then(() => undefined)]);
+    if (settled === undefined || stopping()) return undefined;
+    return { retry: todo.filter((r) => retry.has(r)), failure: out.failure };
   }
 
-  /** One record's points, in writes of at most `batchPoints`. */
-  async #write(record: SpoolRecord): Promise<void> {
-    const { points } = record;
-    const writes: Promise<void>[] = [];
-    for (let i = 0; i < points.length; i += this.#o.batchPoints)
-      writes.push(this.#o.writer.write(points.slice(i, i + this.#o.batchPoints)));
-    await Promise.all(writes);
+  /** Groups `todo`, in order, into requests of at most `batchPoints` points (whole records). */
+  #batches(todo: SpoolRecord[]): SpoolRecord[][] {
+    const batches: SpoolRecord[][] = [];
+    let batch: SpoolRecord[] = [];
+    let points = 0;
+    for (const r of todo) {
+      if (batch.length > 0 && points + r.pointCount > this.#o.batchPoints) {
+        batches.push(batch);
+        batch = [];
+        points = 0;
+      }
+      batch.push(r);
+      points += r.pointCount;
+    }
+    if (batch.length > 0) batches.push(batch);
+    return batches;
+  }
+
+  /** Writes `records` as one request; when refused, each half alone, down to single records. */
+  async #settle(
+    records: SpoolRecord[],
+    retry: Set<SpoolRecord>,
+    out: { failure?: unknown },
+    stopping: () => boolean,
+  ): Promise<void> {
+    if (stopping()) return;
+    let points = 0;
+    for (const r of records) points += r.pointCount;
+    const body = records.length === 1 ? records[0]!.lines : Buffer.concat(records.map((r) => r.lines));
+    try {
+      await this.#o.writer.writeLines(body, points);
+      for (const r of records) this.#written(r);
+      return;
+    } catch (e) {
+      if (!isRefusal(e)) {
+        for (const r of records) retry.add(r);
+        out.failure = e;
+        return;
+      }
+      if (records.length === 1) {
+        if (await this.#deadLetter(records[0]!, e)) this.counts.deadLettered++;
+        else retry.add(records[0]!);
+        return;
+      }
+    }
+    // One after the other: halving must not multiply the requests in flight.
+    const mid = records.length >>> 1;
+    await this.#settle(records.slice(0, mid), retry, out, stopping);
+    await this.#settle(records.slice(mid), retry, out, stopping);
   }
 
   #written(record: SpoolRecord): void {
     this.counts.recordsWritten++;
-    this.counts.pointsWritten += record.points.length;
+    this.counts.pointsWritten += record.pointCount;
   }
 
   /** Keeps a refused record as a dead letter; false when that fails (the record is retried). */
@@ -105,7 +138,7 @@ export class ChunkWriter {
       return false;
     }
     this.#o.logger.warn(
-      { topic: record.source.topic, gateway: record.source.gateway, points: record.points.length, detail },
+      { topic: record.source.topic, gateway: record.source.gateway, points: record.pointCount, detail },
       'spool drainer: InfluxDB refused a record; kept as a write_rejected dead letter',
     );
     return true;

@@ -1,57 +1,26 @@
 /**
  * Empties the spool into InfluxDB: oldest segment first, a bounded chunk of records at a time,
- * through a {@link PointWriter}; a segment is removed only once every record in it is written
- * (or kept as a dead letter: chunk-writer.ts). Chunks go in order; within one chunk the writer may
- * run up to `maxBatchesInFlight` requests at once (InfluxDB keys points by series and time, so only
- * two different values for one key could notice, and the hub's point keys make those distinct).
+ * through a `LineWriter` (point-writer.ts, posting the line protocol the ingest path encoded); a
+ * segment is removed only once every record in it is written (or kept as a dead letter:
+ * chunk-writer.ts).
+ * Chunks go in order; within one chunk up to `maxBatchesInFlight` requests run at once (InfluxDB
+ * keys points by series and time, so only two different values for one key could notice, and the
+ * hub's point keys make those distinct).
  *
  * A retryable failure (InfluxDB down, slow, 5xx, refusing credentials) keeps the chunk and tries
  * it again after a backoff, forever: nothing acknowledged is ever given up. `stop()` ends the loop
  * at once, even mid-write: the records stay in the spool for the next start.
  */
-import type { DeadLetterStore } from '../../deadletters/store.ts';
 import { HubError } from '../../errors.ts';
-import type { Logger } from '../../log.ts';
-import type { PointWriter } from '../point-writer.ts';
 import { retryDelayMs } from '../retry.ts';
 import { ChunkWriter, type Attempt } from './chunk-writer.ts';
 import { SEGMENT_MAGIC } from './frame.ts';
 import { SegmentReader, type Damage } from './reader.ts';
 import type { SpoolRecord } from './record.ts';
-import type { SegmentView, Spool } from './spool.ts';
+import type { SegmentView } from './spool.ts';
+import type { DrainerOptions } from './drainer-options.ts';
 
-/** Options of {@link Drainer}. */
-export interface DrainerOptions {
-  spool: Spool;
-  /** A writer of its own (the drainer retries; give it `maxRetries: 0`, `flushIntervalMs: 0`). */
-  writer: PointWriter;
-  deadLetters: Pick<DeadLetterStore, 'add'>;
-  logger: Logger;
-  /** Most points read from the spool and offered to the writer at once (bounds memory). */
-  chunkPoints: number;
-  /** Most points in one `write` call (the writer's batch size). */
-  batchPoints: number;
-  /** Backoff bounds between attempts (ms). */
-  retry: { minRetryDelayMs: number; maxRetryDelayMs: number };
-  /** Run before writing, again after every failed attempt (e.g. create the database). */
-  prepare?: () => Promise<unknown>;
-  now?: () => number;
-}
-
-/**
- * The drainer's chunk and batch sizes for a writer with these settings: a chunk is as many points
- * as the writer may have in flight and queued at once (bounds memory), a batch one request.
- */
-export function drainerSizing(s: {
-  batchSize: number;
-  maxBatchesInFlight: number;
-  maxQueuedPoints: number;
-}): Pick<DrainerOptions, 'chunkPoints' | 'batchPoints'> {
-  return {
-    chunkPoints: Math.min(s.batchSize * s.maxBatchesInFlight, s.maxQueuedPoints),
-    batchPoints: Math.min(s.batchSize, s.maxQueuedPoints),
-  };
-}
+export { drainerSizing, type DrainerOptions } from './drainer-options.ts';
 
 /** Drainer gauges and counters. */
 export interface DrainerStats {
@@ -62,8 +31,11 @@ export interface DrainerStats {
   deadLettered: number;
   /** Attempts repeated after a retryable failure. */
   retries: number;
-  /** Torn or damaged stretches of the log that were skipped (each logged). */
+  /** Torn or damaged stretches of the log that were skipped (each logged and quarantined). */
   damaged: number;
+  /** Stretches copied to the quarantine folder since start (quarantine.ts), and their bytes. */
+  quarantined: number;
+  quarantinedBytes: number;
   /** Age of the oldest record not yet written (ms), null when none is known to wait. */
   oldestRecordAgeMs: number | null;
   /** Bytes of the spool not yet written (approximate: includes segment headers). */
@@ -112,7 +84,10 @@ export class Drainer {
   constructor(options: DrainerOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
-    this.#chunks = new ChunkWriter(options);
+    this.#chunks = new ChunkWriter({
+      ...options,
+      batchesInFlight: options.batchesInFlight ?? Math.ceil(options.chunkPoints / options.batchPoints),
+    });
   }
 
   start(): void {
@@ -177,6 +152,7 @@ export class Drainer {
     return {
       ...this.#stats,
       ...this.#chunks.counts,
+      ...this.#o.quarantine.counts,
       oldestRecordAgeMs: at === undefined ? null : Math.max(0, this.#now() - at),
       lagBytes: Math.max(0, this.#o.spool.stats().bytes - (this.#cursor?.offset ?? 0)),
     };
@@ -226,7 +202,8 @@ export class Drainer {
       points: this.#o.chunkPoints,
       bytes: CHUNK_BYTES,
     });
-    chunk.damage.forEach((d) => this.#damaged(segment, d));
+    // Kept before anything after them is written, so before the segment can be removed.
+    for (const d of chunk.damage) await this.#damaged(segment, d);
     if (chunk.records.length > 0) {
       this.#oldestAt = chunk.records[0]!.record.at;
       this.#stats.state = 'draining';
@@ -276,7 +253,11 @@ export class Drainer {
     await this.#cursor?.reader.close();
     const reader = new SegmentReader(segment.path);
     const opened = await reader.open(segment.end);
-    if (opened.damage) this.#damaged(segment, opened.damage);
+    if (opened.damage)
+      await this.#damaged(segment, opened.damage).catch(async (e: unknown) => {
+        await reader.close();
+        throw e;
+      });
     this.#cursor = { seq: segment.seq, offset: 'start' in opened ? opened.start : segment.end, reader };
     return this.#cursor;
   }
@@ -288,18 +269,23 @@ export class Drainer {
     await Promise.race([this.#o.spool.changed(seen), this.#stopped]);
   }
 
-  #damaged(segment: SegmentView, d: Damage): void {
+  /**
+   * Quarantines a damaged stretch, then logs it. A failure throws: the run loop retries from the
+   * segment's start and the segment stays until its damage is kept (quarantine.ts).
+   */
+  async #damaged(segment: SegmentView, d: Damage): Promise<void> {
+    const kept = await this.#o.quarantine.keep(segment.path, d);
     this.#stats.damaged++;
-    const fields = { file: segment.path, offset: d.offset, bytes: d.bytes, detail: d.detail };
+    const fields = { file: segment.path, offset: d.offset, bytes: d.bytes, detail: d.detail, quarantine: kept?.file };
     if (d.torn)
       this.#o.logger.warn(
         fields,
-        'spool: torn record at the end of a segment (a crash mid-write) skipped; every whole record before it is replayed',
+        'spool: torn record at the end of a segment (a crash mid-write) skipped and quarantined; every whole record before it is replayed',
       );
     else
       this.#o.logger.error(
         fields,
-        'spool: damaged stretch of a segment skipped; the whole records before and after it are replayed',
+        'spool: damaged stretch of a segment skipped and quarantined; the whole records before and after it are replayed',
       );
   }
 

@@ -44,9 +44,18 @@ export function crc32(data: Uint8Array): number {
 /** `body` framed for the log. */
 export function encodeFrame(body: Buffer): Buffer {
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + body.length);
+  body.copy(frame, FRAME_HEADER_BYTES);
+  return sealFrame(frame);
+}
+
+/**
+ * Writes the header of a frame whose body is already in place after it (so a record can be built
+ * straight into its frame, record.ts, without a second copy); returns `frame`.
+ */
+export function sealFrame(frame: Buffer): Buffer {
+  const body = frame.subarray(FRAME_HEADER_BYTES);
   frame.writeUInt32BE(body.length, 0);
   frame.writeUInt32BE(crc32(body), 4);
-  body.copy(frame, FRAME_HEADER_BYTES);
   return frame;
 }
 

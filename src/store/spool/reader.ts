@@ -9,9 +9,10 @@
  *
  * A false resynchronisation needs 4 damaged bytes that read as a plausible length followed by 4
  * that equal the CRC-32 of the bytes after them: 1 in 2^32 for each offset that gets as far as
- * the CRC. Offsets inside an intact record's body never get that far: a body is JSON text, so
- * each of its bytes is at least 0x20 and any 4 of them spell a length above the 64 MiB limit. A
- * frame the scan accepts wrongly would still have to decode as a record to be written.
+ * the CRC. Offsets inside a record's body may get that far now that bodies are binary (record.ts;
+ * JSON bodies of the first format never did: any 4 text bytes spell a length above the 64 MiB
+ * limit), so the odds are per offset tested, still 1 in 2^32 each. A frame the scan accepts
+ * wrongly would still have to decode as a record (layout, lengths, lines) to be written.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { FRAME_HEADER_BYTES, MAX_FRAME_BODY_BYTES, readFrame, SEGMENT_MAGIC } from './frame.ts';
@@ -117,7 +118,7 @@ export class SegmentReader {
         try {
           const record = decodeRecord(found.body);
           records.push({ record, end: base + off });
-          points += record.points.length;
+          points += record.pointCount;
         } catch (e) {
           // The CRC matched, so the frame boundary is sound: skip this record alone.
           damage.push({

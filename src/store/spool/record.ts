@@ -1,15 +1,36 @@
 /**
- * What one spool record holds: the points of one accepted message, and the message itself so that
- * points InfluxDB refuses while the spool drains can still become a `write_rejected` dead letter
- * with the verbatim payload (docs/contract.md §2: never silently dropped).
+ * What one spool record holds: the line-protocol bytes of one accepted message's points, encoded
+ * once by the ingest path (line.ts), and the message itself, so that points InfluxDB refuses while
+ * the spool drains can still become a `write_rejected` dead letter with the verbatim payload
+ * (docs/contract.md §2: never silently dropped). That is the payload's only reason to be here; it
+ * goes when the segment is removed, once every record in it is written.
  *
- * The body is JSON (point.ts: points are plain JSON so they can be spooled); the payload travels as
- * base64 because it may be any bytes. Points are stored as normalised, never re-normalised on
- * replay: a message spooled during a long outage must not become `too_old`, and time-less readings
- * keep the arrival time they were stamped with.
+ * Points are stored as normalised, never re-normalised on replay: a message spooled during a long
+ * outage must not become `too_old`, and time-less readings keep the arrival time they were stamped
+ * with.
+ *
+ * Binary body, version 2 (docs/operations.md, "Spool record layout"); all integers big-endian:
+ *
+ * | offset | bytes | field |
+ * |---|---|---|
+ * | 0 | 1 | version: 2 (a JSON body of the first format starts with `{`: record-json.ts) |
+ * | 1 | 1 | flags: bit 0 set when the source has a stamp |
+ * | 2 | 2 | zero |
+ * | 4 | 8 | `at`, epoch ms (float64) |
+ * | 12 | 8 | `receivedAt`, epoch ms (float64) |
+ * | 20 | 8 | stamp ms (float64; 0 without a stamp) |
+ * | 28 | 4 | stamp offset (0 without a stamp) |
+ * | 32 | 4 | number of points (lines) |
+ * | 36 | 4 | bytes of line protocol |
+ * | 40 | 4 | bytes of payload |
+ * | 44 | 5 × 4 | bytes of topic, site, gateway, device, channel (UTF-8; 0xFFFFFFFF: absent) |
+ * | 64 | … | those five strings, then the line protocol, then the payload |
  */
 import type { DeadLetterInput } from '../../deadletters/store.ts';
 import type { Point } from '../../point.ts';
+import { encodeLines } from '../line.ts';
+import { FRAME_HEADER_BYTES, sealFrame } from './frame.ts';
+import { decodeJsonRecord, JSON_RECORD_FIRST_BYTE } from './record-json.ts';
 
 /** The message a record's points came from (a dead letter without its reasons). */
 export type RecordSource = Omit<DeadLetterInput, 'rejects'>;
@@ -18,65 +39,102 @@ export type RecordSource = Omit<DeadLetterInput, 'rejects'>;
 export interface SpoolRecord {
   /** When it was spooled, epoch ms (the spool's age metric). */
   at: number;
-  points: Point[];
+  /** The points as line protocol, each line ending in `\n` (line.ts `encodeLines`). */
+  lines: Buffer;
+  /** How many points (lines) `lines` holds. */
+  pointCount: number;
   source: RecordSource;
 }
 
-interface Stored {
-  at: number;
-  points: Point[];
-  source: Omit<RecordSource, 'payload'> & { payload: string };
+/** Version byte of the binary layout above. */
+export const RECORD_VERSION = 2;
+const HEADER_BYTES = 64;
+const ABSENT = 0xffffffff;
+const STRINGS = ['topic', 'site', 'gateway', 'device', 'channel'] as const;
+
+/** A record of `points` (encoded here, once). @throws HubError for a point InfluxDB would refuse (line.ts). */
+export function spoolRecord(at: number, points: readonly Point[], source: RecordSource): SpoolRecord {
+  return { at, lines: encodeLines(points), pointCount: points.length, source };
 }
 
-/** The record as a frame body. */
+/** The record as a whole frame (frame.ts), built in one buffer: the spool's append path. */
+export function encodeRecordFrame(record: SpoolRecord): Buffer {
+  const { source, lines } = record;
+  const strings = STRINGS.map((k) => {
+    const v = source[k];
+    return v === undefined ? undefined : Buffer.from(v, 'utf8');
+  });
+  let size = HEADER_BYTES + lines.length + source.payload.length;
+  for (const s of strings) size += s?.length ?? 0;
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + size);
+  const b = frame.subarray(FRAME_HEADER_BYTES);
+  b.writeUInt8(RECORD_VERSION, 0);
+  b.writeUInt8(source.stamp ? 1 : 0, 1);
+  b.writeUInt16BE(0, 2);
+  b.writeDoubleBE(record.at, 4);
+  b.writeDoubleBE(source.receivedAt, 12);
+  b.writeDoubleBE(source.stamp?.ms ?? 0, 20);
+  b.writeUInt32BE(source.stamp?.offset ?? 0, 28);
+  b.writeUInt32BE(record.pointCount, 32);
+  b.writeUInt32BE(lines.length, 36);
+  b.writeUInt32BE(source.payload.length, 40);
+  let at = HEADER_BYTES;
+  strings.forEach((s, i) => {
+    b.writeUInt32BE(s ? s.length : ABSENT, 44 + 4 * i);
+    if (s) at += s.copy(b, at);
+  });
+  at += lines.copy(b, at);
+  source.payload.copy(b, at);
+  return sealFrame(frame);
+}
+
+/** The record as a frame body (tests; the spool builds whole frames: {@link encodeRecordFrame}). */
 export function encodeRecord(record: SpoolRecord): Buffer {
-  const stored: Stored = { ...record, source: { ...record.source, payload: record.source.payload.toString('base64') } };
-  return Buffer.from(JSON.stringify(stored), 'utf8');
+  return encodeRecordFrame(record).subarray(FRAME_HEADER_BYTES);
 }
 
 /**
- * The record of a frame body whose CRC matched.
+ * The record of a frame body whose CRC matched, of either format. Its `lines` and `payload` are
+ * views of `body`, not copies.
  * @throws Error when the body is not a record (written by another version, or a bug).
  */
 export function decodeRecord(body: Buffer): SpoolRecord {
-  const stored = JSON.parse(body.toString('utf8')) as Partial<Stored> | null;
-  if (
-    !stored ||
-    typeof stored.at !== 'number' ||
-    !Array.isArray(stored.points) ||
-    typeof stored.source?.payload !== 'string' ||
-    typeof stored.source.topic !== 'string' ||
-    typeof stored.source.receivedAt !== 'number'
-  ) {
-    throw new Error('not a spool record');
+  if (body[0] === JSON_RECORD_FIRST_BYTE) return decodeJsonRecord(body);
+  if (body[0] !== RECORD_VERSION) throw new Error(`not a spool record: unknown version byte ${body[0]}`);
+  if (body.length < HEADER_BYTES) throw new Error('not a spool record: shorter than its header');
+  const flags = body.readUInt8(1);
+  const at = body.readDoubleBE(4);
+  const receivedAt = body.readDoubleBE(12);
+  const pointCount = body.readUInt32BE(32);
+  const linesBytes = body.readUInt32BE(36);
+  const payloadBytes = body.readUInt32BE(40);
+  if ((flags & ~1) !== 0 || body.readUInt16BE(2) !== 0) throw new Error('not a spool record: unknown flags');
+  if (!Number.isFinite(at) || !Number.isFinite(receivedAt)) throw new Error('not a spool record: bad times');
+  const strings: Partial<Record<(typeof STRINGS)[number], string>> = {};
+  let pos = HEADER_BYTES;
+  for (let i = 0; i < STRINGS.length; i++) {
+    const n = body.readUInt32BE(44 + 4 * i);
+    if (n === ABSENT) continue;
+    if (pos + n > body.length) throw new Error('not a spool record: lengths run past the body');
+    strings[STRINGS[i]!] = body.toString('utf8', pos, pos + n);
+    pos += n;
   }
-  // The drainer writes points as they are: a body whose CRC matches by chance, or that another
-  // version wrote, must not reach InfluxDB as garbage (found by test/fuzz/spool-reader.test.ts).
-  const bad = stored.points.findIndex((p) => !isPoint(p));
-  if (bad >= 0) throw new Error(`not a spool record: point ${bad} is not a point`);
-  return {
-    at: stored.at,
-    points: stored.points,
-    source: { ...stored.source, payload: Buffer.from(stored.source.payload, 'base64') },
-  };
+  const { topic, ...optional } = strings;
+  if (topic === undefined) throw new Error('not a spool record: no topic');
+  if (pos + linesBytes + payloadBytes !== body.length) throw new Error('not a spool record: lengths do not add up');
+  const lines = body.subarray(pos, pos + linesBytes);
+  // The drainer posts the bytes as they are: a body whose CRC matches by chance must not reach
+  // InfluxDB as garbage. A `\n` ends each point (string values may hold more), the last byte
+  // among them: cheap to check.
+  if (countNewlines(lines) < pointCount || (linesBytes > 0 && lines[linesBytes - 1] !== 0x0a))
+    throw new Error(`not a spool record: ${pointCount} points declared, lines do not match`);
+  const source: RecordSource = { topic, ...optional, receivedAt, payload: body.subarray(pos + linesBytes) };
+  if (flags & 1) source.stamp = { ms: body.readDoubleBE(20), offset: body.readUInt32BE(28) };
+  return { at, lines, pointCount, source };
 }
 
-function isPoint(p: unknown): p is Point {
-  if (p === null || typeof p !== 'object') return false;
-  const { measurement, tags, fields, time } = p as Partial<Record<keyof Point, unknown>>;
-  if (typeof measurement !== 'string' || measurement === '') return false;
-  if (typeof time !== 'string' || !/^-?\d{1,20}$/.test(time)) return false;
-  if (!isPlainObject(tags) || !Object.values(tags).every((v) => typeof v === 'string')) return false;
-  if (!isPlainObject(fields)) return false;
-  const values = Object.values(fields);
-  return (
-    values.length > 0 &&
-    values.every(
-      (v) => typeof v === 'boolean' || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)),
-    )
-  );
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
+function countNewlines(b: Buffer): number {
+  let n = 0;
+  for (let i = b.indexOf(0x0a); i >= 0; i = b.indexOf(0x0a, i + 1)) n++;
+  return n;
 }

@@ -56,7 +56,8 @@ export async function writeAll(handle: FileHandle, data: Buffer): Promise<void> 
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
+/** fsync(2) a directory, so the entries of files created or renamed in it survive a power cut. */
+export async function syncDir(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();

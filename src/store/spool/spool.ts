@@ -28,8 +28,8 @@
 import { unlink, type FileHandle } from 'node:fs/promises';
 import { HubError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import { encodeFrame, SEGMENT_MAGIC } from './frame.ts';
-import { encodeRecord, type SpoolRecord } from './record.ts';
+import { FRAME_HEADER_BYTES, MAX_FRAME_BODY_BYTES, SEGMENT_MAGIC } from './frame.ts';
+import { encodeRecordFrame, type SpoolRecord } from './record.ts';
 import { createSegment, listSegments, writeAll } from './segment-files.ts';
 
 /** Options of {@link Spool}. */
@@ -134,7 +134,18 @@ export class Spool {
   append(record: SpoolRecord): Promise<void> {
     if (this.#state !== 'open')
       return Promise.reject(new HubError('HUB_ERR_WRITER_CLOSED', 'the spool is closed: the hub is shutting down'));
-    const frame = encodeFrame(encodeRecord(record));
+    const frame = encodeRecordFrame(record);
+    if (frame.length - FRAME_HEADER_BYTES > MAX_FRAME_BODY_BYTES) {
+      // The reader takes a longer length field for damage (frame.ts): written, the record would be
+      // acknowledged and then read back as damage. Refused before anything is written instead.
+      this.#counts.refused++;
+      return Promise.reject(
+        new HubError(
+          'HUB_ERR_SPOOL_RECORD_TOO_LARGE',
+          `spool: a record of ${frame.length} bytes is larger than a spool frame may be (${MAX_FRAME_BODY_BYTES} bytes of body)`,
+        ),
+      );
+    }
     if (this.#buffered > 0 && this.#buffered + frame.length > this.#o.maxBufferedBytes) {
       this.#counts.refused++;
       return Promise.reject(

@@ -18,6 +18,7 @@ import type { InfluxPointWriter } from '../influx-writer.ts';
 import type { InfluxStore } from '../influx-store.ts';
 import type { WriterStats } from '../point-writer.ts';
 import { Drainer, drainerSizing, type DrainerStats, type SpoolPosition } from './drainer.ts';
+import { Quarantine } from './quarantine.ts';
 import type { SpoolRecord } from './record.ts';
 import { Spool, type SpoolOptions, type SpoolStats } from './spool.ts';
 
@@ -34,6 +35,8 @@ export interface SpoolStageOptions extends Omit<SpoolOptions, 'logger'> {
   /** Where the drainer's writer comes from (`writer('drain')`) and the database it ensures. */
   influx: Pick<InfluxStore, 'writer' | 'connection'>;
   deadLetters: Pick<DeadLetterStore, 'add'>;
+  /** Where damaged stretches of the spool are kept (`<dataDir>/quarantine`, quarantine.ts). */
+  quarantineDir: string;
   logger: Logger;
   now?: () => number;
 }
@@ -51,19 +54,36 @@ export class SpoolStage implements Component {
   constructor(options: SpoolStageOptions) {
     this.#o = options;
     this.#log = options.logger.child({ component: 'spool' });
-    const { influx: _i, deadLetters: _d, logger: _l, now: _n, ...spool } = options;
+    const { influx: _i, deadLetters: _d, quarantineDir: _q, logger: _l, now: _n, ...spool } = options;
     this.#spool = new Spool({ ...spool, logger: this.#log });
   }
 
   async start(): Promise<void> {
     const left = await this.#spool.open();
     if (left.segments > 0) this.#log.info({ ...left, dir: this.#o.dir }, 'spool: replaying what an earlier run left');
+    const quarantine = new Quarantine({
+      dir: this.#o.quarantineDir,
+      fsync: this.#o.fsync,
+      deadLetters: this.#o.deadLetters,
+      ...(this.#o.now ? { now: this.#o.now } : {}),
+    });
+    // Only a notice: an unreadable folder is logged, and fails the drainer only if damage comes.
+    const held = await quarantine.survey().catch((err: unknown) => {
+      this.#log.error({ err, dir: this.#o.quarantineDir }, 'spool: cannot look into the quarantine folder');
+      return undefined;
+    });
+    if (held && held.stretches > 0)
+      this.#log.warn(
+        { ...held, dir: this.#o.quarantineDir },
+        'spool: the quarantine holds damaged spool bytes; inspect and remove them (docs/operations.md, "Quarantined spool damage")',
+      );
     const writer = (this.#writer = this.#o.influx.writer('drain'));
     const settings = this.#o.influx.connection('drain').settings;
     this.#drainer = new Drainer({
       spool: this.#spool,
       writer,
       deadLetters: this.#o.deadLetters,
+      quarantine,
       logger: this.#log,
       ...drainerSizing(settings),
       retry: settings,

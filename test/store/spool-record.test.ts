@@ -1,0 +1,79 @@
+/**
+ * The binary spool record (src/store/spool/record.ts): whatever the message (optional source
+ * fields absent or present, any UTF-8, a stamp or none, any payload bytes), a record reads back as
+ * written; a record of the first (JSON) format reads back with its points encoded as the ingest
+ * path encodes them now.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Point } from '../../src/point.ts';
+import { encodeLines } from '../../src/store/line.ts';
+import { encodeJsonRecord } from '../../src/store/spool/record-json.ts';
+import { decodeRecord, encodeRecord, spoolRecord, type RecordSource } from '../../src/store/spool/record.ts';
+import { fuzz } from '../fuzz/settings.ts';
+
+const text = fc.string({ unit: 'grapheme', maxLength: 40 });
+const source: fc.Arbitrary<RecordSource> = fc.record(
+  {
+    topic: text,
+    site: text,
+    gateway: text,
+    device: text,
+    channel: fc.constantFrom('telemetry', 'event', 'status'),
+    receivedAt: fc.double({ noNaN: true, noDefaultInfinity: true }),
+    stamp: fc.record({ ms: fc.integer({ min: 0, max: 2 ** 45 }), offset: fc.nat({ max: 999_999 }) }),
+    payload: fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+  },
+  { requiredKeys: ['topic', 'receivedAt', 'payload'] },
+);
+const point: fc.Arbitrary<Point> = fc.record({
+  measurement: fc.string({ minLength: 1, maxLength: 10 }),
+  tags: fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }), fc.string({ maxLength: 8 }), { maxKeys: 3 }),
+  fields: fc.dictionary(
+    fc.string({ minLength: 1, maxLength: 5 }),
+    fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.string({ maxLength: 12 })),
+    { minKeys: 1, maxKeys: 3 },
+  ),
+  time: fc.bigInt({ min: 0n, max: 2n ** 62n }).map(String),
+});
+
+describe('spool record layout', () => {
+  it('reads back as written, for any message', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.array(point, { maxLength: 4 }),
+        source,
+        (at, points, src) => {
+          const record = spoolRecord(at, points, src);
+          const back = decodeRecord(encodeRecord(record));
+          expect(back.at).toBe(at);
+          expect(back.pointCount).toBe(points.length);
+          expect(back.lines.equals(encodeLines(points))).toBe(true);
+          expect(back.source).toEqual(src);
+        },
+      ),
+      fuzz(300),
+    );
+  });
+
+  it('a record of the first (JSON, base64 payload) format reads back with its points as line protocol', () => {
+    fc.assert(
+      fc.property(fc.integer(), fc.array(point, { minLength: 1, maxLength: 3 }), source, (at, points, src) => {
+        const back = decodeRecord(encodeJsonRecord({ at, points, source: src }));
+        expect(back).toEqual({ at, lines: encodeLines(points), pointCount: points.length, source: src });
+      }),
+      fuzz(200),
+    );
+  });
+
+  it('refuses a body of an unknown version, and one whose lengths do not add up', () => {
+    const body = Buffer.from(
+      encodeRecord(spoolRecord(1, [], { topic: 't', receivedAt: 2, payload: Buffer.from('x') })),
+    );
+    expect(decodeRecord(body).source.topic).toBe('t');
+    expect(() => decodeRecord(Buffer.concat([body, Buffer.from('y')]))).toThrow(/lengths do not add up/);
+    body[0] = 3;
+    expect(() => decodeRecord(body)).toThrow(/unknown version byte 3/);
+  });
+});

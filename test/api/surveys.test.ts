@@ -257,6 +257,17 @@ describe('survey uploads and summary', { timeout: 60_000 }, () => {
     expect((await storedSurvey()).length).toBe(before);
   });
 
+  it('of two first uploads of a wave sent at once with different dates, one is stored and one refused', async () => {
+    const [a, b] = await Promise.all([
+      upload('maple-court', '2026-Q2', '2026-06-30', [['W-1-05', 4]]),
+      upload('maple-court', '2026-Q2', '2026-07-01', [['W-2-04', 2]]),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 422]);
+    const rows = await storedSurvey(`WHERE "wave" = '2026-Q2'`);
+    expect(rows).toHaveLength(1);
+    expect(new Set(rows.map((r) => r.values['time'])).size).toBe(1);
+  });
+
   it('a later upload of the same wave replaces a household answer and adds new ones', async () => {
     const before = (await storedSurvey()).length;
     const res = await upload('maple-court', '2026-Q3', '2026-09-30', [
@@ -268,7 +279,7 @@ describe('survey uploads and summary', { timeout: 60_000 }, () => {
     const got = await summary('maple-court');
     const want = expected('maple-court', ROSTER.length, undefined);
     expectSummary(got, want);
-    expect(got.waves[1]).toMatchObject({ responses: 9, satisfied: 4, met: false });
+    expect(got.waves.find((w) => w.wave === '2026-Q3')).toMatchObject({ responses: 9, satisfied: 4, met: false });
   });
 
   it('takes the baseline from the inventory; a site without a roster has no response rate', async () => {

@@ -28,6 +28,19 @@ export const surveyRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
   const { inventory } = deps;
   const now = deps.now ?? Date.now;
   const pseudonymise = createPseudonymiser(deps.config.pseudonymKey);
+  // Uploads of one site and wave run one after another: the wave's date is checked against what is
+  // stored, so two first uploads with different dates must not both pass the check and land at two
+  // times (docs/contract.md §5: a wave has one date). Another process (survey import) is not held.
+  const queues = new Map<string, Promise<unknown>>();
+  function serialised<T>(key: string, run: () => Promise<T>): Promise<T> {
+    const turn = (queues.get(key) ?? Promise.resolve()).then(run, run);
+    const settled = turn.catch(() => undefined);
+    queues.set(key, settled);
+    void settled.then(() => {
+      if (queues.get(key) === settled) queues.delete(key);
+    });
+    return turn;
+  }
 
   app.post(
     '/api/v1/sites/:site/surveys',
@@ -43,9 +56,11 @@ export const surveyRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       },
     },
     async (req, reply) => {
-      const result = await storeSurveyUpload(
-        { conn: deps.conn, writer: deps.writer, inventory, pseudonymise, now },
-        { site: req.params.site, ...req.body },
+      const result = await serialised(`${req.params.site}\u0000${req.body.wave}`, () =>
+        storeSurveyUpload(
+          { conn: deps.conn, writer: deps.writer, inventory, pseudonymise, now },
+          { site: req.params.site, ...req.body },
+        ),
       );
       const fields = { site: req.params.site, wave: req.body.wave, rows: req.body.responses.length };
       if (!result.stored) {

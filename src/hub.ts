@@ -11,7 +11,7 @@
  */
 import { join } from 'node:path';
 import { ApiServer } from './api/component.ts';
-import { createBroker } from './broker/index.ts';
+import { AuthCache, createBroker } from './broker/index.ts';
 import { LiveInventory, summarise, type ReloadResult } from './config/live-inventory.ts';
 import { loadInventory, type Loaded } from './config/load.ts';
 import { DataDirLocker } from './data-dir-lock.ts';
@@ -80,10 +80,14 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
     // Late data reaches the stored KPIs (src/kpi/README.md, "Late data and backfill").
     onAccepted: (site, times) => kpi?.accepted(site, times),
   });
+  // One verified-credential cache for every login the hub checks: the broker's CONNECTs and the
+  // EMQX authentication endpoint's (docs/operations.md, "Behind an external broker").
+  const authCache = new AuthCache({ ttlMs: config.mqtt.authCacheTtl });
   const broker = createBroker({
     config: config.mqtt,
     inventory,
     logger,
+    authCache,
     onPublish: async (ctx) => {
       await ingest.handle({ ...ctx, receivedAt: now() });
     },
@@ -140,7 +144,15 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
         now,
       })
     : undefined;
-  const api = new ApiServer({ config, inventory, influx, logger, now, hub: { ...hubView(), reload: () => reload() } });
+  const api = new ApiServer({
+    config,
+    inventory,
+    influx,
+    logger,
+    now,
+    authCache,
+    hub: { ...hubView(), reload: () => reload() },
+  });
 
   /** Start order; stopped in reverse. Add a component where what it needs has started before it. */
   const components: Component[] = [

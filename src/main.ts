@@ -4,6 +4,7 @@
  */
 import { isHubError } from './errors.ts';
 import { EXIT } from './cli/args.ts';
+import { brokerCommand } from './cli/broker.ts';
 import { kpiCommand } from './cli/kpi.ts';
 import { reportCommand } from './cli/report.ts';
 import { secretCommand } from './cli/secret.ts';
@@ -23,6 +24,8 @@ Commands:
                           store one wave of a resident satisfaction survey, print the summary
   dashboards build [--out DIR] [--config FILE]
                           build dashboards/*.yaml into Grafana JSON (default: dashboards/build)
+  broker mosquitto --out DIR [--config FILE]
+                          write the hub's MQTT access rules as a Mosquitto ACL file
   help                    show this help
 
 Run \`community-hub <command> --help\` for a command's options.
@@ -53,6 +56,8 @@ async function main(argv: string[]): Promise<number> {
     case 'dashboards':
       // Loaded on demand: the Grafana SDK costs every other command ~150 ms at start.
       return (await import('./cli/dashboards.ts')).dashboardsCommand(rest);
+    case 'broker':
+      return brokerCommand(rest);
     case 'secret':
       process.stdout.write(await secretCommand(rest));
       return EXIT.ok;

@@ -1,6 +1,8 @@
 /**
  * API keys (docs/contract.md §6): `Authorization: Bearer <key>`. Operator keys read; admin keys read
- * and write. Keys from the config are `scrypt$…` hashes (checked with verifySecret, constant time);
+ * and write; broker keys (`http.brokerKeys`) open only the EMQX endpoints an external broker
+ * calls, and nothing else, so a broker's config holds no key that reads the hub's data. Keys from
+ * the config are stored forms (checked with verifySecret, constant time);
  * a key that verified is remembered briefly as sha256(key) → role so not every request pays an
  * scrypt. The plain HUB_ADMIN_KEY / HUB_OPERATOR_KEY are compared with timingSafeEqual.
  * Wrong keys and wrong gateway secrets of HTTP ingest (each costs scrypts) are counted per client address: past
@@ -12,7 +14,7 @@ import type { HubConfig } from '../config/schema.ts';
 import { HubError } from '../errors.ts';
 import { verifySecret } from '../secret.ts';
 
-export type Role = 'operator' | 'admin';
+export type Role = 'operator' | 'admin' | 'broker';
 
 /** How long a verified key's role is remembered. */
 const CACHE_MS = 5 * 60_000;
@@ -28,7 +30,10 @@ function sameKey(a: string, b: string): boolean {
 export interface KeyChecker {
   /** The role of `key`, or undefined when no key of the config matches. */
   roleOf(key: string): Promise<Role | undefined>;
-  /** An onRequest hook admitting keys of `role` (admin also passes an operator route). */
+  /**
+   * An onRequest hook admitting keys of `role`: admin also passes an operator route; a broker key
+   * passes only a broker route, and only a broker key does.
+   */
   require(role: Role): (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
   /** Count a failed credential (API key or a gateway's Basic secret) of a client address. */
   failed(ip: string): void;
@@ -37,7 +42,7 @@ export interface KeyChecker {
 }
 
 export function createKeyChecker(config: HubConfig, now: () => number = Date.now): KeyChecker {
-  const { operatorKeys, adminKeys, maxAuthFailures } = config.http;
+  const { operatorKeys, adminKeys, brokerKeys, maxAuthFailures } = config.http;
   const cache = new Map<string, { role: Role; until: number }>();
   const failures = new Map<string, { count: number; since: number }>();
 
@@ -52,6 +57,7 @@ export function createKeyChecker(config: HubConfig, now: () => number = Date.now
     else {
       for (const stored of adminKeys) if (!role && (await verifySecret(key, stored))) role = 'admin';
       for (const stored of operatorKeys) if (!role && (await verifySecret(key, stored))) role = 'operator';
+      for (const stored of brokerKeys) if (!role && (await verifySecret(key, stored))) role = 'broker';
     }
     if (role) cache.set(digest, { role, until: now() + CACHE_MS });
     return role;
@@ -87,6 +93,11 @@ export function createKeyChecker(config: HubConfig, now: () => number = Date.now
         }
         if (needed === 'admin' && role !== 'admin')
           throw new HubError('HUB_ERR_FORBIDDEN', 'this route needs an admin key');
+        if ((needed === 'broker') !== (role === 'broker'))
+          throw new HubError(
+            'HUB_ERR_FORBIDDEN',
+            needed === 'broker' ? 'this route needs a broker key' : 'a broker key opens only the EMQX endpoints',
+          );
       };
     },
   };

@@ -2,7 +2,7 @@
  * What the API reads: the hub's config and inventory, InfluxDB, a writer for KPI recomputes, and
  * the hub's own `ready()`/`stats()` (hub.ts passes itself; the api stage never imports hub.ts).
  */
-import type { BrokerStats } from '../broker/index.ts';
+import type { AuthCache, BrokerStats } from '../broker/index.ts';
 import type { Inventory } from '../config/inventory.ts';
 import type { ReloadResult } from '../config/live-inventory.ts';
 import type { HubConfig } from '../config/schema.ts';
@@ -48,6 +48,11 @@ export interface ApiDeps {
   /** Where `POST …/kpis/compute` writes its results. */
   writer: PointWriter;
   logger: Logger;
+  /**
+   * The broker's verified-credential cache, which the EMQX authentication endpoint shares (hub.ts);
+   * absent: the endpoint keeps its own.
+   */
+  authCache?: AuthCache | undefined;
   /** The hub's clock (epoch ms). */
   now?: () => number;
   hub: {

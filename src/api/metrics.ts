@@ -288,13 +288,13 @@ export function createMetrics(stats: () => StatsView): Registry {
   total(
     r,
     'hub_mqtt_auth_cache_hits_total',
-    'gateway CONNECTs accepted from the verified-credential cache, without scrypt',
+    'gateway logins (MQTT CONNECT, EMQX authn) accepted from the verified-credential cache, without scrypt',
     () => stats().broker?.authCache.hits,
   );
   total(
     r,
     'hub_mqtt_auth_cache_misses_total',
-    'gateway CONNECTs checked with scrypt while the credential cache is on',
+    'gateway logins (MQTT CONNECT, EMQX authn) checked with scrypt while the credential cache is on',
     () => stats().broker?.authCache.misses,
   );
   totalsBy(

@@ -19,6 +19,7 @@ import { adminRoutes } from './routes/admin.ts';
 import type { ApiDeps } from './deps.ts';
 import { createMetrics } from './metrics.ts';
 import { deadLetterRoutes } from './routes/dead-letters.ts';
+import { emqxRoutes } from './routes/emqx.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { kpiRoutes } from './routes/kpis.ts';
@@ -120,7 +121,8 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
           apiKey: {
             type: 'http',
             scheme: 'bearer',
-            description: 'an operator (read) or admin (read and write) API key',
+            description:
+              'an operator (read) or admin (read and write) API key; a broker key for the EMQX endpoints only',
           },
           gateway: { type: 'http', scheme: 'basic', description: 'HTTP ingest: the gateway id and its secret' },
         },
@@ -143,5 +145,6 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(ingestRoutes, opts);
   await app.register(deadLetterRoutes, opts);
   await app.register(adminRoutes, opts);
+  await app.register(emqxRoutes, opts);
   return app;
 }

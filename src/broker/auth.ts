@@ -1,7 +1,8 @@
 /**
  * CONNECT authentication (docs/contract.md §2): username = gateway id, password = its secret,
- * checked against the inventory's stored secret (scrypt or fast scheme, src/secret.ts); or a
- * read-only observer account from the config; or, on the TLS listener with `mqtt.tlsClientCerts`,
+ * checked against the inventory's stored secret (scrypt or fast scheme, src/secret.ts; the check
+ * itself is src/broker/credentials.ts, shared with the EMQX endpoints); or a read-only observer
+ * account from the config; or, on the TLS listener with `mqtt.tlsClientCerts`,
  * a client certificate naming the gateway (src/broker/client-cert.ts), without a password.
  * Never by client id. Refusals carry the CONNACK return code of [MQTT-3.2.2-5] / table 3.1:
  * 3 server unavailable, 4 bad user name or password, 5 not authorized.
@@ -11,10 +12,9 @@ import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import type { Inventory } from '../config/inventory.ts';
 import type { Logger } from '../log.ts';
-import { decoyForSites, verifySecret } from '../secret.ts';
 import type { Account } from './acl.ts';
-import type { AuthCache } from './auth-cache.ts';
 import { clientCert, type ClientCert } from './client-cert.ts';
+import { checkCredentials, type CredentialDeps } from './credentials.ts';
 import type { RefusalCounter, RefusalReason } from './refusals.ts';
 import type { MqttConfig } from './types.ts';
 
@@ -54,28 +54,19 @@ const CODES = {
   cert_mismatch: 4, // the user name contradicts the certificate: a bad user name
 } as const satisfies Partial<Record<RefusalReason, AuthErrorCode>>;
 
-/** Dependencies of the authenticator. */
-export interface AuthDeps {
+/** Dependencies of the authenticator: the credential check's (src/broker/credentials.ts) and the broker's. */
+export interface AuthDeps extends CredentialDeps {
   config: MqttConfig;
-  inventory: Inventory;
   logger: Logger;
   refusals: RefusalCounter;
   sessions: WeakMap<Client, Session>;
   /** Connections that passed CONNECT and are still open (the `maxConnections` budget). */
   admitted: Set<Duplex>;
   remoteOf: (conn: Duplex) => string;
-  /** Verified-credential cache (src/broker/auth-cache.ts); absent or disabled: scrypt every time. */
-  cache?: AuthCache;
-  /** The scrypt check; injectable so tests can count calls. */
-  verify?: (plain: Buffer, stored: string) => Promise<boolean>;
 }
 
 /** Build the aedes `authenticate` handler. */
 export function createAuthenticator(deps: AuthDeps): AuthenticateHandler {
-  const observers = new Map(deps.config.observers.map((o) => [o.username, o.secret]));
-  // Checked when the username is unknown, so an unknown gateway costs what a wrong secret costs
-  // and the answer (CONNACK 4 for both) does not reveal which ids exist; of the scheme most
-  // gateways use (src/secret.ts), looked up per CONNECT as the inventory may have been reloaded.
   return (client, username, password, done) => {
     const conn = client.conn as Duplex;
     const clientId = client.id;
@@ -104,41 +95,18 @@ export function createAuthenticator(deps: AuthDeps): AuthenticateHandler {
       if (deps.config.tlsClientCerts === 'required' && conn instanceof TLSSocket) return refuse('cert_required');
       // `optional`, or another listener: the username and password below.
     }
-    // [MQTT-3.1.3-11] a username is a UTF-8 string; an empty one is as anonymous as none.
-    if (username === undefined || username === '') return refuse('anonymous');
-    // Topic wildcards or levels in a username could widen a topic rule built from it.
-    if (/[+#/]/.test(username)) return refuse('bad_username');
-
-    const gateway = deps.inventory.gateway(username);
-    const account: Account | undefined = gateway
-      ? { kind: 'gateway', username, site: gateway.site }
-      : observers.has(username)
-        ? { kind: 'observer', username }
-        : undefined;
-    const stored = gateway?.secret ?? observers.get(username) ?? decoyForSites(deps.inventory.sites);
-    const presented = password ?? Buffer.alloc(0);
-    // Only inventory gateways are cached (one entry each at most). The digest is only ever
-    // compared with what a successful scrypt left; a wrong password falls through to scrypt.
-    const cache = gateway && deps.cache?.enabled ? deps.cache : undefined;
-    const digest = cache?.digest(username, presented);
-    if (account && cache && digest && password !== undefined && cache.check(username, digest, stored)) {
-      if (client.closed) return done(null, false);
-      return admit(account);
-    }
-    (deps.verify ?? verifySecret)(presented, stored).then(
-      (ok) => {
-        if (ok && cache && digest && password !== undefined) cache.remember(username, digest, stored);
-        // The socket went away during scrypt: aedes ignores the answer; do not admit a closed conn.
+    void checkCredentials(deps, username, password).then((verdict) => {
+      if (verdict.ok) {
+        // The socket went away during the check: aedes ignores the answer; do not admit a closed conn.
         if (client.closed) return done(null, false);
-        if (!account) return refuse('unknown_user');
-        if (!ok) return refuse('bad_secret', password === undefined ? 'no password' : undefined);
-        admit(account);
-      },
-      (err: unknown) => {
-        deps.logger.error({ err, username }, 'mqtt secret check failed');
-        refuse('auth_error');
-      },
-    );
+        return admit(verdict.account);
+      }
+      const { reason, detail } = verdict;
+      if (reason === 'auth_error') deps.logger.error({ err: verdict.error, username }, 'mqtt secret check failed');
+      // A secret was checked and the socket went away meanwhile: nobody is left to answer.
+      else if (reason !== 'anonymous' && reason !== 'bad_username' && client.closed) return done(null, false);
+      refuse(reason, detail);
+    });
   };
 }
 

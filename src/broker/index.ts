@@ -23,7 +23,7 @@ import { rootLevels } from './topic.ts';
 import type { Inventory } from '../config/inventory.ts';
 import type { Broker, BrokerOptions, BrokerPorts, BrokerStats, OwnPublishOptions } from './types.ts';
 
-export type { AuthCacheStats } from './auth-cache.ts';
+export { AuthCache, type AuthCacheStats } from './auth-cache.ts';
 export type {
   Broker,
   BrokerOptions,
@@ -70,7 +70,7 @@ class MqttBroker implements Broker {
     this.#refusals = new RefusalCounter(this.#log);
     this.#presence = new Presence(this.#log, options.onGatewayStatus);
     this.#acl = new Acl(rootLevels(options.config.rootTopic));
-    this.#authCache = new AuthCache({ ttlMs: options.config.authCacheTtl, now: options.now });
+    this.#authCache = options.authCache ?? new AuthCache({ ttlMs: options.config.authCacheTtl, now: options.now });
   }
 
   /** The ports bound; undefined while not listening. */

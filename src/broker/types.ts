@@ -7,7 +7,7 @@ import type { Aedes } from 'aedes';
 import type { Inventory } from '../config/inventory.ts';
 import type { HubConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
-import type { AuthCacheStats } from './auth-cache.ts';
+import type { AuthCache, AuthCacheStats } from './auth-cache.ts';
 import type { RefusalReason } from './refusals.ts';
 
 /** The `mqtt` section of hub.yaml. */
@@ -57,6 +57,11 @@ export interface BrokerOptions {
   packetCeilingBytes?: number;
   /** Clock of the verified-credential cache's TTL, in ms (tests). Default `Date.now`. */
   now?: () => number;
+  /**
+   * The verified-credential cache, when someone else also checks credentials with it (hub.ts shares
+   * it with the EMQX endpoints: one set of entries, one set of counters). Default: its own.
+   */
+  authCache?: AuthCache;
   /**
    * aedes and socket knobs for `npm run bench -- aedes` (docs/benchmarks.md, "aedes settings");
    * unset: aedes' defaults and `noDelay` on. Not configuration: no value measured better than these.

@@ -81,6 +81,11 @@ const http = z.strictObject({
   /** Hashed operator (read) and admin (write) API keys (docs/contract.md §6). */
   operatorKeys: z.array(hashed).default([]),
   adminKeys: z.array(hashed).default([]),
+  /**
+   * Hashed keys of an external broker calling the EMQX authentication and authorisation endpoints
+   * (docs/contract.md §6); they open no other route.
+   */
+  brokerKeys: z.array(hashed).default([]),
   /** `GET /api/v1/sites/{site}/devices` calls a device online when heard within this window. */
   onlineWindow: duration.prefault('1h'),
   /** Failed API key attempts allowed per client address and minute before 429 (0 = no limit). */

@@ -63,6 +63,7 @@ export async function printPdf(o: PrintOptions): Promise<void> {
       ],
       o.timeoutMs,
       o.signal,
+      work,
     );
     const pdf = await readFile(out).catch(() => undefined);
     if (!pdf || pdf.subarray(0, 5).toString('latin1') !== '%PDF-') throw new Error('Chromium exited without a PDF');
@@ -74,12 +75,20 @@ export async function printPdf(o: PrintOptions): Promise<void> {
 
 /**
  * Runs the command in a process group of its own (Chromium starts helpers), killed as a whole on
- * timeout or abort.
+ * timeout or abort, with `tmp` as its TMPDIR.
  */
-function run(cmd: string, args: string[], timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+function run(
+  cmd: string,
+  args: string[],
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  tmp: string,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new Error('the hub is stopping'));
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    // Its temporary folders (org.chromium.Chromium.*) go into the work folder, removed after it.
+    const env = { ...process.env, TMPDIR: tmp };
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env });
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => {
       if (stderr.length < 4096) stderr += b.toString();

@@ -466,6 +466,8 @@ describe('OpenAPI', () => {
       'GET /ready',
       'POST /api/v1/admin/reload',
       'POST /api/v1/dead-letters/replay',
+      'POST /api/v1/emqx/authn',
+      'POST /api/v1/emqx/authz',
       'POST /api/v1/ingest/{site}/{gateway}/{device}/{channel}',
       'POST /api/v1/sites/{site}/kpis/compute',
       'POST /api/v1/sites/{site}/surveys',

@@ -156,7 +156,7 @@ export function run(
   cmd: string,
   args: string[],
   timeoutMs = 15_000,
-): { done: Promise<Run>; exited: () => boolean; kill: () => void } {
+): { done: Promise<Run>; exited: () => boolean; kill: () => void; output: () => string } {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -172,7 +172,7 @@ export function run(
       resolve({ code, stdout, stderr });
     });
   });
-  return { done, exited: () => exited, kill: () => child.kill('SIGKILL') };
+  return { done, exited: () => exited, kill: () => child.kill('SIGKILL'), output: () => stdout };
 }
 
 /** How mosquitto_pub is given its message: `-m` text, `-n` (empty) or `-f` a file. */
@@ -204,23 +204,19 @@ export function mosquittoPub(
   ]);
 }
 
-/** mosquitto_sub on 127.0.0.1:`port`. */
-export function mosquittoSub(port: number, auth: [string, string], topic: string, more: string[] = []) {
-  return run('/usr/bin/mosquitto_sub', [
-    '-h',
-    '127.0.0.1',
-    '-p',
-    String(port),
-    '-u',
-    auth[0],
-    '-P',
-    auth[1],
-    '-q',
-    '1',
-    '-t',
-    topic,
-    ...more,
-  ]);
+/** mosquitto_sub on 127.0.0.1:`port`, killed after `timeoutMs` at the latest. */
+export function mosquittoSub(
+  port: number,
+  auth: [string, string],
+  topic: string,
+  more: string[] = [],
+  timeoutMs?: number,
+) {
+  return run(
+    '/usr/bin/mosquitto_sub',
+    ['-h', '127.0.0.1', '-p', String(port), '-u', auth[0], '-P', auth[1], '-q', '1', '-t', topic, ...more],
+    timeoutMs,
+  );
 }
 
 /** The telemetry topic of a device. */

@@ -157,6 +157,24 @@ describe('Spool and Drainer', () => {
     });
   });
 
+  it('a written segment is sealed and removed seconds after the drainer entered it: no raw payload stays on disk', async () => {
+    const dir = await tempDir();
+    const { spool } = await openSpool(dir);
+    const writer = new MemoryPointWriter();
+    drain(dir, spool, writer);
+    await Promise.all(Array.from({ length: 5 }, (_, i) => spool.append(record(i))));
+    await vi.waitFor(() => expect(seqs(writer)).toEqual([0, 1, 2, 3, 4]), { timeout: 10_000, interval: 20 });
+    // Written, but still on disk with its payloads, in the segment being appended to ...
+    expect(spool.stats().segments).toBe(1);
+    // ... until the drainer has been in it a while (2 s): then sealed and removed.
+    await vi.waitFor(() => expect(spool.stats().segments).toBe(0), { timeout: 15_000, interval: 50 });
+    expect(await spooledRecords(join(dir, 'spool'))).toEqual([]);
+    expect(await readdir(join(dir, 'spool'))).toEqual([]);
+    // The spool takes the next record in a new segment, and the drainer writes it.
+    await spool.append(record(5));
+    await vi.waitFor(() => expect(seqs(writer)).toEqual([0, 1, 2, 3, 4, 5]), { timeout: 10_000, interval: 20 });
+  });
+
   it('a torn last record is skipped with a log line; every whole record before it is replayed', async () => {
     const dir = await tempDir();
     const first = await openSpool(dir);

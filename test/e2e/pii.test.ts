@@ -11,7 +11,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectInflux, parseLines, query, quoteIdent, type InfluxConnection } from '../../src/store/index.ts';
 import {
   generate,
@@ -288,27 +288,18 @@ describe('a simulated week with distinctive household ids and secrets', () => {
     expect(found).toEqual([]);
   });
 
-  it('the drained spool holds household ids only in the verbatim payloads kept for write_rejected dead letters', async () => {
+  it('the drained spool holds no household id: its segments, payloads and all, are removed within seconds', async () => {
     await drainedWithin(started.hub, 60_000);
-    // The records of the segment being appended to stay on disk after they are written (the
-    // drainer removes a segment once it is sealed): their points must carry pseudonyms only.
-    const records = await spooledRecords(files.spoolDir);
-    expect(records.length).toBeGreaterThan(0);
-    const points = records.flatMap((r) => parseLines(r.lines));
-    expect(points.some((p) => p.measurement === 'deposit' && typeof p.fields.household === 'string')).toBe(true);
-    const meta = records.map(({ source: { payload: _payload, ...source }, lines, ...rest }) => ({
-      ...rest,
-      lines: lines.toString('utf8'),
-      source,
-    }));
-    expect(scanText('spool records without payloads', JSON.stringify(meta), needles)).toEqual([]);
-    // Byte for byte, whatever format the spool writes: nothing beyond what those payloads hold.
-    const inPayloads = new Set(
-      scanText('spool payloads', records.map((r) => r.source.payload.toString('utf8')).join('\n'), needles).map(
-        (f) => f.value,
-      ),
+    // The drainer seals the segment being appended to a few seconds after entering it, once it is
+    // written, then removes it (docs/contract.md §3, personal data). Self-stats samples keep
+    // coming: what counts is that no byte of the spool holds a raw id, a secret or a key.
+    await vi.waitFor(async () => expect(await scanFiles(files.spoolDir, needles)).toEqual([]), {
+      timeout: 30_000,
+      interval: 250,
+    });
+    const deposits = (await spooledRecords(files.spoolDir)).flatMap((r) =>
+      parseLines(r.lines).filter((p) => p.measurement === 'deposit'),
     );
-    const inFiles = await scanFiles(files.spoolDir, needles);
-    expect(inFiles.filter((f) => !inPayloads.has(f.value))).toEqual([]);
+    expect(deposits).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 /** The pure report builder (docs/contract.md §5) on hand-made inputs. */
 import { describe, expect, it } from 'vitest';
-import { evaluate, kpiDefinition, periodOf } from '../../src/kpi/index.ts';
+import { evaluate, KPI_IDS, kpiDefinition, periodOf } from '../../src/kpi/index.ts';
 import { buildReport, changeOf, householdsNeeded, KPI_TITLES, trendPeriods } from '../../src/report/index.ts';
 import { input, kpis, PERIOD, PREVIOUS, result } from './fixtures.ts';
 
@@ -204,7 +204,8 @@ describe('trend', () => {
     const r = buildReport(input());
     expect(r.trend.kind).toBe('day');
     expect(r.trend.periods).toBe(14);
-    expect(r.trend.series.map((s) => s.kpi)).toEqual(r.kpis.map((k) => k.kpi));
+    // Every KPI the hub defines, in definition order, those without stored values as gaps.
+    expect(r.trend.series.map((s) => s.kpi)).toEqual([...KPI_IDS]);
     const cov = r.trend.series[0]!;
     expect(cov.points.map((p) => p.date)).toEqual(
       Array.from(

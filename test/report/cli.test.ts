@@ -155,7 +155,7 @@ describe('community-hub report', { timeout: 120_000 }, () => {
     const cases = [
       [['report', '--config', config], '--site is required'],
       [['report', '--site', 'nowhere', '--config', config], 'no site "nowhere"'],
-      [['report', '--site', SITE.id, '--period', 'year', '--config', config], '--period must be one of'],
+      [['report', '--site', SITE.id, '--period', 'decade', '--config', config], '--period must be one of'],
       [['report', '--site', SITE.id, '--format', 'pdf', '--config', config], '--format must be one of'],
       [['report', '--site', SITE.id, '--lang', 'fr', '--config', config], '--lang must be one of zh-CN, en'],
       [['report', '--site', SITE.id, '--date', '2026-02-30', '--config', config], '2026-02-30'],

@@ -12,7 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Inventory, type InventoryData } from '../../src/config/inventory.ts';
 import type { Roster } from '../../src/config/roster.ts';
 import { DeadLetterStore } from '../../src/deadletters/store.ts';
-import { ALL_BUILDINGS, readKpiResults, recomputeKpis, periodOf, type KpiResult } from '../../src/kpi/index.ts';
+import {
+  ALL_BUILDINGS,
+  KPI_IDS,
+  readKpiResults,
+  recomputeKpis,
+  periodOf,
+  type KpiResult,
+} from '../../src/kpi/index.ts';
 import { gatherReport, type ReportDeps } from '../../src/report/index.ts';
 import type { InfluxPointWriter } from '../../src/store/index.ts';
 import { deposit, freshDatabase, heartbeat, kpiConfig } from '../kpi/helpers.ts';
@@ -160,6 +167,6 @@ describe('report per building', () => {
     expect(cov.points.at(-2)).toMatchObject({ complete: true, changePartial: false, change: -0.1 });
     expect(cov.points.at(-1)).toMatchObject({ complete: false, changePartial: true, change: -0.5 });
     expect(r.kpis[0]).toMatchObject({ changePartial: true, change: -0.5 });
-    expect(r.trend.series).toHaveLength(7);
+    expect(r.trend.series).toHaveLength(KPI_IDS.length);
   });
 });

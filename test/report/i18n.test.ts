@@ -12,7 +12,7 @@ describe('report catalogue', () => {
       expect(new Set(titles).size).toBe(KPI_IDS.length);
     }
     for (const id of KPI_IDS) expect(kpiTitle(id, 'zh-CN')).toMatch(/[\u4e00-\u9fff]/);
-    for (const id of KPI_IDS) expect(kpiTitle(id, 'en')).toMatch(/^[A-Z][a-z ]+$/);
+    for (const id of KPI_IDS) expect(kpiTitle(id, 'en')).toMatch(/^[A-Z][\w ()₂]+$/);
     expect(kpiTitle('sorting_coverage', 'zh-CN')).toBe('垃圾分类覆盖率');
     expect(kpiTitle('participation_rate', 'zh-CN')).toBe('参与率');
     expect(kpiTitle('sorting_accuracy', 'zh-CN')).toBe('分类准确率');

@@ -12,6 +12,7 @@ import {
   renderReport,
   saveReport,
 } from '../../src/report/index.ts';
+import { KPI_IDS } from '../../src/kpi/index.ts';
 import { input, kpis } from './fixtures.ts';
 import { testDir } from '../helpers/tmp.ts';
 
@@ -94,7 +95,7 @@ describe('renderHtml', () => {
     );
     expect(html).toMatch(/<tr data-kpi="sorting_accuracy">.*<td class="not-met">not met<\/td>/);
     // One trend chart per KPI; the coverage one has a point per stored value and the target line.
-    expect(html.match(/<svg [^>]*class="trend-chart"/g)).toHaveLength(7);
+    expect(html.match(/<svg [^>]*class="trend-chart"/g)).toHaveLength(KPI_IDS.length);
     expect(html.match(/<circle class="point" data-kpi="sorting_coverage"/g)).toHaveLength(7);
     expect(html).toMatch(/<line class="target" data-kpi="sorting_coverage" data-target="0\.95" x1="48"/);
     expect(html.match(/<rect class="bar" data-building=/g)).toHaveLength(3);

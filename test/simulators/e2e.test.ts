@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeadLetter } from '../../src/deadletters/store.ts';
 import { buildDashboards, expandQuery } from '../../src/dashboards/index.ts';
-import { computeKpis as hubKpis, writeKpiResults } from '../../src/kpi/index.ts';
+import { computeKpis as hubKpis, computeKpiSet, writeKpiResults } from '../../src/kpi/index.ts';
 import { InfluxPointWriter, query } from '../../src/store/index.ts';
 import { dashboardModel, dataPanels } from '../dashboards/grafana-model.ts';
 import {
@@ -243,8 +243,11 @@ describe('a simulated community through the hub', () => {
     };
     const writer = new InfluxPointWriter(sim.influx);
     for (const site of scenario.sites) {
-      for (const date of Object.keys(ledger.kpis[site.id]!.day))
-        await writeKpiResults(sim.influx, writer, await hubKpis(deps, site.id, 'day', date));
+      for (const date of Object.keys(ledger.kpis[site.id]!.day)) {
+        // Site-wide, then (maple-court has a roster) per building: the "By building" panels.
+        const set = await computeKpiSet(deps, site.id, 'day', date);
+        await writeKpiResults(sim.influx, writer, [...set.site, ...set.buildings]);
+      }
     }
     await writer.close();
     // Rates (non_negative_derivative) need samples of the hub's own series in a few 1 s buckets.

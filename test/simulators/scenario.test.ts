@@ -12,6 +12,7 @@ import { loadInventory } from '../../src/config/load.ts';
 import { verifySecret } from '../../src/secret.ts';
 import {
   inventoryYaml,
+  scenarioRosters,
   loadScenario,
   parseScenario,
   scenarioInventory,
@@ -163,7 +164,8 @@ describe('scenario files', () => {
     const sc = loadScenario(join(SCENARIOS, 'e2e.yaml'));
     const dir = testDir('sim-inventory-');
     writeFileSync(join(dir, 'inventory.yaml'), inventoryYaml(sc, fakeHash));
-    const inv = loadInventory(join(dir, 'inventory.yaml'));
+    for (const r of scenarioRosters(sc)) writeFileSync(join(dir, r.file), r.text);
+    const inv = loadInventory(join(dir, 'inventory.yaml'), dir, { pseudonymKey: 'k'.repeat(32) });
     expect(inv.sites.map((s) => s.id)).toEqual(['maple-court', 'oak-park']);
     expect(inv.device('oak-park', 'gw-oak', 'gate-main')).toMatchObject({
       type: 'access-gate',

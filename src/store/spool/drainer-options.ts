@@ -28,6 +28,8 @@ export interface DrainerOptions {
   /** Run before writing, again after every failed attempt (e.g. create the database). */
   prepare?: () => Promise<unknown>;
   now?: () => number;
+  /** Seal the written active segment once the drainer has been in it this long (ms; default 2 s). */
+  sealAfterMs?: number;
 }
 
 /**

@@ -54,6 +54,8 @@ export interface SpoolPosition {
 
 /** Seal a fully written active segment once it holds this much, so a restart replays little. */
 const ROTATE_IDLE_BYTES = 1024 * 1024;
+/** Seal a fully written active segment once the drainer has been in it this long (ms). */
+const SEAL_AFTER_MS = 2_000;
 /** Most bytes of records read at once. */
 const CHUNK_BYTES = 8 * 1024 * 1024;
 
@@ -64,6 +66,8 @@ interface Cursor {
   seq: number;
   offset: number;
   reader: SegmentReader;
+  /** When the drainer entered the segment (`performance.now()`: a clock that never jumps). */
+  enteredAt: number;
 }
 
 /** See the file comment. Constructing does nothing; `start()` runs it, `stop()` ends it. */
@@ -189,7 +193,16 @@ export class Drainer {
     if (cursor.offset >= segment.end) {
       if (!segment.sealed) {
         // Caught up with the segment being appended to: everything is written.
-        if (segment.end - SEGMENT_MAGIC.length >= ROTATE_IDLE_BYTES || spool.stats().backpressure) spool.rotate();
+        const held = segment.end - SEGMENT_MAGIC.length;
+        if (held === 0) return this.#idle(seen);
+        // Sealed once big, under backpressure, or a while after the drainer entered it: then it
+        // is removed, with the raw payloads its records keep for a write rejection
+        // (docs/contract.md §3, personal data), so they stay on disk seconds, not until 1 MiB.
+        const left = (this.#o.sealAfterMs ?? SEAL_AFTER_MS) - (performance.now() - cursor.enteredAt);
+        const seal =
+          held >= ROTATE_IDLE_BYTES || spool.stats().backpressure || left <= 0 || (await this.#quietFor(seen, left));
+        if (!seal) return; // something changed meanwhile: look again
+        spool.rotate();
         return this.#idle(seen);
       }
       await cursor.reader.close();
@@ -258,7 +271,12 @@ export class Drainer {
         await reader.close();
         throw e;
       });
-    this.#cursor = { seq: segment.seq, offset: 'start' in opened ? opened.start : segment.end, reader };
+    this.#cursor = {
+      seq: segment.seq,
+      offset: 'start' in opened ? opened.start : segment.end,
+      reader,
+      enteredAt: performance.now(),
+    };
     return this.#cursor;
   }
 
@@ -267,6 +285,19 @@ export class Drainer {
     this.#stats.state = 'idle';
     this.#oldestAt = undefined;
     await Promise.race([this.#o.spool.changed(seen), this.#stopped]);
+  }
+
+  /** Idles until a change after `seen` or the stop; true when `ms` pass without either. */
+  async #quietFor(seen: number, ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const quiet = new Promise<true>((resolve) => {
+      timer = setTimeout(() => resolve(true), ms);
+    });
+    try {
+      return (await Promise.race([this.#idle(seen).then(() => false), quiet])) === true;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**

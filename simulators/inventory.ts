@@ -19,6 +19,8 @@ export interface InventoryData {
     buildings?: { id: string; households?: number }[];
     /** The roster file beside the inventory (see {@link scenarioRosters}). */
     roster?: string;
+    /** The scenario's survey baseline wave (docs/contract.md §5). */
+    evaluation?: { baselineWave: string };
     gateways: {
       id: string;
       secret: string;
@@ -49,6 +51,7 @@ export function scenarioInventory(scenario: Scenario, hash: (plain: string) => s
             households: s.households,
             ...(s.buildings ? { buildings: s.buildings.map((b) => ({ id: b.id, households: b.households })) } : {}),
           }),
+      ...(scenario.surveys?.baselineWave ? { evaluation: { baselineWave: scenario.surveys.baselineWave } } : {}),
       gateways: s.gateways.map((g) => ({
         id: g.id,
         secret: hashed(g.secret),

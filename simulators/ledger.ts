@@ -4,6 +4,7 @@
  * dead-lettered (docs/contract.md §2-3, with the reason), and the KPIs that follow (kpi.ts).
  * It never imports the hub's code. simulators/README.md, "Ledger", documents the JSON.
  */
+import { surveyLedger, type LedgerSurveys } from './surveys.ts';
 import { createHash, type Hash } from 'node:crypto';
 import { isEvent, type Element } from './elements.ts';
 import { computeKpis, householdKey, type AccessFact, type AlarmFact, type DepositFact, type KpiReport } from './kpi.ts';
@@ -64,6 +65,8 @@ export interface LedgerFile {
     eventIds?: Record<string, Record<string, string[]>>;
   };
   kpis: KpiReport;
+  /** Per site, the resident survey answers to upload and their summary (scenario `surveys`; surveys.ts). */
+  surveys?: Record<string, LedgerSurveys>;
   messages?: LedgerMessage[];
 }
 
@@ -299,6 +302,7 @@ export class Ledger {
         ...(this.detail === 'none' ? {} : { eventIds }),
       },
       kpis,
+      ...(sc.surveys ? { surveys: surveyLedger(sc) } : {}),
       ...(this.detail === 'none' ? {} : { messages: this.messages }),
     };
   }

@@ -9,6 +9,7 @@ import { kpiCommand } from './cli/kpi.ts';
 import { reportCommand } from './cli/report.ts';
 import { secretCommand } from './cli/secret.ts';
 import { startCommand } from './cli/start.ts';
+import { surveyCommand } from './cli/survey.ts';
 
 const HELP = `Usage: community-hub <command> [options]
 
@@ -19,6 +20,8 @@ Commands:
                           compute, store and print one period's KPIs (past ones too)
   report --site S [--period day|week|month] [--date YYYY-MM-DD] [--format json|md|html]
                           build, print and keep a monitoring report (JSON, Markdown, HTML)
+  survey import --site S --wave W --date YYYY-MM-DD FILE.csv
+                          store one wave of a resident satisfaction survey, print the summary
   dashboards build [--out DIR] [--config FILE]
                           build dashboards/*.yaml into Grafana JSON (default: dashboards/build)
   broker mosquitto --out DIR [--config FILE]
@@ -48,6 +51,8 @@ async function main(argv: string[]): Promise<number> {
       return kpiCommand(rest);
     case 'report':
       return reportCommand(rest);
+    case 'survey':
+      return surveyCommand(rest);
     case 'dashboards':
       // Loaded on demand: the Grafana SDK costs every other command ~150 ms at start.
       return (await import('./cli/dashboards.ts')).dashboardsCommand(rest);

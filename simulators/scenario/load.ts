@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { hash32 } from '../random.ts';
 import type { Category } from '../elements.ts';
 import { DEFAULT_BEHAVIOUR } from './defaults.ts';
-import { scenarioSchema, type Behaviour, type Faults, type ScenarioFile } from './schema.ts';
+import { scenarioSchema, type Behaviour, type Faults, type ScenarioFile, type Surveys } from './schema.ts';
 
 /** Ids of sites, gateways, devices and buildings (docs/contract.md §1). */
 const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -62,6 +62,8 @@ export interface Scenario {
   };
   publish: ScenarioFile['publish'];
   faults: Faults;
+  /** Resident survey waves (schema.ts `surveys`), for every site. */
+  surveys?: Surveys;
   sites: SimSite[];
 }
 
@@ -178,6 +180,7 @@ function expand(f: ScenarioFile, source: string, siteAt: number[]): Scenario {
     },
     publish: f.publish,
     faults: f.faults,
+    ...(f.surveys ? { surveys: f.surveys } : {}),
     sites,
   };
 }

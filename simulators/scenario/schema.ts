@@ -159,6 +159,37 @@ const site = z.strictObject({
   gateways: z.array(gateway).min(1, 'a site needs at least one gateway'),
 });
 
+/** Weights of the scores 1 to 5 of a habit's answers. */
+const scoreWeights = z
+  .array(z.number().min(0))
+  .length(5, 'must list 5 weights, for the scores 1 to 5')
+  .refine((w) => w.some((x) => x > 0), 'at least one weight must be above 0');
+
+/**
+ * Resident satisfaction survey waves (docs/contract.md §5): each registered household answers a
+ * wave with chance `respond`, its score drawn from the weights of its habit. The ledger summarises
+ * them as the hub must (surveys.ts).
+ */
+export const surveysSchema = z.strictObject({
+  /** The wave gains are measured against (the inventory's `evaluation.baselineWave`); default the earliest. */
+  baselineWave: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be a wave name such as 2026-Q3')
+    .optional(),
+  /** The hub's `evaluation.targets.satisfactionGain` the ledger judges gains against. */
+  target: z.number().min(0).default(0.3),
+  waves: z
+    .array(
+      z.strictObject({
+        wave: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be a wave name such as 2026-Q3'),
+        date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'),
+        respond: probability,
+        scores: z.strictObject({ always: scoreWeights, sometimes: scoreWeights, never: scoreWeights }),
+      }),
+    )
+    .min(1),
+});
+
 /** zod schema of a scenario file. */
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1).max(64),
@@ -218,6 +249,7 @@ export const scenarioSchema = z.strictObject({
     .prefault({}),
   behaviour: behaviourSchema.optional(),
   faults: faultsSchema.prefault({}),
+  surveys: surveysSchema.optional(),
   sites: z.array(site).min(1, 'at least one site is needed'),
 });
 
@@ -225,5 +257,7 @@ export const scenarioSchema = z.strictObject({
 export type ScenarioFile = z.output<typeof scenarioSchema>;
 /** Behaviour with every key present. */
 export type Behaviour = Required<z.output<typeof behaviourSchema>>;
+/** Survey waves as parsed. */
+export type Surveys = z.output<typeof surveysSchema>;
 /** Fault rates with every key present. */
 export type Faults = z.output<typeof faultsSchema>;

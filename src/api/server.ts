@@ -26,6 +26,7 @@ import { ingestRoutes } from './routes/ingest.ts';
 import { kpiRoutes } from './routes/kpis.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { siteRoutes } from './routes/sites.ts';
+import { surveyRoutes } from './routes/surveys.ts';
 import type { RouteOptions } from './routes/options.ts';
 
 export type { ApiDeps, ReadinessView, StatsView } from './deps.ts';
@@ -142,6 +143,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(kpiRoutes, opts);
   await app.register(evaluationRoutes, opts);
   await app.register(reportRoutes, opts);
+  await app.register(surveyRoutes, opts);
   await app.register(ingestRoutes, opts);
   await app.register(deadLetterRoutes, opts);
   await app.register(adminRoutes, opts);

@@ -6,7 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { HubError } from '../errors.ts';
 
 /** Exit codes (sysexits.h): a person can tell usage, config and runtime failures apart. */
-export const EXIT = { ok: 0, failure: 1, usage: 64, config: 78 } as const;
+export const EXIT = { ok: 0, failure: 1, usage: 64, data: 65, config: 78 } as const;
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

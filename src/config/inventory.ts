@@ -10,6 +10,8 @@ import type { Roster } from './roster.ts';
 /** Ids of sites, gateways, devices and buildings (docs/contract.md §1). */
 export const ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const id = z.string().regex(ID_PATTERN, 'must match ^[a-z0-9][a-z0-9_-]{0,63}$');
+/** Names of survey waves (docs/contract.md §5): a tag value such as `2026-Q3`. */
+export const WAVE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Device types the hub knows; each model folder lives under `devices/<type>/`. */
 export const DEVICE_TYPES = ['waste-bin', 'access-gate'] as const;
@@ -39,9 +41,10 @@ const yuan = z.number().min(0).max(1e12);
 export const MONTH_PATTERN = /^(20\d\d)-(0[1-9]|1[0-2])$/;
 
 /**
- * A site's funding and payback settings (docs/contract.md §5, "Funding and payback"): the PPP
- * investment in yuan, monthly operating cost and other income, per-category price overrides, and
- * the month the payback clock starts (default: the first month with a deposit).
+ * How a site's programme is evaluated (docs/contract.md §5): its funding and payback settings
+ * ("Funding and payback": the PPP investment in yuan, monthly operating cost and other income,
+ * per-category price overrides, the month the payback clock starts, default the first month with a
+ * deposit) and its survey baseline wave ("Resident satisfaction surveys").
  */
 const evaluationSchema = z.strictObject({
   investment: z
@@ -63,6 +66,8 @@ const evaluationSchema = z.strictObject({
     )
     .optional(),
   startMonth: z.string().regex(MONTH_PATTERN, 'must be a month YYYY-MM such as 2026-09').optional(),
+  /** The survey wave gains are measured against ("Resident satisfaction surveys"); default the site's earliest wave. */
+  baselineWave: z.string().regex(WAVE_PATTERN, 'must be a wave name such as 2026-Q3').optional(),
 });
 
 const siteSchema = z.strictObject({
@@ -76,7 +81,7 @@ const siteSchema = z.strictObject({
   /** A CSV `household,building` of the registered households, relative to the inventory file (roster.ts). */
   roster: z.string().min(1).optional(),
   gateways: z.array(gatewaySchema).default([]),
-  /** Funding and payback (docs/contract.md §5). */
+  /** How the site's programme is evaluated: funding and payback, survey baseline (docs/contract.md §5). */
   evaluation: evaluationSchema.optional(),
 });
 

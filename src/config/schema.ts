@@ -236,10 +236,12 @@ const co2eFactor = z.number().min(0).max(100);
 export const pricePerKg = z.number().min(0).max(1000);
 
 /**
- * Evaluation of the programme (docs/contract.md §5). CO₂e factors, for `co2e_avoided_kg`: none, and
- * that KPI is null with reason `not_configured`. Prices, for the payback picture ("Funding and
- * payback"): none, and payback is `not_configured` unless a site gives its own for every category.
- * Given, every category needs its factor or price (a missing one would silently count as 0).
+ * Evaluation of the programme beyond the sorting KPIs (docs/contract.md §5). CO₂e factors, for
+ * `co2e_avoided_kg`: none, and that KPI is null with reason `not_configured`. Prices, for the
+ * payback picture ("Funding and payback"): none, and payback is `not_configured` unless a site gives
+ * its own for every category. Given, every category needs its factor or price (a missing one would
+ * silently count as 0). The target of the resident satisfaction surveys ("Resident satisfaction
+ * surveys"; a site's baseline wave is in the inventory).
  */
 const evaluation = z.strictObject({
   /** kg CO₂e avoided per kg deposited (not sorted `incorrect`), per waste category. */
@@ -254,6 +256,12 @@ const evaluation = z.strictObject({
       Object.fromEntries(WASTE_CATEGORIES.map((c) => [c, pricePerKg])) as Record<WasteCategory, typeof pricePerKg>,
     )
     .optional(),
+  targets: z
+    .strictObject({
+      /** Satisfaction rate over the baseline wave's − 1 a wave must reach ("satisfaction up 30%"). */
+      satisfactionGain: z.number().min(0).default(0.3),
+    })
+    .prefault({}),
 });
 
 /** Languages a monitoring report is rendered in (docs/contract.md §5). */

@@ -85,3 +85,4 @@ export {
   type PaybackReason,
 } from './payback.ts';
 export { pricesOf, readPayback, type MonthRange, type PaybackDeps } from './payback-read.ts';
+export * from './surveys/index.ts';

@@ -67,7 +67,7 @@ export async function readPayback(
 /** The site's price of each category (its override, else the hub's); undefined if one has none. */
 export function pricesOf(
   site: Readonly<SiteData>,
-  config: HubConfig['evaluation'],
+  config: Pick<HubConfig['evaluation'], 'prices'>,
 ): Record<WasteCategory, number> | undefined {
   const out: Partial<Record<WasteCategory, number>> = {};
   for (const c of WASTE_CATEGORIES) {

@@ -461,6 +461,7 @@ describe('OpenAPI', () => {
       'GET /api/v1/sites/{site}/kpis',
       'GET /api/v1/sites/{site}/reports',
       'GET /api/v1/sites/{site}/reports/{id}',
+      'GET /api/v1/sites/{site}/surveys',
       'GET /health',
       'GET /metrics',
       'GET /ready',
@@ -470,6 +471,7 @@ describe('OpenAPI', () => {
       'POST /api/v1/emqx/authz',
       'POST /api/v1/ingest/{site}/{gateway}/{device}/{channel}',
       'POST /api/v1/sites/{site}/kpis/compute',
+      'POST /api/v1/sites/{site}/surveys',
     ]);
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.components.securitySchemes.gateway).toMatchObject({ type: 'http', scheme: 'basic' });

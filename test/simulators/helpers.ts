@@ -52,6 +52,8 @@ export interface SimHubOptions {
   kpiTimers?: HubDeps['kpiTimers'];
   /** An operator key for the HTTP API (`operatorKey`). */
   operatorKey?: string;
+  /** More top-level keys of hub.yaml (e.g. `adminKey`, `evaluation`). */
+  extra?: Record<string, unknown>;
 }
 
 /** Build and start a hub that knows `scenario`'s community (test/helpers/hub.ts). */
@@ -73,6 +75,7 @@ export async function startSimHub(scenario: Scenario, o: SimHubOptions = {}): Pr
       report: { auto: false },
       ...(o.selfStatsInterval !== undefined ? { selfStats: { interval: o.selfStatsInterval } } : {}),
       ...(o.operatorKey !== undefined ? { operatorKey: o.operatorKey } : {}),
+      ...o.extra,
     },
   });
   // Roster files go beside the inventory (simulators/inventory.ts).

@@ -75,8 +75,8 @@ export interface KpiScope {
 /** A waste category of docs/contract.md §3. */
 export type WasteCategory = (typeof WASTE_CATEGORIES)[number];
 
-/** The `evaluation` section of the config. */
-export type EvaluationConfig = HubConfig['evaluation'];
+/** What the KPIs read of the config's `evaluation` section (its survey target is the surveys' own). */
+export type EvaluationConfig = Pick<HubConfig['evaluation'], 'co2eFactors'>;
 
 /** A definition's raw outcome; value, met and status are derived from it (result.ts). */
 export interface Measure {

@@ -104,6 +104,12 @@ export const ERROR_CATALOGUE = {
     summary:
       'a listener (MQTT TCP, TLS or WebSocket, or the HTTP API) could not bind its host and port, e.g. the port is in use',
   },
+  HUB_ERR_BROKER_UNREACHABLE: {
+    status: 503,
+    retryable: true,
+    summary:
+      'external broker mode: the hub could not connect to `mqtt.brokerUrl` within `mqtt.connectTimeout` at start (down, refused, or bad credentials)',
+  },
   HUB_ERR_DATA_DIR_LOCKED: {
     status: 500,
     retryable: false,

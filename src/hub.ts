@@ -11,7 +11,7 @@
  */
 import { join } from 'node:path';
 import { ApiServer } from './api/component.ts';
-import { AuthCache, createBroker } from './broker/index.ts';
+import { AuthCache, createBroker, createExternalBroker, type HubBroker, type PublishContext } from './broker/index.ts';
 import { LiveInventory, summarise, type ReloadResult } from './config/live-inventory.ts';
 import { loadInventory, type Loaded } from './config/load.ts';
 import { DataDirLocker } from './data-dir-lock.ts';
@@ -83,24 +83,29 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
   // One verified-credential cache for every login the hub checks: the broker's CONNECTs and the
   // EMQX authentication endpoint's (docs/operations.md, "Behind an external broker").
   const authCache = new AuthCache({ ttlMs: config.mqtt.authCacheTtl });
-  const broker = createBroker({
-    config: config.mqtt,
-    inventory,
-    logger,
-    authCache,
-    onPublish: async (ctx) => {
-      await ingest.handle({ ...ctx, receivedAt: now() });
-    },
-    onGatewayStatus: (site, gateway, online, cause) => {
-      // Status messages and Wills are recorded by onPublish; only a connection lost without a
-      // Will needs its own offline point.
-      if (cause === 'disconnect' && !online) {
-        ingest
-          .gatewayOffline(site, gateway, now())
-          .catch((err: unknown) => logger.error({ err, site, gateway }, 'could not record gateway offline'));
-      }
-    },
-  });
+  const onPublish = async (ctx: PublishContext): Promise<void> => {
+    await ingest.handle({ ...ctx, receivedAt: now() });
+  };
+  // External mode: no broker of its own, a shared subscription at the operator's (src/broker/external.ts).
+  const broker: HubBroker =
+    config.mqtt.mode === 'external'
+      ? createExternalBroker({ config: config.mqtt, inventory, logger, authCache, onPublish })
+      : createBroker({
+          config: config.mqtt,
+          inventory,
+          logger,
+          authCache,
+          onPublish,
+          onGatewayStatus: (site, gateway, online, cause) => {
+            // Status messages and Wills are recorded by onPublish; only a connection lost without a
+            // Will needs its own offline point.
+            if (cause === 'disconnect' && !online) {
+              ingest
+                .gatewayOffline(site, gateway, now())
+                .catch((err: unknown) => logger.error({ err, site, gateway }, 'could not record gateway offline'));
+            }
+          },
+        });
   // Reports build themselves when the scheduler closes or recomputes a period (docs/contract.md §5).
   const reports =
     config.kpi.enabled && config.report.auto

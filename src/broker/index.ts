@@ -30,11 +30,13 @@ export type {
   BrokerPorts,
   BrokerStats,
   GatewayStatusCause,
+  HubBroker,
   OwnPublishOptions,
   PublishChannel,
   PublishContext,
 } from './types.ts';
 export { REFUSAL_REASONS, type RefusalReason } from './refusals.ts';
+export { createExternalBroker, sharedFilters, type ExternalBrokerOptions } from './external.ts';
 
 /** aedes' own errors for a wildcard in a PUBLISH topic (lib/handlers/publish.js), raised before authorizePublish. */
 const WILDCARD_ERRORS = new Set(['+ is not allowed in PUBLISH', '# is not allowed in PUBLISH']);

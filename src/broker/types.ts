@@ -133,3 +133,9 @@ export interface Broker {
   /** The aedes instance, for tests that look inside; the hub itself uses {@link Broker.publish}. */
   readonly aedes: Aedes;
 }
+
+/**
+ * What the hub uses of a broker, embedded or external (src/broker/external.ts): everything but
+ * the aedes instance.
+ */
+export type HubBroker = Omit<Broker, 'aedes'>;

@@ -17,6 +17,45 @@ const hashed = z
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const mqtt = z.strictObject({
+  /**
+   * `embedded`: the hub runs its own broker (aedes). `external`: it runs none and takes the
+   * gateways' messages from the operator's broker through a shared subscription
+   * (docs/operations.md, "Behind an external broker").
+   */
+  mode: z.enum(['embedded', 'external']).default('embedded'),
+  /** External mode: the broker, e.g. `mqtt://broker:1883` or `mqtts://…`. */
+  brokerUrl: z.string().url().optional(),
+  brokerUsername: z.string().optional(),
+  /** External mode: the hub's own password at the broker (plain: the broker checks it). */
+  brokerPassword: z.string().optional(),
+  /** External mode: PEM CA file the broker's certificate must verify against (`mqtts://`). */
+  brokerCaFile: z.string().optional(),
+  /** External mode: the shared-subscription group the hubs split the stream in. */
+  shareGroup: z
+    .string()
+    .regex(/^[^/#+]+$/, 'must not contain /, + or #')
+    .default('community-hub'),
+  /**
+   * External mode: the base of the hub's client ids (`{clientId}-{n}`); stable across restarts,
+   * so the broker keeps each persistent session and redelivers what was not acknowledged.
+   * Default `community-hub-{host name}`.
+   */
+  clientId: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,48}$/, 'must be 1–48 letters, digits, _ . or -')
+    .optional(),
+  /**
+   * External mode: connections in the share group. mqtt.js hands a client's messages over one at a
+   * time and the hub acknowledges each only once durable, so each connection has one message in
+   * hand; several connections let the spool commit theirs together.
+   */
+  brokerConnections: z.number().int().min(1).max(64).default(4),
+  /**
+   * External mode: how long the broker keeps a hub's session (its subscription and the messages
+   * queued for it) while the hub is away (MQTT 5 session expiry). Past it, what was queued for that
+   * hub is gone: keep it longer than any outage you plan for.
+   */
+  brokerSessionExpiry: duration.prefault('7d'),
   host: z.string().default('0.0.0.0'),
   /** Default 1883 (docs/contract.md §7); 0 = any free port. */
   port: port.default(1883),
@@ -64,6 +103,10 @@ const mqtt = z.strictObject({
  * the setting's name rather than at the first gateway (docs/operations.md, "Mutual TLS for gateways").
  */
 const mqttChecked = mqtt
+  .refine((m) => m.mode === 'embedded' || m.brokerUrl !== undefined, {
+    path: ['brokerUrl'],
+    message: 'is needed when mqtt.mode is external (the broker the hub subscribes to)',
+  })
   .refine((m) => m.tlsClientCerts === 'off' || m.tlsCaFile !== undefined, {
     path: ['tlsCaFile'],
     message: 'is needed when mqtt.tlsClientCerts is optional or required (the CA that signs the gateway certificates)',

@@ -300,7 +300,8 @@ describe('a simulated community through the hub', () => {
             queries++;
             for (const view of views) {
               const rows = await query(sim.influx, expandQuery(t.query, { ...view, variables }));
-              const key = `${b.name} / ${p.title} / ${t.refId}`;
+              // By id too: a stat and a trend may share a title, and one must not stand in for the other.
+              const key = `${b.name} / ${p.title} (panel ${p.id}) / ${t.refId}`;
               shown.set(key, (shown.get(key) ?? false) || rows.length > 0);
             }
           }

@@ -67,11 +67,12 @@ function thresholdValues(p: ReturnType<typeof panelByTitle>): Array<number | nul
 }
 
 describe('dashboards build', () => {
-  it('builds the four dashboards with stable, unique uids', () => {
+  it('builds the five dashboards with stable, unique uids', () => {
     expect(built.map((b) => b.json.uid)).toEqual([
       'ch-access-gates',
       'ch-community-overview',
       'ch-hub-health',
+      'ch-programme-evaluation',
       'ch-waste-stations',
     ]);
     expect(new Set(built.map((b) => b.json.uid)).size).toBe(built.length);

@@ -130,6 +130,31 @@ function simulatedDay(now: number): Point[] {
       fields: { value, numerator: value },
       time: kpiTime,
     });
+  // The longer periods the programme evaluation shows (the latest of each kind; quarter and year
+  // are opt-in kinds of kpi.periods): stamped at their period's start, here within the day too.
+  for (const period of ['week', 'month', 'quarter', 'year'] as const) {
+    for (const [kpi, value, target] of [
+      ['sorting_coverage', 0.93, 0.95],
+      ['diversion_rate', 0.37, 0.35],
+    ] as const)
+      points.push({
+        measurement: 'kpi',
+        tags: { site: SITE, kpi, period },
+        fields: { value, target, met: value >= target, numerator: Math.round(value * 100), denominator: 100 },
+        time: kpiTime,
+      });
+    for (const [kpi, value] of [
+      ['recyclables_kg', 80],
+      ['co2e_avoided_kg', 96],
+    ] as const)
+      points.push({
+        measurement: 'kpi',
+        tags: { site: SITE, kpi, period },
+        fields: { value, numerator: value },
+        time: kpiTime,
+      });
+  }
+  points.push(...surveyPoints(now));
   // Per roster building (docs/contract.md §5: coverage and participation are stored per building,
   // tagged `building`): b2 is the worst on both.
   for (const [building, coverage, participation] of [
@@ -192,6 +217,35 @@ function simulatedDay(now: number): Point[] {
   return points;
 }
 
+/** Survey waves: [wave, hours ago, household, building, score] (docs/contract.md §4 `survey`). */
+function surveyAnswers(
+  now: number,
+): Array<{ wave: string; time: number; household: string; building: string; score: number }> {
+  // A wave's answers share one instant, its date's local midnight: here whole quarter-hours.
+  const at = (hoursAgo: number): number => Math.floor((now - hoursAgo * HOUR) / (15 * 60_000)) * 15 * 60_000;
+  const rows: Array<[string, number, string, string, number]> = [
+    ['2026-Q3', 12, 'hh-1', 'b1', 4],
+    ['2026-Q3', 12, 'hh-2', 'b1', 2],
+    ['2026-Q3', 12, 'hh-3', 'b2', 3],
+    ['2026-Q3', 12, 'hh-4', 'b2', 5],
+    // hh-1 moved building between two uploads of the wave: two points, one answer (§4).
+    ['2026-Q3', 12, 'hh-1', 'b2', 4],
+    ['2026-Q4', 4, 'hh-1', 'b2', 5],
+    ['2026-Q4', 4, 'hh-2', 'b1', 4],
+    ['2026-Q4', 4, 'hh-3', 'b2', 1],
+  ];
+  return rows.map(([wave, h, household, building, score]) => ({ wave, time: at(h), household, building, score }));
+}
+
+function surveyPoints(now: number): Point[] {
+  return surveyAnswers(now).map((a) => ({
+    measurement: 'survey',
+    tags: { site: SITE, wave: a.wave, building: a.building, household: a.household },
+    fields: { score: a.score, uploaded_at: new Date(now).toISOString() },
+    time: nsFromMs(a.time),
+  }));
+}
+
 const panels = buildDashboards('dashboards').flatMap((b) =>
   dataPanels(dashboardModel.parse(b.json)).flatMap((p) =>
     p.targets.map((t) => [`${b.name} / ${p.title} / ${t.refId}`, t.query] as const),
@@ -201,11 +255,14 @@ const variables = buildDashboards('dashboards').flatMap((b) =>
   dashboardModel.parse(b.json).templating.list.map((v) => [`${b.name} $${v.name}`, v.query] as const),
 );
 
+let written: number;
+
 beforeAll(async () => {
   conn = connectInflux(sharedSettings({ database: uniqueName('dashboards') }));
   await ensureDatabase(conn);
   const writer = new InfluxPointWriter(conn);
-  await writer.write(simulatedDay(Date.now()));
+  written = Date.now();
+  await writer.write(simulatedDay(written));
   await writer.close();
 });
 
@@ -241,6 +298,48 @@ describe('dashboard queries against InfluxDB', () => {
       expect(sorted.map(([b]) => b)).toEqual(['b2', 'b1']);
       expect(rows.every((r) => typeof r.values['target'] === 'number')).toBe(true);
     }
+  });
+
+  it("the survey panels count each household once per wave, satisfied = score ≥ 4, at the wave's instant", async () => {
+    const evaluation = buildDashboards('dashboards').find((b) => b.name === 'programme-evaluation')!;
+    const byTitle = new Map(dataPanels(dashboardModel.parse(evaluation.json)).map((p) => [p.title, p]));
+    const table = byTitle.get('Survey waves (responses, satisfied = score ≥ 4, mean score)')!;
+    const share = byTitle.get('Satisfied share per wave (score ≥ 4)')!;
+    // What the panels must show, from the answers written: one answer per household and wave.
+    const want = new Map<string, { time: number; scores: Map<string, number> }>();
+    for (const a of surveyAnswers(written)) {
+      const w = want.get(a.wave) ?? { time: a.time, scores: new Map<string, number>() };
+      w.scores.set(a.household, a.score);
+      want.set(a.wave, w);
+    }
+    const expected = [...want].map(([wave, w]) => {
+      const scores = [...w.scores.values()];
+      const satisfied = scores.filter((s) => s >= 4).length;
+      return {
+        wave,
+        time: w.time,
+        responses: scores.length,
+        satisfied,
+        mean: scores.reduce((a, s) => a + s, 0) / scores.length,
+        share: satisfied / scores.length,
+      };
+    });
+    expect(expected.map((e) => e.responses)).toEqual([4, 3]);
+    const opts = { range: '24h', interval: '1h', variables: { site: SITE } };
+    const rows = await query(conn, expandQuery(table.targets[0]!.query, opts), { epoch: 'ms' });
+    expect(
+      rows.map((r) => ({
+        wave: r.tags['wave'],
+        time: r.values['time'],
+        responses: r.values['responses'],
+        satisfied: r.values['satisfied'],
+        mean: r.values['mean score'],
+      })),
+    ).toEqual(expected.map(({ share: _s, ...e }) => ({ ...e, mean: expect.closeTo(e.mean, 12) })));
+    const shares = await query(conn, expandQuery(share.targets[0]!.query, opts));
+    expect(shares.map((r) => [r.tags['wave'], r.values['satisfied']])).toEqual(
+      expected.map((e) => [e.wave, expect.closeTo(e.share, 12)]),
+    );
   });
 
   it.each(panels)('%s is valid InfluxQL and returns rows', async (_name, q) => {

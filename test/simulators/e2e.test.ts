@@ -1,14 +1,15 @@
 /**
  * The whole path, proven by the simulator's ground truth: a two-day, two-site community of all
  * four device models with every fault on, through the real broker (MQTT over TCP loopback) into
- * the real InfluxDB and the dead-letter store, compared with the ledger (docs/contract.md §2-5).
+ * the real InfluxDB and the dead-letter store, compared with the ledger (docs/contract.md §2-5);
+ * with two resident survey waves uploaded through the API, for the programme evaluation's panels.
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeadLetter } from '../../src/deadletters/store.ts';
 import { buildDashboards, expandQuery } from '../../src/dashboards/index.ts';
-import { computeKpis as hubKpis, computeKpiSet, writeKpiResults } from '../../src/kpi/index.ts';
-import { InfluxPointWriter, query } from '../../src/store/index.ts';
+import { computeKpis as hubKpis } from '../../src/kpi/index.ts';
+import { query } from '../../src/store/index.ts';
 import { dashboardModel, dataPanels } from '../dashboards/grafana-model.ts';
 import {
   loadScenario,
@@ -20,6 +21,7 @@ import {
 } from '../../simulators/index.ts';
 import { KPI_NAMES } from '../../simulators/kpi.ts';
 import { PREDICTED } from '../../simulators/ledger.ts';
+import { expectStoredBenefit, expectSurveyPanels, storeSimulatedKpis, uploadSurveys } from './e2e-programme.ts';
 import { startSimHub, type SimHub } from './helpers.ts';
 
 const SCENARIO = fileURLToPath(new URL('../../simulators/scenarios/e2e.yaml', import.meta.url));
@@ -37,6 +39,8 @@ let window: Window;
 let sim: SimHub;
 let ledger: LedgerFile;
 let hubNow: () => number;
+/** Admin key of the API, to upload the scenario's survey waves. */
+const ADMIN = 'sim-e2e-admin-key-0123456789abcdef';
 
 beforeAll(async () => {
   scenario = loadScenario(SCENARIO);
@@ -45,10 +49,18 @@ beforeAll(async () => {
   const t0 = Date.now();
   hubNow = () => window.endMs + (Date.now() - t0);
   // The hub's own series often enough that the hub-health panels have samples to show.
-  sim = await startSimHub(scenario, { now: hubNow, selfStatsInterval: '250ms' });
+  sim = await startSimHub(scenario, { now: hubNow, selfStatsInterval: '250ms', extra: { adminKey: ADMIN } });
   ({ ledger } = await simulate({ scenario, window, url: sim.url }));
   await sim.drained();
+  await uploadSurveys(sim, ledger, scenario, ADMIN);
 }, 120_000);
+
+let stored: Promise<void> | undefined;
+/** The KPIs of the simulated periods stored once, for the tests that read the `kpi` measurement. */
+function storeKpis(): Promise<void> {
+  stored ??= storeSimulatedKpis(sim, scenario, ledger, hubNow);
+  return stored;
+}
 
 afterAll(async () => {
   await sim?.stop();
@@ -232,24 +244,18 @@ describe('a simulated community through the hub', () => {
     }
   });
 
+  it("the stored recyclables, diversion rate and CO₂e avoided of every period are the ledger's", async () => {
+    await storeKpis();
+    await expectStoredBenefit(sim, scenario, ledger);
+  });
+
+  it("the programme evaluation's survey panels show each wave as the ledger summarises it", async () => {
+    await expectSurveyPanels(sim, ledger, { from: window.startMs, to: hubNow() });
+  });
+
   it('every dashboard panel shows the simulated community, queried as Grafana would', async () => {
-    // The daily KPIs as the scheduler or `kpi compute` stores them, for the community overview.
-    const deps = {
-      conn: sim.influx,
-      inventory: sim.loaded.inventory,
-      config: sim.loaded.config.kpi,
-      evaluation: sim.loaded.config.evaluation,
-      now: hubNow,
-    };
-    const writer = new InfluxPointWriter(sim.influx);
-    for (const site of scenario.sites) {
-      for (const date of Object.keys(ledger.kpis[site.id]!.day)) {
-        // Site-wide, then (maple-court has a roster) per building: the "By building" panels.
-        const set = await computeKpiSet(deps, site.id, 'day', date);
-        await writeKpiResults(sim.influx, writer, [...set.site, ...set.buildings]);
-      }
-    }
-    await writer.close();
+    // The KPIs as the scheduler or `kpi compute` stores them, for the overview and the evaluation.
+    await storeKpis();
     // Rates (non_negative_derivative) need samples of the hub's own series in a few 1 s buckets.
     await expect
       .poll(() => sim.count('SELECT count("messages") FROM hub_stats'), {
@@ -258,13 +264,16 @@ describe('a simulated community through the hub', () => {
         message: 'hub_stats samples',
       })
       .toBeGreaterThanOrEqual(16);
-    // Two views, with Grafana's absolute $timeFilter: the simulated days at 1 h, and the last minute
-    // at 1 s (where the hub's own 250 ms samples are). Each variable takes each value its own query
-    // lists (Grafana's drop-down), so every site is looked at.
+    // Three views, with Grafana's absolute $timeFilter: the simulated days at 1 h, the last minute
+    // at 1 s (where the hub's own 250 ms samples are), and the last year at 1 d, as the programme
+    // evaluation opens (its month, quarter and year results are stamped at their periods' start,
+    // before the window). Each variable takes each value its own query lists (Grafana's drop-down),
+    // so every site is looked at.
     const now = hubNow();
     const views = [
       { between: { from: window.startMs, to: now }, interval: '1h' },
       { between: { from: now - 60_000, to: now }, interval: '1s' },
+      { between: { from: now - 366 * 86_400_000, to: now }, interval: '1d' },
     ];
     // A site may lack what a panel shows (oak-park's gate reports no battery; alarms are random),
     // so a panel must show rows for at least one site, in at least one view.
@@ -291,7 +300,8 @@ describe('a simulated community through the hub', () => {
             queries++;
             for (const view of views) {
               const rows = await query(sim.influx, expandQuery(t.query, { ...view, variables }));
-              const key = `${b.name} / ${p.title} / ${t.refId}`;
+              // By id too: a stat and a trend may share a title, and one must not stand in for the other.
+              const key = `${b.name} / ${p.title} (panel ${p.id}) / ${t.refId}`;
               shown.set(key, (shown.get(key) ?? false) || rows.length > 0);
             }
           }

@@ -13,6 +13,7 @@ import type { Inventory } from '../config/inventory.ts';
 import { configSchema, type HubConfig } from '../config/schema.ts';
 import {
   addMonths,
+  kpiDefinition,
   localDate,
   readPayback,
   readSurveySummary,
@@ -103,7 +104,7 @@ export interface EvaluationScorecard {
     recoveredIn: string | null;
     projectedRecovery: string | null;
     reason: PaybackPicture['reason'];
-    /** Recovered by `deadline`: true, false once it was not, null while it is still open or unknown. */
+    /** Recovered by `deadline`: true; false once the deadline month ended without; null while open or unknown. */
     withinThreeYears: boolean | null;
     /** The clock's months up to `asOf.month`: the payback trend. */
     months: Array<{ month: string; net: number; cumulative: number; recoveredShare: number | null }>;
@@ -143,7 +144,11 @@ export async function gatherEvaluation(
 
 function scoreKpi(kpis: readonly ReportKpi[], kpi: ScorecardKpi['kpi']): ScorecardKpi {
   const k = kpis.find((r) => r.kpi === kpi);
-  if (!k) return { kpi, unit: 'kg', value: null, target: null, direction: null, met: null, reason: 'not_computed' };
+  // Only a report of stored results from before a KPI existed lacks it.
+  if (!k) {
+    const unit = kpiDefinition(kpi)?.unit ?? 'kg';
+    return { kpi, unit, value: null, target: null, direction: null, met: null, reason: 'not_computed' };
+  }
   return { kpi, unit: k.unit, value: k.value, target: k.target, direction: k.direction, met: k.met, reason: k.reason };
 }
 
@@ -186,7 +191,8 @@ function payback(f: EvaluationFacts): EvaluationScorecard['payback'] {
   let within: boolean | null = null;
   if (deadline !== null && p.investment !== null) {
     if (p.recoveredIn !== null) within = p.recoveredIn <= deadline;
-    else if (f.lastMonth >= deadline) within = false;
+    // Not recovered: too late only once the deadline month has ended (a running one is still open).
+    else if (months.some((m) => m.month === deadline && m.complete)) within = false;
   }
   return {
     start,

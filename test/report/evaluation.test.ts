@@ -247,6 +247,13 @@ describe('the evaluation scorecard of a quarter report', () => {
     expect(now.evaluation!.payback.recoveredIn).toBe('2026-10');
     expect(now.evaluation!.payback.withinThreeYears).toBe(true);
     expect(now.evaluation!.satisfaction).toMatchObject({ wave: '2026-Q4', rate: 1, met: true });
+    // The year's report judges the same as of its end.
+    const year = await gatherReport(deps, S, 'year', '2026-03-01');
+    expect(year.evaluation).toMatchObject({
+      asOf: { day: '2026-12-31', month: '2026-12' },
+      satisfaction: { wave: '2026-Q4', gain: 1 },
+      payback: { start: '2026-07', recoveredIn: '2026-10', withinThreeYears: true },
+    });
   });
 
   it('says why a value is missing: only the baseline wave, no payback month yet', async () => {

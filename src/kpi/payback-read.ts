@@ -30,6 +30,12 @@ export interface PaybackDeps {
 export interface MonthRange {
   from?: string | undefined;
   to?: string | undefined;
+  /**
+   * The picture as it stood when this month (`YYYY-MM`) ended: the clock stops there, so
+   * `recoveredIn` and the projection use no later month (an evaluation report of a past quarter,
+   * docs/contract.md §5 "Evaluation scorecard"). Ignored when it is the running month or later.
+   */
+  asOf?: string | undefined;
 }
 
 /**
@@ -47,7 +53,8 @@ export async function readPayback(
   const currentMonth = localDate((deps.now ?? Date.now)(), tz).slice(0, 7);
   const prices = pricesOf(site, deps.config);
   const start = ev?.startMonth ?? (await firstMonth(deps.conn, site));
-  const months = start === undefined ? [] : monthsBetween(start, currentMonth);
+  const last = range.asOf !== undefined && range.asOf < currentMonth ? range.asOf : currentMonth;
+  const months = start === undefined ? [] : monthsBetween(start, last);
   const grams = prices ? await monthlyGrams(deps.conn, site, months) : new Map();
   const picture = computePayback({
     months,

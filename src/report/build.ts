@@ -10,6 +10,7 @@ import type { KpiId, KpiResult, Period, PeriodKind, QualityWarning } from '../kp
 import { formatLocal } from '../kpi/index.ts';
 import { buildingRows, householdsNeeded, type ReportBuilding } from './buildings.ts';
 import { changeOf } from './change.ts';
+import { buildEvaluation, type EvaluationFacts, type EvaluationScorecard } from './evaluation.ts';
 import { KPI_TITLES, type ReportLanguage } from './i18n.ts';
 import { buildTrend, type ReportTrend } from './trend.ts';
 
@@ -71,6 +72,8 @@ export interface ReportInput {
   silentAfterMs: number;
   /** Length of the device lists; default {@link DEFAULT_TOP}. */
   top?: number;
+  /** The scorecard's facts: given for a quarter or year report only (evaluation.ts). */
+  evaluation?: EvaluationFacts | undefined;
 }
 
 /** One KPI row of a report. */
@@ -151,6 +154,11 @@ export interface ReportData {
   fullBins: FullBin[];
   /** Gates with most security alarms, at most `top`, only those with at least one. */
   alarmingGates: AlarmingGate[];
+  /**
+   * The evaluation scorecard of a quarter or year report, null for the other kinds (absent from
+   * reports kept before it existed).
+   */
+  evaluation: EvaluationScorecard | null;
   dataQuality: {
     /** Dead letters of the site received in the period. */
     deadLetters: number;
@@ -275,6 +283,7 @@ export function buildReport(input: ReportInput): ReportData {
     silentDevices,
     fullBins,
     alarmingGates,
+    evaluation: input.evaluation ? buildEvaluation(input.evaluation, kpis) : null,
     dataQuality: {
       deadLetters: input.deadLetters.length,
       deadLettersByReason: [...reasons]

@@ -105,3 +105,13 @@ export interface RenderOptions {
 export function langOf(o: RenderOptions | undefined): ReportLanguage {
   return o?.lang ?? DEFAULT_REPORT_LANGUAGE;
 }
+
+/** An amount of yuan: `¥1,234.50` (zh-CN), `CN¥1,234.50` (en). */
+export function money(v: number, lang: ReportLanguage): string {
+  return cached(`m${lang}`, () => Intl.NumberFormat(lang, { style: 'currency', currency: 'CNY' })).format(v);
+}
+
+/** A signed percentage with one decimal: `+35.0%`, `−5.0%`. */
+export function signedPercent(v: number, lang: ReportLanguage): string {
+  return `${v > 0 ? '+' : v < 0 ? '−' : '±'}${percent(Math.abs(v), lang)}`;
+}

@@ -38,6 +38,7 @@ import {
 } from '../kpi/index.ts';
 import { query, type InfluxConnection, type QueryRow } from '../store/index.ts';
 import { buildReport, FULL_FILL_PCT, type ReportData, type ReportInput } from './build.ts';
+import { EVALUATED_KINDS, gatherEvaluation } from './evaluation.ts';
 import { trendPeriods } from './trend.ts';
 
 /** What {@link gatherReport} reads. */
@@ -48,7 +49,10 @@ export interface ReportDeps {
   config: KpiConfig;
   /** The `report` section of the config (trend lengths, the silence threshold). */
   report: HubConfig['report'];
-  /** The `evaluation` section (CO₂e factors): without it a computed `co2e_avoided_kg` is null `not_configured`. */
+  /**
+   * The `evaluation` section (CO₂e factors, prices, the satisfaction-gain target): without it a
+   * computed `co2e_avoided_kg` is null `not_configured`, and a scorecard has the schema's defaults.
+   */
   evaluation?: HubConfig['evaluation'];
   /** The dead-letter store of `<dataDir>/dead-letters` (only `list` is used). */
   deadLetters: Pick<DeadLetterStore, 'list'>;
@@ -160,7 +164,10 @@ export async function gatherReport(
   );
   const trendLength = deps.report.trendPeriods[kind];
   const first = trendPeriods(period, trendLength)[0]!;
-  const [kpis, previous, trend, rows, deadLetters] = await Promise.all([
+  const evaluated = EVALUATED_KINDS.includes(kind)
+    ? gatherEvaluation({ conn: deps.conn, inventory: deps.inventory, evaluation: deps.evaluation, now }, site, period)
+    : undefined;
+  const [kpis, previous, trend, rows, deadLetters, evaluation] = await Promise.all([
     kpisOf(deps, site.id, period, now),
     kpisOf(deps, site.id, before, now),
     readKpiResults(deps.conn, deps.inventory, {
@@ -182,6 +189,7 @@ export async function gatherReport(
       toMs: Math.min(period.endMs, now + 1),
       limit: MAX_DEAD_LETTERS,
     }),
+    evaluated,
   ]);
   return buildReport({
     site: { id: site.id, timezone: site.timezone, households: site.households },
@@ -198,5 +206,6 @@ export async function gatherReport(
     deadLetters: deadLetters.map((dl) => ({ reasons: dl.rejects.map((r) => r.reason) })),
     now,
     ...(deps.top !== undefined ? { top: deps.top } : {}),
+    evaluation,
   });
 }

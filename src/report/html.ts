@@ -8,6 +8,7 @@
  * A4 pages, and no table, chart or section heading split across a page break.
  */
 import type { ReportData } from './build.ts';
+import { evaluationHtml } from './evaluation-html.ts';
 import { count, langOf, type RenderOptions } from './format.ts';
 import { buildingChart, COLOURS, escapeHtml, kpiChart, trendChart } from './html-charts.ts';
 import { labelsOf, type ReportLanguage } from './i18n.ts';
@@ -36,7 +37,7 @@ function table(head: string[], rows: string[][], cls: string, lang: ReportLangua
 }
 
 const STYLE = `body{font-family:system-ui,"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei","WenQuanYi Micro Hei",sans-serif;margin:2rem auto;max-width:60rem;color:#212121;padding:0 1rem}
-h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}table{border-collapse:collapse;width:100%;margin:.5rem 0}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}h3{font-size:1rem;margin-top:1.25rem}table{border-collapse:collapse;width:100%;margin:.5rem 0}
 th,td{border:1px solid #cfd8dc;padding:.3rem .5rem;text-align:left;font-size:.9rem}th{background:#eceff1}
 td.met{color:${COLOURS.met};font-weight:600}td.not-met{color:${COLOURS.notMet};font-weight:600}
 svg text{font-size:12px;fill:#212121}svg .legend{font-size:11px;fill:#546e7a}svg .none{fill:#78909c;font-style:italic}
@@ -44,7 +45,7 @@ svg .chart-title{font-size:13px;font-weight:600}svg .tick{font-size:10px;fill:#5
 .trend{display:flex;flex-wrap:wrap;gap:.5rem}.summary{font-size:1.05rem}.none{color:#78909c}
 @page{size:A4;margin:15mm}
 @media print{body{margin:0;max-width:none;padding:0}table,svg,figure,.trend svg{break-inside:avoid;page-break-inside:avoid}
-h2{break-after:avoid;page-break-after:avoid}svg{max-width:100%;height:auto}}`;
+h2,h3{break-after:avoid;page-break-after:avoid}svg{max-width:100%;height:auto}}`;
 
 /** The KPI table: one row per KPI, `data-kpi` its id, the met cell classed met / not-met. */
 function kpiTable(r: ReportData, lang: ReportLanguage): string {
@@ -91,6 +92,7 @@ export function renderHtml(r: ReportData, options?: RenderOptions): string {
 <h1>${e(titleOf(r, lang))}</h1>
 <p>${e(introOf(r, lang))}</p>
 <p class="summary"><strong>${e(strong)}</strong>${e(l.comma)}${e(rest)}</p>
+${evaluationHtml(r, lang)}
 <h2>${e(l.sections.kpis)}</h2>
 <figure>${kpiChart(r, lang)}</figure>
 ${kpiTable(r, lang)}

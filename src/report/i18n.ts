@@ -24,6 +24,12 @@ export const KPI_TITLES: Readonly<Record<KpiId, Readonly<Record<ReportLanguage, 
   co2e_avoided_kg: { 'zh-CN': '减排量（千克二氧化碳当量）', en: 'CO₂e avoided (kg)' },
 };
 
+/** The titles of the evaluation scorecard's rows that are not KPIs (docs/contract.md §5, "Evaluation scorecard"). */
+export const EVALUATION_TITLES = {
+  satisfaction_gain: { 'zh-CN': '居民满意度提升', en: 'Resident satisfaction gain' },
+  payback: { 'zh-CN': '社会资本投资回收', en: 'Social-capital payback' },
+} as const satisfies Record<string, Readonly<Record<ReportLanguage, string>>>;
+
 /** The title of `kpi` in `lang` (its id if the catalogue lacks it: never an empty cell). */
 export function kpiTitle(kpi: KpiId, lang: ReportLanguage): string {
   return KPI_TITLES[kpi]?.[lang] ?? kpi;
@@ -84,7 +90,79 @@ export interface Labels {
   chartLegend: string;
   trendLegend: string;
   buildingLegend: string;
+  /** The evaluation scorecard of quarter and year reports. */
+  ev: EvaluationLabels;
 }
+
+/** The labels of the evaluation scorecard (evaluation-render.ts). */
+export interface EvaluationLabels {
+  title: string;
+  intro: (day: string) => string;
+  head: string[];
+  wave: (wave: string, date: string, rate: string, baseline: string) => string;
+  gainTarget: (gain: string, rate: string) => string;
+  recovered: (share: string, cumulative: string, capital: string) => string;
+  within: (deadline: string) => string;
+  recoveredIn: (month: string) => string;
+  projected: (month: string) => string;
+  open: string;
+  funding: string;
+  fundingHead: string[];
+  parties: { government: string; socialCapital: string; residents: string; total: string };
+  waves: string;
+  waveHead: string[];
+  months: string;
+  monthHead: string[];
+  kpiTrend: string;
+  satisfactionLegend: string;
+  paybackLegend: string;
+}
+
+const EV_EN: EvaluationLabels = {
+  title: 'Programme evaluation',
+  intro: (day) => `Where the programme stands at the end of the period (${day}) against what it is judged by.`,
+  head: ['criterion', 'value', 'target', 'met', 'detail'],
+  wave: (wave, date, rate, base) => `wave ${wave} (${date}): ${rate} satisfied, baseline ${base}`,
+  gainTarget: (gain, rate) => `≥ +${gain} (a rate of ${rate})`,
+  recovered: (share, cum, cap) => `${share} recovered: ${cum} of ${cap}`,
+  within: (deadline) => `recovered within 3 years (by ${deadline})`,
+  recoveredIn: (m) => `recovered in ${m}`,
+  projected: (m) => `projected for ${m}`,
+  open: 'open',
+  funding: 'Funding (PPP)',
+  fundingHead: ['party', 'investment', 'share'],
+  parties: { government: 'Government', socialCapital: 'Social capital', residents: 'Residents', total: 'Total' },
+  waves: 'Satisfaction survey waves',
+  waveHead: ['wave', 'date', 'responses', 'satisfaction rate', 'gain', 'met'],
+  months: 'Payback by month',
+  monthHead: ['month', 'net', 'cumulative', 'recovered share'],
+  kpiTrend: 'Trend of the judged KPIs',
+  satisfactionLegend: 'Bars: satisfaction rate per wave. Dashed line: baseline × (1 + target).',
+  paybackLegend: 'Line: cumulative net since the payback clock started. Dashed line: the social-capital investment.',
+};
+
+const EV_ZH: EvaluationLabels = {
+  title: '项目评估',
+  intro: (day) => `截至本期末（${day}），对照项目考核指标的情况。`,
+  head: ['考核项', '数值', '目标', '是否达标', '说明'],
+  wave: (wave, date, rate, base) => `调查批次 ${wave}（${date}）：满意率 ${rate}，基线 ${base}`,
+  gainTarget: (gain, rate) => `≥ +${gain}（满意率 ${rate}）`,
+  recovered: (share, cum, cap) => `已回收 ${share}：${cum} / ${cap}`,
+  within: (deadline) => `三年内回收（${deadline} 前）`,
+  recoveredIn: (m) => `已于 ${m} 回收`,
+  projected: (m) => `预计 ${m} 回收`,
+  open: '待定',
+  funding: '资金构成（PPP）',
+  fundingHead: ['出资方', '投资额', '占比'],
+  parties: { government: '政府', socialCapital: '社会资本', residents: '居民', total: '合计' },
+  waves: '满意度调查批次',
+  waveHead: ['批次', '日期', '答卷', '满意率', '提升', '是否达标'],
+  months: '逐月投资回收',
+  monthHead: ['月份', '净收益', '累计', '回收比例'],
+  kpiTrend: '考核指标趋势',
+  satisfactionLegend: '柱：各批次满意率。虚线：基线 ×（1 + 目标）。',
+  paybackLegend: '折线：自回收期起算的累计净收益。虚线：社会资本投资额。',
+};
 
 const EN: Labels = {
   title: (site, kind, date) => `Monitoring report: ${site}, ${kind} ${date}`,
@@ -148,6 +226,7 @@ const EN: Labels = {
     'Bars: value (green met, red not met, blue informative). Dashed line: target. Ratios on 0–100%, counts on their own scale.',
   trendLegend: 'Line: value per period. Dashed line: target. Hollow point: running period.',
   buildingLegend: 'Bars: coverage per building (green met, red not met). Dashed line: target.',
+  ev: EV_EN,
 };
 
 const ZH: Labels = {
@@ -203,6 +282,7 @@ const ZH: Labels = {
   chartLegend: '柱：数值（绿色达标，红色未达标，蓝色仅供参考）。虚线：目标。比率按 0–100%，次数按各自刻度。',
   trendLegend: '折线：各周期数值。虚线：目标。空心点：尚未结束的周期。',
   buildingLegend: '柱：各楼栋覆盖率（绿色达标，红色未达标）。虚线：目标。',
+  ev: EV_ZH,
 };
 
 const LABELS: Readonly<Record<ReportLanguage, Labels>> = { en: EN, 'zh-CN': ZH };

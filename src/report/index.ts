@@ -29,11 +29,28 @@ export {
 export { buildTrend, trendPeriods, type ReportTrend, type TrendPoint, type TrendSeries } from './trend.ts';
 export { gatherReport, reportStatements, type ReportDeps } from './gather.ts';
 export {
+  buildEvaluation,
+  EVALUATED_KINDS,
+  gatherEvaluation,
+  PAYBACK_MONTHS,
+  SCORECARD_KPIS,
+  type EvaluationDeps,
+  type EvaluationFacts,
+  type EvaluationItem,
+  type EvaluationScorecard,
+  type ScorecardKpi,
+  type ScorecardWave,
+} from './evaluation.ts';
+export { evaluationMarkdown, scorecardRows, type ScorecardRow } from './evaluation-render.ts';
+export { evaluationHtml, paybackChart, satisfactionChart } from './evaluation-html.ts';
+export {
+  EVALUATION_TITLES,
   isReportLanguage,
   KPI_TITLES,
   kpiTitle,
   labelsOf,
   REPORT_LANGUAGES,
+  type EvaluationLabels,
   type Labels,
   type ReportLanguage,
 } from './i18n.ts';

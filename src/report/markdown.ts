@@ -17,6 +17,7 @@ import {
   showValue,
   type RenderOptions,
 } from './format.ts';
+import { evaluationMarkdown } from './evaluation-render.ts';
 import { kpiTitle, labelsOf, type ReportLanguage } from './i18n.ts';
 
 /** One Markdown table cell: pipes and line breaks escaped, HTML-ish characters neutralised. */
@@ -125,6 +126,7 @@ export function renderMarkdown(r: ReportData, options?: RenderOptions): string {
     '',
     `**${strong}**${l.comma}${rest}`,
     '',
+    ...evaluationMarkdown(r, lang, table),
     `## ${l.sections.kpis}`,
     '',
     table(l.kpiHead, kpiRows(r, lang), l.none),

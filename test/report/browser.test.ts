@@ -2,17 +2,20 @@
  * The HTML report in a real headless browser (Debian's chromium, driven by playwright-core; no
  * browser download), in both languages: it renders, its titles are in the language asked for, its
  * charts (KPIs, buildings, trend) carry the report's data, nothing is fetched, printing gives A4
- * pages, and screenshots are taken (kept in the test's temporary folder while it runs).
+ * pages, and screenshots are taken (kept in the test's temporary folder while it runs). A quarter
+ * report opens with its evaluation scorecard, whose satisfaction and payback charts carry the
+ * JSON's data, and its PDF (printed as the hub prints it) renders a non-blank A4 first page.
  * scripts/system-deps.sh installs chromium and a Chinese font when missing.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildReport, KPI_TITLES, renderHtml, type ReportLanguage } from '../../src/report/index.ts';
-import { input, kpis } from './fixtures.ts';
+import { buildReport, KPI_TITLES, printPdf, renderHtml, type ReportLanguage } from '../../src/report/index.ts';
+import { input, kpis, quarterInput } from './fixtures.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
@@ -160,3 +163,102 @@ describe('HTML report in chromium', () => {
     60_000,
   );
 });
+
+const EVALUATION_TITLE = { en: 'Programme evaluation', 'zh-CN': '项目评估' } as const;
+
+describe('quarter report with its evaluation scorecard, in chromium and as a PDF', () => {
+  it.each(['zh-CN', 'en'] as const)(
+    '%s: the scorecard comes first, its satisfaction and payback charts carry the data, the PDF renders',
+    async (lang: ReportLanguage) => {
+      const report = buildReport(quarterInput());
+      const ev = report.evaluation!;
+      const file = join(dir, `quarter-${lang}.html`);
+      await writeFile(file, renderHtml(report, { lang }));
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+
+      // The first section of the page is the scorecard, titled in the language asked for.
+      expect(await page.locator('h2').first().textContent()).toBe(EVALUATION_TITLE[lang]);
+      const section = page.locator('section.evaluation');
+      const items = section.locator('table.scorecard tbody tr');
+      expect(await items.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-item')))).toEqual([
+        'sorting_coverage',
+        'satisfaction_gain',
+        'diversion_rate',
+        'co2e_avoided_kg',
+        'recyclables_kg',
+        'payback',
+      ]);
+      expect(await section.locator('tr[data-item="satisfaction_gain"] td').first().textContent()).toBe(
+        ev.titles.satisfaction_gain[lang],
+      );
+      expect(await section.locator('tr[data-item="satisfaction_gain"] td.met').count()).toBe(1);
+      expect(await section.locator('tr[data-item="diversion_rate"] td.not-met').count()).toBe(1);
+      // The trend charts of the judged KPIs are there too.
+      expect(await section.locator('svg.trend-chart').count()).toBe(4);
+
+      // Satisfaction: a bar per wave as tall as its rate; Q3 (70 %) tops the 65 % target line.
+      const bars = section.locator('svg.satisfaction-chart rect.wave-bar');
+      expect(await bars.count()).toBe(2);
+      const heights: number[] = [];
+      for (const [i, w] of ev.satisfaction.waves.entries()) {
+        expect(await bars.nth(i).getAttribute('data-wave')).toBe(w.wave);
+        expect(Number(await bars.nth(i).getAttribute('data-value'))).toBe(w.satisfactionRate);
+        heights.push((await bars.nth(i).boundingBox())!.height);
+      }
+      expect(heights[1]! / heights[0]!).toBeCloseTo(0.7 / 0.5, 1);
+      const sTarget = section.locator('svg.satisfaction-chart line.target');
+      expect(Number(await sTarget.getAttribute('data-target'))).toBeCloseTo(0.65, 12);
+      const q3Top = (await bars.nth(1).boundingBox())!.y;
+      const q1Top = (await bars.nth(0).boundingBox())!.y;
+      const targetY = (await sTarget.boundingBox())!.y;
+      expect(q3Top).toBeLessThan(targetY);
+      expect(q1Top).toBeGreaterThan(targetY);
+
+      // Payback: a point per month at its cumulative net, rising, all below the investment line.
+      const points = section.locator('svg.payback-chart circle.point');
+      expect(await points.count()).toBe(ev.payback.months.length);
+      const ys: number[] = [];
+      for (const [i, m] of ev.payback.months.entries()) {
+        expect(await points.nth(i).getAttribute('data-month')).toBe(m.month);
+        expect(Number(await points.nth(i).getAttribute('data-value'))).toBe(m.cumulative);
+        ys.push((await points.nth(i).boundingBox())!.y);
+      }
+      expect([...ys].sort((a, b) => b - a)).toEqual(ys); // higher cumulative, smaller y
+      const pTarget = section.locator('svg.payback-chart line.target');
+      expect(await pTarget.getAttribute('data-target')).toBe('20000');
+      expect(ys.at(-1)!).toBeGreaterThan((await pTarget.boundingBox())!.y);
+      expect(errors).toEqual([]);
+
+      const png = join(dir, `quarter-${lang}.png`);
+      await page.screenshot({ path: png, fullPage: true });
+      expect((await stat(png)).size).toBeGreaterThan(20_000);
+      await page.close();
+
+      // The PDF as the hub prints it (src/report/pdf.ts, real headless Chromium), read by poppler.
+      const pdf = join(dir, `quarter-${lang}.pdf`);
+      await printPdf({ chromium: CHROMIUM, html: file, pdf, timeoutMs: 120_000 });
+      const ppm = spawnSync('pdftoppm', ['-gray', '-r', '40', '-f', '1', '-l', '1', pdf]);
+      expect(ppm.status, ppm.stderr.toString()).toBe(0);
+      const first = parsePgm(ppm.stdout);
+      expect(first.height / first.width).toBeCloseTo(297 / 210, 1);
+      expect(first.pixels.filter((v) => v < 200).length / first.pixels.length).toBeGreaterThan(0.005);
+      const text = spawnSync('pdftotext', ['-f', '1', '-l', '1', pdf, '-']);
+      expect(text.status, text.stderr.toString()).toBe(0);
+      expect(text.stdout.toString()).toContain(EVALUATION_TITLE[lang]);
+      process.stdout.write(`quarter report screenshot (${lang}): ${png}, PDF: ${pdf}\n`);
+    },
+    180_000,
+  );
+});
+
+/** A binary PGM (P5, 8 bits) as pdftoppm -gray writes it. */
+function parsePgm(b: Buffer): { width: number; height: number; pixels: Uint8Array } {
+  const m = /^P5\s+(\d+)\s+(\d+)\s+255\s/.exec(b.subarray(0, 64).toString('latin1'));
+  if (!m) throw new Error('not an 8-bit PGM');
+  const width = Number(m[1]);
+  const height = Number(m[2]);
+  return { width, height, pixels: new Uint8Array(b.subarray(m[0].length, m[0].length + width * height)) };
+}

@@ -147,6 +147,45 @@ describe('community-hub report', { timeout: 120_000 }, () => {
     expect(existsSync(join(dir, 'data', 'reports', SITE.id, 'day-2026-11-25.html'))).toBe(false);
   });
 
+  it('a quarter report carries the evaluation scorecard, with the hub evaluation settings', async () => {
+    const env = {
+      ...ENV,
+      HUB_EVALUATION_TARGETS_SATISFACTION_GAIN: '0.5',
+      HUB_EVALUATION_PRICES_RECYCLABLE: '2',
+      HUB_EVALUATION_PRICES_KITCHEN: '0.5',
+      HUB_EVALUATION_PRICES_HAZARDOUS: '0',
+      HUB_EVALUATION_PRICES_RESIDUAL: '0',
+    };
+    const r = await runCli(
+      [
+        'report',
+        '-s',
+        SITE.id,
+        '--period',
+        'quarter',
+        '-d',
+        '2026-11-27',
+        '--format',
+        'json',
+        '--no-save',
+        '-c',
+        config,
+      ],
+      { env },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as ReportData;
+    // The site has no survey and no investment; its first deposit is on 2026-10-31 (test/kpi/dataset.ts).
+    expect(report.evaluation).toMatchObject({
+      asOf: { day: '2026-12-31', month: '2026-12' },
+      satisfaction: { target: 0.5, wave: null, reason: 'no_waves' },
+      funding: { investment: null, shares: null },
+      payback: { start: '2026-10', reason: 'not_configured', withinThreeYears: null },
+    });
+    const coverage = report.kpis.find((k) => k.kpi === 'sorting_coverage')!;
+    expect(report.evaluation!.kpis[0]).toMatchObject({ kpi: 'sorting_coverage', value: coverage.value });
+  });
+
   it('--help, and usage errors exit 64', async () => {
     const help = await runCli(['report', '--help']);
     expect(help.code).toBe(0);

@@ -130,3 +130,75 @@ export function input(over: Partial<ReportInput> = {}): ReportInput {
     ...over,
   };
 }
+
+/** The third quarter of 2026 at the fixtures' site. */
+export const QUARTER: Period = periodOf('quarter', '2026-07-01', TZ);
+
+/**
+ * A quarter report's input with its evaluation facts, written out by hand: waves Q1 (5 of 10
+ * satisfied, the baseline) and Q3 (7 of 10: +40 %), a payback clock from June whose cumulative net
+ * starts below zero and reaches 45 % of a 20,000-yuan social-capital investment by September.
+ */
+export function quarterInput(now = QUARTER.endMs + 3_600_000): ReportInput {
+  const q = QUARTER;
+  const months = [
+    { month: '2026-06', net: -1_000, cumulative: -1_000 },
+    { month: '2026-07', net: 2_000, cumulative: 1_000 },
+    { month: '2026-08', net: 3_000, cumulative: 4_000 },
+    { month: '2026-09', net: 5_000, cumulative: 9_000 },
+  ];
+  const wave = (w: string, date: string, satisfied: number, gain: number | null) => ({
+    wave: w,
+    date,
+    responses: 10,
+    respondents: 10,
+    satisfied,
+    responseRate: null,
+    satisfactionRate: satisfied / 10,
+    gain,
+    met: gain === null ? null : gain >= 0.3,
+  });
+  return input({
+    period: q,
+    previousPeriod: previousPeriod(q),
+    now,
+    kpis: [
+      result('sorting_coverage', { numerator: 19, denominator: 20 }, q),
+      result('diversion_rate', { numerator: 30, denominator: 100 }, q, 0.35),
+      result('recyclables_kg', { numerator: 1234.5, denominator: null }, q),
+      result('co2e_avoided_kg', { numerator: 2_000, denominator: null }, q),
+    ],
+    previous: [],
+    buildings: [],
+    trend: [],
+    trendPeriods: REPORT_CONFIG.trendPeriods.quarter,
+    evaluation: {
+      lastDay: '2026-09-30',
+      lastMonth: '2026-09',
+      surveys: {
+        site: 'maple-court',
+        baseline: '2026-Q1',
+        baselineFrom: 'earliest',
+        target: 0.3,
+        households: null,
+        waves: [wave('2026-Q1', '2026-03-31', 5, null), wave('2026-Q3', '2026-09-30', 7, 0.4)],
+      },
+      payback: {
+        currency: 'CNY',
+        investment: { government: 30_000, socialCapital: 20_000, residents: 10_000, total: 60_000 },
+        shares: { government: 0.5, socialCapital: 1 / 3, residents: 1 / 6 },
+        months: months.map((m) => ({
+          ...m,
+          revenue: m.net + 500,
+          otherIncome: 0,
+          operatingCost: 500,
+          recoveredShare: m.cumulative / 20_000,
+          complete: true,
+        })),
+        recoveredIn: null,
+        projectedRecovery: '2027-01', // 11,000 left at (2,000 + 3,000 + 5,000) ÷ 3 a month
+        reason: null,
+      },
+    },
+  });
+}

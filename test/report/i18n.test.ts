@@ -1,7 +1,7 @@
 /** The report's catalogue (src/report/i18n.ts): every KPI has a title in every language, every label too. */
 import { describe, expect, it } from 'vitest';
 import { KPI_IDS } from '../../src/kpi/index.ts';
-import { KPI_TITLES, kpiTitle, labelsOf, REPORT_LANGUAGES } from '../../src/report/index.ts';
+import { EVALUATION_TITLES, KPI_TITLES, kpiTitle, labelsOf, REPORT_LANGUAGES } from '../../src/report/index.ts';
 
 describe('report catalogue', () => {
   it('every KPI id has a non-empty, distinct title in zh-CN and en', () => {
@@ -30,5 +30,22 @@ describe('report catalogue', () => {
     for (const key of ['kpiHead', 'buildingHead', 'silentHead', 'fullHead', 'gateHead', 'dlHead', 'warnHead'] as const)
       expect(zh[key]).toHaveLength(en[key].length);
     expect(Object.keys(zh.sections).sort()).toEqual(Object.keys(en.sections).sort());
+  });
+
+  it('the evaluation scorecard has every label and row title in both languages', () => {
+    const [zh, en] = [labelsOf('zh-CN').ev, labelsOf('en').ev];
+    expect(Object.keys(zh).sort()).toEqual(Object.keys(en).sort());
+    for (const l of [zh, en]) {
+      for (const [key, v] of Object.entries(l)) if (typeof v === 'string') expect(v.trim(), key).not.toBe('');
+    }
+    for (const key of ['head', 'fundingHead', 'waveHead', 'monthHead'] as const)
+      expect(zh[key]).toHaveLength(en[key].length);
+    expect(Object.keys(zh.parties).sort()).toEqual(Object.keys(en.parties).sort());
+    expect(zh.title).toBe('项目评估');
+    expect(en.title).toBe('Programme evaluation');
+    for (const t of Object.values(EVALUATION_TITLES)) {
+      expect(t['zh-CN']).toMatch(/[\u4e00-\u9fff]/);
+      expect(t.en).toMatch(/^[A-Z][\w -]+$/);
+    }
   });
 });

@@ -96,6 +96,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
           logger,
           authCache,
           onPublish,
+          redisUrl: config.cluster.redisUrl,
           onGatewayStatus: (site, gateway, online, cause) => {
             // Status messages and Wills are recorded by onPublish; only a connection lost without a
             // Will needs its own offline point.

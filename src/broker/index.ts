@@ -14,6 +14,7 @@ import { HubError } from '../errors.ts';
 import { Acl } from './acl.ts';
 import { AuthCache } from './auth-cache.ts';
 import { createAuthenticator, type Session } from './auth.ts';
+import { openCluster, type ClusterParts } from './cluster.ts';
 import { openListeners, type Listeners } from './listeners.ts';
 import { guardPacketSizes } from './packet-guard.ts';
 import { Presence } from './presence.ts';
@@ -50,6 +51,7 @@ class MqttBroker implements Broker {
   readonly name = 'broker';
   #instance: Aedes | undefined;
   #listeners: Listeners | undefined;
+  #cluster: ClusterParts | undefined;
   #stopping = false;
   readonly #log;
   readonly #refusals;
@@ -134,8 +136,13 @@ class MqttBroker implements Broker {
     }
     const ceiling = this.#options.packetCeilingBytes ?? 4 * config.maxPacketBytes;
     const { noDelay: _noDelay, ...tuning } = this.#options.tuning ?? {};
+    const { redisUrl } = this.#options;
+    const cluster = redisUrl
+      ? openCluster({ redisUrl, rootTopic: config.rootTopic, logger: this.#log, concurrency: tuning.concurrency })
+      : undefined;
     const aedes = new Aedes({
       ...tuning,
+      ...(cluster ? { persistence: cluster.persistence, mq: cluster.mq } : {}),
       connectTimeout: config.connectTimeout, // [MQTT-3.1.4-1] CONNECT must come first, and in time
       preConnect: (_client, packet, done) => {
         capKeepalive(packet, config.maxKeepaliveSeconds);
@@ -165,8 +172,14 @@ class MqttBroker implements Broker {
         this.#authorizeSubscribe(client, sub.topic) ? done(null, sub) : done(null, null),
     });
     this.#watch(aedes);
-    await aedes.listen();
+    try {
+      await aedes.listen();
+    } catch (err) {
+      cluster?.abort();
+      throw err;
+    }
     this.#instance = aedes;
+    this.#cluster = cluster;
     this.#stopping = false;
     const limits = { publish: ceiling, other: config.maxPacketBytes };
     try {
@@ -177,8 +190,7 @@ class MqttBroker implements Broker {
         2 * ceiling,
       );
     } catch (err) {
-      await new Promise<void>((resolve) => aedes.close(() => resolve()));
-      this.#instance = undefined;
+      await this.#close(aedes);
       throw err;
     }
     this.#log.info({ ...this.#listeners.ports, host: config.host }, 'mqtt broker listening');
@@ -190,13 +202,20 @@ class MqttBroker implements Broker {
     if (!aedes) return;
     this.#stopping = true;
     this.#presence.quiet = true;
-    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await this.#close(aedes);
     await this.#listeners?.close();
     this.#listeners = undefined;
-    this.#instance = undefined;
     this.#ready.clear();
     this.#presence.quiet = false;
     this.#log.info('mqtt broker stopped');
+  }
+
+  /** Close aedes (every client, then its emitter), then the cluster's Redis connections. */
+  async #close(aedes: Aedes): Promise<void> {
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await this.#cluster?.close();
+    this.#cluster = undefined;
+    this.#instance = undefined;
   }
 
   stats(): BrokerStats {

@@ -55,6 +55,11 @@ export interface BrokerOptions {
    * `oversized` dead letter (docs/contract.md §2: "never silently dropped").
    */
   packetCeilingBytes?: number;
+  /**
+   * `cluster.redisUrl`: aedes keeps its sessions and retained messages in this Redis and routes
+   * publishes through it, shared with every hub on it (src/broker/cluster.ts). Unset: in memory.
+   */
+  redisUrl?: string;
   /** Clock of the verified-credential cache's TTL, in ms (tests). Default `Date.now`. */
   now?: () => number;
   /**

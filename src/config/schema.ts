@@ -351,6 +351,18 @@ const report = z.strictObject({
   pdfTimeout: duration.prefault('60s'),
 });
 
+/**
+ * Several hubs sharing one Redis (docs/operations.md, "Several hubs sharing Redis (embedded
+ * cluster)"). Unset `redisUrl`: the hub stands alone, as before.
+ */
+const cluster = z.strictObject({
+  /**
+   * `redis://[user:password@]host:port[/db]` (or `rediss://`): with `mqtt.mode: embedded`, aedes keeps
+   * its sessions and retained messages there and routes publishes through it.
+   */
+  redisUrl: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+});
+
 /** zod schema of hub.yaml. */
 export const configSchema = z.strictObject({
   /** Inventory file; relative paths resolve against the config file's folder. */
@@ -374,6 +386,7 @@ export const configSchema = z.strictObject({
   evaluation: evaluation.prefault({}),
   report: report.prefault({}),
   selfStats: selfStats.prefault({}),
+  cluster: cluster.prefault({}),
 });
 
 /** The validated, frozen configuration. */

@@ -90,7 +90,7 @@ export interface TestBroker {
 /** Start a broker on loopback; `stop()` it in afterEach/afterAll. */
 export async function startBroker(
   overrides: Record<string, unknown> = {},
-  extra: { packetCeilingBytes?: number; now?: () => number } = {},
+  extra: { packetCeilingBytes?: number; now?: () => number; redisUrl?: string } = {},
 ): Promise<TestBroker> {
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({

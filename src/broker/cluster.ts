@@ -1,0 +1,132 @@
+/**
+ * Embedded cluster mode (docs/operations.md, "Several hubs sharing Redis (embedded cluster)"): with
+ * `cluster.redisUrl` set, aedes keeps sessions, subscriptions, retained messages, Wills and the
+ * QoS 1 messages queued for offline sessions in Redis (aedes-persistence-redis), and routes every
+ * publish through Redis pub/sub (mqemitter-redis), so a gateway may connect to any hub sharing that
+ * Redis. The spool and the dead letters stay per hub: a PUBACK still means "durable in the spool of
+ * the hub that received it" (docs/contract.md §2, "Delivery").
+ *
+ * Keys and channels are prefixed with `{mqtt.rootTopic}:`, so hubs of different topic roots (a v1
+ * and a v2 fleet side by side) may share one Redis without seeing each other's sessions.
+ */
+import { createRequire } from 'node:module';
+import { Redis } from 'ioredis';
+import type { Logger } from '../log.ts';
+
+/** What aedes 1.2 calls on an async persistence that the hub calls too. */
+interface RedisPersistence {
+  destroy(): Promise<void>;
+}
+
+/** The pub/sub emitter aedes routes publishes through; aedes closes it in its own `close()`. */
+interface ClusterEmitter {
+  close(cb: () => void): void;
+}
+
+type PersistenceFactory = (options: { conn: Redis }) => RedisPersistence;
+type PrefixEmitter = new (
+  prefix: string,
+  options: { subConn: Redis; pubConn: Redis; matchEmptyLevels: boolean; concurrency?: number },
+) => ClusterEmitter;
+
+// Both packages are CommonJS without ESM entry points; aedes-persistence-redis ships no types and
+// mqemitter-redis' types omit MQEmitterRedisPrefix, so each is typed here by what the hub uses.
+const require = createRequire(import.meta.url);
+const createPersistence = require('aedes-persistence-redis') as PersistenceFactory;
+const { MQEmitterRedisPrefix } = require('mqemitter-redis') as { MQEmitterRedisPrefix: PrefixEmitter };
+
+/** How long `close()` waits for Redis to confirm what aedes sent while closing (Will deletions). */
+const FLUSH_MS = 2_000;
+
+/** The `persistence` and `mq` aedes is built with, and their Redis connections. */
+export interface ClusterParts {
+  persistence: RedisPersistence;
+  mq: ClusterEmitter;
+  /**
+   * After `aedes.close()` (which closes `mq`): waits, bounded, for Redis to have executed every
+   * command aedes sent on the persistence's connection, then destroys the persistence. Safe to call
+   * twice.
+   */
+  close(): Promise<void>;
+  /** After a failed `aedes.listen()`: drops every connection at once. */
+  abort(): void;
+}
+
+/** Options of {@link openCluster}. */
+export interface ClusterOptions {
+  redisUrl: string;
+  rootTopic: string;
+  logger: Logger;
+  /** aedes' `concurrency` when tuned (docs/benchmarks.md, "aedes settings"); else mqemitter's default. */
+  concurrency?: number;
+}
+
+/**
+ * Opens the three Redis connections (persistence, publish, subscribe) and builds the parts. Call
+ * it from the broker's `start()`: ioredis connects as soon as a connection is made.
+ */
+export function openCluster(options: ClusterOptions): ClusterParts {
+  const prefix = `${options.rootTopic}:`;
+  const log = options.logger.child({ redis: redact(options.redisUrl) });
+  const connect = (role: string, keyPrefix?: string): Redis => {
+    const conn = new Redis(options.redisUrl, keyPrefix ? { keyPrefix } : {});
+    // ioredis reconnects by itself; an 'error' without a listener would only reach the console.
+    conn.on('error', (err: Error) => log.warn({ role, err: err.message }, 'redis connection error; reconnecting'));
+    return conn;
+  };
+  const db = connect('persistence', prefix);
+  const pub = connect('publish');
+  const sub = connect('subscribe');
+  const persistence = createPersistence({ conn: db });
+  const mq = new MQEmitterRedisPrefix(prefix, {
+    subConn: sub,
+    pubConn: pub,
+    matchEmptyLevels: true, // [MQTT-4.7.1-3], as aedes' own default emitter
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    persistence,
+    mq,
+    close: () =>
+      (closing ??= (async () => {
+        // A gateway's Will is deleted as its connection closes, without aedes waiting for it; left
+        // in Redis, another hub would publish it as if this hub had died. Redis answers one
+        // connection's commands in order, so a PING answered means they were all executed.
+        await bounded(db.ping(), FLUSH_MS).catch(() => undefined);
+        await persistence
+          .destroy()
+          .catch((err: unknown) => log.warn({ err }, 'redis persistence did not close cleanly'));
+        db.disconnect();
+        pub.disconnect();
+        sub.disconnect();
+      })()),
+    abort: () => {
+      for (const conn of [db, pub, sub]) conn.disconnect();
+    },
+  };
+}
+
+/** `promise`, or a rejection after `ms`. */
+async function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The URL without its password, for logs. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}

@@ -21,6 +21,8 @@ interface RedisPersistence {
 /** The pub/sub emitter aedes routes publishes through; aedes closes it in its own `close()`. */
 interface ClusterEmitter {
   close(cb: () => void): void;
+  /** mqemitter-redis re-emits its connections' errors here: without a listener they would crash the process. */
+  readonly state: { on(event: 'error', listener: (err: Error) => void): void };
 }
 
 type PersistenceFactory = (options: { conn: Redis }) => RedisPersistence;
@@ -35,7 +37,8 @@ const require = createRequire(import.meta.url);
 const createPersistence = require('aedes-persistence-redis') as PersistenceFactory;
 const { MQEmitterRedisPrefix } = require('mqemitter-redis') as { MQEmitterRedisPrefix: PrefixEmitter };
 
-/** How long `close()` waits for Redis to confirm what aedes sent while closing (Will deletions). */
+/** How long `close()` waits for aedes to close, and then for Redis to confirm what it sent. */
+const CLOSE_MS = 3_000;
 const FLUSH_MS = 2_000;
 
 /** The `persistence` and `mq` aedes is built with, and their Redis connections. */
@@ -43,11 +46,11 @@ export interface ClusterParts {
   persistence: RedisPersistence;
   mq: ClusterEmitter;
   /**
-   * After `aedes.close()` (which closes `mq`): waits, bounded, for Redis to have executed every
-   * command aedes sent on the persistence's connection, then destroys the persistence. Safe to call
-   * twice.
+   * Given the promise of `aedes.close()` (which closes `mq`): waits for it, then, bounded, for Redis
+   * to have executed every command aedes sent on the persistence's connection, then destroys the
+   * persistence and closes the connections. Safe to call twice.
    */
-  close(): Promise<void>;
+  close(aedesClosed: Promise<void>): Promise<void>;
   /** After a failed `aedes.listen()`: drops every connection at once. */
   abort(): void;
 }
@@ -84,26 +87,40 @@ export function openCluster(options: ClusterOptions): ClusterParts {
     matchEmptyLevels: true, // [MQTT-4.7.1-3], as aedes' own default emitter
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });
+  // The same errors are logged once per connection above; an unhandled 'error' event on this
+  // emitter would end the process at the first refused connection (seen in test/e2e/cluster.test.ts).
+  mq.state.on('error', (err) => log.debug({ err: err.message }, 'redis pub/sub error'));
+  const abort = (): void => {
+    for (const conn of [db, pub, sub]) conn.disconnect();
+  };
   let closing: Promise<void> | undefined;
   return {
     persistence,
     mq,
-    close: () =>
+    close: (aedesClosed) =>
       (closing ??= (async () => {
+        // With Redis away, aedes' close waits for it forever (the emitter's QUIT, the clients'
+        // unsubscribes, all queued by ioredis): past the bound the connections are cut, which ends
+        // those waits with errors, so a hub stops within its shutdown timeout.
+        const cut = await bounded(aedesClosed, CLOSE_MS).then(
+          () => false,
+          () => true,
+        );
+        if (cut) {
+          log.warn('redis did not answer while the broker closed; connections cut');
+          abort();
+          await bounded(aedesClosed, CLOSE_MS).catch(() => undefined);
+        }
         // A gateway's Will is deleted as its connection closes, without aedes waiting for it; left
         // in Redis, another hub would publish it as if this hub had died. Redis answers one
         // connection's commands in order, so a PING answered means they were all executed.
         await bounded(db.ping(), FLUSH_MS).catch(() => undefined);
-        await persistence
-          .destroy()
-          .catch((err: unknown) => log.warn({ err }, 'redis persistence did not close cleanly'));
-        db.disconnect();
-        pub.disconnect();
-        sub.disconnect();
+        await bounded(persistence.destroy(), FLUSH_MS).catch((err: unknown) =>
+          log.warn({ err }, 'redis persistence did not close cleanly'),
+        );
+        abort();
       })()),
-    abort: () => {
-      for (const conn of [db, pub, sub]) conn.disconnect();
-    },
+    abort,
   };
 }
 

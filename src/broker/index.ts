@@ -212,8 +212,8 @@ class MqttBroker implements Broker {
 
   /** Close aedes (every client, then its emitter), then the cluster's Redis connections. */
   async #close(aedes: Aedes): Promise<void> {
-    await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    await this.#cluster?.close();
+    const closed = new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await (this.#cluster ? this.#cluster.close(closed) : closed);
     this.#cluster = undefined;
     this.#instance = undefined;
   }

@@ -148,6 +148,27 @@ describe('stop', () => {
   });
 });
 
+describe('Redis lost', () => {
+  it('the broker logs it, keeps listening, and still stops', async () => {
+    const own = await startRedis();
+    let c: TestBroker | undefined;
+    try {
+      c = await startBroker({}, { redisUrl: own.url });
+      await own.stop();
+      await vi.waitFor(() => expect(c!.logs.some((l) => l.msg === 'redis connection error; reconnecting')).toBe(true), {
+        timeout: 15_000,
+      });
+      expect(c.broker.stats().listening).toBe(true);
+    } finally {
+      await c?.stop();
+      await own.stop();
+    }
+    expect(c.broker.stats().listening).toBe(false);
+    // Stopped by cutting the connections, not by waiting for a Redis that is gone.
+    expect(c.logs.map((l) => l.msg)).toContain('redis did not answer while the broker closed; connections cut');
+  }, 60_000);
+});
+
 /** Clients connected to the Redis server right now. */
 async function clientCount(): Promise<number> {
   const list = (await probe.call('CLIENT', 'LIST')) as string;

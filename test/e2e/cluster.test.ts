@@ -4,7 +4,8 @@
  * redis-server and one InfluxDB database. A gateway publishes distinct deposit events at QoS 1
  * through both hubs at once: every acknowledged event is in InfluxDB exactly once (rows = distinct
  * ids = published), each hub took exactly what was published to it, and both hubs stop leaving no
- * connection open in Redis.
+ * connection open in Redis. As a process (`community-hub start`, `HUB_CLUSTER_REDIS_URL`), the hub
+ * stops cleanly on SIGTERM, and refuses to start on a Redis it cannot reach.
  */
 import { Redis } from 'ioredis';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -23,6 +24,8 @@ import {
   type HubFiles,
   type LocalHub,
 } from '../durability/helpers.ts';
+import { HubProcess, killAllHubs } from '../helpers/hub-process.ts';
+import { deadUrl } from '../helpers/influx.ts';
 import { sharedInflux, uniqueName } from '../helpers/influx-shared.ts';
 import { startRedis, type RedisServer } from '../helpers/redis.ts';
 
@@ -39,6 +42,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.endAsync(true)));
   for (const h of hubs) await h.stop();
+  await killAllHubs();
   for (const f of files) await f.remove();
   await redis?.stop();
 });
@@ -112,4 +116,39 @@ it('gateways publishing through either hub: every message lands in InfluxDB once
   } finally {
     probe.disconnect();
   }
+}, 120_000);
+
+/** Clients connected to the Redis server right now, as it lists them. */
+async function redisClients(): Promise<number> {
+  const probe = new Redis(redis.url);
+  try {
+    const list = (await probe.call('CLIENT', 'LIST')) as string;
+    return list.trim().split('\n').length - 1; // not the probe itself
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/** A hub process's files: its InfluxDB unreachable (the spool takes what comes), none is needed here. */
+async function processFiles(): Promise<HubFiles> {
+  return writeHubFiles({ influxUrl: await deadUrl(), database: 'cluster' });
+}
+
+it('a hub process on Redis (HUB_CLUSTER_REDIS_URL) stops on SIGTERM with exit 0, its connections closed', async () => {
+  const f = await processFiles();
+  files.push(f);
+  const env = { HUB_CLUSTER_REDIS_URL: redis.url };
+  const hub = await HubProcess.start(f.configPath, env, 60_000);
+  await vi.waitFor(async () => expect(await redisClients()).toBe(3), { timeout: 10_000 });
+  hub.kill('SIGTERM');
+  expect(await hub.exited).toEqual({ code: 0, signal: null });
+  await vi.waitFor(async () => expect(await redisClients()).toBe(0), { timeout: 10_000 });
+}, 90_000);
+
+it('a hub process refuses to start when its Redis cannot be reached', async () => {
+  const f = await processFiles();
+  files.push(f);
+  const env = { HUB_CLUSTER_REDIS_URL: (await deadUrl()).replace('http:', 'redis:') };
+  const started = HubProcess.start(f.configPath, env, 90_000);
+  await expect(started).rejects.toThrow(/the hub exited before the hub to listen[\s\S]*max retries per request/i);
 }, 120_000);

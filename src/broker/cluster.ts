@@ -28,7 +28,7 @@ interface ClusterEmitter {
 type PersistenceFactory = (options: { conn: Redis }) => RedisPersistence;
 type PrefixEmitter = new (
   prefix: string,
-  options: { subConn: Redis; pubConn: Redis; matchEmptyLevels: boolean; concurrency?: number },
+  options: { subConn: Redis; pubConn: Redis; matchEmptyLevels: boolean; concurrency: number },
 ) => ClusterEmitter;
 
 // Both packages are CommonJS without ESM entry points; aedes-persistence-redis ships no types and
@@ -60,7 +60,10 @@ export interface ClusterOptions {
   redisUrl: string;
   rootTopic: string;
   logger: Logger;
-  /** aedes' `concurrency` when tuned (docs/benchmarks.md, "aedes settings"); else mqemitter's default. */
+  /**
+   * aedes' `concurrency` when tuned (docs/benchmarks.md, "aedes settings"); else aedes' default, 100,
+   * which aedes gives its own emitter too (mqemitter's own default, 0, would be no bound).
+   */
   concurrency?: number;
 }
 
@@ -85,7 +88,7 @@ export function openCluster(options: ClusterOptions): ClusterParts {
     subConn: sub,
     pubConn: pub,
     matchEmptyLevels: true, // [MQTT-4.7.1-3], as aedes' own default emitter
-    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    concurrency: options.concurrency ?? 100,
   });
   // The same errors are logged once per connection above; an unhandled 'error' event on this
   // emitter would end the process at the first refused connection (seen in test/e2e/cluster.test.ts).

@@ -40,6 +40,8 @@ const { MQEmitterRedisPrefix } = require('mqemitter-redis') as { MQEmitterRedisP
 /** How long `close()` waits for aedes to close, and then for Redis to confirm what it sent. */
 const CLOSE_MS = 3_000;
 const FLUSH_MS = 2_000;
+/** aedes-persistence-redis' list of Will keys. */
+const WILLS = 'will';
 
 /** The `persistence` and `mq` aedes is built with, and their Redis connections. */
 export interface ClusterParts {
@@ -53,6 +55,14 @@ export interface ClusterParts {
   close(aedesClosed: Promise<void>): Promise<void>;
   /** After a failed `aedes.listen()`: drops every connection at once. */
   abort(): void;
+  /**
+   * A gateway is connected at this hub (`ownBrokerId`): drop the Wills that connections of its
+   * account (client ids `{username}/…`) left in Redis at other hubs. A live hub publishes the Will of
+   * a connection it holds from memory, so only a dead hub's Wills are there; a surviving hub would
+   * publish them minutes later (aedes' heartbeat), saying `offline` for a gateway that is back.
+   * Resolves with how many were dropped.
+   */
+  forgetWills(clientIdPrefix: string, ownBrokerId: string): Promise<number>;
 }
 
 /** Options of {@link openCluster}. */
@@ -124,6 +134,16 @@ export function openCluster(options: ClusterOptions): ClusterParts {
         abort();
       })()),
     abort,
+    forgetWills: async (clientIdPrefix, ownBrokerId) => {
+      // aedes-persistence-redis keeps `will:{brokerId}:{encoded client id}` keys, listed in `will`.
+      const encoded = encodeURIComponent(clientIdPrefix);
+      const stale = (await db.lrange(WILLS, 0, -1)).filter((key) => {
+        const [, brokerId, clientId] = key.split(':');
+        return brokerId !== ownBrokerId && clientId?.startsWith(encoded) === true;
+      });
+      for (const key of stale) await db.multi().lrem(WILLS, 0, key).del(key).exec();
+      return stale.length;
+    },
   };
 }
 

@@ -210,6 +210,14 @@ class MqttBroker implements Broker {
     this.#log.info('mqtt broker stopped');
   }
 
+  /** Cluster mode: the gateway is back, so a dead hub's Wills for it must not go out (cluster.ts). */
+  #forgetWills(aedes: Aedes, username: string): void {
+    this.#cluster?.forgetWills(`${username}/`, aedes.id).then(
+      (n) => n > 0 && this.#log.info({ username, wills: n }, "dropped a dead hub's Wills of a gateway that is back"),
+      (err: unknown) => this.#log.warn({ err, username }, "could not drop a dead hub's Wills"),
+    );
+  }
+
   /** Close aedes (every client, then its emitter), then the cluster's Redis connections. */
   async #close(aedes: Aedes): Promise<void> {
     const closed = new Promise<void>((resolve) => aedes.close(() => resolve()));
@@ -291,6 +299,7 @@ class MqttBroker implements Broker {
       if (s.account.kind === 'gateway') {
         s.counted = true;
         this.#presence.connected(s.account.username);
+        this.#forgetWills(aedes, s.account.username);
       }
       this.#log.info(
         { username: s.account.username, kind: s.account.kind, clientId: s.clientId, remote: s.remote },

@@ -5,7 +5,9 @@
  * through both hubs at once: every acknowledged event is in InfluxDB exactly once (rows = distinct
  * ids = published), each hub took exactly what was published to it, and both hubs stop leaving no
  * connection open in Redis. As a process (`community-hub start`, `HUB_CLUSTER_REDIS_URL`), the hub
- * stops cleanly on SIGTERM, and refuses to start on a Redis it cannot reach.
+ * stops cleanly on SIGTERM, and refuses to start on a Redis it cannot reach. A hub killed with
+ * SIGKILL leaves its gateways' Wills in Redis; a gateway that reconnects at another hub has them
+ * dropped, so no surviving hub publishes an `offline` for it later.
  */
 import { Redis } from 'ioredis';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -151,4 +153,54 @@ it('a hub process refuses to start when its Redis cannot be reached', async () =
   const env = { HUB_CLUSTER_REDIS_URL: (await deadUrl()).replace('http:', 'redis:') };
   const started = HubProcess.start(f.configPath, env, 90_000);
   await expect(started).rejects.toThrow(/the hub exited before the hub to listen[\s\S]*max retries per request/i);
+}, 120_000);
+
+it('a gateway back at another hub has the Will a killed hub left for it dropped', async () => {
+  const willsKey = 'community/v1:will';
+  const probe = new Redis(redis.url);
+  try {
+    const database = uniqueName('cluster_will');
+    const pf = await writeHubFiles({ influxUrl: sharedInflux().url, database });
+    const bf = await writeHubFiles({
+      influxUrl: sharedInflux().url,
+      database,
+      extra: { cluster: { redisUrl: redis.url } },
+    });
+    files.push(pf, bf);
+    const doomed = await HubProcess.start(pf.configPath, { HUB_CLUSTER_REDIS_URL: redis.url }, 60_000);
+    const will = {
+      topic: 'community/v1/maple-court/gw-east/status',
+      payload: Buffer.from('offline'),
+      qos: 1 as const,
+      retain: true,
+    };
+    const gw = await mqtt.connectAsync(`mqtt://127.0.0.1:${doomed.port}`, {
+      username: GATEWAY,
+      password: SECRET,
+      clientId: 'gw-east-will',
+      reconnectPeriod: 0,
+      will,
+    });
+    gw.on('error', () => {}); // its hub is about to die
+    await vi.waitFor(async () => expect(await probe.lrange(willsKey, 0, -1)).toHaveLength(1), { timeout: 10_000 });
+    doomed.kill('SIGKILL');
+    await doomed.exited;
+    await gw.endAsync(true);
+    expect(await probe.lrange(willsKey, 0, -1)).toHaveLength(1); // nobody deleted it: its hub died
+
+    const b = await startLocalHub(bf);
+    hubs.push(b);
+    const back = await mqtt.connectAsync(b.url, {
+      username: GATEWAY,
+      password: SECRET,
+      clientId: 'gw-east-back',
+      reconnectPeriod: 0,
+    });
+    clients.push(back);
+    await vi.waitFor(async () => expect(await probe.lrange(willsKey, 0, -1)).toEqual([]), { timeout: 10_000 });
+    expect(await probe.keys('community/v1:will:*')).toEqual([]);
+    expect(b.logs.some((l) => l.msg === "dropped a dead hub's Wills of a gateway that is back")).toBe(true);
+  } finally {
+    probe.disconnect();
+  }
 }, 120_000);

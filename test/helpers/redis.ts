@@ -1,20 +1,18 @@
 /**
- * Debian's redis-server as a child process on a free loopback port, for the tests of the embedded
- * cluster mode (docs/operations.md, "Several hubs sharing Redis (embedded cluster)"): a server
- * nobody here wrote, nothing written to disk. Stop it with {@link RedisServer.stop} (by its PID).
+ * Debian's `redis-server` as a child process on a free loopback port, without persistence
+ * (`--save '' --appendonly no`), for the KPI lease's tests: a Redis nobody here wrote. Stop it with
+ * {@link RedisServer.stop} (by its PID); `kill()` is a SIGKILL, for tests of an unreachable Redis.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect, vi } from 'vitest';
 
-/** A running redis-server; `log` collects its output. */
+/** A running redis-server. */
 export interface RedisServer {
   port: number;
   url: string;
   readonly log: () => string;
+  /** SIGTERM, and waits for the exit. */
   stop(): Promise<void>;
 }
 
@@ -26,13 +24,15 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts redis-server on 127.0.0.1 without persistence; resolves once it accepts connections. */
-export async function startRedis(): Promise<RedisServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'hub-redis-'));
-  const port = await freePort();
+/** Starts redis-server on 127.0.0.1 (on `port`, or a free one); resolves once it accepts connections. */
+export async function startRedis(port?: number): Promise<RedisServer> {
+  const p = port ?? (await freePort());
   let log = '';
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
-  const child: ChildProcess = spawn('/usr/bin/redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(
+    '/usr/bin/redis-server',
+    ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   const stop = async (): Promise<void> => {
@@ -41,7 +41,6 @@ export async function startRedis(): Promise<RedisServer> {
       child.kill('SIGTERM');
       await exited;
     }
-    rmSync(dir, { recursive: true, force: true });
   };
   try {
     await vi.waitFor(
@@ -55,5 +54,5 @@ export async function startRedis(): Promise<RedisServer> {
     await stop();
     throw e;
   }
-  return { port, url: `redis://127.0.0.1:${port}`, log: () => log, stop };
+  return { port: p, url: `redis://127.0.0.1:${p}`, log: () => log, stop };
 }

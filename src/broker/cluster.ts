@@ -40,8 +40,23 @@ const { MQEmitterRedisPrefix } = require('mqemitter-redis') as { MQEmitterRedisP
 /** How long `close()` waits for aedes to close, and then for Redis to confirm what it sent. */
 const CLOSE_MS = 3_000;
 const FLUSH_MS = 2_000;
-/** aedes-persistence-redis' list of Will keys. */
+/** aedes-persistence-redis' list of Will keys, `will:{brokerId}:{encoded client id}` (ioredis adds the prefix). */
 const WILLS = 'will';
+/**
+ * Drops the Wills listed in KEYS[1] of other brokers (not ARGV[1]) whose encoded client id starts
+ * with ARGV[2]; ARGV[3] is the key prefix, which the listed names lack. Returns how many.
+ */
+const FORGET_WILLS = `
+local n = 0
+for _, k in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+  local broker, id = string.match(k, '^will:([^:]*):(.*)$')
+  if broker and broker ~= ARGV[1] and string.sub(id, 1, #ARGV[2]) == ARGV[2] then
+    redis.call('LREM', KEYS[1], 0, k)
+    redis.call('DEL', ARGV[3] .. k)
+    n = n + 1
+  end
+end
+return n`;
 
 /** The `persistence` and `mq` aedes is built with, and their Redis connections. */
 export interface ClusterParts {
@@ -134,16 +149,10 @@ export function openCluster(options: ClusterOptions): ClusterParts {
         abort();
       })()),
     abort,
-    forgetWills: async (clientIdPrefix, ownBrokerId) => {
-      // aedes-persistence-redis keeps `will:{brokerId}:{encoded client id}` keys, listed in `will`.
-      const encoded = encodeURIComponent(clientIdPrefix);
-      const stale = (await db.lrange(WILLS, 0, -1)).filter((key) => {
-        const [, brokerId, clientId] = key.split(':');
-        return brokerId !== ownBrokerId && clientId?.startsWith(encoded) === true;
-      });
-      for (const key of stale) await db.multi().lrem(WILLS, 0, key).del(key).exec();
-      return stale.length;
-    },
+    forgetWills: async (clientIdPrefix, ownBrokerId) =>
+      // In Redis, not here: the list holds a key per client with a Will, and this runs at every
+      // gateway CONNECT; aedes' own LREM at CONNECT walks the same list there anyway.
+      Number(await db.eval(FORGET_WILLS, 1, WILLS, ownBrokerId, encodeURIComponent(clientIdPrefix), prefix)),
   };
 }
 

@@ -6,7 +6,8 @@
 # (fonts-wqy-microhei: the zh-CN report's screenshots show characters, not empty boxes), openssl
 # (the CLI that makes the TLS tests' CA and certificates) and mosquitto (the broker of the peer in
 # `npm run bench -- throughput`, docs/benchmarks.md, and the one that enforces the ACL
-# `community-hub broker mosquitto` writes, in its test).
+# `community-hub broker mosquitto` writes, in its test) and redis-server (the Redis of the KPI lease
+# tests, cluster.redisUrl).
 # Runs before `npm test` (the `pretest` script); does nothing when all are present.
 set -euo pipefail
 
@@ -14,13 +15,13 @@ if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
   cat <<'TXT'
 Usage: scripts/system-deps.sh
 Installs Debian packages the test suite and benchmarks need when missing: influxdb, mosquitto-clients,
-chromium, poppler-utils, fonts-wqy-microhei, openssl, mosquitto.
+chromium, poppler-utils, fonts-wqy-microhei, openssl, mosquitto, redis-server.
 Needs root on Debian/Ubuntu; elsewhere it prints what to install by hand.
 TXT
   exit 0
 fi
 
-declare -A want=([influxd]=influxdb [mosquitto_pub]=mosquitto-clients [chromium]=chromium [pdftoppm]=poppler-utils [openssl]=openssl [mosquitto]=mosquitto)
+declare -A want=([influxd]=influxdb [mosquitto_pub]=mosquitto-clients [chromium]=chromium [pdftoppm]=poppler-utils [openssl]=openssl [mosquitto]=mosquitto [redis-server]=redis-server)
 missing=()
 for cmd in "${!want[@]}"; do
   # The broker lives in /usr/sbin, which a user's PATH may not hold.

@@ -351,6 +351,20 @@ const report = z.strictObject({
   pdfTimeout: duration.prefault('60s'),
 });
 
+/**
+ * Several hubs side by side (docs/operations.md, "Several hubs: one KPI scheduler"). With
+ * `redisUrl` set, only the hub holding a Redis lease runs the KPI scheduler (src/kpi/lease.ts).
+ */
+const cluster = z.strictObject({
+  /** The Redis the hubs share: `redis://[user:password@]host:port[/db]` or `rediss://…`; unset: one hub. */
+  redisUrl: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  /**
+   * How long the KPI lease lasts without a renewal; renewed every third of it. A holder that dies
+   * is replaced within this plus a third.
+   */
+  leaseTtl: duration.prefault('30s').refine((ms) => ms >= 1000, 'must be at least 1s'),
+});
+
 /** zod schema of hub.yaml. */
 export const configSchema = z.strictObject({
   /** Inventory file; relative paths resolve against the config file's folder. */
@@ -374,6 +388,7 @@ export const configSchema = z.strictObject({
   evaluation: evaluation.prefault({}),
   report: report.prefault({}),
   selfStats: selfStats.prefault({}),
+  cluster: cluster.prefault({}),
 });
 
 /** The validated, frozen configuration. */

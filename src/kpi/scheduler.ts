@@ -75,6 +75,7 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
   const log = deps.logger.child({ component: 'kpi' });
   const now = deps.now ?? Date.now;
   const canClose = deps.canClose ?? (() => true);
+  const active = deps.active ?? (() => true);
   const progress = deps.progress ?? WRITTEN_AT_ONCE;
   const { kpi, mqtt } = deps.config;
   const maxAgeMs = deps.config.ingest?.maxAge ?? DEFAULT_MAX_AGE_MS;
@@ -185,7 +186,7 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
   async function serveMarks(report: { computed: number; failed: number }): Promise<number | false> {
     let served = 0;
     for (const m of marks.ready(LATE_BATCH)) {
-      if (stopped) break;
+      if (stopped || !active()) break;
       const results = await attempt(report, m.site, m.period, 'late');
       if (results === false) return false;
       // A failure that no retry fixes (e.g. a site gone from the inventory) drops the mark: logged above.
@@ -234,8 +235,9 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
     for (const site of deps.inventory.sites) {
       for (const kind of kpi.periods) {
         // A stop ends the run at the next site-period, so shutdown never waits for a whole run
-        // over many sites (shutdown.timeout); the rest is computed at the next start.
-        if (stopped) return finish(report);
+        // over many sites (shutdown.timeout); the rest is computed at the next start. A hub that lost
+        // the KPI lease stops as soon (src/kpi/lease.ts): the new holder computes it.
+        if (stopped || !active()) return finish(report);
         const current = periodAt(kind, at, site.timezone);
         const previous = previousPeriod(current);
         const key = `${site.id}\u0000${kind}\u0000${previous.date}`;
@@ -276,7 +278,7 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
   }
 
   async function tick(): Promise<TickReport> {
-    if (stopped) return SKIPPED;
+    if (stopped || !active()) return SKIPPED;
     if (running) {
       log.info('a KPI run is still in progress; this tick is skipped');
       return SKIPPED;
@@ -306,7 +308,7 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
   }
 
   async function late(): Promise<LateReport> {
-    if (stopped || lateRunning) return { skipped: true, backfilled: 0, recomputed: 0, failed: 0 };
+    if (stopped || lateRunning || !active()) return { skipped: true, backfilled: 0, recomputed: 0, failed: 0 };
     const current = (lateRunning = exclusive(runLate).catch((err: unknown) => {
       log.error({ err }, 'KPI late check failed');
       return { skipped: false, backfilled: 0, recomputed: 0, failed: 1 };

@@ -291,4 +291,34 @@ describe('KPI scheduler', () => {
     expect(stop).toHaveBeenCalledOnce();
     expect(await scheduler.tick()).toMatchObject({ skipped: true });
   });
+
+  it('idles while another hub holds the KPI lease, and a run ends at the next site-period once it is lost', async () => {
+    let active = false;
+    const writer = new MemoryPointWriter();
+    const { scheduler, published } = setup(
+      {
+        writer,
+        active: () => active,
+        // The lease goes while the first site-period's results are being published.
+        publish: (topic, payload, retain) => {
+          published.push({ topic, payload: JSON.parse(payload) as Record<string, unknown>, retain });
+          active = false;
+        },
+      },
+      { periods: ['day', 'week'] },
+    );
+    expect(await scheduler.tick()).toEqual({ skipped: true, computed: 0, closed: 0, failed: 0 });
+    expect(await scheduler.late()).toEqual({ skipped: true, backfilled: 0, recomputed: 0, failed: 0 });
+    expect(writer.points).toHaveLength(0);
+    expect(published).toHaveLength(0);
+    expect(scheduler.stats().runs).toBe(0);
+    active = true;
+    // Day: previous and current computed (the lease was lost during the first publish); week: not begun.
+    expect(await scheduler.tick()).toEqual({ skipped: false, computed: 2, closed: 0, failed: 0 });
+    expect(writer.points.length).toBeGreaterThan(0);
+    expect(writer.points.every((p) => p.tags['period'] === 'day')).toBe(true);
+    active = true;
+    expect(await scheduler.tick()).toEqual({ skipped: false, computed: 2, closed: 0, failed: 0 });
+    await scheduler.stop();
+  });
 });

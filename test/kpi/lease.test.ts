@@ -5,6 +5,7 @@
  * start gives no lease and no error, a stop releases only this hub's lease.
  */
 import { describe, expect, it } from 'vitest';
+import { configSchema } from '../../src/config/schema.ts';
 import { KpiLease, kpiLeaseKey, leaseOwner, redisKpiLease } from '../../src/kpi/lease.ts';
 import { createLogger } from '../../src/log.ts';
 import { leaseContract } from './lease-contract.ts';
@@ -41,6 +42,28 @@ function driven(store: FakeLeaseStore, clock: { now: number }, owner = 'hub-a') 
   });
   return { lease, lines, taken: () => taken, timer: () => timer };
 }
+
+describe('the cluster section of hub.yaml', () => {
+  const base = { pseudonymKey: 'x'.repeat(16) };
+
+  it('is off by default, with a 30 s lease', () => {
+    expect(configSchema.parse(base).cluster).toEqual({ leaseTtl: 30_000 });
+    const on = configSchema.parse({ ...base, cluster: { redisUrl: 'rediss://u:p@redis:6380/2', leaseTtl: '9s' } });
+    expect(on.cluster).toEqual({ redisUrl: 'rediss://u:p@redis:6380/2', leaseTtl: 9000 });
+  });
+
+  it.each([
+    [{ redisUrl: 'http://redis:6379' }, 'cluster.redisUrl', 'must be a redis:// or rediss:// URL'],
+    [{ redisUrl: 'redis' }, 'cluster.redisUrl', 'must be a redis:// or rediss:// URL'],
+    [{ leaseTtl: '500ms' }, 'cluster.leaseTtl', 'must be at least 1s'],
+    [{ leaseTtl: 'soon' }, 'cluster.leaseTtl', 'is not a duration'],
+  ])('refuses %j: %s %s', (cluster, path, message) => {
+    const r = configSchema.safeParse({ ...base, cluster });
+    expect(r.success).toBe(false);
+    const issue = r.error!.issues.find((i) => i.path.join('.') === path);
+    expect(issue?.message).toContain(message);
+  });
+});
 
 describe('KPI lease', () => {
   it('its key is per topic root and its owner unique per process start', () => {

@@ -5,7 +5,9 @@
  * (bench/throughput/loadgen.ts, its own process) and judged by the points counted in InfluxDB
  * afterwards. Loads: 4 gateways × 25 bins with 500 unacknowledged each ("busy") and 200 gateways ×
  * 1 bin with 10 each ("many"); latency at half the hub's (and the peer's) flat-out rate.
- * `npm run bench -- throughput [--reps N] [--seconds S] [--latency-seconds S] [--write-doc] [--no-peer]`.
+ * `npm run bench -- throughput [--reps N] [--seconds S] [--latency-seconds S] [--write-doc] [--no-peer]
+ * [--no-external]`; the last two hub series run in external broker mode behind Mosquitto, one hub
+ * then two in one share group.
  */
 import { startInflux } from '../test/helpers/influx.ts';
 import type { BenchOptions } from './args.ts';
@@ -16,7 +18,15 @@ import { ceilingRate, workloadLines } from './throughput/ceiling.ts';
 import { dropDatabase } from './throughput/influx.ts';
 import { ensurePeerInstalled } from './throughput/procs.ts';
 import { machineLine, report, type Series } from './throughput/report.ts';
-import { flatOut, latencyAt, startHub, startPeerSet, type Contender, type RunResult } from './throughput/runs.ts';
+import {
+  flatOut,
+  latencyAt,
+  startExternalHubs,
+  startHub,
+  startPeerSet,
+  type Contender,
+  type RunResult,
+} from './throughput/runs.ts';
 import type { Workload } from './throughput/workload.ts';
 
 export const LOADS: Record<string, Workload> = {
@@ -31,7 +41,7 @@ const k = (v: number): string => Math.round(v).toLocaleString('en');
 
 /** `reps` flat-out runs of one contender, each on a fresh process set and database. */
 async function series(
-  name: 'hub' | 'peer',
+  name: string,
   start: (db: string) => Promise<Contender>,
   influxUrl: string,
   load: string,
@@ -119,6 +129,23 @@ async function run(options: BenchOptions): Promise<void> {
           latencySeconds,
         ),
       );
+    }
+    if (!options.flag('no-external')) {
+      // Scale-out (docs/operations.md, "Behind an external broker"): one and two hubs behind the
+      // same tuned Mosquitto, busy load; the ratio says what a second hub adds.
+      ensurePeerInstalled();
+      const busy = Object.keys(LOADS)[0]!;
+      for (const n of [1, 2])
+        all.push(
+          await series(
+            `${n} hub${n > 1 ? 's' : ''} behind Mosquitto`,
+            (db) => startExternalHubs(influxUrl, db, BUSY, n),
+            influxUrl,
+            busy,
+            reps,
+            seconds,
+          ),
+        );
     }
     const md = report({ machine: machineLine(reps, seconds), ceiling, series: all, latency: latencies });
     process.stdout.write(`\n${md}\n`);

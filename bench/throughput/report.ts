@@ -9,7 +9,8 @@ import type { Latencies, RunResult } from './runs.ts';
 
 /** Every run of one contender under one load. */
 export interface Series {
-  contender: 'hub' | 'peer';
+  /** `hub`, `peer`, or `N hub(s) behind Mosquitto` (external broker mode). */
+  contender: string;
   load: string;
   runs: RunResult[];
 }
@@ -79,6 +80,17 @@ export function report(opts: {
     out.push('| ratio / goal | value | goal | met |', '|---|---|---|---|');
     for (const [label, value, goal, met] of goals)
       out.push(`| ${label} | ${value.toFixed(2)} | ${goal} | ${met ? 'yes' : '**no**'} |`);
+    const one = opts.series.find((s) => s.contender === '1 hub behind Mosquitto');
+    const two = opts.series.find((s) => s.contender === '2 hubs behind Mosquitto');
+    if (one && two) {
+      const rate = (s: Series): number => of(s, (r) => r.storedRate).median;
+      out.push(
+        `| 2 hubs ÷ 1 hub behind Mosquitto, rate (${two.load}) | ${(rate(two) / rate(one)).toFixed(2)} | measured | — |`,
+      );
+      out.push(
+        `| 1 hub behind Mosquitto ÷ embedded hub, rate (${one.load}) | ${(rate(one) / hubRate).toFixed(2)} | measured | — |`,
+      );
+    }
     if (hubLatency) {
       const p99 = percentile(hubLatency.samples, 99);
       out.push(

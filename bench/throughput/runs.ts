@@ -89,6 +89,42 @@ export async function startHub(
   };
 }
 
+/**
+ * `n` hubs in external broker mode behind the tuned Mosquitto of the peer (docs/operations.md,
+ * "Behind an external broker"), one share group, each on its own data dir; the gateways publish to
+ * Mosquitto (anonymous: the password is unused). CPU counts Mosquitto and every hub.
+ */
+export async function startExternalHubs(influxUrl: string, db: string, w: Workload, n: number): Promise<Contender> {
+  const dir = await mkdtemp(join(tmpdir(), 'hub-bench-external-'));
+  const broker = await startMosquitto(dir);
+  const url = `mqtt://127.0.0.1:${broker.port}`;
+  const hubs: Contender[] = [];
+  try {
+    for (let i = 0; i < n; i++)
+      hubs.push(
+        await startHub(influxUrl, db, w, {
+          mqtt: { mode: 'external', brokerUrl: url, clientId: `bench-hub-${i}`, shareGroup: db.replace(/\W/g, '-') },
+        }),
+      );
+  } catch (e) {
+    for (const h of hubs) await h.stop();
+    await broker.stop();
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    url,
+    password: 'unused',
+    pids: () => [broker.pid, ...hubs.flatMap((h) => h.pids())],
+    mainPid: () => hubs[0]!.mainPid(),
+    async stop() {
+      for (const h of hubs) await h.stop();
+      await broker.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Mosquitto + the peer subscriber writing to `db`. */
 export async function startPeerSet(influxUrl: string, db: string): Promise<Contender> {
   const dir = await mkdtemp(join(tmpdir(), 'hub-bench-peer-'));

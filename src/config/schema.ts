@@ -49,7 +49,7 @@ const mqtt = z.strictObject({
    * time and the hub acknowledges each only once durable, so each connection has one message in
    * hand; several connections let the spool commit theirs together.
    */
-  brokerConnections: z.number().int().min(1).max(64).default(4),
+  brokerConnections: z.number().int().min(1).max(64).default(32),
   /**
    * External mode: how long the broker keeps a hub's session (its subscription and the messages
    * queued for it) while the hub is away (MQTT 5 session expiry). Past it, what was queued for that

@@ -121,8 +121,28 @@ describe('docker-compose.yml', () => {
     expect(listed(errors(mutated(['services', 'hub', 'ports', '1'], '${HUB_PORT:-8080}:8080')))).toBe('');
   });
 
-  it('has the influxdb, hub, dashboards, grafana and sim services', () => {
-    expect(Object.keys(file.services).sort()).toEqual(['dashboards', 'grafana', 'hub', 'influxdb', 'sim']);
+  it('has the influxdb, hub, dashboards, grafana and sim services, and the external layout under its profile', () => {
+    expect(Object.keys(file.services).sort()).toEqual([
+      'dashboards',
+      'grafana',
+      'hub',
+      'hub-a',
+      'hub-b',
+      'influxdb',
+      'mosquitto',
+      'sim',
+    ]);
+    for (const name of ['mosquitto', 'hub-a', 'hub-b'])
+      expect(file.services[name]!.profiles, name).toEqual(['external']);
+    // Two hubs in one share group: each its own client id and data volume, one KPI scheduler.
+    const [a, b] = [file.services['hub-a']!, file.services['hub-b']!];
+    for (const h of [a, b]) {
+      expect(h.environment!['HUB_MQTT_MODE']).toBe('external');
+      expect(h.environment!['HUB_MQTT_BROKER_URL']).toBe('mqtt://mosquitto:1883');
+    }
+    expect(a.environment!['HUB_MQTT_CLIENT_ID']).not.toBe(b.environment!['HUB_MQTT_CLIENT_ID']);
+    expect(a.volumes![0]!.split(':')[0]).not.toBe(b.volumes![0]!.split(':')[0]);
+    expect([a, b].filter((h) => h.environment!['HUB_KPI_ENABLED'] !== 'false')).toHaveLength(1);
     expect(file.services['sim']!.profiles).toEqual(['sim']);
     expect(file.services['grafana']!.ports).toContain('3000:3000');
     expect(file.services['grafana']!.healthcheck).toBeDefined();
@@ -164,19 +184,22 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('gives the hub a fixed hostname (its data-dir lock names the host) and time for a graceful stop', () => {
-    const hub = file.services['hub']!;
-    // A recreated container with a new random hostname would find the old container's lock (after a
-    // crash) and refuse to start: a lock of another host is never taken over (src/data-dir-lock.ts).
-    expect(hub.hostname, 'hub.hostname').toMatch(/^[a-z0-9][a-z0-9-]*$/);
-    // Docker kills the container stop_grace_period after SIGTERM (default 10s); the hub may take up
-    // to shutdown.timeout for a graceful stop, so the grace period must be longer.
-    const { timeout } = configSchema.parse({ pseudonymKey: 'k'.repeat(16) }).shutdown;
-    expect(hub.stop_grace_period, 'hub.stop_grace_period').toBeDefined();
-    expect(goDurationMs(hub.stop_grace_period!)).toBeGreaterThan(timeout);
-    expect(() => goDurationMs('30 seconds')).toThrow();
-    expect(goDurationMs('1m30s')).toBe(90_000);
-  });
+  it.each(['hub', 'hub-a', 'hub-b'])(
+    'gives %s a fixed hostname (its data-dir lock names the host) and time for a graceful stop',
+    (name) => {
+      const hub = file.services[name]!;
+      // A recreated container with a new random hostname would find the old container's lock (after a
+      // crash) and refuse to start: a lock of another host is never taken over (src/data-dir-lock.ts).
+      expect(hub.hostname, 'hub.hostname').toMatch(/^[a-z0-9][a-z0-9-]*$/);
+      // Docker kills the container stop_grace_period after SIGTERM (default 10s); the hub may take up
+      // to shutdown.timeout for a graceful stop, so the grace period must be longer.
+      const { timeout } = configSchema.parse({ pseudonymKey: 'k'.repeat(16) }).shutdown;
+      expect(hub.stop_grace_period, 'hub.stop_grace_period').toBeDefined();
+      expect(goDurationMs(hub.stop_grace_period!)).toBeGreaterThan(timeout);
+      expect(() => goDurationMs('30 seconds')).toThrow();
+      expect(goDurationMs('1m30s')).toBe(90_000);
+    },
+  );
 
   it('builds what the Dockerfile can run: the dashboards and the simulator are in the image', () => {
     const dockerfile = readFileSync('Dockerfile', 'utf8');

@@ -103,8 +103,10 @@ export class KpiLease implements Component {
 
   async start(): Promise<void> {
     const o = this.#o;
-    this.#store = await o.open();
-    if (this.#stopped) return;
+    const store = await o.open();
+    // Stopped while connecting: the stop found no store to close.
+    if (this.#stopped) return void (await store.close());
+    this.#store = store;
     this.#timer = (o.every ?? interval)(this.renewMs, () => this.renew());
     await this.renew();
     o.logger.info(
@@ -169,19 +171,16 @@ export class KpiLease implements Component {
   async stop({ deadline }: StopContext): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    const wasHeld = this.#held;
     this.#held = false; // ticks stop before the key goes
     await this.#timer?.stop();
     const store = this.#store;
     if (!store) return;
     await settlesBy(this.#inFlight ?? Promise.resolve(), deadline);
-    if (wasHeld) {
-      const released = store.release(this.#o.key, this.#owner);
-      if (await settlesBy(released, deadline)) {
-        const ok = await released.catch(() => false);
-        this.#o.logger.info({ key: this.#o.key, released: ok }, 'KPI lease released');
-      }
-    }
+    // Also when not held: an attempt in flight at the stop may have taken the key. Compare-and-delete
+    // never removes another hub's lease.
+    const released = store.release(this.#o.key, this.#owner).catch(() => false);
+    if ((await settlesBy(released, deadline)) && (await released))
+      this.#o.logger.info({ key: this.#o.key }, 'KPI lease released');
     await settlesBy(store.close(), deadline);
   }
 

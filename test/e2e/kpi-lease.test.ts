@@ -136,6 +136,6 @@ it('two hubs, one lease: only the holder runs KPI ticks; SIGKILL it and the othe
   // A stop releases the key at once (compare-and-delete): the next hub need not wait for its TTL.
   other.kill('SIGTERM');
   expect(await other.exited).toMatchObject({ code: 0 });
-  expect(other.lines.find((l) => l.msg === 'KPI lease released')).toMatchObject({ released: true });
+  expect(other.lines.some((l) => l.msg === 'KPI lease released')).toBe(true);
   expect(await store.holder(kpiLeaseKey(ROOT))).toBeNull();
 }, 180_000);

@@ -183,6 +183,32 @@ describe('KPI lease', () => {
     await b.lease.stop(STOP);
     await b.lease.renew();
     expect(store.calls).toEqual(['acquire', 'release']);
+    // A lease that never held the key still asks for a compare-and-delete at its stop (an attempt in
+    // flight may have taken it), which leaves another's key alone.
+    const c = driven(store, { now: 0 }, 'hub-c');
+    expect(await store.acquire(KEY, 'hub-d', 60_000)).toBe(true);
+    await c.lease.start();
+    expect(c.lease.held()).toBe(false);
+    await c.lease.stop(STOP);
+    expect(await store.holder(KEY)).toBe('hub-d');
+    expect(store.closed).toBe(2);
+  });
+
+  it('a stop while the store is still opening closes it once it opens, and never renews', async () => {
+    const store = new FakeLeaseStore();
+    let opened: (s: FakeLeaseStore) => void = () => undefined;
+    const lease = new KpiLease({
+      open: () => new Promise((resolve) => (opened = resolve)),
+      key: KEY,
+      ttlMs: 30_000,
+      logger: createLogger('silent'),
+    });
+    const starting = lease.start();
+    await lease.stop(STOP);
+    opened(store);
+    await starting;
     expect(store.closed).toBe(1);
+    expect(store.calls).toEqual([]);
+    expect(lease.held()).toBe(false);
   });
 });

@@ -55,7 +55,8 @@ async function hubFiles(database: string): Promise<HubFiles> {
       // No period closes within the test (closeDelay after the start), so no report would be built.
       report: { auto: false },
       selfStats: { enabled: false },
-      cluster: { redisUrl: redis.url, leaseTtl: '3s' },
+      // Short, for the test; long enough that a loaded machine's slow answer (a third of it) loses nothing.
+      cluster: { redisUrl: redis.url, leaseTtl: '6s' },
     },
     inventory: {
       sites: [

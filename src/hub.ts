@@ -137,7 +137,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
         progress: { position: () => spool.position(), written: (p) => spool.written(p as SpoolPosition | null) },
         marksFile: join(config.dataDir, 'kpi', 'late-marks.json'),
         ...(reports ? { onPeriodComputed: (e) => reports.periodComputed(e) } : {}),
-        ...(lease ? { active: () => lease.held() } : {}),
+        ...(lease ? { active: () => lease.held(), handOff: lease } : {}),
         ...(deps.kpiTimers ? { timers: deps.kpiTimers } : {}),
       })
     : undefined;

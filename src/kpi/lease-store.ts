@@ -15,6 +15,10 @@ export interface LeaseStore {
   extend(key: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Compare-and-delete: the key goes only while its value is `owner` (never another's lease). */
   release(key: string, owner: string): Promise<boolean>;
+  /** `SADD`: adds `members` to the set at `key` (the late-data marks handed to the holder). */
+  addMembers(key: string, members: readonly string[]): Promise<void>;
+  /** `SPOP key count`: removes and returns at most `count` members of the set. */
+  popMembers(key: string, count: number): Promise<string[]>;
   /** The current owner; null when nobody holds the key. */
   holder(key: string): Promise<string | null>;
   /** Closes the connection; safe to call twice. */
@@ -83,6 +87,10 @@ export async function openRedisLeaseStore(o: RedisLeaseStoreOptions): Promise<Le
     async release(key, owner) {
       return (await client.eval(RELEASE, 1, key, owner)) === 1;
     },
+    async addMembers(key, members) {
+      if (members.length > 0) await client.sadd(key, ...members);
+    },
+    popMembers: (key, count) => client.spop(key, count),
     holder: (key) => client.get(key),
     async close() {
       if (closed) return;

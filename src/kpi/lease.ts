@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import type { Component, StopContext } from '../lifecycle.ts';
 import { settlesBy } from '../lifecycle.ts';
 import type { Logger } from '../log.ts';
+import type { HandedMark, MarksHandOff } from './late-handoff.ts';
 import { openRedisLeaseStore, type LeaseStore } from './lease-store.ts';
 import type { Stoppable } from './scheduler-types.ts';
 
@@ -25,6 +26,8 @@ export interface KpiLeaseOptions {
   open: () => Promise<LeaseStore>;
   /** The Redis key, {@link kpiLeaseKey}. */
   key: string;
+  /** The Redis set of late-data marks handed to the holder; default `{key}:late-marks`. */
+  marksKey?: string;
   /** This hub's value in the key; default {@link leaseOwner}. */
   owner?: string;
   /** `cluster.leaseTtl` (ms). */
@@ -69,7 +72,7 @@ function interval(ms: number, run: () => Promise<unknown>): Stoppable {
 }
 
 /** See the file comment. */
-export class KpiLease implements Component {
+export class KpiLease implements Component, MarksHandOff {
   readonly name = 'kpi-lease';
   readonly #o: KpiLeaseOptions;
   readonly #owner: string;
@@ -182,6 +185,36 @@ export class KpiLease implements Component {
     if ((await settlesBy(released, deadline)) && (await released))
       this.#o.logger.info({ key: this.#o.key }, 'KPI lease released');
     await settlesBy(store.close(), deadline);
+  }
+
+  /** Hands late-data marks to the holder (a hub without the lease; src/kpi/late-handoff.ts). */
+  async push(marks: readonly HandedMark[]): Promise<void> {
+    const members = marks.map((m) => JSON.stringify([m.site, m.kind, m.date]));
+    await this.#opened().addMembers(this.#marksKey, members);
+  }
+
+  /** Takes at most `limit` handed-over marks (the holder). A member that does not parse is dropped. */
+  async take(limit: number): Promise<HandedMark[]> {
+    const out: HandedMark[] = [];
+    for (const member of await this.#opened().popMembers(this.#marksKey, limit)) {
+      try {
+        const [site, kind, date] = JSON.parse(member) as [string, HandedMark['kind'], string];
+        if (typeof site === 'string' && typeof kind === 'string' && typeof date === 'string')
+          out.push({ site, kind, date });
+      } catch {
+        this.#o.logger.warn({ member }, 'a handed-over late-data mark does not parse; dropped');
+      }
+    }
+    return out;
+  }
+
+  get #marksKey(): string {
+    return this.#o.marksKey ?? `${this.#o.key}:late-marks`;
+  }
+
+  #opened(): LeaseStore {
+    if (!this.#store || this.#stopped) throw new Error('the KPI lease is not running');
+    return this.#store;
   }
 
   stats(): KpiLeaseStats {

@@ -8,6 +8,7 @@ import type { Logger } from '../log.ts';
 import type { InfluxConnection, PointWriter } from '../store/index.ts';
 import type { EvaluationConfig, KpiConfig } from './definitions/index.ts';
 import type { WrittenProgress } from './late.ts';
+import type { MarksHandOff } from './late-handoff.ts';
 import type { Period } from './period.ts';
 
 /** A started timer of the scheduler. */
@@ -46,6 +47,11 @@ export interface KpiSchedulerDeps {
    * always true.
    */
   active?: () => boolean;
+  /**
+   * Where a hub without the KPI lease hands its ready late-data marks, and where the holder takes
+   * them (late-handoff.ts); none: marks stay with the hub that noted them.
+   */
+  handOff?: MarksHandOff;
   /** Runs `run` on the cron `expression`; default node-cron. Tests pass their own. */
   schedule?: (expression: string, run: () => Promise<unknown>) => Stoppable;
   /** Runs `run` every `ms` (the late-data check); default an unref'd `setInterval`. Tests pass their own. */
@@ -81,6 +87,8 @@ export interface LateReport {
   /** Marked site-periods recomputed. */
   recomputed: number;
   failed: number;
+  /** Without the KPI lease, with a hand-off: ready marks handed to the holder. */
+  handedOver?: number;
 }
 
 /** What one run did. */

@@ -26,6 +26,7 @@ import { isHubError } from '../errors.ts';
 import { copyHistogram, emptyHistogram, observeDuration, secondsSince } from '../histogram.ts';
 import { periodsToBackfill } from './backfill.ts';
 import { LateMarks, WRITTEN_AT_ONCE } from './late.ts';
+import { handOver, takeOver } from './late-handoff.ts';
 import { recomputeKpis } from './persist.ts';
 import { periodAt, periodLabel, previousPeriod, type Period } from './period.ts';
 import { previousTopic, toMessage, type KpiResult } from './result.ts';
@@ -222,6 +223,9 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
         log.warn({ err }, 'KPI backfill failed; tried again at the next check');
       }
     }
+    // The holder of the KPI lease also recomputes what other hubs' late data marked (late-handoff.ts).
+    if (deps.handOff)
+      await takeOver(marks, deps.handOff, { inventory: deps.inventory, kinds: kpi.periods, limit: LATE_BATCH, log });
     const served = await serveMarks(report);
     report.recomputed = served === false ? 0 : served;
     const { computed: _, ...out } = report;
@@ -307,9 +311,15 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
     }
   }
 
+  /** Without the KPI lease: this hub's ready marks go to the holder, if there is a hand-off. */
+  async function handOverLate(): Promise<LateReport> {
+    const handedOver = deps.handOff ? await handOver(marks, deps.handOff, LATE_BATCH, log) : 0;
+    return { skipped: true, backfilled: 0, recomputed: 0, failed: 0, ...(deps.handOff ? { handedOver } : {}) };
+  }
+
   async function late(): Promise<LateReport> {
-    if (stopped || lateRunning || !active()) return { skipped: true, backfilled: 0, recomputed: 0, failed: 0 };
-    const current = (lateRunning = exclusive(runLate).catch((err: unknown) => {
+    if (stopped || lateRunning) return { skipped: true, backfilled: 0, recomputed: 0, failed: 0 };
+    const current = (lateRunning = exclusive(active() ? runLate : handOverLate).catch((err: unknown) => {
       log.error({ err }, 'KPI late check failed');
       return { skipped: false, backfilled: 0, recomputed: 0, failed: 1 };
     }));

@@ -32,6 +32,8 @@ export interface KpiStageOptions {
   onPeriodComputed?: KpiSchedulerDeps['onPeriodComputed'];
   /** False while another hub holds the KPI lease (src/kpi/lease.ts): this hub's scheduler idles. */
   active?: () => boolean;
+  /** Where late-data marks go while another hub holds the lease, and whence the holder takes them. */
+  handOff?: KpiSchedulerDeps['handOff'];
   /** The scheduler's timers (tests drive them). */
   timers?: Pick<KpiSchedulerDeps, 'schedule' | 'every'>;
 }
@@ -65,6 +67,7 @@ export class KpiStage implements Component {
       ...(o.marksFile ? { marksFile: o.marksFile } : {}),
       ...(o.onPeriodComputed ? { onPeriodComputed: o.onPeriodComputed } : {}),
       ...(o.active ? { active: o.active } : {}),
+      ...(o.handOff ? { handOff: o.handOff } : {}),
       ...o.timers,
     });
     for (const [site, times] of this.#early.splice(0)) this.#scheduler.accepted(site, times);

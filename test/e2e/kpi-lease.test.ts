@@ -2,7 +2,8 @@
  * One KPI scheduler among several hubs (docs/operations.md, "Several hubs: one KPI scheduler"):
  * Debian's redis-server and two hub processes (`community-hub start`, embedded mode, each on its
  * own ports and data directory, one InfluxDB database) with `kpi.enabled` and the same
- * `cluster.redisUrl`. Exactly one holds the lease and runs KPI ticks, the other runs none; the
+ * `cluster.redisUrl`. Exactly one holds the lease and runs KPI ticks, the other runs none; late data
+ * published to the other reaches the stored KPIs through the holder (the marks' hand-off); the
  * holder is killed with SIGKILL (nothing released) and the other takes the lease and runs the
  * scheduler; stopped with SIGTERM, it releases the key. Every wait is a bounded poll.
  */
@@ -18,8 +19,11 @@ import { sharedInfluxSection, writeHubFiles, type HubFiles } from '../helpers/hu
 import { HubProcess, killAllHubs } from '../helpers/hub-process.ts';
 import { uniqueName } from '../helpers/influx-shared.ts';
 import { startRedis, type RedisServer } from '../helpers/redis.ts';
+import { mosquittoPublish } from './helpers.ts';
+import { storedKpis } from '../kpi/helpers.ts';
 
 const OPERATOR = 'kpi-lease-operator-key-0123456789';
+const GATEWAY: [string, string] = ['gw-01', 'gateway-secret-0123456789'];
 const ROOT = 'lease-test/v1';
 const WAIT = { timeout: 60_000, interval: 200 };
 let redis: RedisServer;
@@ -51,7 +55,8 @@ async function hubFiles(database: string): Promise<HubFiles> {
       influx: sharedInfluxSection(database),
       mqtt: { rootTopic: ROOT },
       // Every two seconds (node-cron's six-field form): the test need not wait five minutes.
-      kpi: { enabled: true, schedule: '*/2 * * * * *', periods: ['day'], publishPeriod: 'day' },
+      // closeDelay 1s: yesterday closes at the first runs, so only a late-data mark recomputes it.
+      kpi: { enabled: true, schedule: '*/2 * * * * *', periods: ['day'], publishPeriod: 'day', closeDelay: '1s' },
       // No period closes within the test (closeDelay after the start), so no report would be built.
       report: { auto: false },
       selfStats: { enabled: false },
@@ -66,7 +71,7 @@ async function hubFiles(database: string): Promise<HubFiles> {
           gateways: [
             {
               id: 'gw-01',
-              secret: hashSecret('gateway-secret-0123456789', 'fast'),
+              secret: hashSecret(GATEWAY[1], 'fast'),
               devices: [{ id: 'bin-01', type: 'waste-bin', model: 'generic-v1' }],
             },
           ],
@@ -122,6 +127,30 @@ it('two hubs, one lease: only the holder runs KPI ticks; SIGKILL it and the othe
   expect(other.lines.some((l) => l.msg === 'KPI lease taken: this hub runs the KPI scheduler')).toBe(false);
   const started = (h: HubProcess): unknown => h.lines.find((l) => l.msg === 'hub started: listening')?.['kpiLease'];
   expect([started(a), started(b)].sort()).toEqual([false, true]);
+
+  // Late data at the hub without the lease: it hands the mark over once the data is in InfluxDB, and
+  // the holder recomputes yesterday (closed already) with it: one household sorted correctly.
+  const conn = connectInflux(sharedSettings({ database }));
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString();
+  const m = JSON.stringify({
+    id: 'late-1',
+    ts: yesterday,
+    type: 'deposit',
+    household: 'H-1-101',
+    category: 'kitchen',
+    weight: 1.2,
+    sorting: 'correct',
+    auth: 'card',
+  });
+  const topic = `${ROOT}/maple-court/gw-01/bin-01/event`;
+  expect((await mosquittoPublish(other.port, GATEWAY, topic, { m })).code).toBe(0);
+  await vi.waitFor(async () => {
+    expect(other.lines.some((l) => l.msg === 'late-data marks handed to the KPI lease holder')).toBe(true);
+    expect(holder!.lines.some((l) => l.msg === 'late-data marks taken over from other hubs')).toBe(true);
+    const rows = (await storedKpis(conn, 'maple-court', 'day')).filter((r) => r['kpi'] === 'sorting_coverage');
+    expect(rows.map((r) => r['numerator'])).toContain(1);
+  }, WAIT);
+  expect(await metric(other, 'hub_kpi_runs_total')).toBe(0);
 
   // The holder dies without releasing anything; the other takes the key once it expires.
   holder!.kill('SIGKILL');

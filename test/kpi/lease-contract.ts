@@ -118,6 +118,27 @@ export function leaseContract(label: string, open: () => OpenStore): void {
       expect(await s.holder(k)).toBe('hub-b');
     });
 
+    it('late-data marks handed over by one hub are taken by another, once each, at most the limit at a time', async () => {
+      const k = key();
+      const a = lease(k, 'hub-a', 60_000);
+      const b = lease(k, 'hub-b', 60_000);
+      await expect(b.l.push([{ site: 's', kind: 'day', date: '2026-11-25' }])).rejects.toThrow(/not running/);
+      await a.l.start();
+      await b.l.start();
+      expect(await a.l.take(10)).toEqual([]);
+      const m1 = { site: 'maple-court', kind: 'day' as const, date: '2026-11-25' };
+      const m2 = { site: 'maple-court', kind: 'week' as const, date: '2026-11-23' };
+      const m3 = { site: 'elm', kind: 'month' as const, date: '2026-10-01' };
+      await b.l.push([m1, m2]);
+      await b.l.push([m1, m3]); // m1 again: one mark
+      const first = await a.l.take(2);
+      expect(first).toHaveLength(2);
+      const rest = await a.l.take(10);
+      const sort = (ms: unknown[]) => ms.map((m) => JSON.stringify(m)).sort();
+      expect(sort([...first, ...rest])).toEqual(sort([m1, m2, m3]));
+      expect(await a.l.take(10)).toEqual([]);
+    });
+
     it('a holder whose key another owner took loses the lease at its next renewal', async () => {
       const k = key();
       const a = lease(k, 'hub-a', 900);

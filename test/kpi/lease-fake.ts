@@ -1,13 +1,15 @@
 /**
  * An in-memory {@link LeaseStore} with Redis's semantics for the lease's three commands (SET NX PX,
- * compare-and-extend, compare-and-delete) over a clock of its own, for unit tests. `down` makes
- * every command reject, as an unreachable Redis does; `hang` makes them wait until `unhang()`.
- * test/kpi/lease-contract.ts runs the same suite against it and against redis-server.
+ * compare-and-extend, compare-and-delete) and for the set of handed-over marks (SADD, SPOP), over
+ * a clock of its own, for unit tests. `down` makes every command reject, as an unreachable Redis
+ * does; `hang` makes them wait until `unhang()`. test/kpi/lease-contract.ts runs the same suite
+ * against it and against redis-server.
  */
 import type { LeaseStore } from '../../src/kpi/lease-store.ts';
 
 export class FakeLeaseStore implements LeaseStore {
   readonly #keys = new Map<string, { owner: string; until: number }>();
+  readonly #sets = new Map<string, Set<string>>();
   readonly #now: () => number;
   #waiting: Array<() => void> = [];
   down = false;
@@ -57,6 +59,21 @@ export class FakeLeaseStore implements LeaseStore {
     if (this.#live(key)?.owner !== owner) return false;
     this.#keys.delete(key);
     return true;
+  }
+
+  async addMembers(key: string, members: readonly string[]): Promise<void> {
+    await this.#gate('addMembers');
+    const set = this.#sets.get(key) ?? new Set<string>();
+    for (const m of members) set.add(m);
+    this.#sets.set(key, set);
+  }
+
+  async popMembers(key: string, count: number): Promise<string[]> {
+    await this.#gate('popMembers');
+    const set = this.#sets.get(key) ?? new Set<string>();
+    const out = [...set].slice(0, count);
+    for (const m of out) set.delete(m);
+    return out;
   }
 
   async holder(key: string): Promise<string | null> {

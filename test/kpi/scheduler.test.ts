@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HubError } from '../../src/errors.ts';
 import { KPI_IDS, createKpiScheduler, type KpiSchedulerDeps } from '../../src/kpi/index.ts';
+import type { HandedMark, MarksHandOff } from '../../src/kpi/late-handoff.ts';
 import { createLogger } from '../../src/log.ts';
 import {
   connectInflux,
@@ -320,5 +321,41 @@ describe('KPI scheduler', () => {
     active = true;
     expect(await scheduler.tick()).toEqual({ skipped: false, computed: 2, closed: 0, failed: 0 });
     await scheduler.stop();
+  });
+
+  it('without the lease hands its ready late-data marks to the holder, which takes and recomputes them', async () => {
+    const shared: HandedMark[] = [];
+    const handOff: MarksHandOff = {
+      push: (m) => Promise.resolve(void shared.push(...m)),
+      take: (limit) => Promise.resolve(shared.splice(0, limit)),
+    };
+    const other = setup({ writer: new MemoryPointWriter(), active: () => false, handOff });
+    other.scheduler.accepted('elm', [Date.parse('2026-11-25T10:00:00+08:00')]); // an ended day: late
+    expect(other.scheduler.stats().marksPending).toBe(1);
+    expect(await other.scheduler.late()).toEqual({
+      skipped: true,
+      backfilled: 0,
+      recomputed: 0,
+      failed: 0,
+      handedOver: 1,
+    });
+    expect(shared).toEqual([{ site: 'elm', kind: 'day', date: '2026-11-25' }]);
+    expect(other.scheduler.stats().marksPending).toBe(0);
+    const writer = new MemoryPointWriter();
+    const holder = setup({ writer, handOff });
+    expect(await holder.scheduler.late()).toEqual({ skipped: false, backfilled: 0, recomputed: 1, failed: 0 });
+    expect(shared).toEqual([]);
+    expect(writer.points.length).toBeGreaterThan(0);
+    expect(new Set(writer.points.map((p) => p.tags['period']))).toEqual(new Set(['day']));
+    expect(holder.logs.some((l) => l['msg'] === 'late-data marks taken over from other hubs')).toBe(true);
+    // A hand-off that fails keeps the marks for the next check.
+    const failing = setup({
+      writer: new MemoryPointWriter(),
+      active: () => false,
+      handOff: { push: () => Promise.reject(new Error('Redis down')), take: () => Promise.resolve([]) },
+    });
+    failing.scheduler.accepted('elm', [Date.parse('2026-11-25T10:00:00+08:00')]);
+    expect(await failing.scheduler.late()).toMatchObject({ skipped: true, handedOver: 0 });
+    expect(failing.scheduler.stats().marksPending).toBe(1);
   });
 });

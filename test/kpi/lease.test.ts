@@ -194,6 +194,18 @@ describe('KPI lease', () => {
     expect(store.closed).toBe(2);
   });
 
+  it('a handed-over member that does not parse is dropped with a warning, the others taken', async () => {
+    const clock = { now: 0 };
+    const store = new FakeLeaseStore({ now: () => clock.now });
+    const a = driven(store, clock);
+    await a.lease.start();
+    await store.addMembers(`${KEY}:late-marks`, ['not json', JSON.stringify(['elm', 'day', '2026-11-25'])]);
+    expect(await a.lease.take(10)).toEqual([{ site: 'elm', kind: 'day', date: '2026-11-25' }]);
+    expect(a.lines().find((l) => l['msg'] === 'a handed-over late-data mark does not parse; dropped')).toMatchObject({
+      member: 'not json',
+    });
+  });
+
   it('a stop while the store is still opening closes it once it opens, and never renews', async () => {
     const store = new FakeLeaseStore();
     let opened: (s: FakeLeaseStore) => void = () => undefined;

@@ -6,8 +6,8 @@
 # (fonts-wqy-microhei: the zh-CN report's screenshots show characters, not empty boxes), openssl
 # (the CLI that makes the TLS tests' CA and certificates) and mosquitto (the broker of the peer in
 # `npm run bench -- throughput`, docs/benchmarks.md, and the one that enforces the ACL
-# `community-hub broker mosquitto` writes, in its test) and redis-server (the Redis several hubs share
-# in the embedded cluster mode's tests).
+# `community-hub broker mosquitto` writes, in its test) and redis-server (the Redis several hubs
+# share, cluster.redisUrl: the KPI lease's and the embedded cluster mode's tests).
 # Runs before `npm test` (the `pretest` script); does nothing when all are present.
 set -euo pipefail
 

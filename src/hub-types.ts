@@ -7,6 +7,7 @@ import type { ReplayResult, ReplaySelection } from './api/deps.ts';
 import type { BrokerPorts, BrokerStats } from './broker/index.ts';
 import type { DeadLetter, DeadLetterFilter, DeadLetterStoreStats } from './deadletters/store.ts';
 import type { KpiSchedulerDeps, KpiSchedulerStats } from './kpi/index.ts';
+import type { KpiLeaseStats } from './kpi/lease.ts';
 import type { Logger } from './log.ts';
 import type { ModelLookup } from './normalise/index.ts';
 import type { ReportStageStats } from './report/stage.ts';
@@ -32,6 +33,8 @@ export interface Readiness {
    */
   influx: { reachable: boolean; version?: string; error?: string };
   spool: HubSpoolStats | undefined;
+  /** With `cluster.redisUrl`: whether this hub holds the KPI lease (never a reason to be unready). */
+  kpiLease?: KpiLeaseStats;
 }
 
 /** Counters of every stage (`/metrics` reads them); a stage not started yet is absent. */
@@ -45,6 +48,8 @@ export interface HubStats {
   kpi: KpiSchedulerStats | undefined;
   /** The reports built automatically; absent when `kpi.enabled` or `report.auto` is false. */
   report?: ReportStageStats | undefined;
+  /** The KPI lease; absent without `cluster.redisUrl` (or `kpi.enabled` false). */
+  kpiLease?: KpiLeaseStats | undefined;
   /** Dead letters stored, by reason. */
   deadLetters: Record<string, number>;
   /** The dead-letter store's files, writes, bound removals and errors. */

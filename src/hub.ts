@@ -18,6 +18,7 @@ import { DataDirLocker } from './data-dir-lock.ts';
 import { DeadLetterStore } from './deadletters/store.ts';
 import { HubError, isHubError } from './errors.ts';
 import type { Hub, HubDeps } from './hub-types.ts';
+import { redisKpiLease, type KpiLease } from './kpi/lease.ts';
 import { KpiStage } from './kpi/stage.ts';
 import type { Component } from './lifecycle.ts';
 import { DeviceModels } from './normalise/index.ts';
@@ -107,6 +108,8 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
             }
           },
         });
+  // Several hubs: only the holder of the Redis lease runs the KPI scheduler (src/kpi/lease.ts).
+  const lease: KpiLease | undefined = redisKpiLease({ config, logger, onAcquired: () => kpi?.leaseTaken() });
   // Reports build themselves when the scheduler closes or recomputes a period (docs/contract.md §5).
   const reports =
     config.kpi.enabled && config.report.auto
@@ -135,6 +138,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
         progress: { position: () => spool.position(), written: (p) => spool.written(p as SpoolPosition | null) },
         marksFile: join(config.dataDir, 'kpi', 'late-marks.json'),
         ...(reports ? { onPeriodComputed: (e) => reports.periodComputed(e) } : {}),
+        ...(lease ? { active: () => lease.held(), handOff: lease } : {}),
         ...(deps.kpiTimers ? { timers: deps.kpiTimers } : {}),
       })
     : undefined;
@@ -173,6 +177,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
     // started, and the stop waits for the KPI run before the builder stops.
     ...(reports ? [reports] : []),
     ...(kpi ? [kpi] : []),
+    ...(lease ? [lease] : []), // after the scheduler it starts; stopped (released) before it
     ...(selfStats ? [selfStats] : []),
     api, // last: it answers /ready, so it listens once there is something to be ready
   ];
@@ -225,6 +230,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
         spool: spool.stats(),
         kpi: kpi?.stats(),
         report: reports?.stats(),
+        kpiLease: lease?.stats(),
         deadLetters: deadLetters.countsByReason(),
         deadLetterStore: deadLetters.stats(),
         selfStats: selfStats?.counts(),
@@ -247,6 +253,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
           broker: { listening },
           influx: influxState,
           spool: spool.stats(),
+          ...(lease ? { kpiLease: lease.stats() } : {}),
         };
       },
     };
@@ -264,7 +271,15 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
       const mqtt = broker.ports()!;
       const http = api.port()!;
       logger.info(
-        { mqtt, http, sites: inventory.sites.length, models: models.count(), kpi: config.kpi.enabled },
+        // With several hubs, whether this one runs the KPI scheduler (absent: no lease, it does).
+        {
+          mqtt,
+          http,
+          sites: inventory.sites.length,
+          models: models.count(),
+          kpi: config.kpi.enabled,
+          kpiLease: lease?.held(),
+        },
         'hub started: listening',
       );
       return { ...mqtt, http };

@@ -7,6 +7,7 @@ import type { Inventory } from '../config/inventory.ts';
 import type { ReloadResult } from '../config/live-inventory.ts';
 import type { HubConfig } from '../config/schema.ts';
 import type { KpiSchedulerStats } from '../kpi/index.ts';
+import type { KpiLeaseStats } from '../kpi/lease.ts';
 import type { Logger } from '../log.ts';
 import type { InfluxConnection, PointWriter, WriterStats } from '../store/index.ts';
 import type { DeadLetter, DeadLetterFilter, DeadLetterSelection, DeadLetterStoreStats } from '../deadletters/store.ts';
@@ -24,6 +25,8 @@ export interface StatsView {
   deadLetters?: Record<string, number> | undefined;
   deadLetterStore?: DeadLetterStoreStats | undefined;
   kpi?: KpiSchedulerStats | undefined;
+  /** The KPI lease among several hubs (src/kpi/lease.ts); absent without `cluster.redisUrl`. */
+  kpiLease?: KpiLeaseStats | undefined;
   /** Reports built automatically (src/report/stage.ts). */
   report?: ReportStageStats | undefined;
   /** Inventory reloads by outcome. */

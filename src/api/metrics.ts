@@ -271,6 +271,19 @@ export function createMetrics(stats: () => StatsView): Registry {
     'duration of the last KPI scheduler run (0 before the first)',
     () => stats().kpi?.lastRunSeconds ?? 0,
   );
+  gauge(
+    r,
+    'hub_kpi_lease_held',
+    '1 while this hub holds the KPI lease (cluster.redisUrl) and runs the scheduler',
+    () => (stats().kpiLease?.held ? 1 : 0),
+  );
+  total(r, 'hub_kpi_lease_acquired_total', 'times this hub took the KPI lease', () => stats().kpiLease?.acquired);
+  total(
+    r,
+    'hub_kpi_lease_lost_total',
+    'times this hub lost the KPI lease unreleased (renewal failed or another owner)',
+    () => stats().kpiLease?.lost,
+  );
   total(
     r,
     'hub_reports_built_total',

@@ -352,15 +352,19 @@ const report = z.strictObject({
 });
 
 /**
- * Several hubs sharing one Redis (docs/operations.md, "Several hubs sharing Redis (embedded
- * cluster)"). Unset `redisUrl`: the hub stands alone, as before.
+ * Several hubs side by side. With `redisUrl` set, hubs embedding their broker share it through that
+ * Redis (docs/operations.md, "Several hubs sharing Redis (embedded cluster)", src/broker/cluster.ts),
+ * and only the hub holding a Redis lease runs the KPI scheduler (docs/operations.md, "Several hubs:
+ * one KPI scheduler", src/kpi/lease.ts).
  */
 const cluster = z.strictObject({
-  /**
-   * `redis://[user:password@]host:port[/db]` (or `rediss://`): with `mqtt.mode: embedded`, aedes keeps
-   * its sessions and retained messages there and routes publishes through it.
-   */
+  /** The Redis the hubs share: `redis://[user:password@]host:port[/db]` or `rediss://…`; unset: one hub. */
   redisUrl: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  /**
+   * How long the KPI lease lasts without a renewal; renewed every third of it. A holder that dies
+   * is replaced within this plus a third.
+   */
+  leaseTtl: duration.prefault('30s').refine((ms) => ms >= 1000, 'must be at least 1s'),
 });
 
 /** zod schema of hub.yaml. */

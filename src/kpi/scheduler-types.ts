@@ -8,6 +8,7 @@ import type { Logger } from '../log.ts';
 import type { InfluxConnection, PointWriter } from '../store/index.ts';
 import type { EvaluationConfig, KpiConfig } from './definitions/index.ts';
 import type { WrittenProgress } from './late.ts';
+import type { MarksHandOff } from './late-handoff.ts';
 import type { Period } from './period.ts';
 
 /** A started timer of the scheduler. */
@@ -40,6 +41,17 @@ export interface KpiSchedulerDeps {
   /** False while data is known to be missing from InfluxDB (e.g. the spool is draining): periods are then refreshed but
    * not closed. */
   canClose?: () => boolean;
+  /**
+   * False while another hub runs the KPI scheduler (the cluster's KPI lease, src/kpi/lease.ts):
+   * ticks and late checks are skipped, and a run in progress ends at its next site-period. Default
+   * always true.
+   */
+  active?: () => boolean;
+  /**
+   * Where a hub without the KPI lease hands its ready late-data marks, and where the holder takes
+   * them (late-handoff.ts); none: marks stay with the hub that noted them.
+   */
+  handOff?: MarksHandOff;
   /** Runs `run` on the cron `expression`; default node-cron. Tests pass their own. */
   schedule?: (expression: string, run: () => Promise<unknown>) => Stoppable;
   /** Runs `run` every `ms` (the late-data check); default an unref'd `setInterval`. Tests pass their own. */
@@ -68,18 +80,23 @@ export interface PeriodComputed {
 
 /** What one late check did. */
 export interface LateReport {
-  /** True when another late check was in progress, or after `stop()`. */
+  /** True when another late check was in progress, after `stop()`, or while another hub holds the KPI lease. */
   skipped: boolean;
   /** Periods marked by the backfill in this check. */
   backfilled: number;
   /** Marked site-periods recomputed. */
   recomputed: number;
   failed: number;
+  /** Without the KPI lease, with a hand-off: ready marks handed to the holder. */
+  handedOver?: number;
 }
 
 /** What one run did. */
 export interface TickReport {
-  /** True when the tick came while a run was in progress, or after `stop()`, and did nothing. */
+  /**
+   * True when the tick came while a run was in progress, after `stop()`, or while another hub holds
+   * the KPI lease, and did nothing.
+   */
   skipped: boolean;
   /** Site-periods computed and written. */
   computed: number;

@@ -26,6 +26,7 @@ import { isHubError } from '../errors.ts';
 import { copyHistogram, emptyHistogram, observeDuration, secondsSince } from '../histogram.ts';
 import { periodsToBackfill } from './backfill.ts';
 import { LateMarks, WRITTEN_AT_ONCE } from './late.ts';
+import { handOver, takeOver } from './late-handoff.ts';
 import { recomputeKpis } from './persist.ts';
 import { periodAt, periodLabel, previousPeriod, type Period } from './period.ts';
 import { previousTopic, toMessage, type KpiResult } from './result.ts';
@@ -75,6 +76,7 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
   const log = deps.logger.child({ component: 'kpi' });
   const now = deps.now ?? Date.now;
   const canClose = deps.canClose ?? (() => true);
+  const active = deps.active ?? (() => true);
   const progress = deps.progress ?? WRITTEN_AT_ONCE;
   const { kpi, mqtt } = deps.config;
   const maxAgeMs = deps.config.ingest?.maxAge ?? DEFAULT_MAX_AGE_MS;
@@ -185,7 +187,7 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
   async function serveMarks(report: { computed: number; failed: number }): Promise<number | false> {
     let served = 0;
     for (const m of marks.ready(LATE_BATCH)) {
-      if (stopped) break;
+      if (stopped || !active()) break;
       const results = await attempt(report, m.site, m.period, 'late');
       if (results === false) return false;
       // A failure that no retry fixes (e.g. a site gone from the inventory) drops the mark: logged above.
@@ -221,6 +223,9 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
         log.warn({ err }, 'KPI backfill failed; tried again at the next check');
       }
     }
+    // The holder of the KPI lease also recomputes what other hubs' late data marked (late-handoff.ts).
+    if (deps.handOff)
+      await takeOver(marks, deps.handOff, { inventory: deps.inventory, kinds: kpi.periods, limit: LATE_BATCH, log });
     const served = await serveMarks(report);
     report.recomputed = served === false ? 0 : served;
     const { computed: _, ...out } = report;
@@ -234,8 +239,9 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
     for (const site of deps.inventory.sites) {
       for (const kind of kpi.periods) {
         // A stop ends the run at the next site-period, so shutdown never waits for a whole run
-        // over many sites (shutdown.timeout); the rest is computed at the next start.
-        if (stopped) return finish(report);
+        // over many sites (shutdown.timeout); the rest is computed at the next start. A hub that lost
+        // the KPI lease stops as soon (src/kpi/lease.ts): the new holder computes it.
+        if (stopped || !active()) return finish(report);
         const current = periodAt(kind, at, site.timezone);
         const previous = previousPeriod(current);
         const key = `${site.id}\u0000${kind}\u0000${previous.date}`;
@@ -276,7 +282,7 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
   }
 
   async function tick(): Promise<TickReport> {
-    if (stopped) return SKIPPED;
+    if (stopped || !active()) return SKIPPED;
     if (running) {
       log.info('a KPI run is still in progress; this tick is skipped');
       return SKIPPED;
@@ -305,9 +311,15 @@ export function createKpiScheduler(deps: KpiSchedulerDeps): KpiScheduler {
     }
   }
 
+  /** Without the KPI lease: this hub's ready marks go to the holder, if there is a hand-off. */
+  async function handOverLate(): Promise<LateReport> {
+    const handedOver = deps.handOff ? await handOver(marks, deps.handOff, LATE_BATCH, log) : 0;
+    return { skipped: true, backfilled: 0, recomputed: 0, failed: 0, ...(deps.handOff ? { handedOver } : {}) };
+  }
+
   async function late(): Promise<LateReport> {
     if (stopped || lateRunning) return { skipped: true, backfilled: 0, recomputed: 0, failed: 0 };
-    const current = (lateRunning = exclusive(runLate).catch((err: unknown) => {
+    const current = (lateRunning = exclusive(active() ? runLate : handOverLate).catch((err: unknown) => {
       log.error({ err }, 'KPI late check failed');
       return { skipped: false, backfilled: 0, recomputed: 0, failed: 1 };
     }));

@@ -30,6 +30,10 @@ export interface KpiStageOptions {
   marksFile?: string;
   /** Told of each period stored for good (the report stage's hook, handed in by the wiring). */
   onPeriodComputed?: KpiSchedulerDeps['onPeriodComputed'];
+  /** False while another hub holds the KPI lease (src/kpi/lease.ts): this hub's scheduler idles. */
+  active?: () => boolean;
+  /** Where late-data marks go while another hub holds the lease, and whence the holder takes them. */
+  handOff?: KpiSchedulerDeps['handOff'];
   /** The scheduler's timers (tests drive them). */
   timers?: Pick<KpiSchedulerDeps, 'schedule' | 'every'>;
 }
@@ -62,6 +66,8 @@ export class KpiStage implements Component {
       ...(o.progress ? { progress: o.progress } : {}),
       ...(o.marksFile ? { marksFile: o.marksFile } : {}),
       ...(o.onPeriodComputed ? { onPeriodComputed: o.onPeriodComputed } : {}),
+      ...(o.active ? { active: o.active } : {}),
+      ...(o.handOff ? { handOff: o.handOff } : {}),
       ...o.timers,
     });
     for (const [site, times] of this.#early.splice(0)) this.#scheduler.accepted(site, times);
@@ -72,6 +78,15 @@ export class KpiStage implements Component {
   accepted(site: string, times: readonly number[]): void {
     if (this.#scheduler) this.#scheduler.accepted(site, times);
     else this.#early.push([site, times]);
+  }
+
+  /**
+   * This hub took the KPI lease: a run and a late check at once, rather than at the next cron tick,
+   * so the periods the previous holder left are closed without waiting for the schedule.
+   */
+  leaseTaken(): void {
+    void this.#scheduler?.tick();
+    void this.#scheduler?.late();
   }
 
   async stop({ deadline }: StopContext): Promise<void> {

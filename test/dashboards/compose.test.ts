@@ -130,11 +130,13 @@ describe('docker-compose.yml', () => {
       'hub-b',
       'influxdb',
       'mosquitto',
+      'redis',
       'sim',
     ]);
-    for (const name of ['mosquitto', 'hub-a', 'hub-b'])
+    for (const name of ['mosquitto', 'redis', 'hub-a', 'hub-b'])
       expect(file.services[name]!.profiles, name).toEqual(['external']);
-    // Two hubs in one share group: each its own client id and data volume, one KPI scheduler.
+    // Two hubs in one share group: each its own client id and data volume, one KPI scheduler (the
+    // holder of the lease in their one Redis: neither turns its scheduler off).
     const [a, b] = [file.services['hub-a']!, file.services['hub-b']!];
     for (const h of [a, b]) {
       expect(h.environment!['HUB_MQTT_MODE']).toBe('external');
@@ -142,7 +144,11 @@ describe('docker-compose.yml', () => {
     }
     expect(a.environment!['HUB_MQTT_CLIENT_ID']).not.toBe(b.environment!['HUB_MQTT_CLIENT_ID']);
     expect(a.volumes![0]!.split(':')[0]).not.toBe(b.volumes![0]!.split(':')[0]);
-    expect([a, b].filter((h) => h.environment!['HUB_KPI_ENABLED'] !== 'false')).toHaveLength(1);
+    for (const h of [a, b]) {
+      expect(h.environment!['HUB_CLUSTER_REDIS_URL']).toBe('redis://redis:6379');
+      expect(h.environment!['HUB_KPI_ENABLED']).toBeUndefined();
+      expect(h.depends_on!['redis']).toEqual({ condition: 'service_healthy' });
+    }
     expect(file.services['sim']!.profiles).toEqual(['sim']);
     expect(file.services['grafana']!.ports).toContain('3000:3000');
     expect(file.services['grafana']!.healthcheck).toBeDefined();

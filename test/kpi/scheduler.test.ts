@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HubError } from '../../src/errors.ts';
 import { KPI_IDS, createKpiScheduler, type KpiSchedulerDeps } from '../../src/kpi/index.ts';
+import type { HandedMark, MarksHandOff } from '../../src/kpi/late-handoff.ts';
 import { createLogger } from '../../src/log.ts';
 import {
   connectInflux,
@@ -290,5 +291,71 @@ describe('KPI scheduler', () => {
     await scheduler.stop();
     expect(stop).toHaveBeenCalledOnce();
     expect(await scheduler.tick()).toMatchObject({ skipped: true });
+  });
+
+  it('idles while another hub holds the KPI lease, and a run ends at the next site-period once it is lost', async () => {
+    let active = false;
+    const writer = new MemoryPointWriter();
+    const { scheduler, published } = setup(
+      {
+        writer,
+        active: () => active,
+        // The lease goes while the first site-period's results are being published.
+        publish: (topic, payload, retain) => {
+          published.push({ topic, payload: JSON.parse(payload) as Record<string, unknown>, retain });
+          active = false;
+        },
+      },
+      { periods: ['day', 'week'] },
+    );
+    expect(await scheduler.tick()).toEqual({ skipped: true, computed: 0, closed: 0, failed: 0 });
+    expect(await scheduler.late()).toEqual({ skipped: true, backfilled: 0, recomputed: 0, failed: 0 });
+    expect(writer.points).toHaveLength(0);
+    expect(published).toHaveLength(0);
+    expect(scheduler.stats().runs).toBe(0);
+    active = true;
+    // Day: previous and current computed (the lease was lost during the first publish); week: not begun.
+    expect(await scheduler.tick()).toEqual({ skipped: false, computed: 2, closed: 0, failed: 0 });
+    expect(writer.points.length).toBeGreaterThan(0);
+    expect(writer.points.every((p) => p.tags['period'] === 'day')).toBe(true);
+    active = true;
+    expect(await scheduler.tick()).toEqual({ skipped: false, computed: 2, closed: 0, failed: 0 });
+    await scheduler.stop();
+  });
+
+  it('without the lease hands its ready late-data marks to the holder, which takes and recomputes them', async () => {
+    const shared: HandedMark[] = [];
+    const handOff: MarksHandOff = {
+      push: (m) => Promise.resolve(void shared.push(...m)),
+      take: (limit) => Promise.resolve(shared.splice(0, limit)),
+    };
+    const other = setup({ writer: new MemoryPointWriter(), active: () => false, handOff });
+    other.scheduler.accepted('elm', [Date.parse('2026-11-25T10:00:00+08:00')]); // an ended day: late
+    expect(other.scheduler.stats().marksPending).toBe(1);
+    expect(await other.scheduler.late()).toEqual({
+      skipped: true,
+      backfilled: 0,
+      recomputed: 0,
+      failed: 0,
+      handedOver: 1,
+    });
+    expect(shared).toEqual([{ site: 'elm', kind: 'day', date: '2026-11-25' }]);
+    expect(other.scheduler.stats().marksPending).toBe(0);
+    const writer = new MemoryPointWriter();
+    const holder = setup({ writer, handOff });
+    expect(await holder.scheduler.late()).toEqual({ skipped: false, backfilled: 0, recomputed: 1, failed: 0 });
+    expect(shared).toEqual([]);
+    expect(writer.points.length).toBeGreaterThan(0);
+    expect(new Set(writer.points.map((p) => p.tags['period']))).toEqual(new Set(['day']));
+    expect(holder.logs.some((l) => l['msg'] === 'late-data marks taken over from other hubs')).toBe(true);
+    // A hand-off that fails keeps the marks for the next check.
+    const failing = setup({
+      writer: new MemoryPointWriter(),
+      active: () => false,
+      handOff: { push: () => Promise.reject(new Error('Redis down')), take: () => Promise.resolve([]) },
+    });
+    failing.scheduler.accepted('elm', [Date.parse('2026-11-25T10:00:00+08:00')]);
+    expect(await failing.scheduler.late()).toMatchObject({ skipped: true, handedOver: 0 });
+    expect(failing.scheduler.stats().marksPending).toBe(1);
   });
 });

@@ -121,13 +121,16 @@ describe('docker-compose.yml', () => {
     expect(listed(errors(mutated(['services', 'hub', 'ports', '1'], '${HUB_PORT:-8080}:8080')))).toBe('');
   });
 
-  it('has the influxdb, hub, dashboards, grafana and sim services, and the external layout under its profile', () => {
+  it('has the influxdb, hub, dashboards, grafana and sim services, and the external and cluster layouts under their profiles', () => {
     expect(Object.keys(file.services).sort()).toEqual([
+      'cluster-redis',
       'dashboards',
       'grafana',
       'hub',
       'hub-a',
       'hub-b',
+      'hub-c',
+      'hub-d',
       'influxdb',
       'mosquitto',
       'redis',
@@ -135,6 +138,18 @@ describe('docker-compose.yml', () => {
     ]);
     for (const name of ['mosquitto', 'redis', 'hub-a', 'hub-b'])
       expect(file.services[name]!.profiles, name).toEqual(['external']);
+    for (const name of ['cluster-redis', 'hub-c', 'hub-d'])
+      expect(file.services[name]!.profiles, name).toEqual(['cluster']);
+    // The embedded cluster: both hubs on the one Redis, each with its own data volume and MQTT port.
+    const [c, d] = [file.services['hub-c']!, file.services['hub-d']!];
+    for (const h of [c, d]) {
+      expect(h.environment!['HUB_CLUSTER_REDIS_URL']).toBe('redis://cluster-redis:6379');
+      expect(h.environment!['HUB_MQTT_MODE']).toBeUndefined();
+    }
+    expect(c.volumes![0]).not.toBe(d.volumes![0]);
+    expect(c.ports![0]).not.toBe(d.ports![0]);
+    // Redis holds their sessions and retained messages: not an ephemeral store.
+    expect(file.services['cluster-redis']!.command).toContain('noeviction');
     // Two hubs in one share group: each its own client id and data volume, one KPI scheduler (the
     // holder of the lease in their one Redis: neither turns its scheduler off).
     const [a, b] = [file.services['hub-a']!, file.services['hub-b']!];
@@ -190,7 +205,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it.each(['hub', 'hub-a', 'hub-b'])(
+  it.each(['hub', 'hub-a', 'hub-b', 'hub-c', 'hub-d'])(
     'gives %s a fixed hostname (its data-dir lock names the host) and time for a graceful stop',
     (name) => {
       const hub = file.services[name]!;

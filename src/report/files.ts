@@ -136,6 +136,26 @@ export async function listReports(dataDir: string, site: string): Promise<Report
 }
 
 /**
+ * The path of one kept report file, or undefined when that format of that period is not kept: one
+ * `stat`, not a listing of the site's folder (the API serves single files with it).
+ */
+export async function reportPath(
+  dataDir: string,
+  site: string,
+  kind: PeriodKind,
+  date: string,
+  format: StoredFormat,
+): Promise<string | undefined> {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return undefined;
+  const path = join(reportDir(dataDir, site), `${kind}-${date}.${format}`);
+  return (await stat(path)
+    .then((s) => s.isFile())
+    .catch(() => false))
+    ? path
+    : undefined;
+}
+
+/**
  * Keeps the `keep` newest periods of `kind` of a site and deletes every file of the older ones
  * (the `report.keep` retention, docs/configuration.md); resolves with the periods removed.
  */

@@ -64,6 +64,7 @@ export {
   renderReport,
   REPORT_FORMATS,
   reportDir,
+  reportPath,
   saveReport,
   STORED_FORMATS,
   writeAtomic,

@@ -11,9 +11,10 @@ import { readFile } from 'node:fs/promises';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { HubError } from '../../errors.ts';
-import { siteOf } from '../../kpi/index.ts';
+import { siteOf, type PeriodKind } from '../../kpi/index.ts';
 import {
   listReports,
+  reportPath,
   renderReport,
   REPORT_LANGUAGES,
   REPORT_VERSION,
@@ -131,7 +132,8 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       const m = ID.exec(req.params.id)!;
       const [, kind, date, ext] = m;
       const format: StoredFormat = (ext as StoredFormat | undefined) ?? fromAccept(req.headers.accept);
-      const entry = (await listReports(config.dataDir, site.id)).find((e) => e.kind === kind && e.date === date);
+      const at = (f: StoredFormat): Promise<string | undefined> =>
+        reportPath(config.dataDir, site.id, kind as PeriodKind, date!, f);
       const lang = req.query.lang;
       if (lang !== undefined && format === 'pdf' && lang !== config.report.language) {
         throw new HubError(
@@ -140,9 +142,9 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         );
       }
       if (lang !== undefined && format !== 'json' && format !== 'pdf') {
-        return reply.type(TYPES[format]).send(await rendered(entry?.paths.json, format, lang, `${kind}-${date}`));
+        return reply.type(TYPES[format]).send(await rendered(await at('json'), format, lang, `${kind}-${date}`));
       }
-      const path = entry?.paths[format];
+      const path = await at(format);
       if (!path) throw new HubError('HUB_ERR_NOT_FOUND', `no ${format} report ${kind}-${date} for site "${site.id}"`);
       return reply.type(TYPES[format]).send(format === 'pdf' ? await readFile(path) : await readFile(path, 'utf8'));
     },

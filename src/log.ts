@@ -12,3 +12,14 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
   const options = { level, base: { name: 'community-hub' }, timestamp: pino.stdTimeFunctions.isoTime };
   return destination ? pino(options, destination) : pino(options);
 }
+
+/** A URL fit for a log line: its password, if any, replaced by `***` (broker and Redis URLs). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}

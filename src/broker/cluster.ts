@@ -11,7 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import { Redis } from 'ioredis';
-import type { Logger } from '../log.ts';
+import { redactUrl, type Logger } from '../log.ts';
 
 /** What aedes 1.2 calls on an async persistence that the hub calls too. */
 interface RedisPersistence {
@@ -98,7 +98,7 @@ export interface ClusterOptions {
  */
 export function openCluster(options: ClusterOptions): ClusterParts {
   const prefix = `${options.rootTopic}:`;
-  const log = options.logger.child({ redis: redact(options.redisUrl) });
+  const log = options.logger.child({ redis: redactUrl(options.redisUrl) });
   const connect = (role: string, keyPrefix?: string): Redis => {
     const conn = new Redis(options.redisUrl, keyPrefix ? { keyPrefix } : {});
     // ioredis reconnects by itself; an 'error' without a listener would only reach the console.
@@ -166,16 +166,5 @@ async function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
     return await Promise.race([promise, late]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** The URL without its password, for logs. */
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable URL)';
   }
 }

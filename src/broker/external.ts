@@ -19,6 +19,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { HubError } from '../errors.ts';
+import { redactUrl } from '../log.ts';
 import { RefusalCounter } from './refusals.ts';
 import { levelsAfter, rootLevels } from './topic.ts';
 import type { AuthCache } from './auth-cache.ts';
@@ -105,7 +106,7 @@ class ExternalBroker implements HubBroker {
             reject(
               new HubError(
                 'HUB_ERR_BROKER_UNREACHABLE',
-                `cannot connect to ${redact(config.brokerUrl!)} within ${config.connectTimeout} ms`,
+                `cannot connect to ${redactUrl(config.brokerUrl!)} within ${config.connectTimeout} ms`,
               ),
             ),
           config.connectTimeout,
@@ -124,7 +125,7 @@ class ExternalBroker implements HubBroker {
     }
     this.#started = true;
     this.#log.info(
-      { broker: redact(config.brokerUrl!), filters, connections: config.brokerConnections, clientId: base },
+      { broker: redactUrl(config.brokerUrl!), filters, connections: config.brokerConnections, clientId: base },
       'subscribed to the external broker',
     );
     return { port: 0 };
@@ -228,9 +229,4 @@ class ExternalBroker implements HubBroker {
   prepareTlsReload(): Promise<undefined> {
     return Promise.resolve(undefined); // no listener of its own
   }
-}
-
-/** The broker URL without a password, for logs. */
-function redact(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }

@@ -184,7 +184,7 @@ function satisfaction(f: EvaluationFacts): EvaluationScorecard['satisfaction'] {
 
 function payback(f: EvaluationFacts): EvaluationScorecard['payback'] {
   const p = f.payback;
-  const months = p.months.filter((m) => m.month <= f.lastMonth);
+  const months = p.months; // read with `to: lastMonth` (gatherEvaluation)
   const last = months.at(-1);
   const start = months[0]?.month ?? null;
   const deadline = start === null ? null : addMonths(start, PAYBACK_MONTHS - 1);

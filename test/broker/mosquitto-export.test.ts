@@ -8,7 +8,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -18,6 +17,7 @@ import { rootLevels } from '../../src/broker/topic.ts';
 import { Inventory, inventorySchema } from '../../src/config/inventory.ts';
 import { hashSecret } from '../../src/secret.ts';
 import { runCli } from '../helpers/cli.ts';
+import { freePort } from '../helpers/net.ts';
 import { mosquittoPub, mosquittoSub, ROOT, run } from './helpers.ts';
 
 const SECRETS = {
@@ -51,15 +51,6 @@ const INVENTORY = {
   ],
 };
 const OBSERVERS = [{ username: 'watcher', secret: fast('watcher') }];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 describe('community-hub broker mosquitto (CLI)', () => {
   let dir: string;

@@ -4,8 +4,8 @@
  * {@link RedisServer.stop} (by its PID); `kill()` is a SIGKILL, for tests of an unreachable Redis.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { expect, vi } from 'vitest';
+import { freePort, stopChild } from './net.ts';
 
 /** A running redis-server. */
 export interface RedisServer {
@@ -14,14 +14,6 @@ export interface RedisServer {
   readonly log: () => string;
   /** SIGTERM, and waits for the exit. */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 /** Starts redis-server on 127.0.0.1 (on `port`, or a free one); resolves once it accepts connections. */
@@ -36,11 +28,7 @@ export async function startRedis(port?: number): Promise<RedisServer> {
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await stopChild(child);
   };
   try {
     await vi.waitFor(

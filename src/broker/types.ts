@@ -45,7 +45,7 @@ export interface BrokerOptions {
    * when it cannot be made durable: the PUBLISH is not acknowledged and the connection is closed,
    * so the gateway sends it again after reconnecting.
    */
-  onPublish: (ctx: PublishContext) => Promise<void>;
+  onPublish: (ctx: PublishContext) => Promise<unknown>;
   /** A gateway went online or offline (status message, Last Will, or a connection ending). */
   onGatewayStatus?: (site: string, gateway: string, online: boolean, cause: GatewayStatusCause) => void;
   /**

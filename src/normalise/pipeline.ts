@@ -116,8 +116,8 @@ export function createNormaliser(options: NormaliserOptions): Normaliser {
     }
     const time = applyTimeRules(value.timeMs, input.receivedAt, clock, rules);
     if (!time.ok) return { reason: time.reason, detail: time.detail };
-    const origin = { site: input.site, gateway: input.gateway, device: input.device };
-    const built = toPoints(value, time.ms, origin, time.stamped ? slotNs(stamp, index) : undefined);
+    // The input has the origin's fields (site, gateway, device): no object of its own per element.
+    const built = toPoints(value, time.ms, input, time.stamped ? slotNs(stamp, index) : undefined);
     if (typeof built === 'string')
       return { reason: 'normaliser_error', detail: `${name} returned an invalid point: ${built}` };
     return built;
@@ -132,9 +132,12 @@ export function createNormaliser(options: NormaliserOptions): Normaliser {
     // Reserved for every decoded message, used or not, so a replay finds the same slots.
     const stamp =
       input.stamp ?? stamps.reserve(`${input.site}\u0000${input.device.id}`, input.receivedAt, decoded.elements.length);
-    const heartbeats = new Set<string>();
-    decoded.elements.forEach((element, index) => {
-      if (input.only && !input.only.has(index)) return;
+    const { elements } = decoded;
+    // Only an array can repeat a heartbeat (events sharing a millisecond): no set for one element.
+    const heartbeats = elements.length > 1 ? new Set<string>() : undefined;
+    for (let index = 0; index < elements.length; index++) {
+      if (input.only && !input.only.has(index)) continue;
+      const element = elements[index];
       let out: Point[] | Omit<Reject, 'index' | 'element'>;
       try {
         out = normaliseElement(input, element, index, clock, stamp);
@@ -142,9 +145,9 @@ export function createNormaliser(options: NormaliserOptions): Normaliser {
         // A model's drafts so malformed that building points threw: still the model's bug.
         out = { reason: 'normaliser_error', detail: `building points failed: ${errorText(e)}` };
       }
-      if (Array.isArray(out)) points.push(...out.filter((p) => !isRepeatedHeartbeat(p, heartbeats)));
-      else rejects.push(decoded.isArray ? { ...out, index, element } : out);
-    });
+      if (!Array.isArray(out)) rejects.push(decoded.isArray ? { ...out, index, element } : out);
+      else for (const p of out) if (!heartbeats || !isRepeatedHeartbeat(p, heartbeats)) points.push(p);
+    }
     return { points, rejects, stamp };
   }
 
@@ -168,7 +171,8 @@ export function unknownDeviceReject(site: string, gateway: string, device: strin
  */
 function isRepeatedHeartbeat(p: Point, seen: Set<string>): boolean {
   if (p.measurement !== 'device_health') return false;
-  if (Object.keys(p.fields).length !== 1 || p.fields.heartbeat !== true) return false;
+  if (p.fields.heartbeat !== true) return false;
+  for (const k in p.fields) if (k !== 'heartbeat') return false;
   if (seen.has(p.time)) return true;
   seen.add(p.time);
   return false;

@@ -31,61 +31,78 @@ export interface PointOrigin {
  * an event it is a separate point.
  */
 export function toPoints(value: Normalised, ms: number, origin: PointOrigin, stampNs?: string): Point[] | string {
-  const common: Record<string, string> = {
-    site: origin.site,
-    gateway: origin.gateway,
-    device: origin.device.id,
-    building: origin.device.building,
-  };
   const { eventId } = value;
-  const eventTime = eventId === undefined ? undefined : eventTimeNs(ms, origin.site, origin.device.id, eventId);
   const readingTime = stampNs ?? readingTimeNs(ms);
+  const time = eventId === undefined ? readingTime : eventTimeNs(ms, origin.site, origin.device.id, eventId);
   const out: Point[] = [];
   let healthMerged = false;
+  // Each draft is checked and copied in one pass, its tags and fields straight into the point's
+  // own objects: spreading the draft's, then the common tags, showed in the hot-path profile
+  // (docs/benchmarks-profile.md).
   for (const draft of value.points) {
-    const d: PointDraft = { measurement: draft.measurement, tags: { ...draft.tags }, fields: { ...draft.fields } };
-    if (eventId !== undefined) d.fields.event_id = eventId;
-    else if (d.measurement === 'device_health' && !healthMerged) {
-      d.fields.heartbeat = true;
+    let added: 'event_id' | 'heartbeat' | undefined;
+    if (eventId !== undefined) added = 'event_id';
+    else if (draft.measurement === 'device_health' && !healthMerged) {
+      added = 'heartbeat';
       healthMerged = true;
     }
-    const problem = checkDraft(d);
-    if (problem) return problem;
-    out.push(finish(d, common, origin.device.type, eventTime ?? readingTime));
+    const point = finish(draft, origin, time, added);
+    if (typeof point === 'string') return point;
+    if (added === 'event_id') point.fields.event_id = eventId!;
+    else if (added === 'heartbeat') point.fields.heartbeat = true;
+    out.push(point);
   }
   if (!healthMerged) {
-    out.push(
-      finish(
-        { measurement: 'device_health', tags: {}, fields: { heartbeat: true } },
-        common,
-        origin.device.type,
-        readingTime,
-      ),
-    );
+    out.push(finish(HEARTBEAT, origin, readingTime, 'heartbeat') as Point);
+    out[out.length - 1]!.fields.heartbeat = true;
   }
   return out;
 }
 
-function finish(d: PointDraft, common: Record<string, string>, deviceType: string, time: string): Point {
-  const tags = { ...d.tags, ...common };
-  if (DEVICE_TYPE_MEASUREMENTS.has(d.measurement) && tags.device_type === undefined) tags.device_type = deviceType;
-  return { measurement: d.measurement, tags, fields: d.fields, time };
-}
+/** The draft of the heartbeat an element without its own `device_health` gets (its field is added). */
+const HEARTBEAT: PointDraft = Object.freeze({ measurement: 'device_health', tags: {}, fields: {} });
 
-function checkDraft(d: PointDraft): string | undefined {
-  if (typeof d.measurement !== 'string' || d.measurement === '') return 'empty measurement';
-  for (const [k, v] of Object.entries(d.tags)) {
-    if ((COMMON_TAGS as readonly string[]).includes(k)) return `${d.measurement}: tag "${k}" is set by the pipeline`;
-    if (typeof v !== 'string' || v === '') return `${d.measurement}: tag "${k}" must be a non-empty string`;
+/**
+ * The point of a checked draft with the common tags (and `device_type` where the contract wants
+ * it), or what is wrong with the draft. `added` names the field the caller adds after: it counts
+ * toward "at least one field".
+ */
+function finish(d: PointDraft, origin: PointOrigin, time: string, added: string | undefined): Point | string {
+  const { measurement } = d;
+  if (typeof measurement !== 'string' || measurement === '') return 'empty measurement';
+  const draftTags = d.tags;
+  const draftFields = d.fields;
+  if (!isRecord(draftTags) || !isRecord(draftFields)) return `${measurement}: tags and fields must be objects`;
+  const tags: Record<string, string> = {};
+  for (const k in draftTags) {
+    if (!Object.hasOwn(draftTags, k)) continue;
+    const v = draftTags[k];
+    if ((COMMON_TAGS as readonly string[]).includes(k)) return `${measurement}: tag "${k}" is set by the pipeline`;
+    if (typeof v !== 'string' || v === '') return `${measurement}: tag "${k}" must be a non-empty string`;
+    tags[k] = v;
   }
-  const fields = Object.entries(d.fields);
-  if (fields.length === 0) return `${d.measurement}: a point needs at least one field`;
-  for (const [k, v] of fields) {
-    if (!isFieldValue(v)) return `${d.measurement}: field "${k}" must be a finite number, a boolean or a string`;
+  tags.site = origin.site;
+  tags.gateway = origin.gateway;
+  tags.device = origin.device.id;
+  tags.building = origin.device.building;
+  if (tags.device_type === undefined && DEVICE_TYPE_MEASUREMENTS.has(measurement)) tags.device_type = origin.device.type;
+  const fields: Record<string, FieldValue> = {};
+  let count = 0;
+  for (const k in draftFields) {
+    if (!Object.hasOwn(draftFields, k)) continue;
+    const v = draftFields[k];
+    if (!isFieldValue(v)) return `${measurement}: field "${k}" must be a finite number, a boolean or a string`;
+    fields[k] = v;
+    count++;
   }
-  return undefined;
+  if (count === 0 && added === undefined) return `${measurement}: a point needs at least one field`;
+  return { measurement, tags, fields, time };
 }
 
 function isFieldValue(v: unknown): v is FieldValue {
   return typeof v === 'boolean' || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -25,12 +25,13 @@ import {
   parseStatusPayload,
   unknownDeviceReject,
   type Normaliser,
+  type NormaliseInput,
   type Reject,
   type Stamp,
 } from '../normalise/index.ts';
 import { msFromNs, type Point } from '../point.ts';
 import type { PointWriter } from './point-writer.ts';
-import { spoolRecord, type RecordSource, type SpoolRecord } from './spool/record.ts';
+import { spoolRecord, type RecordSource, type NewSpoolRecord } from './spool/record.ts';
 
 /** One message as received, whatever the transport. */
 export interface IngestMessage {
@@ -66,7 +67,7 @@ export interface IngestStats {
 
 /** Where points go: the spool's `append` (spool.ts). */
 export interface PointSpool {
-  append(record: SpoolRecord): Promise<void>;
+  append(record: NewSpoolRecord): Promise<void>;
 }
 
 export interface IngestDeps {
@@ -116,7 +117,7 @@ export class Ingest {
     try {
       if (spool) {
         // Encoded once, here: the spool keeps the line protocol the drainer posts (record.ts).
-        let record: SpoolRecord | undefined;
+        let record: NewSpoolRecord | undefined;
         try {
           record = points.length > 0 ? this.#record(points, msg) : undefined;
         } catch (e) {
@@ -250,7 +251,7 @@ export class Ingest {
    * resending cannot help: it comes back as an `oversized` reject, and the message is kept whole as
    * a dead letter (docs/contract.md §3) rather than refused forever.
    */
-  #spool(record: SpoolRecord): Promise<Reject | undefined> {
+  #spool(record: NewSpoolRecord): Promise<Reject | undefined> {
     return this.#deps.spool!.append(record).then(
       () => undefined,
       (e: unknown) => {
@@ -264,7 +265,7 @@ export class Ingest {
    * The message is its own record source (what a dead letter needs, should InfluxDB refuse its
    * points while draining): the record's encoder reads only the source's fields (record.ts).
    */
-  #record(points: Point[], source: RecordSource): SpoolRecord {
+  #record(points: Point[], source: RecordSource): NewSpoolRecord {
     return spoolRecord((this.#deps.now ?? Date.now)(), points, source);
   }
 
@@ -284,16 +285,18 @@ export class Ingest {
     const device =
       msg.device === undefined ? undefined : this.#deps.inventory.device(msg.site, msg.gateway, msg.device);
     if (!device) return { points: [], rejects: [unknownDeviceReject(msg.site, msg.gateway, msg.device ?? '')] };
-    return this.#deps.normaliser.normalise({
+    const input: NormaliseInput = {
       site: msg.site,
       gateway: msg.gateway,
       device,
       channel: msg.channel,
       payload: msg.payload,
       receivedAt: msg.receivedAt,
-      ...(msg.stamp ? { stamp: msg.stamp } : {}),
-      ...replay,
-    });
+    };
+    if (msg.stamp) input.stamp = msg.stamp;
+    if (replay.clock !== undefined) input.clock = replay.clock;
+    if (replay.only) input.only = replay.only;
+    return this.#deps.normaliser.normalise(input);
   }
 
   /**

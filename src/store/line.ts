@@ -110,7 +110,16 @@ export function toLineProtocol(point: Point): string {
  * @throws HubError as {@link toLineProtocol}.
  */
 export function encodeLines(points: readonly Point[]): Buffer {
+  return Buffer.from(linesText(points), 'utf8');
+}
+
+/**
+ * The points as line-protocol text, each line ending in `\n`: what the ingest path hands the
+ * spool, which writes it straight into the record's frame (no bytes of its own in between).
+ * @throws HubError as {@link toLineProtocol}.
+ */
+export function linesText(points: readonly Point[]): string {
   let text = '';
   for (const p of points) text += `${toLineProtocol(p)}\n`;
-  return Buffer.from(text, 'utf8');
+  return text;
 }

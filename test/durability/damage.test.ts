@@ -13,7 +13,7 @@ import { basename, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Point } from '../../src/point.ts';
 import { parseLines } from '../../src/store/index.ts';
-import { Spool, spoolRecord, type SpoolRecord } from '../../src/store/spool/index.ts';
+import { Spool, spoolRecord, type NewSpoolRecord } from '../../src/store/spool/index.ts';
 import { READ_BLOCK_BYTES, SegmentReader, type Damage, type ReadRecord } from '../../src/store/spool/reader.ts';
 import { sharedInflux, uniqueName } from '../helpers/influx-shared.ts';
 import {
@@ -36,7 +36,7 @@ afterEach(async () => {
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
-function record(i: number, payloadBytes = 0): SpoolRecord {
+function record(i: number, payloadBytes = 0): NewSpoolRecord {
   const point: Point = {
     measurement: 'bin_level',
     tags: { site: 's', device: `d${i % 3}` },

@@ -18,7 +18,7 @@ import type { Point } from '../../src/point.ts';
 import { Ingest } from '../../src/store/ingest.ts';
 import { MemoryPointWriter } from '../../src/store/index.ts';
 import { MAX_FRAME_BODY_BYTES } from '../../src/store/spool/frame.ts';
-import { Drainer, Quarantine, Spool, spoolRecord, type SpoolRecord } from '../../src/store/spool/index.ts';
+import { Drainer, Quarantine, Spool, spoolRecord, type NewSpoolRecord } from '../../src/store/spool/index.ts';
 import { DEAD_LETTER_PREFIX_BYTES, SPOOL_DAMAGE_TOPIC } from '../../src/store/spool/quarantine.ts';
 import { captureLogs, quarantined, spooledFrames } from './helpers.ts';
 
@@ -30,7 +30,7 @@ afterEach(async () => {
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
-function record(i: number): SpoolRecord {
+function record(i: number): NewSpoolRecord {
   const point: Point = {
     measurement: 'bin_level',
     tags: { site: 's', device: `d${i % 3}` },

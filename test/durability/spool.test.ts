@@ -20,7 +20,7 @@ import {
   Spool,
   spoolRecord,
   type SpoolOptions,
-  type SpoolRecord,
+  type NewSpoolRecord,
 } from '../../src/store/spool/index.ts';
 import { crc32ByTable } from '../../src/store/spool/frame.ts';
 import { SegmentReader } from '../../src/store/spool/reader.ts';
@@ -50,7 +50,7 @@ function point(i: number, fields: Point['fields'] = { fill_pct: i }): Point {
   };
 }
 
-function record(i: number, fields?: Point['fields']): SpoolRecord {
+function record(i: number, fields?: Point['fields']): NewSpoolRecord {
   const payload = Buffer.from(JSON.stringify({ i }));
   return spoolRecord(1000 + i, [point(i, fields)], {
     topic: `t/${i}`,

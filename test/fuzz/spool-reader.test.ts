@@ -14,7 +14,7 @@ import type { Point } from '../../src/point.ts';
 import { encodeFrame, SEGMENT_MAGIC } from '../../src/store/spool/frame.ts';
 import { SegmentReader } from '../../src/store/spool/reader.ts';
 import { parseLines } from '../../src/store/line-parse.ts';
-import { encodeRecord, RECORD_VERSION, spoolRecord, type SpoolRecord } from '../../src/store/spool/record.ts';
+import { encodeRecord, RECORD_VERSION, spoolRecord, type NewSpoolRecord, type SpoolRecord } from '../../src/store/spool/record.ts';
 import { anyJson } from './arbitraries.ts';
 import { fuzz } from './settings.ts';
 
@@ -24,7 +24,7 @@ const file = join(dir, 'segment');
 
 const TOPIC = 'community/v1/maple-court/gw-east/dev-01/telemetry';
 
-function record(i: number): SpoolRecord {
+function record(i: number): NewSpoolRecord {
   return spoolRecord(
     1_795_737_900_000 + i,
     [

@@ -12,7 +12,7 @@ import { REJECT_REASON_LIST } from '../../src/normalise/reasons.ts';
 import type { Point } from '../../src/point.ts';
 import { SelfStats, SELF_STATS_TOPIC, selfStatsPoints, type SelfStatsSnapshot } from '../../src/store/self-stats.ts';
 import { parseLines } from '../../src/store/line-parse.ts';
-import type { SpoolRecord } from '../../src/store/spool/record.ts';
+import type { NewSpoolRecord } from '../../src/store/spool/record.ts';
 
 const AT = Date.parse('2026-11-27T00:05:00Z');
 const NS = '1795737900000000000';
@@ -137,7 +137,7 @@ describe('SelfStats', () => {
   const quiet = () => createLogger('warn', new Writable({ write: (_c, _e, done) => done() }));
 
   it('appends each sample to the spool as one record, stamped with the hub clock', async () => {
-    const records: SpoolRecord[] = [];
+    const records: NewSpoolRecord[] = [];
     const s = new SelfStats({
       intervalMs: 60_000,
       instance: 'h',

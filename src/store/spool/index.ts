@@ -12,5 +12,5 @@
 export { Spool, type SegmentView, type SpoolOptions, type SpoolStats } from './spool.ts';
 export { Drainer, drainerSizing, type DrainerOptions, type DrainerStats, type SpoolPosition } from './drainer.ts';
 export { Quarantine, type QuarantineOptions, type Quarantined, type QuarantineSidecar } from './quarantine.ts';
-export { spoolRecord, type RecordSource, type SpoolRecord } from './record.ts';
+export { spoolRecord, type NewSpoolRecord, type RecordSource, type SpoolRecord } from './record.ts';
 export { crc32, SEGMENT_MAGIC } from './frame.ts';

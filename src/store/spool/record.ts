@@ -28,7 +28,7 @@
  */
 import type { DeadLetterInput } from '../../deadletters/store.ts';
 import type { Point } from '../../point.ts';
-import { encodeLines } from '../line.ts';
+import { linesText } from '../line.ts';
 import { FRAME_HEADER_BYTES, sealFrame } from './frame.ts';
 import { decodeJsonRecord, JSON_RECORD_FIRST_BYTE } from './record-json.ts';
 
@@ -39,11 +39,19 @@ export type RecordSource = Omit<DeadLetterInput, 'rejects'>;
 export interface SpoolRecord {
   /** When it was spooled, epoch ms (the spool's age metric). */
   at: number;
-  /** The points as line protocol, each line ending in `\n` (line.ts `encodeLines`). */
+  /** The points as line protocol, each line ending in `\n` (line.ts `encodeLines`); text on the way in ({@link NewSpoolRecord}). */
   lines: Buffer;
   /** How many points (lines) `lines` holds. */
   pointCount: number;
   source: RecordSource;
+}
+
+/**
+ * A record on its way into the spool: its line protocol may still be text, which
+ * {@link encodeRecordFrame} writes straight into the frame (the ingest path's one copy).
+ */
+export interface NewSpoolRecord extends Omit<SpoolRecord, 'lines'> {
+  lines: string | Buffer;
 }
 
 /** Version byte of the binary layout above. */
@@ -53,19 +61,23 @@ const ABSENT = 0xffffffff;
 const STRINGS = ['topic', 'site', 'gateway', 'device', 'channel'] as const;
 
 /** A record of `points` (encoded here, once). @throws HubError for a point InfluxDB would refuse (line.ts). */
-export function spoolRecord(at: number, points: readonly Point[], source: RecordSource): SpoolRecord {
-  return { at, lines: encodeLines(points), pointCount: points.length, source };
+export function spoolRecord(at: number, points: readonly Point[], source: RecordSource): NewSpoolRecord {
+  return { at, lines: linesText(points), pointCount: points.length, source };
 }
 
-/** The record as a whole frame (frame.ts), built in one buffer: the spool's append path. */
-export function encodeRecordFrame(record: SpoolRecord): Buffer {
+/**
+ * The record as a whole frame (frame.ts), built in one buffer: the spool's append path. Strings
+ * and line text are written straight into it: a buffer of their own each, then a copy, was the
+ * bulk of this function's garbage (docs/benchmarks-profile.md).
+ */
+export function encodeRecordFrame(record: NewSpoolRecord): Buffer {
   const { source, lines } = record;
-  const strings = STRINGS.map((k) => {
-    const v = source[k];
-    return v === undefined ? undefined : Buffer.from(v, 'utf8');
-  });
-  let size = HEADER_BYTES + lines.length + source.payload.length;
-  for (const s of strings) size += s?.length ?? 0;
+  const linesBytes = typeof lines === 'string' ? Buffer.byteLength(lines, 'utf8') : lines.length;
+  let size = HEADER_BYTES + linesBytes + source.payload.length;
+  for (let i = 0; i < STRINGS.length; i++) {
+    const v = source[STRINGS[i]!];
+    if (v !== undefined) size += Buffer.byteLength(v, 'utf8');
+  }
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + size);
   const b = frame.subarray(FRAME_HEADER_BYTES);
   b.writeUInt8(RECORD_VERSION, 0);
@@ -76,20 +88,22 @@ export function encodeRecordFrame(record: SpoolRecord): Buffer {
   b.writeDoubleBE(source.stamp?.ms ?? 0, 20);
   b.writeUInt32BE(source.stamp?.offset ?? 0, 28);
   b.writeUInt32BE(record.pointCount, 32);
-  b.writeUInt32BE(lines.length, 36);
+  b.writeUInt32BE(linesBytes, 36);
   b.writeUInt32BE(source.payload.length, 40);
   let at = HEADER_BYTES;
-  strings.forEach((s, i) => {
-    b.writeUInt32BE(s ? s.length : ABSENT, 44 + 4 * i);
-    if (s) at += s.copy(b, at);
-  });
-  at += lines.copy(b, at);
+  for (let i = 0; i < STRINGS.length; i++) {
+    const v = source[STRINGS[i]!];
+    const n = v === undefined ? 0 : b.write(v, at, 'utf8');
+    b.writeUInt32BE(v === undefined ? ABSENT : n, 44 + 4 * i);
+    at += n;
+  }
+  at += typeof lines === 'string' ? b.write(lines, at, 'utf8') : lines.copy(b, at);
   source.payload.copy(b, at);
   return sealFrame(frame);
 }
 
 /** The record as a frame body (tests; the spool builds whole frames: {@link encodeRecordFrame}). */
-export function encodeRecord(record: SpoolRecord): Buffer {
+export function encodeRecord(record: NewSpoolRecord): Buffer {
   return encodeRecordFrame(record).subarray(FRAME_HEADER_BYTES);
 }
 

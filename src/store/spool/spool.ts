@@ -29,7 +29,7 @@ import { unlink, type FileHandle } from 'node:fs/promises';
 import { HubError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import { FRAME_HEADER_BYTES, MAX_FRAME_BODY_BYTES, SEGMENT_MAGIC } from './frame.ts';
-import { encodeRecordFrame, type SpoolRecord } from './record.ts';
+import { encodeRecordFrame, type NewSpoolRecord } from './record.ts';
 import { createSegment, listSegments, writeAll } from './segment-files.ts';
 
 /** Options of {@link Spool}. */
@@ -131,7 +131,7 @@ export class Spool {
   }
 
   /** Resolves once `record` is in the log (synced when `fsync`); see the bounds in the file comment. */
-  append(record: SpoolRecord): Promise<void> {
+  append(record: NewSpoolRecord): Promise<void> {
     if (this.#state !== 'open')
       return Promise.reject(new HubError('HUB_ERR_WRITER_CLOSED', 'the spool is closed: the hub is shutting down'));
     const frame = encodeRecordFrame(record);

@@ -19,7 +19,7 @@ import type { InfluxStore } from '../influx-store.ts';
 import type { WriterStats } from '../point-writer.ts';
 import { Drainer, drainerSizing, type DrainerStats, type SpoolPosition } from './drainer.ts';
 import { Quarantine } from './quarantine.ts';
-import type { SpoolRecord } from './record.ts';
+import type { NewSpoolRecord } from './record.ts';
 import { Spool, type SpoolOptions, type SpoolStats } from './spool.ts';
 
 /** The spool as `/metrics` and `/ready` show it. */
@@ -115,7 +115,7 @@ export class SpoolStage implements Component {
   }
 
   /** Make a record durable (the ingest path's and the self-stats sampler's way in). */
-  append(record: SpoolRecord): Promise<void> {
+  append(record: NewSpoolRecord): Promise<void> {
     return this.#spool.append(record);
   }
 

@@ -14,5 +14,6 @@ COPY simulators ./simulators
 RUN mkdir -p /data /build && chown node:node /data /build
 USER node
 EXPOSE 1883 8080
-ENTRYPOINT ["node", "bin/community-hub.js"]
+# Run through its shebang line, which carries the hub's node flags (docs/operations.md).
+ENTRYPOINT ["./bin/community-hub.js"]
 CMD ["start", "--config", "config/hub.yaml"]

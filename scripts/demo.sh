@@ -49,7 +49,7 @@ fi
 # Only for `detach … &`: exec makes the job's subshell the program itself, so $! is its pid.
 detach() { if command -v setsid >/dev/null; then exec setsid "$@"; else exec "$@"; fi; }
 hub_log="$HUB_DATA_DIR/hub.log"
-detach node bin/community-hub.js start --config config/hub.yaml >"$hub_log" 2>&1 &
+detach ./bin/community-hub.js start --config config/hub.yaml >"$hub_log" 2>&1 &
 hub=$!
 sim=""
 stop_all() {

@@ -86,8 +86,7 @@ export function buildHub(loaded: Loaded, deps: HubDeps): Hub {
   const authCache = new AuthCache({ ttlMs: config.mqtt.authCacheTtl });
   // Each context is built for its one message by the broker: it becomes the ingest message as it is,
   // with its arrival time, rather than copied (a copy per message showed in the hot-path profile).
-  const onPublish = (ctx: PublishContext): Promise<unknown> =>
-    ingest.handle(Object.assign(ctx, { receivedAt: now() }));
+  const onPublish = (ctx: PublishContext): Promise<unknown> => ingest.handle(Object.assign(ctx, { receivedAt: now() }));
   // External mode: no broker of its own, a shared subscription at the operator's (src/broker/external.ts).
   const broker: HubBroker =
     config.mqtt.mode === 'external'

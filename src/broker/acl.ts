@@ -11,7 +11,7 @@
  * - an observer subscribes anywhere under `{root}/` and never publishes.
  */
 import type { RefusalReason } from './refusals.ts';
-import { filterWithin, hasWildcard, levelsAfter } from './topic.ts';
+import { filterWithin, hasWildcard } from './topic.ts';
 import type { PublishChannel } from './types.ts';
 
 /** Who an authenticated session is. */
@@ -31,6 +31,8 @@ export type PublishDecision = { ok: true; route: PublishRoute } | { ok: false; r
 /** The access rules for one topic root. */
 export class Acl {
   readonly #root: readonly string[];
+  /** Per gateway account, `{root}/{site}/{gateway}/`. */
+  readonly #prefixes = new WeakMap<Account, string>();
 
   constructor(root: readonly string[]) {
     this.#root = root;
@@ -42,16 +44,24 @@ export class Acl {
     // aedes refuses wildcards before asking (lib/handlers/publish.js); the Last Will is not
     // checked there, so check again [MQTT-3.1.2-14] [MQTT-3.3.2-2].
     if (hasWildcard(topic)) return refuse('publish_wildcard', 'wildcards are not allowed in a topic name');
-    const own = [...this.#root, account.site, account.username];
-    const rest = levelsAfter(topic, own);
-    if (rest === undefined) return refuse('publish_foreign', `only ${own.join('/')}/… is allowed`);
-    const base = { site: account.site, gateway: account.username };
-    if (rest.length === 1 && rest[0] === 'status') return { ok: true, route: { ...base, channel: 'status' } };
+    // Site and gateway ids are single levels (inventory ID_PATTERN: no `/`), so a prefix ending in
+    // `/` compares whole levels; kept per account, as every publish asks.
+    let own = this.#prefixes.get(account);
+    if (own === undefined)
+      this.#prefixes.set(account, (own = `${[...this.#root, account.site, account.username].join('/')}/`));
+    if (!topic.startsWith(own)) {
+      if (topic === own.slice(0, -1))
+        return refuse('publish_bad_topic', 'expected {device}/telemetry, {device}/event or status');
+      return refuse('publish_foreign', `only ${own}… is allowed`);
+    }
+    const rest = topic.slice(own.length).split('/');
+    const { site, username: gateway } = account;
+    if (rest.length === 1 && rest[0] === 'status') return { ok: true, route: { site, gateway, channel: 'status' } };
     const [device, channel] = rest;
     if (rest.length !== 2 || device === undefined || (channel !== 'telemetry' && channel !== 'event')) {
       return refuse('publish_bad_topic', 'expected {device}/telemetry, {device}/event or status');
     }
-    return { ok: true, route: { ...base, device, channel } };
+    return { ok: true, route: { site, gateway, device, channel } };
   }
 
   /** May `account` subscribe to `filter` (already a valid filter, checked by aedes)? */

@@ -85,7 +85,8 @@ function finish(d: PointDraft, origin: PointOrigin, time: string, added: string 
   tags.gateway = origin.gateway;
   tags.device = origin.device.id;
   tags.building = origin.device.building;
-  if (tags.device_type === undefined && DEVICE_TYPE_MEASUREMENTS.has(measurement)) tags.device_type = origin.device.type;
+  if (tags.device_type === undefined && DEVICE_TYPE_MEASUREMENTS.has(measurement))
+    tags.device_type = origin.device.type;
   const fields: Record<string, FieldValue> = {};
   let count = 0;
   for (const k in draftFields) {

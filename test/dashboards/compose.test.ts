@@ -19,6 +19,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { configSchema } from '../../src/config/schema.ts';
 import { DATASOURCE } from '../../src/dashboards/index.ts';
+import { NODE_FLAGS } from '../helpers/cli.ts';
 
 const text = readFileSync('docker-compose.yml', 'utf8');
 const raw: unknown = parse(text);
@@ -227,6 +228,16 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(/^COPY dashboards /m);
     expect(dockerfile).toMatch(/^COPY simulators /m);
     expect(existsSync(file.services['sim']!.command![2]!)).toBe(true);
+  });
+
+  it('starts the hub through the shebang line of the bin, which carries its node flags (docs/operations.md)', () => {
+    expect(NODE_FLAGS).toContain('--max-semi-space-size=64');
+    expect(readFileSync('Dockerfile', 'utf8')).toMatch(/^ENTRYPOINT \["\.\/bin\/community-hub\.js"\]$/m);
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts['start']).toMatch(/^bin\/community-hub\.js start\b/);
+    const demo = readFileSync('scripts/demo.sh', 'utf8');
+    expect(demo).toMatch(/\.\/bin\/community-hub\.js start /);
+    expect(demo).not.toMatch(/node bin\/community-hub\.js start/);
   });
 });
 

@@ -14,7 +14,13 @@ import type { Point } from '../../src/point.ts';
 import { encodeFrame, SEGMENT_MAGIC } from '../../src/store/spool/frame.ts';
 import { SegmentReader } from '../../src/store/spool/reader.ts';
 import { parseLines } from '../../src/store/line-parse.ts';
-import { encodeRecord, RECORD_VERSION, spoolRecord, type NewSpoolRecord, type SpoolRecord } from '../../src/store/spool/record.ts';
+import {
+  encodeRecord,
+  RECORD_VERSION,
+  spoolRecord,
+  type NewSpoolRecord,
+  type SpoolRecord,
+} from '../../src/store/spool/record.ts';
 import { anyJson } from './arbitraries.ts';
 import { fuzz } from './settings.ts';
 

@@ -39,7 +39,10 @@ export type RecordSource = Omit<DeadLetterInput, 'rejects'>;
 export interface SpoolRecord {
   /** When it was spooled, epoch ms (the spool's age metric). */
   at: number;
-  /** The points as line protocol, each line ending in `\n` (line.ts `encodeLines`); text on the way in ({@link NewSpoolRecord}). */
+  /**
+   * The points as line protocol, each line ending in `\n` (line.ts `encodeLines`); text on the way
+   * in ({@link NewSpoolRecord}).
+   */
   lines: Buffer;
   /** How many points (lines) `lines` holds. */
   pointCount: number;

@@ -56,6 +56,39 @@ export async function writeAll(handle: FileHandle, data: Buffer): Promise<void> 
   }
 }
 
+/** At most this many buffers per writev(2) call (Linux IOV_MAX). */
+const IOV_MAX = 1024;
+
+/**
+ * Writes all of `parts`, in order, at the file's position with writev(2): a group commit's frames
+ * go out as they are, not first copied into one buffer (docs/benchmarks-profile.md). A call may
+ * write less than it is given; the rest follows.
+ */
+export async function writevAll(handle: FileHandle, parts: readonly Buffer[]): Promise<void> {
+  let i = 0;
+  let skip = 0; // bytes of parts[i] already written
+  while (i < parts.length) {
+    const batch = parts.slice(i, i + IOV_MAX);
+    if (skip > 0) batch[0] = batch[0]!.subarray(skip);
+    let { bytesWritten } = await handle.writev(batch);
+    if (bytesWritten === 0 && batch.some((b) => b.length > 0)) throw new Error('writev wrote nothing');
+    // Step over what was written: whole parts, then part of one.
+    while (i < parts.length && bytesWritten > 0) {
+      const left = parts[i]!.length - skip;
+      if (bytesWritten >= left) {
+        bytesWritten -= left;
+        i++;
+        skip = 0;
+      } else {
+        skip += bytesWritten;
+        bytesWritten = 0;
+      }
+    }
+    // Empty parts write nothing: step over them too.
+    while (i < parts.length && parts[i]!.length === 0) i++;
+  }
+}
+
 /** fsync(2) a directory, so the entries of files created or renamed in it survive a power cut. */
 export async function syncDir(dir: string): Promise<void> {
   const handle = await open(dir, 'r');

@@ -30,7 +30,7 @@ import { HubError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import { FRAME_HEADER_BYTES, MAX_FRAME_BODY_BYTES, SEGMENT_MAGIC } from './frame.ts';
 import { encodeRecordFrame, type NewSpoolRecord } from './record.ts';
-import { createSegment, listSegments, writeAll } from './segment-files.ts';
+import { createSegment, listSegments, writevAll } from './segment-files.ts';
 
 /** Options of {@link Spool}. */
 export interface SpoolOptions {
@@ -307,12 +307,9 @@ export class Spool {
       const bytes = group.reduce((n, item) => n + item.frame.length, 0);
       try {
         const segment = this.#active ?? (await this.#create());
-        await writeAll(
+        await writevAll(
           segment.handle!,
-          Buffer.concat(
-            group.map((item) => item.frame),
-            bytes,
-          ),
+          group.map((item) => item.frame),
         );
         if (this.#o.fsync) await segment.handle!.datasync();
         segment.bytes += bytes;

@@ -2,8 +2,8 @@
  * The hub as a child process, as an operator runs it: `bin/community-hub.js start --config
  * <hub.yaml>` (node with the bin's flags: NODE_FLAGS; the files from hub.ts's writeHubFiles), its
  * JSON log lines parsed, its bound MQTT port read from "hub started: listening". For tests that
- * SIGKILL the hub; the others start it in their own process (hub.ts). Every process started here is killed by PID in {@link killAllHubs}
- * (call it in afterAll).
+ * SIGKILL the hub; the others start it in their own process (hub.ts). Every process started here
+ * is killed by PID in {@link killAllHubs} (call it in afterAll).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { BIN, NODE_FLAGS } from './cli.ts';

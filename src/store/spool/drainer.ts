@@ -213,10 +213,11 @@ export class Drainer {
       this.#settleDrained();
       return;
     }
-    const chunk = await cursor.reader.read(cursor.offset, segment.end, {
-      points: this.#o.chunkPoints,
-      bytes: CHUNK_BYTES,
-    });
+    const limits = { points: this.#o.chunkPoints, bytes: CHUNK_BYTES };
+    // From memory while the drainer keeps up with the appends (tail.ts), else from the file.
+    const chunk =
+      spool.tail(segment.seq, cursor.offset, segment.end, limits) ??
+      (await cursor.reader.read(cursor.offset, segment.end, limits));
     // Kept before anything after them is written, so before the segment can be removed.
     for (const d of chunk.damage) await this.#damaged(segment, d);
     if (chunk.records.length > 0) {

@@ -30,7 +30,12 @@ import { HubError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import { FRAME_HEADER_BYTES, MAX_FRAME_BODY_BYTES, SEGMENT_MAGIC } from './frame.ts';
 import { encodeRecordFrame, type NewSpoolRecord } from './record.ts';
+import type { ChunkLimits, ReadChunk } from './reader.ts';
 import { createSegment, listSegments, writevAll } from './segment-files.ts';
+import { TailCache } from './tail.ts';
+
+/** Bytes of the newest committed records kept in memory for the drainer (tail.ts). */
+const TAIL_BYTES = 16 * 1024 * 1024;
 
 /** Options of {@link Spool}. */
 export interface SpoolOptions {
@@ -111,6 +116,7 @@ export class Spool {
   #nextSeq = 1;
   #state: 'new' | 'open' | 'closed' = 'new';
   readonly #counts = { records: 0, commits: 0, refused: 0 };
+  readonly #tail = new TailCache(TAIL_BYTES);
 
   /** Assigns only; {@link open} reads the folder. */
   constructor(options: SpoolOptions) {
@@ -167,6 +173,14 @@ export class Spool {
       this.#waiting.push(item);
       item.timer = setTimeout(() => this.#expire(item), this.#o.backpressureTimeoutMs);
     });
+  }
+
+  /**
+   * The committed records of segment `seq` from exactly `offset` on, up to `end` and within
+   * `limits`, from memory (tail.ts); undefined when they are not there: read the file.
+   */
+  tail(seq: number, offset: number, end: number, limits: ChunkLimits): ReadChunk | undefined {
+    return this.#tail.take(seq, offset, end, limits);
   }
 
   /** Segments, oldest first. */
@@ -232,6 +246,7 @@ export class Spool {
     const closing = new HubError('HUB_ERR_WRITER_CLOSED', 'the spool is closed: the hub is shutting down');
     for (const item of this.#waiting.splice(0)) this.#refuse(item, closing);
     while (this.#io) await this.#io;
+    this.#tail.clear();
     await this.#seal();
     this.#wake();
   }
@@ -312,6 +327,8 @@ export class Spool {
           group.map((item) => item.frame),
         );
         if (this.#o.fsync) await segment.handle!.datasync();
+        for (let i = 0, at = segment.bytes; i < group.length; at += group[i]!.frame.length, i++)
+          this.#tail.add(segment.seq, at, group[i]!.frame);
         segment.bytes += bytes;
         this.#committed += bytes;
         this.#counts.records += group.length;
@@ -331,6 +348,7 @@ export class Spool {
           'spool write failed: those messages are not acknowledged',
         );
         for (const item of group) this.#refuse(item, error);
+        this.#tail.clear();
         // Cut what this group may have left half-written, and start the next group in a new file.
         await this.#active?.handle?.truncate(this.#active.bytes).catch(() => undefined);
         await this.#seal();

@@ -88,7 +88,10 @@ export function hasKey(element: unknown, key: string): boolean {
 /** Drop undefined fields. */
 function fields(f: Record<string, FieldValue | undefined>): Record<string, FieldValue> {
   const out: Record<string, FieldValue> = {};
-  for (const [k, v] of Object.entries(f)) if (v !== undefined) out[k] = v;
+  for (const k in f) {
+    const v = f[k];
+    if (v !== undefined) out[k] = v;
+  }
   return out;
 }
 

@@ -106,13 +106,18 @@ export class Ingest {
     return { ...this.#counts };
   }
 
-  /** Make one message durable (points spooled or written, rejects dead-lettered); see the file comment. */
+  /**
+   * Make one message durable (points spooled or written, rejects dead-lettered); see the file
+   * comment. Sets `msg.stamp` to the arrival slots reserved for it (each transport builds a message
+   * object per message: no copy is made to add them).
+   */
   async handle(msg: IngestMessage): Promise<IngestOutcome> {
     this.#counts.messages++;
     const routed = this.#route(msg);
     const { rejects, stamp } = routed;
     let { points } = routed;
-    if (stamp) msg = { ...msg, stamp };
+    // Kept on the message itself (see `handle`): its record and dead letter carry the slots.
+    if (stamp) msg.stamp = stamp;
     const { spool } = this.#deps;
     try {
       if (spool) {

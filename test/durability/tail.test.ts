@@ -1,15 +1,14 @@
 /**
  * The spool's in-memory tail (src/store/spool/tail.ts): what the drainer takes from memory is what
  * it would have read from the segment file, record for record and byte for byte; anything the
- * tail does not hold exactly (another offset, evicted, undecodable) is left to the file reader.
+ * tail does not hold exactly (another offset, evicted) is left to the file reader.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Point } from '../../src/point.ts';
-import { encodeFrame } from '../../src/store/spool/frame.ts';
-import { encodeRecordFrame } from '../../src/store/spool/record.ts';
+import { decodeRecord, frameRecord } from '../../src/store/spool/record.ts';
 import { SegmentReader, type ReadChunk } from '../../src/store/spool/reader.ts';
 import { Spool, spoolRecord, type NewSpoolRecord } from '../../src/store/spool/index.ts';
 import { TailCache } from '../../src/store/spool/tail.ts';
@@ -113,22 +112,27 @@ describe('the spool tail', () => {
     expect(spool.tail(segment.seq + 1, 8, segment.end, all)).toBeUndefined(); // another segment
   });
 
-  it('keeps only the newest frames within its bound, and leaves a frame that does not decode to the reader', () => {
-    const frames = Array.from({ length: 10 }, (_, i) => encodeRecordFrame(record(i)));
-    const size = frames[0]!.length;
+  it('keeps only the newest records within its bound of frame bytes', () => {
+    const framed = Array.from({ length: 10 }, (_, i) => frameRecord(record(i)));
+    const size = framed[0]!.frame.length;
     const tail = new TailCache(size * 4 + 1);
     let at = 8;
-    const offsets = frames.map((f) => {
-      tail.add(1, at, f);
-      return (at += f.length) - f.length;
+    const offsets = framed.map(({ frame, stored }) => {
+      tail.add(1, at, frame.length, stored);
+      return (at += frame.length) - frame.length;
     });
     expect(tail.bytes).toBeLessThanOrEqual(size * 4 + 1);
     const all = { points: 1e9, bytes: 1 << 30 };
     expect(tail.take(1, offsets[5]!, at, all)).toBeUndefined(); // evicted
-    expect(tail.take(1, offsets[6]!, at, all)?.records.map((r) => r.end)).toEqual(offsets.slice(7).concat(at));
-
-    const bad = new TailCache(1 << 20);
-    bad.add(1, 8, encodeFrame(Buffer.from('not a record')));
-    expect(bad.take(1, 8, 1 << 20, all)).toBeUndefined();
+    const kept = tail.take(1, offsets[6]!, at, all);
+    expect(kept?.records.map((r) => r.end)).toEqual(offsets.slice(7).concat(at));
+    // The stored record is what decoding its frame gives.
+    expect(shape(kept)!.records[0]).toEqual(
+      shape({
+        next: 0,
+        damage: [],
+        records: [{ record: decodeRecord(framed[6]!.frame.subarray(8)), end: offsets[7]! }],
+      })!.records[0],
+    );
   });
 });

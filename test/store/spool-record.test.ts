@@ -9,7 +9,14 @@ import { describe, expect, it } from 'vitest';
 import type { Point } from '../../src/point.ts';
 import { encodeLines } from '../../src/store/line.ts';
 import { encodeJsonRecord } from '../../src/store/spool/record-json.ts';
-import { decodeRecord, encodeRecord, spoolRecord, type RecordSource } from '../../src/store/spool/record.ts';
+import { FRAME_HEADER_BYTES } from '../../src/store/spool/frame.ts';
+import {
+  decodeRecord,
+  encodeRecord,
+  frameRecord,
+  spoolRecord,
+  type RecordSource,
+} from '../../src/store/spool/record.ts';
 import { fuzz } from '../fuzz/settings.ts';
 
 const text = fc.string({ unit: 'grapheme', maxLength: 40 });
@@ -51,6 +58,10 @@ describe('spool record layout', () => {
           expect(back.pointCount).toBe(points.length);
           expect(back.lines.equals(encodeLines(points))).toBe(true);
           expect(back.source).toEqual(src);
+          // The record the spool keeps in memory for the drainer (tail.ts) is what decoding gives.
+          const { frame, stored } = frameRecord(record);
+          expect(stored).toEqual(decodeRecord(frame.subarray(FRAME_HEADER_BYTES)));
+          expect(stored.lines.equals(back.lines) && stored.source.payload.equals(back.source.payload)).toBe(true);
         },
       ),
       fuzz(300),

@@ -62,10 +62,35 @@ export const RECORD_VERSION = 2;
 const HEADER_BYTES = 64;
 const ABSENT = 0xffffffff;
 const STRINGS = ['topic', 'site', 'gateway', 'device', 'channel'] as const;
+const OPTIONAL = ['site', 'gateway', 'device', 'channel'] as const;
 
 /** A record of `points` (encoded here, once). @throws HubError for a point InfluxDB would refuse (line.ts). */
 export function spoolRecord(at: number, points: readonly Point[], source: RecordSource): NewSpoolRecord {
   return { at, lines: linesText(points), pointCount: points.length, source };
+}
+
+/** A record framed for the log, and the record as the log will hold it (views of the frame). */
+export interface FramedRecord {
+  frame: Buffer;
+  /** What {@link decodeRecord} of the frame's body gives, without decoding it: the spool's tail. */
+  stored: SpoolRecord;
+}
+
+/** Frames are carved from slabs this big: one allocation per slab, not per frame (or per 8 KiB pool). */
+const SLAB_BYTES = 256 * 1024;
+let slab = Buffer.allocUnsafeSlow(0);
+let slabUsed = 0;
+
+/** `size` bytes for a frame: a slice of the current slab, or a buffer of its own when large. */
+function frameBuffer(size: number): Buffer {
+  if (size > SLAB_BYTES / 8) return Buffer.allocUnsafeSlow(size);
+  if (slabUsed + size > slab.length) {
+    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const b = slab.subarray(slabUsed, slabUsed + size);
+  slabUsed += (size + 7) & ~7; // 8-byte aligned, as Node's own pool
+  return b;
 }
 
 /**
@@ -73,7 +98,7 @@ export function spoolRecord(at: number, points: readonly Point[], source: Record
  * and line text are written straight into it: a buffer of their own each, then a copy, was the
  * bulk of this function's garbage (docs/benchmarks-profile.md).
  */
-export function encodeRecordFrame(record: NewSpoolRecord): Buffer {
+export function frameRecord(record: NewSpoolRecord): FramedRecord {
   const { source, lines } = record;
   const linesBytes = typeof lines === 'string' ? Buffer.byteLength(lines, 'utf8') : lines.length;
   let size = HEADER_BYTES + linesBytes + source.payload.length;
@@ -81,7 +106,7 @@ export function encodeRecordFrame(record: NewSpoolRecord): Buffer {
     const v = source[STRINGS[i]!];
     if (v !== undefined) size += Buffer.byteLength(v, 'utf8');
   }
-  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + size);
+  const frame = frameBuffer(FRAME_HEADER_BYTES + size);
   const b = frame.subarray(FRAME_HEADER_BYTES);
   b.writeUInt8(RECORD_VERSION, 0);
   b.writeUInt8(source.stamp ? 1 : 0, 1);
@@ -100,9 +125,22 @@ export function encodeRecordFrame(record: NewSpoolRecord): Buffer {
     b.writeUInt32BE(v === undefined ? ABSENT : n, 44 + 4 * i);
     at += n;
   }
+  const linesAt = at;
   at += typeof lines === 'string' ? b.write(lines, at, 'utf8') : lines.copy(b, at);
   source.payload.copy(b, at);
-  return sealFrame(frame);
+  // The stored record: the fields decodeRecord reads back, the bytes as views of the frame.
+  const stored: RecordSource = { topic: source.topic, receivedAt: source.receivedAt, payload: b.subarray(at) };
+  for (const k of OPTIONAL) if (source[k] !== undefined) stored[k] = source[k];
+  if (source.stamp) stored.stamp = { ms: source.stamp.ms, offset: source.stamp.offset };
+  return {
+    frame: sealFrame(frame),
+    stored: { at: record.at, lines: b.subarray(linesAt, at), pointCount: record.pointCount, source: stored },
+  };
+}
+
+/** The record as a whole frame (tests; the spool takes the stored record too: {@link frameRecord}). */
+export function encodeRecordFrame(record: NewSpoolRecord): Buffer {
+  return frameRecord(record).frame;
 }
 
 /** The record as a frame body (tests; the spool builds whole frames: {@link encodeRecordFrame}). */

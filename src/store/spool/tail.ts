@@ -2,19 +2,20 @@
  * The spool's newest committed records, kept in memory for the drainer (docs/operations.md,
  * "The spool"): while the drainer keeps up, it takes the records it would read back from the
  * segment file from here instead — no read, no CRC over bytes this process wrote and synced a
- * moment ago, no block buffer. Whatever is not here (after a restart, a cut, or once the drainer
+ * moment ago, no block buffer, no decoding: the record comes as the spool framed it (record.ts
+ * `frameRecord`, views of the frame). Whatever is not here (after a restart, a cut, or once the drainer
  * falls more than `maxBytes` behind) is read from the file as before; the file stays the truth,
  * this is only a copy of its tail.
  */
 import type { ChunkLimits, ReadChunk, ReadRecord } from './reader.ts';
-import { FRAME_HEADER_BYTES } from './frame.ts';
-import { decodeRecord } from './record.ts';
+import type { SpoolRecord } from './record.ts';
 
-/** One committed frame: where it is in its segment. */
+/** One committed record: where its frame is in its segment, and the record as stored. */
 interface Entry {
   seq: number;
   offset: number;
-  frame: Buffer;
+  bytes: number;
+  record: SpoolRecord;
 }
 
 /** See the file comment. */
@@ -30,11 +31,14 @@ export class TailCache {
     this.#maxBytes = maxBytes;
   }
 
-  /** A frame committed (written, and synced when the spool syncs) at `offset` of segment `seq`. */
-  add(seq: number, offset: number, frame: Buffer): void {
-    if (frame.length > this.#maxBytes) return this.clear();
-    this.#entries.push({ seq, offset, frame });
-    this.#bytes += frame.length;
+  /**
+   * A record committed (written, and synced when the spool syncs) as a frame of `bytes` at
+   * `offset` of segment `seq`.
+   */
+  add(seq: number, offset: number, bytes: number, record: SpoolRecord): void {
+    if (bytes > this.#maxBytes) return this.clear();
+    this.#entries.push({ seq, offset, bytes, record });
+    this.#bytes += bytes;
     while (this.#bytes > this.#maxBytes) this.#drop();
   }
 
@@ -64,30 +68,22 @@ export class TailCache {
     for (let i = this.#head; i < this.#entries.length; i++) {
       const e = this.#entries[i]!;
       const stop = points >= limits.points || next - offset >= limits.bytes;
-      if (e.seq !== seq || e.offset !== next || e.offset + e.frame.length > end || stop) break;
-      // Decoded as the reader would (record.ts); the CRC is not checked: these bytes never left
-      // memory. One that does not decode is left to the reader, which keeps it as damage.
-      let record;
-      try {
-        record = decodeRecord(e.frame.subarray(FRAME_HEADER_BYTES));
-      } catch {
-        break;
-      }
-      next = e.offset + e.frame.length;
-      records.push({ record, end: next });
-      points += record.pointCount;
+      if (e.seq !== seq || e.offset !== next || e.offset + e.bytes > end || stop) break;
+      next = e.offset + e.bytes;
+      records.push({ record: e.record, end: next });
+      points += e.record.pointCount;
     }
     return records.length > 0 ? { records, next, damage: [] } : undefined;
   }
 
-  /** Bytes of frames kept. */
+  /** Bytes of the frames of the records kept. */
   get bytes(): number {
     return this.#bytes;
   }
 
   #drop(): void {
     const e = this.#entries[this.#head++]!;
-    this.#bytes -= e.frame.length;
+    this.#bytes -= e.bytes;
     // Compact now and then rather than shift() per entry.
     if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
       this.#entries = this.#entries.slice(this.#head);

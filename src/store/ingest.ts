@@ -134,7 +134,7 @@ export class Ingest {
         // Both to disk at once: the spool's group commit and the dead letters' share no file.
         const spooled = record ? this.#spool(record) : undefined;
         const kept = rejects.length > 0 ? this.#deadLetter(msg, rejects) : undefined;
-        const [tooLarge] = await Promise.all([spooled, kept]);
+        const tooLarge = kept ? (await Promise.all([spooled, kept]))[0] : await spooled;
         if (tooLarge) {
           await this.#deadLetter(msg, [tooLarge]);
           return { points: 0, rejects: [...rejects, tooLarge] };
@@ -242,10 +242,11 @@ export class Ingest {
     const hook = this.#deps.onAccepted;
     if (!hook || points.length === 0) return;
     try {
-      hook(
-        site,
-        points.map((p) => msFromNs(p.time)),
-      );
+      // A message's points mostly share one time: each time once (the hook marks periods).
+      const times: number[] = [];
+      let last: string | undefined;
+      for (const p of points) if (p.time !== last) times.push(msFromNs((last = p.time)));
+      hook(site, times);
     } catch (err) {
       this.#deps.logger.error({ err, site }, 'the accepted-data hook failed');
     }

@@ -16,7 +16,7 @@ import type { Bench } from './harness.ts';
 import { spread } from './stats.ts';
 import { ceilingRate, workloadLines } from './throughput/ceiling.ts';
 import { dropDatabase } from './throughput/influx.ts';
-import { ensurePeerInstalled } from './throughput/procs.ts';
+import { ensurePeerInstalled, quietProcess } from './throughput/procs.ts';
 import { machineLine, report, type Series } from './throughput/report.ts';
 import {
   flatOut,
@@ -25,7 +25,6 @@ import {
   startHub,
   startPeerSet,
   type Contender,
-  type RunResult,
 } from './throughput/runs.ts';
 import type { Workload } from './throughput/workload.ts';
 
@@ -40,33 +39,53 @@ const log = (s: string): boolean => process.stdout.write(`  ${s}\n`);
 const k = (v: number): string => Math.round(v).toLocaleString('en');
 
 /** `reps` flat-out runs of one contender, each on a fresh process set and database. */
-async function series(
-  name: string,
-  start: (db: string) => Promise<Contender>,
-  influxUrl: string,
-  load: string,
-  reps: number,
-  seconds: number,
-): Promise<Series> {
-  const runs: RunResult[] = [];
-  for (let rep = 0; rep < reps; rep++) {
-    const db = `bench_${name}_${rep}_${Date.now()}`;
-    const c = await start(db);
-    try {
-      const r = await flatOut(c, influxUrl, db, LOADS[load]!, seconds);
-      log(
-        `${name}, ${load}, rep ${rep + 1}: ${k(r.storedRate)} msg/s stored, ${k(r.ackRate)} acked, ${r.cpuUsPerMsg.toFixed(0)} µs CPU/msg, ${r.peakMiB.toFixed(0)} MiB peak, ${r.acked - r.stored} lost`,
-      );
-      runs.push(r);
-    } finally {
-      await c.stop();
-      await dropDatabase(influxUrl, db);
-    }
-  }
-  return { contender: name, load, runs };
+/** One contender's flat-out runs under one load, filled in as the interleaved reps go. */
+interface Lane {
+  name: string;
+  load: string;
+  start: (db: string) => Promise<Contender>;
+  series: Series;
 }
 
-/** Latency at `rate` msg/s of one contender under the busy load. */
+/**
+ * `reps` flat-out runs of every lane, each on a fresh process set and database, interleaved: rep 1
+ * of every lane, then rep 2 in the other order, and so on. On a shared 2-core machine conditions
+ * drift over minutes; runs of one contender in a block would carry that drift into the ratios.
+ */
+async function interleaved(
+  lanes: Lane[],
+  influxUrl: string,
+  quiet: () => Promise<void>,
+  reps: number,
+  seconds: number,
+): Promise<void> {
+  for (let rep = 0; rep < reps; rep++) {
+    for (const lane of rep % 2 === 0 ? lanes : [...lanes].reverse()) {
+      const { name, load } = lane;
+      const db = `bench_${name.replace(/\W+/g, '_')}_${rep}_${Date.now()}`;
+      await quiet();
+      const c = await lane.start(db);
+      try {
+        const r = await flatOut(c, influxUrl, db, LOADS[load]!, seconds);
+        log(
+          `${name}, ${load}, rep ${rep + 1}: ${k(r.storedRate)} msg/s stored, ${k(r.ackRate)} acked, ${r.cpuUsPerMsg.toFixed(0)} µs CPU/msg, ${r.peakMiB.toFixed(0)} MiB peak, ${r.acked - r.stored} lost`,
+        );
+        lane.series.runs.push(r);
+      } finally {
+        await c.stop();
+        await dropDatabase(influxUrl, db);
+      }
+    }
+  }
+}
+
+const lane = (name: string, load: string, start: (db: string) => Promise<Contender>): Lane => ({
+  name,
+  load,
+  start,
+  series: { contender: name, load, runs: [] },
+});
+
 async function latency(
   name: string,
   start: (db: string) => Promise<Contender>,
@@ -101,51 +120,44 @@ async function run(options: BenchOptions): Promise<void> {
     const ceiling: number[] = [];
     for (let rep = 0; rep < reps; rep++) {
       const db = `bench_ceiling_${rep}_${Date.now()}`;
+      if (server) await quietProcess(server.pid);
       ceiling.push(await ceilingRate(influxUrl, db, lines).finally(() => dropDatabase(influxUrl, db)));
       log(`ceiling, rep ${rep + 1}: ${k(ceiling.at(-1)!)} msg/s`);
     }
+    const quiet = (): Promise<void> => (server ? quietProcess(server.pid) : Promise.resolve());
     const hub = (db: string): Promise<Contender> => startHub(influxUrl, db, BUSY);
-    const all: Series[] = [];
-    const latencies = [];
+    const peer = (db: string): Promise<Contender> => startPeerSet(influxUrl, db);
+    if (withPeer || !options.flag('no-external')) ensurePeerInstalled();
+    const lanes: Lane[] = [];
     for (const load of Object.keys(LOADS)) {
       const w = LOADS[load]!;
-      all.push(await series('hub', (db) => startHub(influxUrl, db, w), influxUrl, load, reps, seconds));
-    }
-    latencies.push(
-      await latency('hub', hub, influxUrl, spread(all[0]!.runs.map((r) => r.storedRate)).median / 2, latencySeconds),
-    );
-    if (withPeer) {
-      ensurePeerInstalled();
-      const peer = (db: string): Promise<Contender> => startPeerSet(influxUrl, db);
-      const peers: Series[] = [];
-      for (const load of Object.keys(LOADS)) peers.push(await series('peer', peer, influxUrl, load, reps, seconds));
-      all.push(...peers);
-      latencies.push(
-        await latency(
-          'peer',
-          peer,
-          influxUrl,
-          spread(peers[0]!.runs.map((r) => r.storedRate)).median / 2,
-          latencySeconds,
-        ),
-      );
+      lanes.push(lane('hub', load, (db) => startHub(influxUrl, db, w)));
+      if (withPeer) lanes.push(lane('peer', load, peer));
     }
     if (!options.flag('no-external')) {
       // Scale-out (docs/operations.md, "Behind an external broker"): one and two hubs behind the
       // same tuned Mosquitto, busy load; the ratio says what a second hub adds.
-      ensurePeerInstalled();
       const busy = Object.keys(LOADS)[0]!;
       for (const n of [1, 2])
-        all.push(
-          await series(
-            `${n} hub${n > 1 ? 's' : ''} behind Mosquitto`,
-            (db) => startExternalHubs(influxUrl, db, BUSY, n),
-            influxUrl,
-            busy,
-            reps,
-            seconds,
-          ),
+        lanes.push(
+          lane(`${n} hub${n > 1 ? 's' : ''} behind Mosquitto`, busy, (db) => startExternalHubs(influxUrl, db, BUSY, n)),
         );
+    }
+    await interleaved(lanes, influxUrl, quiet, reps, seconds);
+    // The order the report expects: the hub's loads, the peer's, then the external layouts.
+    const all: Series[] = [
+      ...lanes.filter((l) => l.name === 'hub'),
+      ...lanes.filter((l) => l.name === 'peer'),
+      ...lanes.filter((l) => l.name !== 'hub' && l.name !== 'peer'),
+    ].map((l) => l.series);
+    const median = (name: string): number =>
+      spread(lanes.find((l) => l.name === name)!.series.runs.map((r) => r.storedRate)).median;
+    const latencies = [];
+    await quiet();
+    latencies.push(await latency('hub', hub, influxUrl, median('hub') / 2, latencySeconds));
+    if (withPeer) {
+      await quiet();
+      latencies.push(await latency('peer', peer, influxUrl, median('peer') / 2, latencySeconds));
     }
     const md = report({ machine: machineLine(reps, seconds), ceiling, series: all, latency: latencies });
     process.stdout.write(`\n${md}\n`);

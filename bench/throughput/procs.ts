@@ -25,6 +25,20 @@ export function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / TICKS; // utime, stime (fields 14 and 15)
 }
 
+/**
+ * Resolves once process `pid` used under 10 % of a core over half a second (or after 20 s): so a
+ * run does not start while InfluxDB still compacts what the previous run wrote.
+ */
+export async function quietProcess(pid: number): Promise<void> {
+  const until = Date.now() + 20_000;
+  for (let before = cpuSeconds(pid); Date.now() < until;) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = cpuSeconds(pid);
+    if (now - before < 0.05) return;
+    before = now;
+  }
+}
+
 /** `VmHWM` (peak) or `VmRSS` (now) of a process, in MiB, from /proc/<pid>/status. */
 export function memoryMiB(pid: number, key: 'VmHWM' | 'VmRSS'): number {
   const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

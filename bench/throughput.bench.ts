@@ -18,14 +18,7 @@ import { ceilingRate, workloadLines } from './throughput/ceiling.ts';
 import { dropDatabase } from './throughput/influx.ts';
 import { ensurePeerInstalled, quietProcess } from './throughput/procs.ts';
 import { machineLine, report, type Series } from './throughput/report.ts';
-import {
-  flatOut,
-  latencyAt,
-  startExternalHubs,
-  startHub,
-  startPeerSet,
-  type Contender,
-} from './throughput/runs.ts';
+import { flatOut, latencyAt, startExternalHubs, startHub, startPeerSet, type Contender } from './throughput/runs.ts';
 import type { Workload } from './throughput/workload.ts';
 
 export const LOADS: Record<string, Workload> = {

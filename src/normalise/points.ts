@@ -40,34 +40,31 @@ export function toPoints(value: Normalised, ms: number, origin: PointOrigin, sta
   // own objects: spreading the draft's, then the common tags, showed in the hot-path profile
   // (docs/benchmarks-profile.md).
   for (const draft of value.points) {
-    let added: 'event_id' | 'heartbeat' | undefined;
-    if (eventId !== undefined) added = 'event_id';
+    let added: Added | undefined;
+    if (eventId !== undefined) added = ['event_id', eventId];
     else if (draft.measurement === 'device_health' && !healthMerged) {
-      added = 'heartbeat';
+      added = HEARTBEAT_FIELD;
       healthMerged = true;
     }
     const point = finish(draft, origin, time, added);
     if (typeof point === 'string') return point;
-    if (added === 'event_id') point.fields.event_id = eventId!;
-    else if (added === 'heartbeat') point.fields.heartbeat = true;
     out.push(point);
   }
-  if (!healthMerged) {
-    out.push(finish(HEARTBEAT, origin, readingTime, 'heartbeat') as Point);
-    out[out.length - 1]!.fields.heartbeat = true;
-  }
+  if (!healthMerged) out.push(finish(HEARTBEAT, origin, readingTime, HEARTBEAT_FIELD) as Point);
   return out;
 }
 
-/** The draft of the heartbeat an element without its own `device_health` gets (its field is added). */
+/** A field the pipeline adds to a model's draft: `event_id`, or the heartbeat. */
+type Added = readonly [key: string, value: FieldValue];
+const HEARTBEAT_FIELD: Added = ['heartbeat', true];
+/** The draft of the heartbeat an element without its own `device_health` gets. */
 const HEARTBEAT: PointDraft = Object.freeze({ measurement: 'device_health', tags: {}, fields: {} });
 
 /**
  * The point of a checked draft with the common tags (and `device_type` where the contract wants
- * it), or what is wrong with the draft. `added` names the field the caller adds after: it counts
- * toward "at least one field".
+ * it) and the pipeline's `added` field, or what is wrong with the draft.
  */
-function finish(d: PointDraft, origin: PointOrigin, time: string, added: string | undefined): Point | string {
+function finish(d: PointDraft, origin: PointOrigin, time: string, added: Added | undefined): Point | string {
   const { measurement } = d;
   if (typeof measurement !== 'string' || measurement === '') return 'empty measurement';
   const draftTags = d.tags;
@@ -96,7 +93,8 @@ function finish(d: PointDraft, origin: PointOrigin, time: string, added: string 
     fields[k] = v;
     count++;
   }
-  if (count === 0 && added === undefined) return `${measurement}: a point needs at least one field`;
+  if (added) fields[added[0]] = added[1];
+  else if (count === 0) return `${measurement}: a point needs at least one field`;
   return { measurement, tags, fields, time };
 }
 

@@ -75,7 +75,7 @@ export async function saveReport(
 ): Promise<Record<ReportFormat, string>> {
   const dir = reportDir(dataDir, r.site);
   await mkdir(dir, { recursive: true });
-  const base = join(dir, `${r.period.kind}-${r.period.date}`);
+  const base = reportBase(dataDir, r.site, r.period.kind, r.period.date);
   const before = await readMeta(`${base}.meta.json`);
   const existed = before !== undefined || (await exists(`${base}.json`));
   await rm(`${base}.pdf`, { force: true });
@@ -147,12 +147,13 @@ export async function reportPath(
   format: StoredFormat,
 ): Promise<string | undefined> {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return undefined;
-  const path = join(reportDir(dataDir, site), `${kind}-${date}.${format}`);
-  return (await stat(path)
-    .then((s) => s.isFile())
-    .catch(() => false))
-    ? path
-    : undefined;
+  const path = `${reportBase(dataDir, site, kind, date)}.${format}`;
+  return (await exists(path)) ? path : undefined;
+}
+
+/** A period's report files without their extension: `{reportDir}/{kind}-{date}`. */
+function reportBase(dataDir: string, site: string, kind: PeriodKind, date: string): string {
+  return join(reportDir(dataDir, site), `${kind}-${date}`);
 }
 
 /**
@@ -161,9 +162,8 @@ export async function reportPath(
  */
 export async function pruneReports(dataDir: string, site: string, kind: PeriodKind, keep: number): Promise<string[]> {
   const old = (await listReports(dataDir, site)).filter((e) => e.kind === kind).slice(keep);
-  const dir = reportDir(dataDir, site);
   for (const e of old) {
-    const base = join(dir, `${e.kind}-${e.date}`);
+    const base = reportBase(dataDir, site, e.kind, e.date);
     for (const f of STORED_FORMATS) await rm(`${base}.${f}`, { force: true });
     await rm(`${base}.meta.json`, { force: true });
   }
@@ -178,9 +178,10 @@ async function readMeta(file: string): Promise<BuildMeta | undefined> {
   }
 }
 
+/** True when `file` is a file (not missing, not a folder). */
 async function exists(file: string): Promise<boolean> {
   return stat(file).then(
-    () => true,
+    (s) => s.isFile(),
     () => false,
   );
 }

@@ -50,11 +50,11 @@ export interface SpoolRecord {
 }
 
 /**
- * A record on its way into the spool: its line protocol may still be text, which
- * {@link encodeRecordFrame} writes straight into the frame (the ingest path's one copy).
+ * A record on its way into the spool: its line protocol still as text, which {@link frameRecord}
+ * writes straight into the frame (the ingest path's one copy).
  */
 export interface NewSpoolRecord extends Omit<SpoolRecord, 'lines'> {
-  lines: string | Buffer;
+  lines: string;
 }
 
 /** Version byte of the binary layout above. */
@@ -100,7 +100,7 @@ function frameBuffer(size: number): Buffer {
  */
 export function frameRecord(record: NewSpoolRecord): FramedRecord {
   const { source, lines } = record;
-  const linesBytes = typeof lines === 'string' ? Buffer.byteLength(lines, 'utf8') : lines.length;
+  const linesBytes = Buffer.byteLength(lines, 'utf8');
   let size = HEADER_BYTES + linesBytes + source.payload.length;
   for (let i = 0; i < STRINGS.length; i++) {
     const v = source[STRINGS[i]!];
@@ -126,7 +126,7 @@ export function frameRecord(record: NewSpoolRecord): FramedRecord {
     at += n;
   }
   const linesAt = at;
-  at += typeof lines === 'string' ? b.write(lines, at, 'utf8') : lines.copy(b, at);
+  at += b.write(lines, at, 'utf8');
   source.payload.copy(b, at);
   // The stored record: the fields decodeRecord reads back, the bytes as views of the frame.
   const stored: RecordSource = { topic: source.topic, receivedAt: source.receivedAt, payload: b.subarray(at) };
@@ -138,14 +138,9 @@ export function frameRecord(record: NewSpoolRecord): FramedRecord {
   };
 }
 
-/** The record as a whole frame (tests; the spool takes the stored record too: {@link frameRecord}). */
-export function encodeRecordFrame(record: NewSpoolRecord): Buffer {
-  return frameRecord(record).frame;
-}
-
-/** The record as a frame body (tests; the spool builds whole frames: {@link encodeRecordFrame}). */
+/** The record as a frame body (tests; the spool builds whole frames: {@link frameRecord}). */
 export function encodeRecord(record: NewSpoolRecord): Buffer {
-  return encodeRecordFrame(record).subarray(FRAME_HEADER_BYTES);
+  return frameRecord(record).frame.subarray(FRAME_HEADER_BYTES);
 }
 
 /**

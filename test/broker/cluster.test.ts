@@ -120,7 +120,9 @@ describe('two hubs on one Redis', () => {
     const got: string[] = [];
     second.on('message', (t, p) => got.push(`${t} ${p.toString()}`));
     await vi.waitFor(() => expect(got).toEqual([`${topic} queued-while-away`]), { timeout: 15_000 });
-  });
+    // Longer than its own waits (10 s + 15 s, plus three connections): on a loaded CI machine the
+    // default 30 s cut in before either wait could say which step was slow.
+  }, 60_000);
 });
 
 describe('stop', () => {

@@ -19,7 +19,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { configSchema } from '../../src/config/schema.ts';
 import { DATASOURCE } from '../../src/dashboards/index.ts';
-import { NODE_FLAGS } from '../helpers/cli.ts';
+import { NODE_ENV, NODE_FLAGS } from '../helpers/cli.ts';
 
 const text = readFileSync('docker-compose.yml', 'utf8');
 const raw: unknown = parse(text);
@@ -230,8 +230,9 @@ describe('docker-compose.yml', () => {
     expect(existsSync(file.services['sim']!.command![2]!)).toBe(true);
   });
 
-  it('starts the hub through the shebang line of the bin, which carries its node flags (docs/operations.md)', () => {
+  it('starts the hub through the shebang line of the bin, which carries its node flags and malloc setting (docs/operations.md)', () => {
     expect(NODE_FLAGS).toContain('--max-semi-space-size=64');
+    expect(NODE_ENV).toEqual({ GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' });
     expect(readFileSync('Dockerfile', 'utf8')).toMatch(/^ENTRYPOINT \["\.\/bin\/community-hub\.js"\]$/m);
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
     expect(pkg.scripts['start']).toMatch(/^bin\/community-hub\.js start\b/);

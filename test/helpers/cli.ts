@@ -5,16 +5,24 @@ import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/community-hub.js', import.meta.url));
 
-/**
- * The node flags of the bin's shebang line (`#!/usr/bin/env -S node <flags>`): what an operator's
- * `bin/community-hub.js start` runs with, for tests that start `node` themselves.
- */
-export const NODE_FLAGS: readonly string[] = (() => {
+/** The bin's shebang line, `#!/usr/bin/env -S [NAME=value …] node [--flag …]`, taken apart. */
+const SHEBANG = (() => {
   const first = readFileSync(BIN, 'utf8').split('\n', 1)[0]!;
-  const m = /^#!\/usr\/bin\/env -S node((?: --[\w-]+(?:=\S+)?)*)$/.exec(first);
+  const m = /^#!\/usr\/bin\/env -S((?: [A-Z_]+=\S+)*) node((?: --[\w-]+(?:=\S+)?)*)$/.exec(first);
   if (!m) throw new Error(`unexpected shebang line in ${BIN}: ${first}`);
-  return m[1]!.trim().split(' ').filter(Boolean);
+  const words = (s: string): string[] => s.trim().split(' ').filter(Boolean);
+  const env = Object.fromEntries(words(m[1]!).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+  return { env: env as Readonly<Record<string, string>>, flags: words(m[2]!) as readonly string[] };
 })();
+
+/**
+ * The node flags and the environment of the bin's shebang line: what an operator's
+ * `bin/community-hub.js start` runs with, for tests that start `node` themselves
+ * (docs/operations.md, "Node's memory settings").
+ */
+export const NODE_FLAGS: readonly string[] = SHEBANG.flags;
+/** See {@link NODE_FLAGS}; applied over the caller's environment, as `env` does. */
+export const NODE_ENV: Readonly<Record<string, string>> = SHEBANG.env;
 
 export interface CliResult {
   code: number | null;
@@ -30,7 +38,7 @@ export function runCli(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...NODE_FLAGS, BIN, ...args], {
       cwd: options.cwd ?? fileURLToPath(new URL('../..', import.meta.url)),
-      env: { ...process.env, ...options.env },
+      env: { ...process.env, ...NODE_ENV, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

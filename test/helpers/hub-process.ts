@@ -1,12 +1,12 @@
 /**
  * The hub as a child process, as an operator runs it: `bin/community-hub.js start --config
- * <hub.yaml>` (node with the bin's flags: NODE_FLAGS; the files from hub.ts's writeHubFiles), its
- * JSON log lines parsed, its bound MQTT port read from "hub started: listening". For tests that
- * SIGKILL the hub; the others start it in their own process (hub.ts). Every process started here
- * is killed by PID in {@link killAllHubs} (call it in afterAll).
+ * <hub.yaml>` (node with the bin's flags and environment: NODE_FLAGS, NODE_ENV; the files from
+ * hub.ts's writeHubFiles), its JSON log lines parsed, its bound MQTT port read from "hub started:
+ * listening". For tests that SIGKILL the hub; the others start it in their own process (hub.ts).
+ * Every process started here is killed by PID in {@link killAllHubs} (call it in afterAll).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { BIN, NODE_FLAGS } from './cli.ts';
+import { BIN, NODE_ENV, NODE_FLAGS } from './cli.ts';
 
 const started = new Set<HubProcess>();
 
@@ -26,7 +26,7 @@ export class HubProcess {
     // The developer's HUB_* variables must not leak in: only what the test gives.
     const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HUB_')));
     this.#child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'start', '--config', configPath], {
-      env: { ...base, ...env },
+      env: { ...base, ...NODE_ENV, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let partial = '';

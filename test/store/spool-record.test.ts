@@ -68,6 +68,19 @@ describe('spool record layout', () => {
     );
   });
 
+  it('writes a string that turns non-ASCII after an ASCII start as UTF-8, whole', () => {
+    const src = {
+      topic: 'community/v1/枫林苑/gw-1/bin-1/event',
+      site: '枫林苑',
+      gateway: 'gw-é',
+      receivedAt: 1,
+      payload: Buffer.from('{}'),
+    };
+    const { frame, stored } = frameRecord(spoolRecord(5, [], src));
+    expect(decodeRecord(frame.subarray(FRAME_HEADER_BYTES)).source).toEqual(src);
+    expect(stored.source).toEqual(src);
+  });
+
   it('a record of the first (JSON, base64 payload) format reads back with its points as line protocol', () => {
     fc.assert(
       fc.property(fc.integer(), fc.array(point, { minLength: 1, maxLength: 3 }), source, (at, points, src) => {

@@ -62,7 +62,6 @@ export const RECORD_VERSION = 2;
 const HEADER_BYTES = 64;
 const ABSENT = 0xffffffff;
 const STRINGS = ['topic', 'site', 'gateway', 'device', 'channel'] as const;
-const OPTIONAL = ['site', 'gateway', 'device', 'channel'] as const;
 
 /** A record of `points` (encoded here, once). @throws HubError for a point InfluxDB would refuse (line.ts). */
 export function spoolRecord(at: number, points: readonly Point[], source: RecordSource): NewSpoolRecord {
@@ -81,60 +80,92 @@ const SLAB_BYTES = 256 * 1024;
 let slab = Buffer.allocUnsafeSlow(0);
 let slabUsed = 0;
 
-/** `size` bytes for a frame: a slice of the current slab, or a buffer of its own when large. */
-function frameBuffer(size: number): Buffer {
-  if (size > SLAB_BYTES / 8) return Buffer.allocUnsafeSlow(size);
-  if (slabUsed + size > slab.length) {
-    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-    slabUsed = 0;
+/**
+ * `s` written at `at` of `b` (which has room for 3 bytes per UTF-16 unit); returns the bytes
+ * written. The short strings of a record are nearly always ASCII, and copying their char codes
+ * costs less than a call into `Buffer.write` (docs/benchmarks-profile.md, "Third round"); anything
+ * else is written again from its start by `Buffer.write`, as UTF-8.
+ */
+function writeString(b: Buffer, s: string, at: number): number {
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return b.write(s, at, 'utf8');
+    b[at + i] = c;
   }
-  const b = slab.subarray(slabUsed, slabUsed + size);
-  slabUsed += (size + 7) & ~7; // 8-byte aligned, as Node's own pool
-  return b;
+  return n;
+}
+
+/** A record's string (or its absence) at `at`, its length at `lengthAt`; returns the bytes written. */
+function writeField(b: Buffer, v: string | undefined, at: number, lengthAt: number): number {
+  const n = v === undefined ? 0 : writeString(b, v, at);
+  b.writeUInt32BE(v === undefined ? ABSENT : n, lengthAt);
+  return n;
 }
 
 /**
  * The record as a whole frame (frame.ts), built in one buffer: the spool's append path. Strings
  * and line text are written straight into it: a buffer of their own each, then a copy, was the
- * bulk of this function's garbage (docs/benchmarks-profile.md).
+ * bulk of this function's garbage (docs/benchmarks-profile.md). The frame is carved from the
+ * current slab after writing, as UTF-8 never takes more than 3 bytes per UTF-16 unit: room for that
+ * is all it needs beforehand, not the exact length of each string.
  */
 export function frameRecord(record: NewSpoolRecord): FramedRecord {
   const { source, lines } = record;
-  const linesBytes = Buffer.byteLength(lines, 'utf8');
-  let size = HEADER_BYTES + linesBytes + source.payload.length;
-  for (let i = 0; i < STRINGS.length; i++) {
-    const v = source[STRINGS[i]!];
-    if (v !== undefined) size += Buffer.byteLength(v, 'utf8');
+  const { payload, topic, site, gateway, device, channel } = source;
+  let units = lines.length + topic.length;
+  if (site !== undefined) units += site.length;
+  if (gateway !== undefined) units += gateway.length;
+  if (device !== undefined) units += device.length;
+  if (channel !== undefined) units += channel.length;
+  const room = FRAME_HEADER_BYTES + HEADER_BYTES + 3 * units + payload.length;
+  let buf: Buffer;
+  let start: number;
+  if (room > SLAB_BYTES / 8) {
+    buf = Buffer.allocUnsafeSlow(room);
+    start = 0;
+  } else {
+    if (slabUsed + room > slab.length) {
+      slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      slabUsed = 0;
+    }
+    buf = slab;
+    start = slabUsed;
   }
-  const frame = frameBuffer(FRAME_HEADER_BYTES + size);
-  const b = frame.subarray(FRAME_HEADER_BYTES);
-  b.writeUInt8(RECORD_VERSION, 0);
-  b.writeUInt8(source.stamp ? 1 : 0, 1);
-  b.writeUInt16BE(0, 2);
-  b.writeDoubleBE(record.at, 4);
-  b.writeDoubleBE(source.receivedAt, 12);
-  b.writeDoubleBE(source.stamp?.ms ?? 0, 20);
-  b.writeUInt32BE(source.stamp?.offset ?? 0, 28);
-  b.writeUInt32BE(record.pointCount, 32);
-  b.writeUInt32BE(linesBytes, 36);
-  b.writeUInt32BE(source.payload.length, 40);
-  let at = HEADER_BYTES;
-  for (let i = 0; i < STRINGS.length; i++) {
-    const v = source[STRINGS[i]!];
-    const n = v === undefined ? 0 : b.write(v, at, 'utf8');
-    b.writeUInt32BE(v === undefined ? ABSENT : n, 44 + 4 * i);
-    at += n;
-  }
+  const h = start + FRAME_HEADER_BYTES; // the body's header
+  let at = h + HEADER_BYTES;
+  // The five strings in the order of STRINGS, each with its length in the header.
+  at += writeField(buf, topic, at, h + 44);
+  at += writeField(buf, site, at, h + 48);
+  at += writeField(buf, gateway, at, h + 52);
+  at += writeField(buf, device, at, h + 56);
+  at += writeField(buf, channel, at, h + 60);
   const linesAt = at;
-  at += b.write(lines, at, 'utf8');
-  source.payload.copy(b, at);
+  at += buf.write(lines, at, 'utf8');
+  const payloadAt = at;
+  at += payload.copy(buf, at);
+  buf.writeUInt8(RECORD_VERSION, h);
+  buf.writeUInt8(source.stamp ? 1 : 0, h + 1);
+  buf.writeUInt16BE(0, h + 2);
+  buf.writeDoubleBE(record.at, h + 4);
+  buf.writeDoubleBE(source.receivedAt, h + 12);
+  buf.writeDoubleBE(source.stamp?.ms ?? 0, h + 20);
+  buf.writeUInt32BE(source.stamp?.offset ?? 0, h + 28);
+  buf.writeUInt32BE(record.pointCount, h + 32);
+  buf.writeUInt32BE(payloadAt - linesAt, h + 36);
+  buf.writeUInt32BE(payload.length, h + 40);
+  if (buf === slab) slabUsed += (at - start + 7) & ~7; // 8-byte aligned, as Node's own pool
+  const frame = buf.subarray(start, at);
   // The stored record: the fields decodeRecord reads back, the bytes as views of the frame.
-  const stored: RecordSource = { topic: source.topic, receivedAt: source.receivedAt, payload: b.subarray(at) };
-  for (const k of OPTIONAL) if (source[k] !== undefined) stored[k] = source[k];
+  const stored: RecordSource = { topic, receivedAt: source.receivedAt, payload: buf.subarray(payloadAt, at) };
+  if (site !== undefined) stored.site = site;
+  if (gateway !== undefined) stored.gateway = gateway;
+  if (device !== undefined) stored.device = device;
+  if (channel !== undefined) stored.channel = channel;
   if (source.stamp) stored.stamp = { ms: source.stamp.ms, offset: source.stamp.offset };
   return {
     frame: sealFrame(frame),
-    stored: { at: record.at, lines: b.subarray(linesAt, at), pointCount: record.pointCount, source: stored },
+    stored: { at: record.at, lines: buf.subarray(linesAt, payloadAt), pointCount: record.pointCount, source: stored },
   };
 }
 

@@ -51,6 +51,7 @@ async function interleaved(
   quiet: () => Promise<void>,
   reps: number,
   seconds: number,
+  influxPid?: number,
 ): Promise<void> {
   for (let rep = 0; rep < reps; rep++) {
     for (const lane of rep % 2 === 0 ? lanes : [...lanes].reverse()) {
@@ -59,9 +60,9 @@ async function interleaved(
       await quiet();
       const c = await lane.start(db);
       try {
-        const r = await flatOut(c, influxUrl, db, LOADS[load]!, seconds);
+        const r = await flatOut(c, influxUrl, db, LOADS[load]!, seconds, influxPid);
         log(
-          `${name}, ${load}, rep ${rep + 1}: ${k(r.storedRate)} msg/s stored, ${k(r.ackRate)} acked, ${r.cpuUsPerMsg.toFixed(0)} µs CPU/msg, ${r.peakMiB.toFixed(0)} MiB peak, ${r.acked - r.stored} lost`,
+          `${name}, ${load}, rep ${rep + 1}: ${k(r.storedRate)} msg/s stored, ${k(r.ackRate)} acked, ${r.cpuUsPerMsg.toFixed(0)} µs CPU/msg (generator ${r.generatorUsPerMsg.toFixed(0)}, InfluxDB ${r.influxUsPerMsg.toFixed(0)}), ${r.peakMiB.toFixed(0)} MiB peak, ${r.acked - r.stored} lost`,
         );
         lane.series.runs.push(r);
       } finally {
@@ -136,7 +137,7 @@ async function run(options: BenchOptions): Promise<void> {
           lane(`${n} hub${n > 1 ? 's' : ''} behind Mosquitto`, busy, (db) => startExternalHubs(influxUrl, db, BUSY, n)),
         );
     }
-    await interleaved(lanes, influxUrl, quiet, reps, seconds);
+    await interleaved(lanes, influxUrl, quiet, reps, seconds, server?.pid);
     // The order the report expects: the hub's loads, the peer's, then the external layouts.
     const all: Series[] = [
       ...lanes.filter((l) => l.name === 'hub'),

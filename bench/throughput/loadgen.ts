@@ -35,6 +35,8 @@ export interface LoadResult {
   lastAckMs: number;
   /** Connection attempts that failed (reset, refused, timed out) and were retried. */
   retries: number;
+  /** CPU (user + system) this generator used from `go` until the last PUBACK, µs. */
+  cpuUs: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -57,6 +59,7 @@ async function main(spec: LoadSpec): Promise<void> {
     rl.on('line', (l) => l.trim() === 'go' && (rl.close(), resolve()));
   });
 
+  const cpu0 = process.cpuUsage();
   const result: LoadResult = {
     event: 'done',
     published: 0,
@@ -65,6 +68,7 @@ async function main(spec: LoadSpec): Promise<void> {
     firstMs: Date.now(),
     lastAckMs: 0,
     retries: stats.retries,
+    cpuUs: 0,
   };
   const endAt = performance.now() + spec.seconds * 1000;
   // Per-gateway pacing: each gateway may have sent `rate / gateways` per second so far.
@@ -101,6 +105,8 @@ async function main(spec: LoadSpec): Promise<void> {
     await Promise.all(Array.from({ length: w.window }, worker));
   };
   await Promise.all(clients.map((_, g) => gateway(g)));
+  const cpu = process.cpuUsage(cpu0);
+  result.cpuUs = cpu.user + cpu.system;
   process.stdout.write(`${JSON.stringify(result)}\n`);
   await Promise.all(clients.map((c) => c.endAsync()));
 }

@@ -26,6 +26,10 @@ export interface RunResult {
   storedRate: number;
   /** CPU µs per message of the contender's processes (hub; or Mosquitto + subscriber). */
   cpuUsPerMsg: number;
+  /** CPU µs per message of the load generator, which shares the machine with the contender. */
+  generatorUsPerMsg: number;
+  /** CPU µs per message of InfluxDB over the same window (NaN when it is not ours to watch). */
+  influxUsPerMsg: number;
   /** Peak RSS (VmHWM) of the hub or the subscriber, MiB. */
   peakMiB: number;
   retries: number;
@@ -158,20 +162,26 @@ export async function flatOut(
   db: string,
   w: Workload,
   seconds: number,
+  influxPid?: number,
   t0 = baseTime(),
 ): Promise<RunResult> {
   const load = await startLoad({ url: c.url, password: c.password, workload: w, t0, seconds, rate: 0 });
   const cpu = (): number => c.pids().reduce((s, pid) => s + cpuSeconds(pid), 0);
+  const influxCpu = (): number => (influxPid === undefined ? NaN : cpuSeconds(influxPid));
   const before = cpu();
+  const influxBefore = influxCpu();
   const done = await load.go();
   const { count, atMs } = await waitForPoints(influxUrl, db, done.acked * POINTS_PER_MESSAGE);
   const cpuUsed = cpu() - before;
+  const influxUsed = influxCpu() - influxBefore;
   return {
     acked: done.acked,
     stored: count / POINTS_PER_MESSAGE,
     ackRate: done.acked / ((done.lastAckMs - done.firstMs) / 1000),
     storedRate: done.acked / ((atMs - done.firstMs) / 1000),
     cpuUsPerMsg: (cpuUsed * 1e6) / done.acked,
+    generatorUsPerMsg: done.cpuUs / done.acked,
+    influxUsPerMsg: (influxUsed * 1e6) / done.acked,
     peakMiB: memoryMiB(c.mainPid(), 'VmHWM'),
     retries: done.retries + load.retries,
   };

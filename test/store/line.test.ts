@@ -2,13 +2,15 @@
  * line.ts writes line protocol by hand on the hot path: it must write byte for byte what the
  * official client's `Point.toLineProtocol()` writes (an implementation nobody here wrote), for any
  * point, including the characters the protocol escapes. line-parse.ts reads it back for the
- * in-memory writer: the round trip gives the point again.
+ * in-memory writer: the round trip gives the point again. The spool's writer of the same lines
+ * straight into bytes must give what the text gives, and never write past the room it is given.
  */
 import { Point as ClientPoint } from '@influxdata/influxdb-client';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Point } from '../../src/point.ts';
 import { encodeLines, parseLines, toLineProtocol } from '../../src/store/index.ts';
+import { linesRoom, NoRoom, encodeLinesInto } from '../../src/store/line.ts';
 import { fuzz } from '../fuzz/settings.ts';
 
 /** Text with the characters line protocol escapes in any part, and some beyond ASCII. */
@@ -70,6 +72,37 @@ describe('line protocol', () => {
         }));
         expect(parseLines(encodeLines(points))).toEqual(want);
       }),
+      fuzz(300),
+    );
+  });
+
+  it('written straight into bytes, is what encodeLines gives, within the room linesRoom counts', () => {
+    fc.assert(
+      fc.property(fc.array(point, { maxLength: 4 }), fc.nat({ max: 16 }), (points, at) => {
+        const want = encodeLines(points);
+        const room = linesRoom(points);
+        expect(room).toBeGreaterThanOrEqual(want.length);
+        const buf = Buffer.alloc(at + room);
+        expect(encodeLinesInto(points, buf, at, at + room)).toBe(at + want.length);
+        expect(buf.subarray(at, at + want.length).equals(want)).toBe(true);
+      }),
+      fuzz(500),
+    );
+  });
+
+  it('written into bytes, refuses with NoRoom rather than write past the end it is given', () => {
+    fc.assert(
+      fc.property(
+        fc.array(point, { minLength: 1, maxLength: 3 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (points, f) => {
+          const size = encodeLines(points).length;
+          const end = Math.min(size - 1, Math.floor(f * size));
+          const buf = Buffer.alloc(linesRoom(points) + 8, 0xaa);
+          expect(() => encodeLinesInto(points, buf, 0, end)).toThrow(NoRoom);
+          expect(buf.subarray(end).every((b) => b === 0xaa)).toBe(true);
+        },
+      ),
       fuzz(300),
     );
   });

@@ -11,7 +11,6 @@ import { createLogger } from '../../src/log.ts';
 import { REJECT_REASON_LIST } from '../../src/normalise/reasons.ts';
 import type { Point } from '../../src/point.ts';
 import { SelfStats, SELF_STATS_TOPIC, selfStatsPoints, type SelfStatsSnapshot } from '../../src/store/self-stats.ts';
-import { parseLines } from '../../src/store/line-parse.ts';
 import type { NewSpoolRecord } from '../../src/store/spool/record.ts';
 
 const AT = Date.parse('2026-11-27T00:05:00Z');
@@ -150,7 +149,7 @@ describe('SelfStats', () => {
     expect(records).toHaveLength(1);
     expect(records[0]!.at).toBe(AT);
     expect(records[0]!.source).toEqual({ topic: SELF_STATS_TOPIC, receivedAt: AT, payload: Buffer.alloc(0) });
-    expect(parseLines(records[0]!.lines)).toEqual(selfStatsPoints(snapshot(), undefined, 'h', AT));
+    expect(records[0]!.points).toEqual(selfStatsPoints(snapshot(), undefined, 'h', AT));
     expect(s.counts()).toEqual({ samples: 1, failures: 0, skipped: 0 });
   });
 

@@ -28,7 +28,7 @@
  */
 import type { DeadLetterInput } from '../../deadletters/store.ts';
 import type { Point } from '../../point.ts';
-import { linesText } from '../line.ts';
+import { checkPoint, encodeLinesInto, linesRoom } from '../line.ts';
 import { FRAME_HEADER_BYTES, sealFrame } from './frame.ts';
 import { decodeJsonRecord, JSON_RECORD_FIRST_BYTE } from './record-json.ts';
 
@@ -40,7 +40,7 @@ export interface SpoolRecord {
   /** When it was spooled, epoch ms (the spool's age metric). */
   at: number;
   /**
-   * The points as line protocol, each line ending in `\n` (line.ts `encodeLines`); text on the way
+   * The points as line protocol, each line ending in `\n` (line.ts `encodeLines`); points on the way
    * in ({@link NewSpoolRecord}).
    */
   lines: Buffer;
@@ -50,11 +50,11 @@ export interface SpoolRecord {
 }
 
 /**
- * A record on its way into the spool: its line protocol still as text, which {@link frameRecord}
- * writes straight into the frame (the ingest path's one copy).
+ * A record on its way into the spool: its points, checked, whose line protocol {@link frameRecord}
+ * writes straight into the frame (the ingest path's one encoding, line.ts `encodeLinesInto`).
  */
 export interface NewSpoolRecord extends Omit<SpoolRecord, 'lines'> {
-  lines: string;
+  points: readonly Point[];
 }
 
 /** Version byte of the binary layout above. */
@@ -63,9 +63,13 @@ const HEADER_BYTES = 64;
 const ABSENT = 0xffffffff;
 const STRINGS = ['topic', 'site', 'gateway', 'device', 'channel'] as const;
 
-/** A record of `points` (encoded here, once). @throws HubError for a point InfluxDB would refuse (line.ts). */
+/**
+ * A record of `points`, each checked here (encoded once, by {@link frameRecord}).
+ * @throws HubError for a point InfluxDB would refuse (line.ts `checkPoint`).
+ */
 export function spoolRecord(at: number, points: readonly Point[], source: RecordSource): NewSpoolRecord {
-  return { at, lines: linesText(points), pointCount: points.length, source };
+  for (const p of points) checkPoint(p);
+  return { at, points, pointCount: points.length, source };
 }
 
 /** A record framed for the log, and the record as the log will hold it (views of the frame). */
@@ -105,20 +109,20 @@ function writeField(b: Buffer, v: string | undefined, at: number, lengthAt: numb
 
 /**
  * The record as a whole frame (frame.ts), built in one buffer: the spool's append path. Strings
- * and line text are written straight into it: a buffer of their own each, then a copy, was the
- * bulk of this function's garbage (docs/benchmarks-profile.md). The frame is carved from the
- * current slab after writing, as UTF-8 never takes more than 3 bytes per UTF-16 unit: room for that
- * is all it needs beforehand, not the exact length of each string.
+ * and the points' line protocol are written straight into it: a buffer of their own each, then a
+ * copy, was the bulk of this function's garbage (docs/benchmarks-profile.md). The frame is carved
+ * from the current slab after writing: beforehand it needs only room for the worst case (3 bytes
+ * of UTF-8 per UTF-16 unit of a string, line.ts `linesRoom` for the lines), not exact lengths.
  */
 export function frameRecord(record: NewSpoolRecord): FramedRecord {
-  const { source, lines } = record;
+  const { source, points } = record;
   const { payload, topic, site, gateway, device, channel } = source;
-  let units = lines.length + topic.length;
+  let units = topic.length;
   if (site !== undefined) units += site.length;
   if (gateway !== undefined) units += gateway.length;
   if (device !== undefined) units += device.length;
   if (channel !== undefined) units += channel.length;
-  const room = FRAME_HEADER_BYTES + HEADER_BYTES + 3 * units + payload.length;
+  const room = FRAME_HEADER_BYTES + HEADER_BYTES + 3 * units + linesRoom(points) + payload.length;
   let buf: Buffer;
   let start: number;
   if (room > SLAB_BYTES / 8) {
@@ -141,7 +145,7 @@ export function frameRecord(record: NewSpoolRecord): FramedRecord {
   at += writeField(buf, device, at, h + 56);
   at += writeField(buf, channel, at, h + 60);
   const linesAt = at;
-  at += buf.write(lines, at, 'utf8');
+  at = encodeLinesInto(points, buf, at, start + room - payload.length);
   const payloadAt = at;
   at += payload.copy(buf, at);
   buf.writeUInt8(RECORD_VERSION, h);

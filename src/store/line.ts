@@ -187,6 +187,15 @@ const NONE = new Uint8Array(128);
 const same = (s: string): string => s;
 
 /**
+ * `s` at `pos` of `buf` as UTF-8, nothing escaped; returns the position after it. ASCII (nearly
+ * every id and topic) is copied by char code: cheaper than a call into `Buffer.write` for a short
+ * string (docs/benchmarks-profile.md, "Third round").
+ * @throws NoRoom as {@link encodeLinesInto} (room for 6 bytes per UTF-16 unit is asked).
+ */
+export const writeUtf8 = (buf: Buffer, s: string, pos: number, end: number): number =>
+  put(buf, s, pos, end, NONE, same);
+
+/**
  * The points as line protocol written straight into `buf` from `pos`, each line ending in `\n`:
  * byte for byte what {@link encodeLines} gives (test/store/line.test.ts), without building a
  * string per piece, per line and for the whole, which was the largest share of the ingest path's
@@ -218,10 +227,10 @@ export function encodeLinesInto(points: readonly Point[], buf: Buffer, pos: numb
         pos = byte(buf, QUOTE, pos, end);
         pos = put(buf, value, pos, end, SPECIAL_QUOTED, quoted);
         pos = byte(buf, QUOTE, pos, end);
-      } else pos = put(buf, fieldText(value), pos, end, NONE, same);
+      } else pos = writeUtf8(buf, fieldText(value), pos, end);
     }
     pos = byte(buf, SPACE, pos, end);
-    pos = put(buf, point.time, pos, end, NONE, same);
+    pos = writeUtf8(buf, point.time, pos, end);
     pos = byte(buf, NEWLINE, pos, end);
   }
   return pos;

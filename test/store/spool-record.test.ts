@@ -81,6 +81,22 @@ describe('spool record layout', () => {
     expect(stored.source).toEqual(src);
   });
 
+  it('frames a big record in a buffer of its own, no larger than the frame, and reads it back', () => {
+    const points: Point[] = Array.from({ length: 200 }, (_, i) => ({
+      measurement: 'bin_level',
+      tags: { site: '枫林苑', device: `bin-${i}` },
+      fields: { fill_pct: i, note: 'a "quoted", spaced\nnote' },
+      time: String(1_700_000_000_000_000_000 + i),
+    }));
+    const src = { topic: 't', receivedAt: 1, payload: Buffer.alloc(40_000, 0x61) };
+    const { frame, stored } = frameRecord(spoolRecord(5, points, src));
+    expect(frame.buffer.byteLength).toBe(frame.length);
+    const back = decodeRecord(frame.subarray(FRAME_HEADER_BYTES));
+    expect(back.lines.equals(encodeLines(points))).toBe(true);
+    expect(back.source).toEqual(src);
+    expect(stored.lines.equals(back.lines)).toBe(true);
+  });
+
   it('a record of the first (JSON, base64 payload) format reads back with its points as line protocol', () => {
     fc.assert(
       fc.property(fc.integer(), fc.array(point, { minLength: 1, maxLength: 3 }), source, (at, points, src) => {

@@ -28,7 +28,7 @@
  */
 import type { DeadLetterInput } from '../../deadletters/store.ts';
 import type { Point } from '../../point.ts';
-import { checkPoint, encodeLinesInto, linesRoom } from '../line.ts';
+import { checkPoint, encodeLinesInto, linesRoom, writeUtf8 } from '../line.ts';
 import { FRAME_HEADER_BYTES, sealFrame } from './frame.ts';
 import { decodeJsonRecord, JSON_RECORD_FIRST_BYTE } from './record-json.ts';
 
@@ -84,25 +84,9 @@ const SLAB_BYTES = 256 * 1024;
 let slab = Buffer.allocUnsafeSlow(0);
 let slabUsed = 0;
 
-/**
- * `s` written at `at` of `b` (which has room for 3 bytes per UTF-16 unit); returns the bytes
- * written. The short strings of a record are nearly always ASCII, and copying their char codes
- * costs less than a call into `Buffer.write` (docs/benchmarks-profile.md, "Third round"); anything
- * else is written again from its start by `Buffer.write`, as UTF-8.
- */
-function writeString(b: Buffer, s: string, at: number): number {
-  const n = s.length;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0x7f) return b.write(s, at, 'utf8');
-    b[at + i] = c;
-  }
-  return n;
-}
-
 /** A record's string (or its absence) at `at`, its length at `lengthAt`; returns the bytes written. */
-function writeField(b: Buffer, v: string | undefined, at: number, lengthAt: number): number {
-  const n = v === undefined ? 0 : writeString(b, v, at);
+function writeField(b: Buffer, v: string | undefined, at: number, end: number, lengthAt: number): number {
+  const n = v === undefined ? 0 : writeUtf8(b, v, at, end) - at;
   b.writeUInt32BE(v === undefined ? ABSENT : n, lengthAt);
   return n;
 }
@@ -111,8 +95,8 @@ function writeField(b: Buffer, v: string | undefined, at: number, lengthAt: numb
  * The record as a whole frame (frame.ts), built in one buffer: the spool's append path. Strings
  * and the points' line protocol are written straight into it: a buffer of their own each, then a
  * copy, was the bulk of this function's garbage (docs/benchmarks-profile.md). The frame is carved
- * from the current slab after writing: beforehand it needs only room for the worst case (3 bytes
- * of UTF-8 per UTF-16 unit of a string, line.ts `linesRoom` for the lines), not exact lengths.
+ * from the current slab after writing: beforehand it needs only room for the worst case (line.ts:
+ * 6 bytes per UTF-16 unit of a string, `linesRoom` for the lines), not exact lengths.
  */
 export function frameRecord(record: NewSpoolRecord): FramedRecord {
   const { source, points } = record;
@@ -122,7 +106,7 @@ export function frameRecord(record: NewSpoolRecord): FramedRecord {
   if (gateway !== undefined) units += gateway.length;
   if (device !== undefined) units += device.length;
   if (channel !== undefined) units += channel.length;
-  const room = FRAME_HEADER_BYTES + HEADER_BYTES + 3 * units + linesRoom(points) + payload.length;
+  const room = FRAME_HEADER_BYTES + HEADER_BYTES + 6 * units + linesRoom(points) + payload.length;
   let buf: Buffer;
   let start: number;
   if (room > SLAB_BYTES / 8) {
@@ -139,13 +123,14 @@ export function frameRecord(record: NewSpoolRecord): FramedRecord {
   const h = start + FRAME_HEADER_BYTES; // the body's header
   let at = h + HEADER_BYTES;
   // The five strings in the order of STRINGS, each with its length in the header.
-  at += writeField(buf, topic, at, h + 44);
-  at += writeField(buf, site, at, h + 48);
-  at += writeField(buf, gateway, at, h + 52);
-  at += writeField(buf, device, at, h + 56);
-  at += writeField(buf, channel, at, h + 60);
+  const end = start + room - payload.length;
+  at += writeField(buf, topic, at, end, h + 44);
+  at += writeField(buf, site, at, end, h + 48);
+  at += writeField(buf, gateway, at, end, h + 52);
+  at += writeField(buf, device, at, end, h + 56);
+  at += writeField(buf, channel, at, end, h + 60);
   const linesAt = at;
-  at = encodeLinesInto(points, buf, at, start + room - payload.length);
+  at = encodeLinesInto(points, buf, at, end);
   const payloadAt = at;
   at += payload.copy(buf, at);
   buf.writeUInt8(RECORD_VERSION, h);
@@ -158,7 +143,14 @@ export function frameRecord(record: NewSpoolRecord): FramedRecord {
   buf.writeUInt32BE(record.pointCount, h + 32);
   buf.writeUInt32BE(payloadAt - linesAt, h + 36);
   buf.writeUInt32BE(payload.length, h + 40);
-  if (buf === slab) slabUsed += (at - start + 7) & ~7; // 8-byte aligned, as Node's own pool
+  if (buf === slab)
+    slabUsed += (at - start + 7) & ~7; // 8-byte aligned, as Node's own pool
+  else if (at < buf.length) {
+    // A big record's worst-case room can be several times what it took; only that is kept.
+    const exact = Buffer.allocUnsafeSlow(at);
+    buf.copy(exact, 0, 0, at);
+    buf = exact;
+  }
   const frame = buf.subarray(start, at);
   // The stored record: the fields decodeRecord reads back, the bytes as views of the frame.
   const stored: RecordSource = { topic, receivedAt: source.receivedAt, payload: buf.subarray(payloadAt, at) };

@@ -116,22 +116,14 @@ export function toLineProtocol(point: Point): string {
 
 /**
  * The points as line-protocol bytes, each line ending in `\n`: what a spool record holds and what
- * the drainer concatenates into request bodies.
+ * the drainer concatenates into request bodies (the ingest path writes the same bytes straight into
+ * its frames: {@link encodeLinesInto}).
  * @throws HubError as {@link toLineProtocol}.
  */
 export function encodeLines(points: readonly Point[]): Buffer {
-  return Buffer.from(linesText(points), 'utf8');
-}
-
-/**
- * The points as line-protocol text, each line ending in `\n`: what the ingest path hands the
- * spool, which writes it straight into the record's frame (no bytes of its own in between).
- * @throws HubError as {@link toLineProtocol}.
- */
-export function linesText(points: readonly Point[]): string {
   let text = '';
   for (const p of points) text += `${toLineProtocol(p)}\n`;
-  return text;
+  return Buffer.from(text, 'utf8');
 }
 
 /** Thrown by {@link encodeLinesInto} when `end` may leave too little room (its caller sizes by {@link linesRoom}). */

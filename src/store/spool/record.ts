@@ -101,11 +101,8 @@ function writeField(b: Buffer, v: string | undefined, at: number, end: number, l
 export function frameRecord(record: NewSpoolRecord): FramedRecord {
   const { source, points } = record;
   const { payload, topic, site, gateway, device, channel } = source;
-  let units = topic.length;
-  if (site !== undefined) units += site.length;
-  if (gateway !== undefined) units += gateway.length;
-  if (device !== undefined) units += device.length;
-  if (channel !== undefined) units += channel.length;
+  const units =
+    topic.length + (site?.length ?? 0) + (gateway?.length ?? 0) + (device?.length ?? 0) + (channel?.length ?? 0);
   const room = FRAME_HEADER_BYTES + HEADER_BYTES + 6 * units + linesRoom(points) + payload.length;
   let buf: Buffer;
   let start: number;

@@ -114,11 +114,11 @@ describe('the spool tail', () => {
 
   it('keeps only the newest records within its bound of frame bytes', () => {
     const framed = Array.from({ length: 10 }, (_, i) => frameRecord(record(i)));
-    const size = framed[0]!.frame.length;
+    const size = framed[0]!.length;
     const tail = new TailCache(size * 4 + 1);
     let at = 8;
-    const offsets = framed.map(({ frame, stored }) => {
-      tail.add(1, at, frame.length, stored);
+    const offsets = framed.map((frame) => {
+      tail.add(1, at, frame);
       return (at += frame.length) - frame.length;
     });
     expect(tail.bytes).toBeLessThanOrEqual(size * 4 + 1);
@@ -126,12 +126,12 @@ describe('the spool tail', () => {
     expect(tail.take(1, offsets[5]!, at, all)).toBeUndefined(); // evicted
     const kept = tail.take(1, offsets[6]!, at, all);
     expect(kept?.records.map((r) => r.end)).toEqual(offsets.slice(7).concat(at));
-    // The stored record is what decoding its frame gives.
+    // The record read from the kept frame is what decoding the frame gives.
     expect(shape(kept)!.records[0]).toEqual(
       shape({
         next: 0,
         damage: [],
-        records: [{ record: decodeRecord(framed[6]!.frame.subarray(8)), end: offsets[7]! }],
+        records: [{ record: decodeRecord(framed[6]!.subarray(8)), end: offsets[7]! }],
       })!.records[0],
     );
   });

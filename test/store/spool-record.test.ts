@@ -15,6 +15,7 @@ import {
   encodeRecord,
   frameRecord,
   spoolRecord,
+  viewRecord,
   type RecordSource,
 } from '../../src/store/spool/record.ts';
 import { fuzz } from '../fuzz/settings.ts';
@@ -58,10 +59,14 @@ describe('spool record layout', () => {
           expect(back.pointCount).toBe(points.length);
           expect(back.lines.equals(encodeLines(points))).toBe(true);
           expect(back.source).toEqual(src);
-          // The record the spool keeps in memory for the drainer (tail.ts) is what decoding gives.
-          const { frame, stored } = frameRecord(record);
-          expect(stored).toEqual(decodeRecord(frame.subarray(FRAME_HEADER_BYTES)));
-          expect(stored.lines.equals(back.lines) && stored.source.payload.equals(back.source.payload)).toBe(true);
+          // The record the drainer reads from a frame kept in memory (tail.ts) is what decoding gives.
+          const frame = frameRecord(record);
+          const view = viewRecord(frame);
+          const { at: vAt, pointCount, lines, source: vSource } = view;
+          expect({ at: vAt, pointCount, lines, source: vSource }).toEqual(
+            decodeRecord(frame.subarray(FRAME_HEADER_BYTES)),
+          );
+          expect(view.lines.equals(back.lines) && view.source.payload.equals(back.source.payload)).toBe(true);
         },
       ),
       fuzz(300),
@@ -76,9 +81,9 @@ describe('spool record layout', () => {
       receivedAt: 1,
       payload: Buffer.from('{}'),
     };
-    const { frame, stored } = frameRecord(spoolRecord(5, [], src));
+    const frame = frameRecord(spoolRecord(5, [], src));
     expect(decodeRecord(frame.subarray(FRAME_HEADER_BYTES)).source).toEqual(src);
-    expect(stored.source).toEqual(src);
+    expect(viewRecord(frame).source).toEqual(src);
   });
 
   it('frames a big record in a buffer of its own, no larger than the frame, and reads it back', () => {
@@ -89,12 +94,13 @@ describe('spool record layout', () => {
       time: String(1_700_000_000_000_000_000 + i),
     }));
     const src = { topic: 't', receivedAt: 1, payload: Buffer.alloc(40_000, 0x61) };
-    const { frame, stored } = frameRecord(spoolRecord(5, points, src));
+    const frame = frameRecord(spoolRecord(5, points, src));
     expect(frame.buffer.byteLength).toBe(frame.length);
     const back = decodeRecord(frame.subarray(FRAME_HEADER_BYTES));
     expect(back.lines.equals(encodeLines(points))).toBe(true);
     expect(back.source).toEqual(src);
-    expect(stored.lines.equals(back.lines)).toBe(true);
+    const view = viewRecord(frame);
+    expect(view.lines.equals(back.lines) && view.pointCount === 200 && view.at === 5).toBe(true);
   });
 
   it('a record of the first (JSON, base64 payload) format reads back with its points as line protocol', () => {

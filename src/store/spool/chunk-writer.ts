@@ -21,6 +21,7 @@ import { isHubError, type HubError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { LineWriter } from '../point-writer.ts';
 import type { SpoolRecord } from './record.ts';
+import { STOPPED, type StopSignal } from './stop-signal.ts';
 
 /** What one attempt left: the records to try again and the last retryable failure. */
 export interface Attempt {
@@ -51,24 +52,19 @@ export class ChunkWriter {
 
   /**
    * Writes every record of `todo` once (a refused request by halves, see the file comment).
-   * Returns undefined as soon as `cancelled` settles or `stopping()` says so (writes in flight go
-   * on; their records stay in the spool).
+   * Returns undefined as soon as `stop` stops (writes in flight go on; their records stay in the
+   * spool).
    */
-  async attempt(
-    todo: SpoolRecord[],
-    cancelled: Promise<unknown>,
-    stopping: () => boolean,
-  ): Promise<Attempt | undefined> {
+  async attempt(todo: SpoolRecord[], stop: StopSignal): Promise<Attempt | undefined> {
     const retry = new Set<SpoolRecord>();
     const out: { failure?: unknown } = {};
     const batches = this.#batches(todo);
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < batches.length) await this.#settle(batches[next++]!, retry, out, stopping);
+      while (next < batches.length) await this.#settle(batches[next++]!, retry, out, stop);
     };
     const work = Promise.all(Array.from({ length: Math.max(1, this.#o.batchesInFlight) }, worker));
-    const settled = await Promise.race([work.then(() => true), cancelled.then(() => undefined)]);
-    if (settled === undefined || stopping()) return undefined;
+    if ((await stop.race(work)) === STOPPED || stop.stopped) return undefined;
     return { retry: todo.filter((r) => retry.has(r)), failure: out.failure };
   }
 
@@ -95,9 +91,9 @@ export class ChunkWriter {
     records: SpoolRecord[],
     retry: Set<SpoolRecord>,
     out: { failure?: unknown },
-    stopping: () => boolean,
+    stop: StopSignal,
   ): Promise<void> {
-    if (stopping()) return;
+    if (stop.stopped) return;
     let points = 0;
     for (const r of records) points += r.pointCount;
     const body = records.length === 1 ? records[0]!.lines : Buffer.concat(records.map((r) => r.lines));
@@ -119,8 +115,8 @@ export class ChunkWriter {
     }
     // One after the other: halving must not multiply the requests in flight.
     const mid = records.length >>> 1;
-    await this.#settle(records.slice(0, mid), retry, out, stopping);
-    await this.#settle(records.slice(mid), retry, out, stopping);
+    await this.#settle(records.slice(0, mid), retry, out, stop);
+    await this.#settle(records.slice(mid), retry, out, stop);
   }
 
   #written(record: SpoolRecord): void {

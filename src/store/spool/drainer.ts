@@ -18,6 +18,7 @@ import { SEGMENT_MAGIC } from './frame.ts';
 import { SegmentReader, type Damage } from './reader.ts';
 import type { SpoolRecord } from './record.ts';
 import type { SegmentView } from './spool.ts';
+import { STOPPED, StopSignal } from './stop-signal.ts';
 import type { DrainerOptions } from './drainer-options.ts';
 
 export { drainerSizing, type DrainerOptions } from './drainer-options.ts';
@@ -59,8 +60,6 @@ const SEAL_AFTER_MS = 2_000;
 /** Most bytes of records read at once. */
 const CHUNK_BYTES = 8 * 1024 * 1024;
 
-const STOPPED = Symbol('stopped');
-
 /** Where the drainer reads: a segment and the offset of its next unwritten record. */
 interface Cursor {
   seq: number;
@@ -76,9 +75,8 @@ export class Drainer {
   readonly #now: () => number;
   #cursor: Cursor | undefined;
   #loop: Promise<void> | undefined;
-  #stop!: () => void;
-  readonly #stopped = new Promise<typeof STOPPED>((resolve) => (this.#stop = () => resolve(STOPPED)));
-  #stopping = false;
+  /** Raced by every wait of the loop (stop-signal.ts: a promise raced over and over kept what each race held). */
+  readonly #stop = new StopSignal();
   #prepared = false;
   #oldestAt: number | undefined;
   #drainWaiters: { seq: number; end: number; resolve: () => void; reject: (e: Error) => void }[] = [];
@@ -141,8 +139,7 @@ export class Drainer {
 
   /** Ends the loop at once, without waiting for writes in flight (their records stay spooled). */
   async stop(): Promise<void> {
-    this.#stopping = true;
-    this.#stop();
+    this.#stop.stop();
     for (const w of this.#drainWaiters.splice(0))
       w.reject(new HubError('HUB_ERR_WRITER_CLOSED', 'the spool drainer stopped before it got there'));
     await this.#loop;
@@ -163,7 +160,7 @@ export class Drainer {
   }
 
   async #run(): Promise<void> {
-    for (let failures = 0; !this.#stopping;) {
+    for (let failures = 0; !this.#stop.stopped;) {
       try {
         if ((await this.#step()) === STOPPED) return;
         failures = 0;
@@ -232,10 +229,9 @@ export class Drainer {
   /** Resolves after `ms`, or at once with STOPPED when the drainer stops. */
   async #sleep(ms: number): Promise<typeof STOPPED | undefined> {
     let timer: NodeJS.Timeout | undefined;
-    const slept = await Promise.race([
+    const slept = await this.#stop.race(
       new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms))),
-      this.#stopped,
-    ]);
+    );
     clearTimeout(timer);
     return slept;
   }
@@ -248,12 +244,12 @@ export class Drainer {
         () => ({ ok: true as const }),
         (e: unknown) => ({ ok: false as const, e }),
       );
-      const outcome = await Promise.race([prepared, this.#stopped]);
+      const outcome = await this.#stop.race(prepared);
       if (outcome === STOPPED) return undefined;
       if (!outcome.ok) return { retry: todo, failure: outcome.e };
     }
     this.#prepared = true;
-    return this.#chunks.attempt(todo, this.#stopped, () => this.#stopping);
+    return this.#chunks.attempt(todo, this.#stop);
   }
 
   /** Resolves the {@link drained} calls whose records are all behind the cursor now. */
@@ -287,7 +283,7 @@ export class Drainer {
   async #idle(seen: number): Promise<void> {
     this.#stats.state = 'idle';
     this.#oldestAt = undefined;
-    await Promise.race([this.#o.spool.changed(seen), this.#stopped]);
+    await this.#stop.race(this.#o.spool.changed(seen));
   }
 
   /** Idles until a change after `seen` or the stop; true when `ms` pass without either. */

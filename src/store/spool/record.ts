@@ -72,13 +72,6 @@ export function spoolRecord(at: number, points: readonly Point[], source: Record
   return { at, points, pointCount: points.length, source };
 }
 
-/** A record framed for the log, and the record as the log will hold it (views of the frame). */
-export interface FramedRecord {
-  frame: Buffer;
-  /** What {@link decodeRecord} of the frame's body gives, without decoding it: the spool's tail. */
-  stored: SpoolRecord;
-}
-
 /** Frames are carved from slabs this big: one allocation per slab, not per frame (or per 8 KiB pool). */
 const SLAB_BYTES = 256 * 1024;
 let slab = Buffer.allocUnsafeSlow(0);
@@ -98,7 +91,7 @@ function writeField(b: Buffer, v: string | undefined, at: number, end: number, l
  * from the current slab after writing: beforehand it needs only room for the worst case (line.ts:
  * 6 bytes per UTF-16 unit of a string, `linesRoom` for the lines), not exact lengths.
  */
-export function frameRecord(record: NewSpoolRecord): FramedRecord {
+export function frameRecord(record: NewSpoolRecord): Buffer {
   const { source, points } = record;
   const { payload, topic, site, gateway, device, channel } = source;
   const units =
@@ -148,23 +141,49 @@ export function frameRecord(record: NewSpoolRecord): FramedRecord {
     buf.copy(exact, 0, 0, at);
     buf = exact;
   }
-  const frame = buf.subarray(start, at);
-  // The stored record: the fields decodeRecord reads back, the bytes as views of the frame.
-  const stored: RecordSource = { topic, receivedAt: source.receivedAt, payload: buf.subarray(payloadAt, at) };
-  if (site !== undefined) stored.site = site;
-  if (gateway !== undefined) stored.gateway = gateway;
-  if (device !== undefined) stored.device = device;
-  if (channel !== undefined) stored.channel = channel;
-  if (source.stamp) stored.stamp = { ms: source.stamp.ms, offset: source.stamp.offset };
-  return {
-    frame: sealFrame(frame),
-    stored: { at: record.at, lines: buf.subarray(linesAt, payloadAt), pointCount: record.pointCount, source: stored },
-  };
+  return sealFrame(buf.subarray(start, at));
 }
 
 /** The record as a frame body (tests; the spool builds whole frames: {@link frameRecord}). */
 export function encodeRecord(record: NewSpoolRecord): Buffer {
-  return frameRecord(record).frame.subarray(FRAME_HEADER_BYTES);
+  return frameRecord(record).subarray(FRAME_HEADER_BYTES);
+}
+
+/**
+ * The record of a frame {@link frameRecord} built, read where it lies: `at`, `pointCount` and
+ * `lines` (a view) from the header at once, `source` decoded on first use (only a point InfluxDB
+ * refuses needs it). The spool's tail keeps frames, not records: a record's objects (its source,
+ * two views, its strings) kept for the drainer outlived the young generation by the tens of
+ * thousands under load, and copying and promoting them was most of the scavenges' cost
+ * (docs/benchmarks-profile.md, "Fourth round").
+ */
+export function viewRecord(frame: Buffer): SpoolRecord {
+  return new RecordView(frame);
+}
+
+class RecordView implements SpoolRecord {
+  readonly at: number;
+  readonly pointCount: number;
+  readonly lines: Buffer;
+  readonly #frame: Buffer;
+  #source: RecordSource | undefined;
+
+  constructor(frame: Buffer) {
+    this.#frame = frame;
+    const h = FRAME_HEADER_BYTES;
+    this.at = frame.readDoubleBE(h + 4);
+    this.pointCount = frame.readUInt32BE(h + 32);
+    let pos = h + HEADER_BYTES;
+    for (let i = 0; i < STRINGS.length; i++) {
+      const n = frame.readUInt32BE(h + 44 + 4 * i);
+      if (n !== ABSENT) pos += n;
+    }
+    this.lines = frame.subarray(pos, pos + frame.readUInt32BE(h + 36));
+  }
+
+  get source(): RecordSource {
+    return (this.#source ??= decodeRecord(this.#frame.subarray(FRAME_HEADER_BYTES)).source);
+  }
 }
 
 /**

@@ -29,7 +29,7 @@ import { unlink, type FileHandle } from 'node:fs/promises';
 import { HubError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import { FRAME_HEADER_BYTES, MAX_FRAME_BODY_BYTES, SEGMENT_MAGIC } from './frame.ts';
-import { frameRecord, type NewSpoolRecord, type SpoolRecord } from './record.ts';
+import { frameRecord, type NewSpoolRecord } from './record.ts';
 import type { ChunkLimits, ReadChunk } from './reader.ts';
 import { createSegment, listSegments, writevAll } from './segment-files.ts';
 import { TailCache } from './tail.ts';
@@ -93,8 +93,6 @@ interface Segment {
 
 interface Item {
   frame: Buffer;
-  /** The record as the log holds it, for the tail (tail.ts). */
-  stored: SpoolRecord;
   resolve: () => void;
   reject: (e: HubError) => void;
   timer?: NodeJS.Timeout;
@@ -142,7 +140,7 @@ export class Spool {
   append(record: NewSpoolRecord): Promise<void> {
     if (this.#state !== 'open')
       return Promise.reject(new HubError('HUB_ERR_WRITER_CLOSED', 'the spool is closed: the hub is shutting down'));
-    const { frame, stored } = frameRecord(record);
+    const frame = frameRecord(record);
     if (frame.length - FRAME_HEADER_BYTES > MAX_FRAME_BODY_BYTES) {
       // The reader takes a longer length field for damage (frame.ts): written, the record would be
       // acknowledged and then read back as damage. Refused before anything is written instead.
@@ -165,7 +163,7 @@ export class Spool {
     }
     this.#buffered += frame.length;
     return new Promise<void>((resolve, reject) => {
-      const item: Item = { frame, stored, resolve, reject };
+      const item: Item = { frame, resolve, reject };
       if (this.#waiting.length === 0 && this.#fits(frame.length)) return this.#admit(item);
       if (this.#waiting.length === 0)
         this.#o.logger.warn(
@@ -330,7 +328,7 @@ export class Spool {
         );
         if (this.#o.fsync) await segment.handle!.datasync();
         for (let i = 0, at = segment.bytes; i < group.length; at += group[i]!.frame.length, i++)
-          this.#tail.add(segment.seq, at, group[i]!.frame.length, group[i]!.stored);
+          this.#tail.add(segment.seq, at, group[i]!.frame);
         segment.bytes += bytes;
         this.#committed += bytes;
         this.#counts.records += group.length;

@@ -2,20 +2,20 @@
  * The spool's newest committed records, kept in memory for the drainer (docs/operations.md,
  * "The spool"): while the drainer keeps up, it takes the records it would read back from the
  * segment file from here instead — no read, no CRC over bytes this process wrote and synced a
- * moment ago, no block buffer, no decoding: the record comes as the spool framed it (record.ts
- * `frameRecord`, views of the frame). Whatever is not here (after a restart, a cut, or once the drainer
+ * moment ago, no block buffer: the record is read where the spool framed it (record.ts
+ * `viewRecord`). Frames are kept, not records: they lie outside the JavaScript heap, where the
+ * garbage collector neither copies nor promotes them. Whatever is not here (after a restart, a cut, or once the drainer
  * falls more than `maxBytes` behind) is read from the file as before; the file stays the truth,
  * this is only a copy of its tail.
  */
 import type { ChunkLimits, ReadChunk, ReadRecord } from './reader.ts';
-import type { SpoolRecord } from './record.ts';
+import { viewRecord } from './record.ts';
 
-/** One committed record: where its frame is in its segment, and the record as stored. */
+/** One committed record: where its frame is in its segment, and the frame. */
 interface Entry {
   seq: number;
   offset: number;
-  bytes: number;
-  record: SpoolRecord;
+  frame: Buffer;
 }
 
 /** See the file comment. */
@@ -32,13 +32,13 @@ export class TailCache {
   }
 
   /**
-   * A record committed (written, and synced when the spool syncs) as a frame of `bytes` at
-   * `offset` of segment `seq`.
+   * A record committed (written, and synced when the spool syncs) as `frame` (record.ts
+   * `frameRecord`) at `offset` of segment `seq`.
    */
-  add(seq: number, offset: number, bytes: number, record: SpoolRecord): void {
-    if (bytes > this.#maxBytes) return this.clear();
-    this.#entries.push({ seq, offset, bytes, record });
-    this.#bytes += bytes;
+  add(seq: number, offset: number, frame: Buffer): void {
+    if (frame.length > this.#maxBytes) return this.clear();
+    this.#entries.push({ seq, offset, frame });
+    this.#bytes += frame.length;
     while (this.#bytes > this.#maxBytes) this.#drop();
   }
 
@@ -68,10 +68,11 @@ export class TailCache {
     for (let i = this.#head; i < this.#entries.length; i++) {
       const e = this.#entries[i]!;
       const stop = points >= limits.points || next - offset >= limits.bytes;
-      if (e.seq !== seq || e.offset !== next || e.offset + e.bytes > end || stop) break;
-      next = e.offset + e.bytes;
-      records.push({ record: e.record, end: next });
-      points += e.record.pointCount;
+      if (e.seq !== seq || e.offset !== next || e.offset + e.frame.length > end || stop) break;
+      next = e.offset + e.frame.length;
+      const record = viewRecord(e.frame);
+      records.push({ record, end: next });
+      points += record.pointCount;
     }
     return records.length > 0 ? { records, next, damage: [] } : undefined;
   }
@@ -83,7 +84,7 @@ export class TailCache {
 
   #drop(): void {
     const e = this.#entries[this.#head++]!;
-    this.#bytes -= e.bytes;
+    this.#bytes -= e.frame.length;
     // Compact now and then rather than shift() per entry.
     if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
       this.#entries = this.#entries.slice(this.#head);

@@ -153,9 +153,8 @@ export function encodeRecord(record: NewSpoolRecord): Buffer {
  * The record of a frame {@link frameRecord} built, read where it lies: `at`, `pointCount` and
  * `lines` (a view) from the header at once, `source` decoded on first use (only a point InfluxDB
  * refuses needs it). The spool's tail keeps frames, not records: a record's objects (its source,
- * two views, its strings) kept for the drainer outlived the young generation by the tens of
- * thousands under load, and copying and promoting them was most of the scavenges' cost
- * (docs/benchmarks-profile.md, "Fourth round").
+ * two views, its strings), kept for the drainer, outlived the young generation by the tens of
+ * thousands under load, and each scavenge copied them (docs/benchmarks-profile.md, "Fourth round").
  */
 export function viewRecord(frame: Buffer): SpoolRecord {
   return new RecordView(frame);

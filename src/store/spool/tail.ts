@@ -3,10 +3,10 @@
  * "The spool"): while the drainer keeps up, it takes the records it would read back from the
  * segment file from here instead — no read, no CRC over bytes this process wrote and synced a
  * moment ago, no block buffer: the record is read where the spool framed it (record.ts
- * `viewRecord`). Frames are kept, not records: they lie outside the JavaScript heap, where the
- * garbage collector neither copies nor promotes them. Whatever is not here (after a restart, a cut, or once the drainer
- * falls more than `maxBytes` behind) is read from the file as before; the file stays the truth,
- * this is only a copy of its tail.
+ * `viewRecord`). Frames are kept, not records: their bytes lie outside the JavaScript heap, where
+ * the garbage collector neither copies nor promotes them. Whatever is not here (after a restart, a
+ * cut, or once the drainer falls more than `maxBytes` behind) is read from the file as before; the
+ * file stays the truth, this is only a copy of its tail.
  */
 import type { ChunkLimits, ReadChunk, ReadRecord } from './reader.ts';
 import { viewRecord } from './record.ts';

@@ -25,6 +25,11 @@ export function spread(values: readonly number[]): Spread {
   return { median, min: s[0]!, max: s[s.length - 1]!, n: s.length };
 }
 
+/** `12,345`: rounded, with thousands separators (the figures' style in docs/benchmarks.md). */
+export function formatCount(n: number): string {
+  return Math.round(n).toLocaleString('en');
+}
+
 /** `12,345 (11,900–12,800)`: median and range, rounded to `digits` decimals. */
 export function formatSpread(s: Spread, digits = 0): string {
   const f = (v: number): string =>

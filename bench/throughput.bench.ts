@@ -13,7 +13,7 @@ import { startInflux } from '../test/helpers/influx.ts';
 import type { BenchOptions } from './args.ts';
 import { writeDocBlock } from './doc.ts';
 import type { Bench } from './harness.ts';
-import { spread } from './stats.ts';
+import { formatCount, spread } from './stats.ts';
 import { ceilingRate, workloadLines } from './throughput/ceiling.ts';
 import { dropDatabase } from './throughput/influx.ts';
 import { ensurePeerInstalled, quietProcess } from './throughput/procs.ts';
@@ -29,7 +29,6 @@ const BUSY = Object.values(LOADS)[0]!;
 const CEILING_MESSAGES = 100_000;
 
 const log = (s: string): boolean => process.stdout.write(`  ${s}\n`);
-const k = (v: number): string => Math.round(v).toLocaleString('en');
 
 /** `reps` flat-out runs of one contender, each on a fresh process set and database. */
 /** One contender's flat-out runs under one load, filled in as the interleaved reps go. */
@@ -62,7 +61,7 @@ async function interleaved(
       try {
         const r = await flatOut(c, influxUrl, db, LOADS[load]!, seconds, influxPid);
         log(
-          `${name}, ${load}, rep ${rep + 1}: ${k(r.storedRate)} msg/s stored, ${k(r.ackRate)} acked, ${r.cpuUsPerMsg.toFixed(0)} µs CPU/msg (generator ${r.generatorUsPerMsg.toFixed(0)}, InfluxDB ${r.influxUsPerMsg.toFixed(0)}), ${r.peakMiB.toFixed(0)} MiB peak, ${r.acked - r.stored} lost`,
+          `${name}, ${load}, rep ${rep + 1}: ${formatCount(r.storedRate)} msg/s stored, ${formatCount(r.ackRate)} acked, ${r.cpuUsPerMsg.toFixed(0)} µs CPU/msg (generator ${r.generatorUsPerMsg.toFixed(0)}, InfluxDB ${r.influxUsPerMsg.toFixed(0)}), ${r.peakMiB.toFixed(0)} MiB peak, ${r.acked - r.stored} lost`,
         );
         lane.series.runs.push(r);
       } finally {
@@ -91,7 +90,7 @@ async function latency(
   const c = await start(db);
   try {
     const samples = await latencyAt(c, influxUrl, db, BUSY, rate, seconds);
-    log(`${name}, latency at ${k(rate)} msg/s: ${samples.length} samples`);
+    log(`${name}, latency at ${formatCount(rate)} msg/s: ${samples.length} samples`);
     return { contender: name, rate, samples };
   } finally {
     await c.stop();
@@ -118,7 +117,7 @@ async function run(options: BenchOptions): Promise<void> {
       const db = `bench_ceiling_${rep}_${Date.now()}`;
       if (server) await quietProcess(server.pid);
       ceiling.push(await ceilingRate(influxUrl, db, lines).finally(() => dropDatabase(influxUrl, db)));
-      log(`ceiling, rep ${rep + 1}: ${k(ceiling.at(-1)!)} msg/s`);
+      log(`ceiling, rep ${rep + 1}: ${formatCount(ceiling.at(-1)!)} msg/s`);
     }
     const quiet = (): Promise<void> => (server ? quietProcess(server.pid) : Promise.resolve());
     const hub = (db: string): Promise<Contender> => startHub(influxUrl, db, BUSY);

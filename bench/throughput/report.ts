@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { formatSpread, percentile, spread, type Spread } from '../stats.ts';
+import { formatCount, formatSpread, percentile, spread, type Spread } from '../stats.ts';
 import type { Latencies, RunResult } from './runs.ts';
 
 /** Every run of one contender under one load. */
@@ -27,7 +27,6 @@ export function machineLine(reps: number, seconds: number): string {
   return `Measured ${new Date().toISOString().slice(0, 16)}Z on ${cpus().length} × ${cpu}, node ${process.version}, ${version('influxd', ['version'])}, ${version('mosquitto', ['-h'])}; ${reps} repetitions of ${seconds} s flat out each (median, min–max).`;
 }
 
-const k = (n: number): string => Math.round(n).toLocaleString('en');
 const of = (s: Series, f: (r: RunResult) => number): Spread => spread(s.runs.map(f));
 /** A spread, or a dash when it was not measured (InfluxDB given by `HUB_INFLUX_URL`). */
 const cell = (x: Spread): string => (Number.isNaN(x.median) ? '—' : formatSpread(x));
@@ -62,7 +61,7 @@ export function report(opts: {
   );
   for (const l of opts.latency)
     out.push(
-      `| ${l.contender} | ${Math.round(l.rate).toLocaleString('en')} | ${l.samples.length} | ${percentile(l.samples, 50).toFixed(0)} | ${percentile(l.samples, 99).toFixed(0)} | ${Math.max(...l.samples).toFixed(0)} |`,
+      `| ${l.contender} | ${formatCount(l.rate)} | ${l.samples.length} | ${percentile(l.samples, 50).toFixed(0)} | ${percentile(l.samples, 99).toFixed(0)} | ${Math.max(...l.samples).toFixed(0)} |`,
     );
   out.push('');
   const hub = opts.series.find((s) => s.contender === 'hub');
@@ -90,8 +89,8 @@ export function report(opts: {
       out.push(`| ${label} | ${value.toFixed(2)} | ${goal} | ${met ? 'yes' : '**no**'} |`);
     if (!Number.isNaN(others))
       out.push(
-        `| ${cores} cores ÷ (hub + generator + InfluxDB) CPU per message (${hub.load}) | ${k((cores * 1e6) / (hubCpu + others))} msg/s | measured | — |`,
-        `| ${cores} cores ÷ (generator + InfluxDB) CPU per message: a contender costing nothing (${hub.load}) | ${k((cores * 1e6) / others)} msg/s, ${((cores * 1e6) / others / ceiling.median).toFixed(2)} × ceiling | measured | — |`,
+        `| ${cores} cores ÷ (hub + generator + InfluxDB) CPU per message (${hub.load}) | ${formatCount((cores * 1e6) / (hubCpu + others))} msg/s | measured | — |`,
+        `| ${cores} cores ÷ (generator + InfluxDB) CPU per message: a contender costing nothing (${hub.load}) | ${formatCount((cores * 1e6) / others)} msg/s, ${((cores * 1e6) / others / ceiling.median).toFixed(2)} × ceiling | measured | — |`,
       );
     const one = opts.series.find((s) => s.contender === '1 hub behind Mosquitto');
     const two = opts.series.find((s) => s.contender === '2 hubs behind Mosquitto');

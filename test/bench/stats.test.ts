@@ -1,7 +1,7 @@
 /** Summaries of bench repetitions (bench/stats.ts) and the figures block of docs/benchmarks.md (bench/doc.ts). */
 import { describe, expect, it } from 'vitest';
 import { replaceBlock } from '../../bench/doc.ts';
-import { formatSpread, percentile, spread } from '../../bench/stats.ts';
+import { formatCount, formatSpread, percentile, spread } from '../../bench/stats.ts';
 
 describe('percentile', () => {
   it('takes the nearest rank', () => {
@@ -26,6 +26,13 @@ describe('spread', () => {
     expect(formatSpread(spread([12_000, 11_500, 12_500]))).toBe('12,000 (11,500–12,500)');
     expect(formatSpread(spread([0.456]), 2)).toBe('0.46');
     expect(formatSpread(spread([]))).toBe('n/a');
+  });
+});
+
+describe('formatCount', () => {
+  it('rounds and groups thousands', () => {
+    expect(formatCount(25_220.6)).toBe('25,221');
+    expect(formatCount(999.4)).toBe('999');
   });
 });
 

@@ -41,4 +41,13 @@ export default tseslint.config(
     files: ['bin/**/*.js', 'scripts/**/*.js', 'bench/peers/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
+  {
+    // Node-RED loads its settings with require(): a CommonJS module.
+    files: ['bench/peers/node-red/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

@@ -1,12 +1,13 @@
 /**
  * Head to head (docs/benchmarks.md): the raw ceiling (the hub's line protocol straight into
  * InfluxDB), the hub as a separate process, and the peer (tuned Mosquitto + a ~40-line mqtt.js
- * subscriber writing with the official client, bench/peers/), all under the same load generator
+ * subscriber writing with the official client, bench/peers/) and Node-RED 4 on the same Mosquitto
+ * (node-red-contrib-influxdb, batches of ~5,000 points), all under the same load generator
  * (bench/throughput/loadgen.ts, its own process) and judged by the points counted in InfluxDB
  * afterwards. Loads: 4 gateways × 25 bins with 500 unacknowledged each ("busy") and 200 gateways ×
  * 1 bin with 10 each ("many"); latency at half the hub's (and the peer's) flat-out rate.
  * `npm run bench -- throughput [--reps N] [--seconds S] [--latency-seconds S] [--write-doc] [--no-peer]
- * [--no-external]`; the last two hub series run in external broker mode behind Mosquitto, one hub
+ * [--no-node-red] [--no-external]`; the last two hub series run in external broker mode behind Mosquitto, one hub
  * then two in one share group.
  */
 import { startInflux } from '../test/helpers/influx.ts';
@@ -18,7 +19,15 @@ import { ceilingRate, workloadLines } from './throughput/ceiling.ts';
 import { dropDatabase } from './throughput/influx.ts';
 import { ensurePeerInstalled, quietProcess } from './throughput/procs.ts';
 import { machineLine, report, type Series } from './throughput/report.ts';
-import { flatOut, latencyAt, startExternalHubs, startHub, startPeerSet, type Contender } from './throughput/runs.ts';
+import {
+  flatOut,
+  latencyAt,
+  startExternalHubs,
+  startHub,
+  startNodeRedSet,
+  startPeerSet,
+  type Contender,
+} from './throughput/runs.ts';
 import type { Workload } from './throughput/workload.ts';
 
 export const LOADS: Record<string, Workload> = {
@@ -30,7 +39,6 @@ const CEILING_MESSAGES = 100_000;
 
 const log = (s: string): boolean => process.stdout.write(`  ${s}\n`);
 
-/** `reps` flat-out runs of one contender, each on a fresh process set and database. */
 /** One contender's flat-out runs under one load, filled in as the interleaved reps go. */
 interface Lane {
   name: string;
@@ -104,6 +112,8 @@ async function run(options: BenchOptions): Promise<void> {
   // shorter runs weigh the start (JIT warm-up, the last drain) more, for every contender.
   const seconds = options.number('seconds', 20);
   const withPeer = !options.flag('no-peer');
+  // Node-RED 4 with node-red-contrib-influxdb: what many community operators already run.
+  const withNodeRed = withPeer && !options.flag('no-node-red');
   // The probe takes one sample per publish-to-queryable wait (about 0.2–1 s): 30 s gives enough
   // samples for a p99 that is not just the worst one.
   const latencySeconds = options.number('latency-seconds', 30);
@@ -128,6 +138,7 @@ async function run(options: BenchOptions): Promise<void> {
       const w = LOADS[load]!;
       lanes.push(lane('hub', load, (db) => startHub(influxUrl, db, w)));
       if (withPeer) lanes.push(lane('peer', load, peer));
+      if (withNodeRed) lanes.push(lane('Node-RED', load, (db) => startNodeRedSet(influxUrl, db)));
     }
     if (!options.flag('no-external')) {
       // Scale-out (docs/operations.md, "Behind an external broker"): one and two hubs behind the
@@ -139,12 +150,10 @@ async function run(options: BenchOptions): Promise<void> {
         );
     }
     await interleaved(lanes, influxUrl, quiet, reps, seconds, server?.pid);
-    // The order the report expects: the hub's loads, the peer's, then the external layouts.
-    const all: Series[] = [
-      ...lanes.filter((l) => l.name === 'hub'),
-      ...lanes.filter((l) => l.name === 'peer'),
-      ...lanes.filter((l) => l.name !== 'hub' && l.name !== 'peer'),
-    ].map((l) => l.series);
+    // The order the report expects: the hub's loads, the peers', then the external layouts.
+    const order = ['hub', 'peer', 'Node-RED'];
+    const rank = (l: Lane): number => (order.includes(l.name) ? order.indexOf(l.name) : order.length);
+    const all: Series[] = [...lanes].sort((a, b) => rank(a) - rank(b)).map((l) => l.series);
     const median = (name: string): number =>
       spread(lanes.find((l) => l.name === name)!.series.runs.map((r) => r.storedRate)).median;
     const latencies = [];
@@ -167,7 +176,7 @@ async function run(options: BenchOptions): Promise<void> {
 
 const bench: Bench = {
   title:
-    'head to head: raw InfluxDB ceiling vs the hub (own process) vs Mosquitto + a subscriber, same load, counted in InfluxDB',
+    'head to head: raw InfluxDB ceiling vs the hub (own process) vs Mosquitto + a subscriber (and + Node-RED), same load, counted in InfluxDB',
   run,
 };
 

@@ -1,7 +1,8 @@
 /**
  * Processes of the throughput bench, each started and stopped by its PID: the load generator
- * (loadgen.ts), Mosquitto with a temporary config (the peer's broker), the peer's subscriber
- * (bench/peers/), and what /proc says about any of them (CPU time, peak and current RSS).
+ * (loadgen.ts), Mosquitto with a temporary config (the peers' broker), the peer's subscriber and
+ * Node-RED with its flow (bench/peers/), and what /proc says about any of them (CPU time, peak and
+ * current RSS).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -158,8 +159,11 @@ export async function startMosquitto(dir: string): Promise<Proc & { port: number
 
 /** Installs bench/peers/ (its own package.json; never a dependency of the hub) on first use. */
 export function ensurePeerInstalled(): void {
-  if (existsSync(join(PEERS, 'node_modules', 'mqtt'))) return;
-  process.stdout.write('  installing the peer subscriber (npm install --prefix bench/peers)…\n');
+  const installed = ['mqtt', 'node-red', 'node-red-contrib-influxdb'].every((m) =>
+    existsSync(join(PEERS, 'node_modules', m, 'package.json')),
+  );
+  if (installed) return;
+  process.stdout.write('  installing the peers (npm install --prefix bench/peers)…\n');
   execFileSync('npm', ['install', '--prefix', PEERS, '--no-audit', '--no-fund'], { stdio: 'inherit' });
 }
 
@@ -172,5 +176,60 @@ export async function startPeer(mqttUrl: string, influxUrl: string, db: string):
   const lines = jsonLines(child);
   const first = await lines.next();
   if (first.done || first.value.event !== 'subscribed') throw new Error('the peer subscriber did not subscribe');
+  return proc;
+}
+
+/**
+ * Node-RED 4 running bench/peers/node-red/flows.json (MQTT in at QoS 1, the subscriber's points,
+ * joined into batches of ~5,000 points or 1 s, written by node-red-contrib-influxdb's batch node),
+ * its user folder in `dir`. Ready once its MQTT client has connected and subscribed: Node-RED logs
+ * "Connected to broker" and then sends SUBSCRIBE, so a short settle follows. Its warnings and errors
+ * go to the bench's stderr.
+ */
+export async function startNodeRed(mqttUrl: string, influxUrl: string, db: string, dir: string): Promise<Proc> {
+  const mqttAt = new URL(mqttUrl);
+  const influxAt = new URL(influxUrl);
+  const child = spawn(
+    process.execPath,
+    [
+      join(PEERS, 'node_modules', 'node-red', 'red.js'),
+      '--settings',
+      join(PEERS, 'node-red', 'settings.cjs'),
+      '--userDir',
+      join(dir, 'node-red'),
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: {
+        ...process.env,
+        MQTT_HOST: mqttAt.hostname,
+        MQTT_PORT: mqttAt.port,
+        INFLUX_HOST: influxAt.hostname,
+        INFLUX_PORT: influxAt.port,
+        INFLUX_DB: db,
+      },
+    },
+  );
+  const proc = own(child);
+  const lines = createInterface({ input: child.stdout! });
+  const connected = new Promise<void>((resolve, reject) => {
+    lines.on('line', (line) => {
+      if (line.includes('Connected to broker')) resolve();
+      else if (/\[(warn|error)\]/.test(line) && !line.includes('unencrypted credentials')) {
+        process.stderr.write(`  Node-RED: ${line}\n`);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`Node-RED exited (${code}) before it connected`)));
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  try {
+    await connected;
+  } catch (e) {
+    await proc.stop();
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+  await new Promise((r) => setTimeout(r, 500));
   return proc;
 }

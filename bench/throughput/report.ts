@@ -9,7 +9,7 @@ import type { Latencies, RunResult } from './runs.ts';
 
 /** Every run of one contender under one load. */
 export interface Series {
-  /** `hub`, `peer`, or `N hub(s) behind Mosquitto` (external broker mode). */
+  /** `hub`, `peer`, `Node-RED`, or `N hub(s) behind Mosquitto` (external broker mode). */
   contender: string;
   load: string;
   runs: RunResult[];
@@ -78,6 +78,16 @@ export function report(opts: {
       goals.push([`hub ÷ peer, rate (${hub.load})`, rate, '≥ 1.5', rate >= 1.5]);
       goals.push([`hub ÷ peer, CPU per message (${hub.load})`, cpu, '≤ 0.5', cpu <= 0.5]);
     }
+    // Node-RED has no goal of its own (docs/benchmarks.md, "Goals"): measured for operators who run it.
+    const nodeRed = opts.series.find((s) => s.contender === 'Node-RED' && s.load === hub.load);
+    const measured: [string, number][] = [];
+    if (nodeRed) {
+      measured.push([`hub ÷ Node-RED, rate (${hub.load})`, hubRate / of(nodeRed, (r) => r.storedRate).median]);
+      measured.push([
+        `hub ÷ Node-RED, CPU per message (${hub.load})`,
+        hubCpu / of(nodeRed, (r) => r.cpuUsPerMsg).median,
+      ]);
+    }
     // What the cores allow at all when the hub, the generator and InfluxDB share them: each message
     // costs the machine the sum of the three's CPU (docs/benchmarks.md, "Goals"). Without the hub's
     // share, what a contender that cost nothing could reach here.
@@ -87,6 +97,7 @@ export function report(opts: {
     out.push('| ratio / goal | value | goal | met |', '|---|---|---|---|');
     for (const [label, value, goal, met] of goals)
       out.push(`| ${label} | ${value.toFixed(2)} | ${goal} | ${met ? 'yes' : '**no**'} |`);
+    for (const [label, value] of measured) out.push(`| ${label} | ${value.toFixed(2)} | measured | — |`);
     if (!Number.isNaN(others))
       out.push(
         `| ${cores} cores ÷ (hub + generator + InfluxDB) CPU per message (${hub.load}) | ${formatCount((cores * 1e6) / (hubCpu + others))} msg/s | measured | — |`,

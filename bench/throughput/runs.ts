@@ -1,7 +1,7 @@
 /**
  * One measured run of each contender of the throughput bench (docs/benchmarks.md): the hub as a
- * separate process (`community-hub start`, test/helpers/hub-process.ts) and the peer (Mosquitto +
- * bench/peers/subscriber.mjs), both driven by loadgen.ts and judged by the points counted in
+ * separate process (`community-hub start`, test/helpers/hub-process.ts) and the peers (Mosquitto +
+ * bench/peers/subscriber.mjs, or + Node-RED), all driven by loadgen.ts and judged by the points counted in
  * InfluxDB afterwards; and the latency probe, one reading at a time while a paced load runs.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -13,7 +13,7 @@ import { stringify } from 'yaml';
 import { generateSecret, hashSecret } from '../../src/secret.ts';
 import { HubProcess } from '../../test/helpers/hub-process.ts';
 import { countPoints, createDatabase, dropDatabase, waitForPoints } from './influx.ts';
-import { cpuSeconds, memoryMiB, startLoad, startMosquitto, startPeer, type Proc } from './procs.ts';
+import { cpuSeconds, memoryMiB, startLoad, startMosquitto, startNodeRed, startPeer, type Proc } from './procs.ts';
 import { baseTime, gatewayId, inventoryOf, POINTS_PER_MESSAGE, topicOf, payloadOf, type Workload } from './workload.ts';
 
 /** What one flat-out run measured. */
@@ -129,17 +129,22 @@ export async function startExternalHubs(influxUrl: string, db: string, w: Worklo
   };
 }
 
-/** Mosquitto + the peer subscriber writing to `db`. */
-export async function startPeerSet(influxUrl: string, db: string): Promise<Contender> {
+/** Mosquitto + a process `start` starts on it, writing to `db`: the peers (bench/peers/). */
+async function brokerAnd(
+  influxUrl: string,
+  db: string,
+  start: (mqttUrl: string, dir: string) => Promise<Proc>,
+): Promise<Contender> {
   const dir = await mkdtemp(join(tmpdir(), 'hub-bench-peer-'));
   await createDatabase(influxUrl, db);
   const broker = await startMosquitto(dir);
   const url = `mqtt://127.0.0.1:${broker.port}`;
   let sub: Proc;
   try {
-    sub = await startPeer(url, influxUrl, db);
+    sub = await start(url, dir);
   } catch (e) {
     await broker.stop();
+    await rm(dir, { recursive: true, force: true });
     throw e;
   }
   return {
@@ -154,6 +159,14 @@ export async function startPeerSet(influxUrl: string, db: string): Promise<Conte
     },
   };
 }
+
+/** Mosquitto + the peer subscriber writing to `db`. */
+export const startPeerSet = (influxUrl: string, db: string): Promise<Contender> =>
+  brokerAnd(influxUrl, db, (url) => startPeer(url, influxUrl, db));
+
+/** Mosquitto + Node-RED with its flow writing to `db`. */
+export const startNodeRedSet = (influxUrl: string, db: string): Promise<Contender> =>
+  brokerAnd(influxUrl, db, (url, dir) => startNodeRed(url, influxUrl, db, dir));
 
 /** One flat-out run of `seconds` against `c`, counted in `db`. */
 export async function flatOut(

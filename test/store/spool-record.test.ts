@@ -103,6 +103,44 @@ describe('spool record layout', () => {
     expect(view.lines.equals(back.lines) && view.pointCount === 200 && view.at === 5).toBe(true);
   });
 
+  it('frames records across slabs: each reads back, none overwritten by a later one that did not fit', () => {
+    // ~1 KiB frames, 1,000 of them: four 256 KiB slabs, each left when the next record may not fit.
+    const records = Array.from({ length: 1_000 }, (_, i) =>
+      spoolRecord(
+        i,
+        [{ measurement: 'bin_level', tags: { device: `bin-${i}` }, fields: { fill_pct: i }, time: String(i) }],
+        { topic: `t/${i}`, receivedAt: i, payload: Buffer.alloc(900 + (i % 50), i % 256) },
+      ),
+    );
+    const frames = records.map((r) => frameRecord(r));
+    expect(new Set(frames.map((f) => f.buffer)).size).toBeGreaterThan(3);
+    frames.forEach((frame, i) => {
+      const back = decodeRecord(frame.subarray(FRAME_HEADER_BYTES));
+      expect(back.at).toBe(i);
+      expect(back.lines.equals(encodeLines(records[i]!.points))).toBe(true);
+      expect(back.source).toEqual(records[i]!.source);
+    });
+  });
+
+  it('frames a record whose lines overflow a whole slab in a buffer of its own, exactly its size', () => {
+    const points: Point[] = Array.from({ length: 3_000 }, (_, i) => ({
+      measurement: 'bin_level',
+      tags: { site: 'maple-court', device: `bin-${i}` },
+      fields: { fill_pct: i, weight_kg: i / 4 },
+      time: String(1_700_000_000_000_000_000 + i),
+    }));
+    const src = { topic: 't', receivedAt: 1, payload: Buffer.from('[]') };
+    const frame = frameRecord(spoolRecord(7, points, src));
+    expect(frame.length).toBeGreaterThan(256 * 1024);
+    expect(frame.buffer.byteLength).toBe(frame.length);
+    const back = decodeRecord(frame.subarray(FRAME_HEADER_BYTES));
+    expect(back.lines.equals(encodeLines(points))).toBe(true);
+    expect(back.source).toEqual(src);
+    // The slab it did not fit is used again by the next record.
+    const next = frameRecord(spoolRecord(8, [], src));
+    expect(decodeRecord(next.subarray(FRAME_HEADER_BYTES)).at).toBe(8);
+  });
+
   it('a record of the first (JSON, base64 payload) format reads back with its points as line protocol', () => {
     fc.assert(
       fc.property(fc.integer(), fc.array(point, { minLength: 1, maxLength: 3 }), source, (at, points, src) => {

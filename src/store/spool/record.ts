@@ -28,7 +28,7 @@
  */
 import type { DeadLetterInput } from '../../deadletters/store.ts';
 import type { Point } from '../../point.ts';
-import { checkPoint, encodeLinesInto, linesRoom, writeUtf8 } from '../line.ts';
+import { checkPoint, encodeLinesInto, linesRoom, NoRoom, writeUtf8 } from '../line.ts';
 import { FRAME_HEADER_BYTES, sealFrame } from './frame.ts';
 import { decodeJsonRecord, JSON_RECORD_FIRST_BYTE } from './record-json.ts';
 
@@ -88,40 +88,71 @@ function writeField(b: Buffer, v: string | undefined, at: number, end: number, l
  * The record as a whole frame (frame.ts), built in one buffer: the spool's append path. Strings
  * and the points' line protocol are written straight into it: a buffer of their own each, then a
  * copy, was the bulk of this function's garbage (docs/benchmarks-profile.md). The frame is carved
- * from the current slab after writing: beforehand it needs only room for the worst case (line.ts:
- * 6 bytes per UTF-16 unit of a string, `linesRoom` for the lines), not exact lengths.
+ * from the current slab after writing. It is first written into what is left of the slab: the
+ * writers check their room as they go (line.ts `NoRoom`), so the worst case need not be counted
+ * beforehand, which took a third as long as writing the lines (docs/benchmarks-profile.md, "Fifth
+ * round"). When that room runs out, a fresh slab; only a record that does not fit a fresh one (or
+ * whose payload alone is big) is sized by its worst case and gets a buffer of its own.
  */
 export function frameRecord(record: NewSpoolRecord): Buffer {
-  const { source, points } = record;
-  const { payload, topic, site, gateway, device, channel } = source;
-  const units =
-    topic.length + (site?.length ?? 0) + (gateway?.length ?? 0) + (device?.length ?? 0) + (channel?.length ?? 0);
-  const room = FRAME_HEADER_BYTES + HEADER_BYTES + 6 * units + linesRoom(points) + payload.length;
-  let buf: Buffer;
-  let start: number;
-  if (room > SLAB_BYTES / 8) {
-    buf = Buffer.allocUnsafeSlow(room);
-    start = 0;
-  } else {
-    if (slabUsed + room > slab.length) {
+  const { payload } = record.source;
+  if (payload.length <= BIG_PAYLOAD) {
+    for (let fresh = slabUsed === 0; ; fresh = true) {
+      if (fresh && slab.length === 0) slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      const at = writeFrame(record, slab, slabUsed, slab.length);
+      if (at >= 0) {
+        const frame = slab.subarray(slabUsed, at);
+        slabUsed += (at - slabUsed + 7) & ~7; // 8-byte aligned, as Node's own pool
+        return sealFrame(frame);
+      }
+      if (fresh) break;
       slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
       slabUsed = 0;
     }
-    buf = slab;
-    start = slabUsed;
   }
+  const { source, points } = record;
+  const { topic, site, gateway, device, channel } = source;
+  const units =
+    topic.length + (site?.length ?? 0) + (gateway?.length ?? 0) + (device?.length ?? 0) + (channel?.length ?? 0);
+  const room = FRAME_HEADER_BYTES + HEADER_BYTES + 6 * units + linesRoom(points) + payload.length;
+  const buf = Buffer.allocUnsafeSlow(room);
+  const at = writeFrame(record, buf, 0, room);
+  if (at < 0) throw new Error('spool record larger than its worst case'); // linesRoom is an upper bound
+  if (at === room) return sealFrame(buf);
+  // The worst-case room can be several times what the record took; only that is kept.
+  const exact = Buffer.allocUnsafeSlow(at);
+  buf.copy(exact, 0, 0, at);
+  return sealFrame(exact);
+}
+
+/** A payload this big gets a buffer of its own: a slab would rarely have room left for it. */
+const BIG_PAYLOAD = SLAB_BYTES / 16;
+
+/**
+ * Writes the frame of `record` (its CRC not yet sealed) into `buf` from `start`, ending before `end`;
+ * returns where it ends, or -1 when it may not fit (`buf` from `start` is then garbage).
+ */
+function writeFrame(record: NewSpoolRecord, buf: Buffer, start: number, end: number): number {
+  const { source, points } = record;
+  const { payload, topic, site, gateway, device, channel } = source;
   const h = start + FRAME_HEADER_BYTES; // the body's header
   let at = h + HEADER_BYTES;
-  // The five strings in the order of STRINGS, each with its length in the header.
-  const end = start + room - payload.length;
-  at += writeField(buf, topic, at, end, h + 44);
-  at += writeField(buf, site, at, end, h + 48);
-  at += writeField(buf, gateway, at, end, h + 52);
-  at += writeField(buf, device, at, end, h + 56);
-  at += writeField(buf, channel, at, end, h + 60);
-  const linesAt = at;
-  at = encodeLinesInto(points, buf, at, end);
-  const payloadAt = at;
+  const stop = end - payload.length;
+  if (at > stop) return -1;
+  try {
+    // The five strings in the order of STRINGS, each with its length in the header.
+    at += writeField(buf, topic, at, stop, h + 44);
+    at += writeField(buf, site, at, stop, h + 48);
+    at += writeField(buf, gateway, at, stop, h + 52);
+    at += writeField(buf, device, at, stop, h + 56);
+    at += writeField(buf, channel, at, stop, h + 60);
+    const linesAt = at;
+    at = encodeLinesInto(points, buf, at, stop);
+    buf.writeUInt32BE(at - linesAt, h + 36);
+  } catch (e) {
+    if (e instanceof NoRoom) return -1;
+    throw e;
+  }
   at += payload.copy(buf, at);
   buf.writeUInt8(RECORD_VERSION, h);
   buf.writeUInt8(source.stamp ? 1 : 0, h + 1);
@@ -131,17 +162,8 @@ export function frameRecord(record: NewSpoolRecord): Buffer {
   buf.writeDoubleBE(source.stamp?.ms ?? 0, h + 20);
   buf.writeUInt32BE(source.stamp?.offset ?? 0, h + 28);
   buf.writeUInt32BE(record.pointCount, h + 32);
-  buf.writeUInt32BE(payloadAt - linesAt, h + 36);
   buf.writeUInt32BE(payload.length, h + 40);
-  if (buf === slab)
-    slabUsed += (at - start + 7) & ~7; // 8-byte aligned, as Node's own pool
-  else if (at < buf.length) {
-    // A big record's worst-case room can be several times what it took; only that is kept.
-    const exact = Buffer.allocUnsafeSlow(at);
-    buf.copy(exact, 0, 0, at);
-    buf = exact;
-  }
-  return sealFrame(buf.subarray(start, at));
+  return at;
 }
 
 /** The record as a frame body (tests; the spool builds whole frames: {@link frameRecord}). */

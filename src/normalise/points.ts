@@ -78,12 +78,14 @@ function finish(d: PointDraft, origin: PointOrigin, time: string, added: Added |
     if (typeof v !== 'string' || v === '') return `${measurement}: tag "${k}" must be a non-empty string`;
     tags[k] = v;
   }
-  tags.site = origin.site;
-  tags.gateway = origin.gateway;
-  tags.device = origin.device.id;
+  // In sorted order, as line protocol writes tags (store/line.ts): most points then need no
+  // reordering there.
+  const withType = tags.device_type === undefined && DEVICE_TYPE_MEASUREMENTS.has(measurement);
   tags.building = origin.device.building;
-  if (tags.device_type === undefined && DEVICE_TYPE_MEASUREMENTS.has(measurement))
-    tags.device_type = origin.device.type;
+  tags.device = origin.device.id;
+  if (withType) tags.device_type = origin.device.type;
+  tags.gateway = origin.gateway;
+  tags.site = origin.site;
   const fields: Record<string, FieldValue> = {};
   let count = 0;
   for (const k in draftFields) {

@@ -6,18 +6,24 @@
  */
 import type { DeviceType } from '../../src/config/inventory.ts';
 import { createNormaliser, loadRegistry } from '../../src/normalise/index.ts';
+import type { Point } from '../../src/point.ts';
 import { toLineProtocol } from '../../src/store/index.ts';
 import { createDatabase, writeLines } from './influx.ts';
 import { baseTime, binId, gatewayId, payloadOf, POINTS_PER_MESSAGE, SITE, type Workload } from './workload.ts';
 
 /** Line protocol of `messages` readings spread over `w`'s bins, as the hub would write them. */
 export async function workloadLines(w: Workload, messages: number, t0 = baseTime()): Promise<string[]> {
+  return (await workloadPoints(w, messages, t0)).flat().map(toLineProtocol);
+}
+
+/** The points of `messages` readings spread over `w`'s bins, one array per message, as the hub makes them. */
+export async function workloadPoints(w: Workload, messages: number, t0 = baseTime()): Promise<Point[][]> {
   const normaliser = createNormaliser({
     models: await loadRegistry(),
     pseudonymKey: 'bench-pseudonym-key-0123456789abcdef',
   });
   const bins = w.gateways * w.binsPerGateway;
-  const lines: string[] = [];
+  const out: Point[][] = [];
   for (let i = 0; i < messages; i++) {
     const g = i % w.gateways;
     const b = Math.floor(i / w.gateways) % w.binsPerGateway;
@@ -40,9 +46,9 @@ export async function workloadLines(w: Workload, messages: number, t0 = baseTime
     });
     if (r.rejects.length > 0 || r.points.length !== POINTS_PER_MESSAGE)
       throw new Error(`the normaliser did not make ${POINTS_PER_MESSAGE} points: ${JSON.stringify(r.rejects)}`);
-    for (const p of r.points) lines.push(toLineProtocol(p));
+    out.push(r.points);
   }
-  return lines;
+  return out;
 }
 
 /** Messages per second (3 lines each) InfluxDB takes as raw line protocol, into `db`. */

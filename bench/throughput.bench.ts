@@ -7,8 +7,8 @@
  * afterwards. Loads: 4 gateways × 25 bins with 500 unacknowledged each ("busy") and 200 gateways ×
  * 1 bin with 10 each ("many"); latency at half the hub's (and the peer's) flat-out rate.
  * `npm run bench -- throughput [--reps N] [--seconds S] [--latency-seconds S] [--write-doc] [--no-peer]
- * [--no-node-red] [--no-external]`; the last two hub series run in external broker mode behind Mosquitto, one hub
- * then two in one share group.
+ * [--no-node-red] [--no-external]`; the last two hub series run in external broker mode behind
+ * Mosquitto, one hub then two in one share group.
  */
 import { startInflux } from '../test/helpers/influx.ts';
 import type { BenchOptions } from './args.ts';

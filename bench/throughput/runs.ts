@@ -1,8 +1,9 @@
 /**
  * One measured run of each contender of the throughput bench (docs/benchmarks.md): the hub as a
  * separate process (`community-hub start`, test/helpers/hub-process.ts) and the peers (Mosquitto +
- * bench/peers/subscriber.mjs, or + Node-RED), all driven by loadgen.ts and judged by the points counted in
- * InfluxDB afterwards; and the latency probe, one reading at a time while a paced load runs.
+ * bench/peers/subscriber.mjs, or + Node-RED), all driven by loadgen.ts and judged by the points
+ * counted in InfluxDB afterwards; and the latency probe, one reading at a time while a paced load
+ * runs.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

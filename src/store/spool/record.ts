@@ -97,17 +97,17 @@ function writeField(b: Buffer, v: string | undefined, at: number, end: number, l
 export function frameRecord(record: NewSpoolRecord): Buffer {
   const { payload } = record.source;
   if (payload.length <= BIG_PAYLOAD) {
-    for (let fresh = slabUsed === 0; ; fresh = true) {
-      if (fresh && slab.length === 0) slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-      const at = writeFrame(record, slab, slabUsed, slab.length);
-      if (at >= 0) {
-        const frame = slab.subarray(slabUsed, at);
-        slabUsed += (at - slabUsed + 7) & ~7; // 8-byte aligned, as Node's own pool
-        return sealFrame(frame);
-      }
-      if (fresh) break;
+    let at = writeFrame(record, slab, slabUsed, slab.length);
+    if (at < 0 && (slabUsed > 0 || slab.length === 0)) {
+      // Too little left of this slab (or none yet): once more in a fresh one.
       slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
       slabUsed = 0;
+      at = writeFrame(record, slab, 0, slab.length);
+    }
+    if (at >= 0) {
+      const frame = slab.subarray(slabUsed, at);
+      slabUsed += (at - slabUsed + 7) & ~7; // 8-byte aligned, as Node's own pool
+      return sealFrame(frame);
     }
   }
   const { source, points } = record;
